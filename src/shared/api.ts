@@ -1,0 +1,80 @@
+// The API every interface speaks (Electron IPC, HTTP in browser mode, the CLI in-process).
+// Payloads are JSON-plain so every transport carries them unchanged.
+import type { MetricPoint } from './events';
+import type { RunSpec } from './specs';
+import type { StudySpec } from './studies';
+
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export const FINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled'];
+
+export interface Progress { step: number; total: number; eta: number | null; phase?: string }
+
+export interface RunRow {
+  id: string;
+  name: string;
+  kind: RunSpec['kind'];
+  status: RunStatus;
+  studyId: string | null;
+  /** key of this run inside its study plan (e.g. `broad/seed0`) */
+  studyKey: string | null;
+  spec: RunSpec;
+  dependsOn: string[];
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  progress: Progress | null;
+  summary: Record<string, unknown> | null;
+  error: string | null;
+  backend: string | null;
+}
+
+export interface StudyRow {
+  id: string;
+  name: string;
+  kind: StudySpec['kind'];
+  spec: StudySpec;
+  status: RunStatus;
+  createdAt: number;
+  runIds: string[];
+  /** The comparison the study exists for, recomputed from its runs' summaries. */
+  summary: Record<string, unknown> | null;
+}
+
+export interface ArtifactRow { id: number; runId: string; kind: string; path: string; bytes: number; sha256: string; createdAt: number; meta: Record<string, unknown> | null }
+export interface LogRow { runId: string; at: number; level: string; message: string }
+export interface MetricSeries { runId: string; /** key → points sorted by step */ series: Record<string, { step: number; value: number; samples: number | null }[]> }
+export interface AppInfo { version: string; home: string; backend: string | null; threads: number | null; workers: number; mode: 'electron' | 'browser' | 'cli' }
+
+export interface WhittleApi {
+  info(): Promise<AppInfo>;
+  createRun(spec: unknown): Promise<RunRow>;
+  listRuns(filter?: { studyId?: string; status?: RunStatus }): Promise<RunRow[]>;
+  getRun(id: string): Promise<RunRow>;
+  metrics(id: string, opts?: { keys?: string[]; sinceStep?: number }): Promise<MetricSeries>;
+  logs(id: string): Promise<LogRow[]>;
+  artifacts(id: string): Promise<ArtifactRow[]>;
+  cancelRun(id: string): Promise<RunRow>;
+  resumeRun(id: string): Promise<RunRow>;
+  deleteRun(id: string): Promise<void>;
+  createStudy(spec: unknown): Promise<StudyRow>;
+  listStudies(): Promise<StudyRow[]>;
+  getStudy(id: string): Promise<StudyRow>;
+  cancelStudy(id: string): Promise<StudyRow>;
+  recipes(): Promise<{ name: string; title: string; kind: string; spec: unknown }[]>;
+}
+export type ApiMethod = keyof WhittleApi;
+export const API_METHODS: readonly ApiMethod[] = [
+  'info', 'createRun', 'listRuns', 'getRun', 'metrics', 'logs', 'artifacts', 'cancelRun', 'resumeRun',
+  'deleteRun', 'createStudy', 'listStudies', 'getStudy', 'cancelStudy', 'recipes',
+];
+
+/** Pushed to subscribers (IPC, SSE, CLI). */
+export type PushEvent =
+  | { type: 'run'; run: RunRow }
+  | { type: 'progress'; runId: string; progress: Progress }
+  | { type: 'metric'; runId: string; points: MetricPoint[] }
+  | { type: 'log'; runId: string; level: string; message: string }
+  | { type: 'study'; study: StudyRow };
+
+/** Error payload carried across transports; `field` names the offending spec path when known. */
+export interface ApiErrorPayload { message: string; code: 'bad_request' | 'not_found' | 'conflict' | 'internal'; issues?: { path: string; message: string }[] }

@@ -1,0 +1,18 @@
+// Times a real MLP training step (forward, backward, Adam) on the worker's backend.
+import { z } from 'zod';
+import { int } from './common';
+
+export const BenchSpec = z.object({
+  kind: z.literal('bench'),
+  name: z.string().optional(),
+  seed: int(0).default(0),
+  inputs: int(1).default(68),
+  hidden: z.array(int(1)).min(1).default([128, 128]),
+  outputs: int(2).default(2),
+  batch: int(1).default(10000),
+  steps: int(1).default(20),
+  warmup: int(0).default(3),
+  /** Force a backend for this job ('tensorflow' | 'wasm' | 'cpu'); default: the worker's choice. */
+  backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+}).strict();
+export type BenchSpec = z.infer<typeof BenchSpec>;

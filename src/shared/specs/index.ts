@@ -1,0 +1,15 @@
+// The run-spec contract: every job kind's schema, unioned on `kind`.
+// Adding a job kind = one schema file here + one line in the union + one job file in worker/jobs.
+import { z } from 'zod';
+import { BenchSpec } from './bench';
+import { SelftestSpec } from './selftest';
+import { TrainSpec } from './train';
+
+export * from './common';
+export * from './bench';
+export * from './selftest';
+export * from './train';
+
+export const RunSpec = z.discriminatedUnion('kind', [BenchSpec, SelftestSpec, TrainSpec]);
+export type RunSpec = z.infer<typeof RunSpec>;
+export type RunKind = RunSpec['kind'];

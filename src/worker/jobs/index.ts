@@ -1,0 +1,11 @@
+// Job kind → implementation, loaded lazily so a worker only pulls in what it runs.
+import type { RunKind, RunSpec } from '../../shared/specs';
+import type { Job } from './types';
+
+type Loader = () => Promise<Job<RunSpec>>;
+
+export const JOBS: Record<RunKind, Loader> = {
+  bench: async () => (await import('./bench')).benchJob as Job<RunSpec>,
+  selftest: async () => (await import('./selftest')).selftestJob as Job<RunSpec>,
+  train: async () => (await import('./train')).trainJob as Job<RunSpec>,
+};

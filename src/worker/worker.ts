@@ -1,0 +1,91 @@
+// Worker-thread entry: receives one job at a time, streams its events, obeys cancel.
+import path from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import type { FromWorker, JobEvent, StartMessage, ToWorker } from '../shared/events';
+import type { MetricPoint } from '../shared/events';
+import { type BackendInfo, initBackend } from './engine/backend';
+import { sha256, writeDirAtomic, writeFileAtomic } from './engine/files';
+import { JOBS } from './jobs';
+import type { JobContext } from './jobs/types';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run inside a worker thread');
+
+let current: { runId: string; cancel: boolean } | null = null;
+let backend: BackendInfo | null = null;
+
+function send(runId: string, ev: JobEvent): void {
+  port!.postMessage({ ...ev, runId } as FromWorker);
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'cancel') {
+    if (current) current.cancel = true;
+  } else if (msg.type === 'start') {
+    void run(msg);
+  }
+});
+
+async function run(msg: StartMessage): Promise<void> {
+  const state = { runId: msg.runId, cancel: false };
+  current = state;
+  const emit = (ev: JobEvent) => send(msg.runId, ev);
+  let pending: MetricPoint[] = [];
+  let lastFlush = 0;
+  const flush = () => {
+    if (pending.length) emit({ type: 'metric', points: pending });
+    pending = [];
+    lastFlush = Date.now();
+  };
+  const t0 = Date.now();
+  let firstStep: number | null = null;
+  let lastProgress = 0;
+  try {
+    const prefer = 'backend' in msg.spec ? msg.spec.backend : undefined;
+    backend = await initBackend(prefer);
+    emit({ type: 'backend', backend: backend.backend, threads: backend.threads, simd: backend.simd });
+    const job = await JOBS[msg.spec.kind]();
+    const ctx: JobContext = {
+      runId: msg.runId, spec: msg.spec, dir: msg.dir, home: msg.home, resumeFrom: msg.resumeFrom,
+      inputs: msg.inputs, backend, emit,
+      progress(step, total, phase) {
+        const now = Date.now();
+        if (firstStep === null) firstStep = step;
+        if (now - lastProgress < 100 && step < total) return; // ≈10 Hz is plenty for any display
+        lastProgress = now;
+        const done = step - firstStep;
+        const eta = done > 0 ? ((now - t0) / 1000 / done) * (total - step) : null;
+        emit({ type: 'progress', step, total, eta, phase });
+      },
+      metrics(points) {
+        pending.push(...points);
+        if (Date.now() - lastFlush > 100 || pending.length > 5000) flush();
+      },
+      log(message, level = 'info') { emit({ type: 'log', level, message }); },
+      cancelled: () => state.cancel,
+      saveCheckpoint(step, files) {
+        flush(); // metrics up to this step reach the store before the checkpoint that covers them
+        const dir = path.join(msg.dir, `ckpt-${String(step).padStart(9, '0')}`);
+        writeDirAtomic(dir, files);
+        emit({ type: 'checkpoint', step, path: dir });
+        return dir;
+      },
+      saveArtifact(kind, relPath, data, meta) {
+        const file = path.join(msg.dir, relPath);
+        writeFileAtomic(file, data);
+        const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+        emit({ type: 'artifact', kind, path: file, bytes, sha256: sha256(data), meta });
+        return file;
+      },
+    };
+    const summary = await job(ctx);
+    flush();
+    emit({ type: 'done', status: state.cancel ? 'cancelled' : 'done', summary });
+  } catch (err) {
+    flush();
+    const e = err instanceof Error ? err : new Error(String(err));
+    emit({ type: 'error', message: e.message, stack: e.stack });
+  } finally {
+    if (current === state) current = null;
+  }
+}
