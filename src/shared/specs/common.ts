@@ -118,3 +118,8 @@ export const EvalSpec = z.object({
 }).strict();
 
 export const Seed = int(0).default(0);
+
+/** Runs a job reads from, by role (`teacher`, `source`): role → run id. Inside a study plan a
+ *  value may be `@<plannedKey>`, replaced by that run's id when the study is created. */
+export const RunInputs = z.record(z.string(), z.string().min(1));
+export type RunInputs = z.infer<typeof RunInputs>;
