@@ -1,0 +1,31 @@
+// How the API travels in browser mode, and what the preload exposes as window.whittle.
+//
+// Browser mode (`whittle serve`):
+//   POST {API_PREFIX}<method>   body: JSON array of the method's arguments → 200 JSON result,
+//                               or 4xx/5xx with an ApiErrorPayload.
+//   GET  {EVENTS_PATH}          Server-Sent Events, one `data: <PushEvent JSON>` per event.
+//   Every request carries the token: header TOKEN_HEADER, or query `?token=` (EventSource cannot
+//   set headers). Without it: 401. The page URL printed by `whittle serve` is `/?token=<token>`.
+// Electron: window.whittle (preload) exposes the same methods plus `subscribe`.
+import type { PushEvent, WhittleApi } from './api';
+
+export const API_PREFIX = '/api/';
+export const EVENTS_PATH = '/api/events';
+export const TOKEN_HEADER = 'x-whittle-token';
+export const TOKEN_QUERY = 'token';
+/** IPC channel names used by preload ↔ main. */
+export const IPC_INVOKE = 'whittle:invoke';
+export const IPC_EVENT = 'whittle:event';
+
+export interface WhittleBridge extends WhittleApi {
+  /** Receive every PushEvent; returns an unsubscribe function. */
+  subscribe(listener: (ev: PushEvent) => void): () => void;
+}
+
+/** Error thrown by API clients; carries the server's payload (message, code, field issues). */
+export class ApiError extends Error {
+  constructor(message: string, public readonly code: string, public readonly issues?: { path: string; message: string }[]) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
