@@ -6,7 +6,7 @@ export const BenchSpec = z.object({
   kind: z.literal('bench'),
   name: z.string().optional(),
   seed: int(0).default(0),
-  inputs: int(1).default(68),
+  inputDim: int(1).default(68),
   hidden: z.array(int(1)).min(1).default([128, 128]),
   outputs: int(2).default(2),
   batch: int(1).default(10000),

@@ -1,0 +1,226 @@
+// The API service: validates input, owns the store and scheduler, and fans events out to subscribers.
+// Electron IPC, browser mode (HTTP/SSE) and the CLI all call this same object.
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import type { AppInfo, PushEvent, RunRow, StudyRow, WhittleApi } from '../../shared/api';
+import { RunSpec } from '../../shared/specs';
+import { StudySpec } from '../../shared/studies';
+import { ApiError } from '../../shared/transport';
+import { parseSpec, SpecError } from '../../shared/validate';
+import { listRecipes } from './recipes';
+import { publicRun, Scheduler } from './scheduler';
+import { newId, Store, type RunInternal } from './store';
+import { STUDY_KINDS } from './studies';
+
+export const VERSION = '0.1.0';
+
+export interface ServiceOptions {
+  home?: string;
+  workers?: number;
+  mode?: AppInfo['mode'];
+}
+
+export function defaultHome(): string {
+  return process.env.WHITTLE_HOME ?? path.join(os.homedir(), '.whittle');
+}
+
+function validated<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof SpecError) throw new ApiError(`invalid spec: ${e.message}`, 'bad_request', e.issues);
+    throw e;
+  }
+}
+
+const notFound = (what: string, id: string) => new ApiError(`${what} '${id}' not found`, 'not_found');
+
+export class WhittleService implements WhittleApi {
+  readonly store: Store;
+  readonly scheduler: Scheduler;
+  private events = new EventEmitter();
+  private backend: { name: string; threads: number } | null = null;
+
+  constructor(private opts: ServiceOptions = {}) {
+    this.events.setMaxListeners(0);
+    this.store = new Store(opts.home ?? defaultHome());
+    this.scheduler = new Scheduler({
+      store: this.store,
+      workers: opts.workers,
+      onEvent: (ev) => this.push(ev),
+      onRunSettled: (run) => this.onRunSettled(run),
+    });
+    this.scheduler.recoverInterrupted();
+  }
+
+  subscribe(listener: (ev: PushEvent) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  private push(ev: PushEvent): void {
+    if (ev.type === 'run' && ev.run.backend) {
+      const [name, threads] = ev.run.backend.split('×');
+      this.backend = { name, threads: Number(threads) };
+    }
+    this.events.emit('event', ev);
+  }
+
+  async info(): Promise<AppInfo> {
+    return {
+      version: VERSION, home: this.store.home, backend: this.backend?.name ?? process.env.WHITTLE_BACKEND ?? null,
+      threads: this.backend?.threads ?? null, workers: this.scheduler.size, mode: this.opts.mode ?? 'cli',
+    };
+  }
+
+  async createRun(spec: unknown): Promise<RunRow> {
+    const parsed = validated(() => parseSpec(RunSpec, spec, 'spec'));
+    const inputs = (parsed as { inputs?: Record<string, string> }).inputs ?? {};
+    for (const [role, id] of Object.entries(inputs)) {
+      const dep = this.store.getRun(id);
+      if (!dep) throw new ApiError(`invalid spec: spec.inputs.${role}: no run '${id}'`, 'bad_request', [{ path: `spec.inputs.${role}`, message: `no run '${id}'` }]);
+    }
+    const id = newId('r');
+    const run = this.store.insertRun({
+      id, name: parsed.name ?? `${parsed.kind}-${id.slice(-4)}`, spec: parsed, dependsOn: Object.values(inputs), ownerPid: process.pid,
+    });
+    this.push({ type: 'run', run: publicRun(run) });
+    this.scheduler.enqueue(id);
+    return publicRun(this.store.getRun(id)!);
+  }
+
+  async listRuns(filter?: Parameters<WhittleApi['listRuns']>[0]): Promise<RunRow[]> {
+    return this.store.listRuns(filter ?? {}).map(publicRun);
+  }
+
+  async getRun(id: string): Promise<RunRow> {
+    return publicRun(this.requireRun(id));
+  }
+
+  async metrics(id: string, opts?: { keys?: string[]; sinceStep?: number }) {
+    this.requireRun(id);
+    return this.store.metrics(id, opts);
+  }
+
+  async logs(id: string) { this.requireRun(id); return this.store.logs(id); }
+
+  async artifacts(id: string) { this.requireRun(id); return this.store.artifacts(id); }
+
+  async cancelRun(id: string): Promise<RunRow> {
+    const run = this.requireRun(id);
+    if (run.status === 'queued' || run.status === 'running') this.scheduler.cancel(id);
+    return publicRun(this.store.getRun(id)!);
+  }
+
+  async resumeRun(id: string): Promise<RunRow> {
+    const run = this.requireRun(id);
+    if (!['cancelled', 'interrupted', 'failed'].includes(run.status)) {
+      throw new ApiError(`run ${id} is ${run.status}; only cancelled, interrupted or failed runs can be resumed`, 'conflict');
+    }
+    if (!this.store.transition(id, ['cancelled', 'interrupted', 'failed'], 'queued', { ownerPid: process.pid })) {
+      throw new ApiError(`run ${id} changed state while resuming; try again`, 'conflict');
+    }
+    this.store.updateRun(id, { error: null, endedAt: null });
+    this.scheduler.enqueue(id, run.checkpoint);
+    return publicRun(this.store.getRun(id)!);
+  }
+
+  async deleteRun(id: string): Promise<void> {
+    const run = this.requireRun(id);
+    if (run.status === 'running' || run.status === 'queued') throw new ApiError(`run ${id} is ${run.status}; cancel it first`, 'conflict');
+    const dependents = this.store.listRuns().filter((r) => r.dependsOn.includes(id) && (r.status === 'queued' || r.status === 'running'));
+    if (dependents.length) throw new ApiError(`run ${id} is an input of ${dependents.map((r) => r.id).join(', ')}`, 'conflict');
+    this.store.deleteRun(id);
+  }
+
+  async createStudy(spec: unknown): Promise<StudyRow> {
+    const parsed = validated(() => parseSpec(StudySpec, spec, 'spec'));
+    const kind = STUDY_KINDS[parsed.kind];
+    if (!kind) throw new ApiError(`study kind '${parsed.kind}' is not available in this build`, 'bad_request');
+    const planned = kind.plan(parsed);
+    const studyId = newId('s');
+    const ids = new Map(planned.map((p) => [p.key, newId('r')]));
+    const resolved = planned.map((p) => {
+      const inputs = (p.spec as { inputs?: Record<string, string> }).inputs;
+      if (!inputs) return { ...p, deps: [] as string[] };
+      const mapped: Record<string, string> = {};
+      for (const [role, ref] of Object.entries(inputs)) {
+        if (ref.startsWith('@')) {
+          const target = ids.get(ref.slice(1));
+          if (!target) throw new ApiError(`study plan refers to unknown run '${ref}'`, 'internal');
+          mapped[role] = target;
+        } else {
+          if (!this.store.getRun(ref)) throw new ApiError(`invalid spec: no run '${ref}' (input ${role})`, 'bad_request', [{ path: `spec.${role}`, message: `no run '${ref}'` }]);
+          mapped[role] = ref;
+        }
+      }
+      return { ...p, spec: { ...p.spec, inputs: mapped } as unknown as RunSpec, deps: Object.values(mapped) };
+    });
+    // Every planned spec must itself be valid: a bad plan is a bug, reported before anything is stored.
+    for (const p of resolved) validated(() => parseSpec(RunSpec, p.spec, `plan.${p.key}`));
+    this.store.db.transaction(() => {
+      this.store.insertStudy({ id: studyId, name: parsed.name ?? `${parsed.kind}-${studyId.slice(-4)}`, spec: parsed });
+      for (const p of resolved) {
+        this.store.insertRun({
+          id: ids.get(p.key)!, name: `${parsed.name ?? parsed.kind}/${p.key}`, spec: p.spec, studyId, studyKey: p.key, dependsOn: p.deps, ownerPid: process.pid,
+        });
+      }
+    })();
+    this.store.setStudySummary(studyId, kind.summarize(parsed, []));
+    for (const p of resolved) this.scheduler.enqueue(ids.get(p.key)!);
+    const study = this.store.getStudy(studyId)!;
+    this.push({ type: 'study', study });
+    return study;
+  }
+
+  async listStudies(): Promise<StudyRow[]> { return this.store.listStudies(); }
+
+  async getStudy(id: string): Promise<StudyRow> {
+    const s = this.store.getStudy(id);
+    if (!s) throw notFound('study', id);
+    return s;
+  }
+
+  async cancelStudy(id: string): Promise<StudyRow> {
+    const s = await this.getStudy(id);
+    for (const rid of s.runIds) {
+      const r = this.store.getRun(rid);
+      if (r && (r.status === 'queued' || r.status === 'running')) this.scheduler.cancel(rid);
+    }
+    return (await this.getStudy(id));
+  }
+
+  async recipes() {
+    return listRecipes().map(({ name, title, kind, spec }) => ({ name, title, kind, spec }));
+  }
+
+  /** Wait for a run to end (CLI). */
+  waitForRun(id: string): Promise<RunInternal> { return this.scheduler.waitFor(id); }
+
+  async close(): Promise<void> {
+    await this.scheduler.close();
+    this.store.close();
+  }
+
+  private requireRun(id: string): RunInternal {
+    const r = this.store.getRun(id);
+    if (!r) throw notFound('run', id);
+    return r;
+  }
+
+  private onRunSettled(run: RunInternal): void {
+    if (!run.studyId) return;
+    const study = this.store.getStudy(run.studyId);
+    if (!study) return;
+    const kind = STUDY_KINDS[study.kind];
+    if (!kind) return;
+    try {
+      const runs = this.store.listRuns({ studyId: run.studyId }).map(publicRun);
+      this.store.setStudySummary(study.id, kind.summarize(study.spec, runs));
+    } catch (e) {
+      this.store.addLog(run.id, 'error', `study summary failed: ${(e as Error).message}`);
+    }
+    this.push({ type: 'study', study: this.store.getStudy(run.studyId)! });
+  }
+}

@@ -1,0 +1,39 @@
+// Schema migrations, applied in order; PRAGMA user_version records how many have run.
+// Append only: never edit a migration that has shipped.
+export const MIGRATIONS: { name: string; sql: string }[] = [
+  {
+    name: 'initial',
+    sql: `
+      CREATE TABLE studies (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, spec TEXT NOT NULL,
+        created_at INTEGER NOT NULL, summary TEXT
+      );
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+        study_id TEXT REFERENCES studies(id) ON DELETE CASCADE, study_key TEXT,
+        spec TEXT NOT NULL, depends_on TEXT NOT NULL DEFAULT '[]',
+        created_at INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER,
+        progress TEXT, summary TEXT, error TEXT, backend TEXT,
+        checkpoint TEXT, owner_pid INTEGER, cancel_requested INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX runs_study ON runs(study_id);
+      CREATE INDEX runs_status ON runs(status);
+      CREATE TABLE metrics (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL, key TEXT NOT NULL, value REAL NOT NULL, samples REAL
+      );
+      CREATE INDEX metrics_run_key_step ON metrics(run_id, key, step);
+      CREATE TABLE artifacts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL, path TEXT NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL,
+        created_at INTEGER NOT NULL, meta TEXT
+      );
+      CREATE INDEX artifacts_run ON artifacts(run_id);
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT REFERENCES runs(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL
+      );
+      CREATE INDEX events_run ON events(run_id);
+    `,
+  },
+];

@@ -1,0 +1,209 @@
+// The SQLite store: one WAL database in WHITTLE_HOME holding runs, studies, metrics, artifacts, events.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ArtifactRow, LogRow, MetricSeries, Progress, RunRow, RunStatus, StudyRow } from '../../shared/api';
+import type { MetricPoint } from '../../shared/events';
+import type { RunSpec } from '../../shared/specs';
+import type { StudySpec } from '../../shared/studies';
+import { MIGRATIONS } from './migrations';
+
+type Json = Record<string, unknown>;
+const parse = <T>(s: string | null): T | null => (s == null ? null : (JSON.parse(s) as T));
+
+interface RunRecord {
+  id: string; name: string; kind: string; status: string; study_id: string | null; study_key: string | null;
+  spec: string; depends_on: string; created_at: number; started_at: number | null; ended_at: number | null;
+  progress: string | null; summary: string | null; error: string | null; backend: string | null;
+  checkpoint: string | null; owner_pid: number | null; cancel_requested: number;
+}
+
+export interface RunInternal extends RunRow { checkpoint: string | null; ownerPid: number | null; cancelRequested: boolean }
+
+function toRun(r: RunRecord): RunInternal {
+  return {
+    id: r.id, name: r.name, kind: r.kind as RunRow['kind'], status: r.status as RunStatus,
+    studyId: r.study_id, studyKey: r.study_key, spec: JSON.parse(r.spec) as RunSpec,
+    dependsOn: JSON.parse(r.depends_on) as string[], createdAt: r.created_at, startedAt: r.started_at,
+    endedAt: r.ended_at, progress: parse<Progress>(r.progress), summary: parse<Json>(r.summary),
+    error: r.error, backend: r.backend, checkpoint: r.checkpoint, ownerPid: r.owner_pid,
+    cancelRequested: r.cancel_requested === 1,
+  };
+}
+
+export function newId(prefix: string): string {
+  return `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export class Store {
+  readonly db: Database.Database;
+  private insertMetric: Database.Statement;
+
+  constructor(readonly home: string, file = path.join(home, 'whittle.db')) {
+    fs.mkdirSync(home, { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.insertMetric = this.db.prepare('INSERT INTO metrics (run_id, step, key, value, samples) VALUES (?, ?, ?, ?, ?)');
+  }
+
+  /** Apply pending migrations, each in its own transaction. */
+  migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let i = current; i < MIGRATIONS.length; i++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[i].sql);
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  get schemaVersion(): number { return this.db.pragma('user_version', { simple: true }) as number; }
+
+  runDir(id: string): string { return path.join(this.home, 'runs', id); }
+
+  close(): void { this.db.close(); }
+
+  // ── runs ──────────────────────────────────────────────────────────────────
+  insertRun(r: { id: string; name: string; spec: RunSpec; studyId?: string | null; studyKey?: string | null; dependsOn?: string[]; ownerPid?: number }): RunInternal {
+    this.db.prepare(`INSERT INTO runs (id, name, kind, status, study_id, study_key, spec, depends_on, created_at, owner_pid)
+      VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`).run(
+      r.id, r.name, r.spec.kind, r.studyId ?? null, r.studyKey ?? null, JSON.stringify(r.spec),
+      JSON.stringify(r.dependsOn ?? []), Date.now(), r.ownerPid ?? null);
+    return this.getRun(r.id)!;
+  }
+
+  getRun(id: string): RunInternal | null {
+    const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRecord | undefined;
+    return r ? toRun(r) : null;
+  }
+
+  listRuns(filter: { studyId?: string; status?: RunStatus } = {}): RunInternal[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.studyId) { where.push('study_id = ?'); args.push(filter.studyId); }
+    if (filter.status) { where.push('status = ?'); args.push(filter.status); }
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC`;
+    return (this.db.prepare(sql).all(...args) as RunRecord[]).map(toRun);
+  }
+
+  updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number | null; endedAt: number | null; progress: Progress | null;
+    summary: Json | null; error: string | null; backend: string | null; checkpoint: string | null; ownerPid: number | null; cancelRequested: boolean; name: string }>): void {
+    const cols: Record<string, string> = {
+      status: 'status', startedAt: 'started_at', endedAt: 'ended_at', progress: 'progress', summary: 'summary', error: 'error',
+      backend: 'backend', checkpoint: 'checkpoint', ownerPid: 'owner_pid', cancelRequested: 'cancel_requested', name: 'name',
+    };
+    const sets: string[] = [];
+    const args: unknown[] = [];
+    for (const [k, v] of Object.entries(patch)) {
+      sets.push(`${cols[k]} = ?`);
+      args.push(v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : typeof v === 'boolean' ? Number(v) : v);
+    }
+    if (!sets.length) return;
+    this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...args, id);
+  }
+
+  /** Atomically move a run from one status to another; false when someone else changed it first. */
+  transition(id: string, from: RunStatus[], to: RunStatus, extra: { ownerPid?: number } = {}): boolean {
+    const res = this.db.prepare(`UPDATE runs SET status = ?, owner_pid = COALESCE(?, owner_pid)
+      WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`).run(to, extra.ownerPid ?? null, id, ...from);
+    return res.changes === 1;
+  }
+
+  deleteRun(id: string): void {
+    this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+    fs.rmSync(this.runDir(id), { recursive: true, force: true });
+  }
+
+  // ── studies ───────────────────────────────────────────────────────────────
+  insertStudy(s: { id: string; name: string; spec: StudySpec }): void {
+    this.db.prepare('INSERT INTO studies (id, name, kind, spec, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(s.id, s.name, s.spec.kind, JSON.stringify(s.spec), Date.now());
+  }
+
+  getStudy(id: string): StudyRow | null {
+    const r = this.db.prepare('SELECT * FROM studies WHERE id = ?').get(id) as
+      { id: string; name: string; kind: string; spec: string; created_at: number; summary: string | null } | undefined;
+    if (!r) return null;
+    const runs = this.listRuns({ studyId: id });
+    return {
+      id: r.id, name: r.name, kind: r.kind as StudyRow['kind'], spec: JSON.parse(r.spec), createdAt: r.created_at,
+      runIds: runs.map((x) => x.id).reverse(), summary: parse<Json>(r.summary), status: studyStatus(runs.map((x) => x.status)),
+    };
+  }
+
+  listStudies(): StudyRow[] {
+    const ids = this.db.prepare('SELECT id FROM studies ORDER BY created_at DESC, rowid DESC').all() as { id: string }[];
+    return ids.map(({ id }) => this.getStudy(id)!);
+  }
+
+  setStudySummary(id: string, summary: Json): void {
+    this.db.prepare('UPDATE studies SET summary = ? WHERE id = ?').run(JSON.stringify(summary), id);
+  }
+
+  deleteStudy(id: string): void {
+    for (const r of this.listRuns({ studyId: id })) this.deleteRun(r.id);
+    this.db.prepare('DELETE FROM studies WHERE id = ?').run(id);
+  }
+
+  // ── metrics ───────────────────────────────────────────────────────────────
+  /** One transaction per batch: this is what keeps metric writes fast and crash-consistent. */
+  insertMetrics(runId: string, points: MetricPoint[]): void {
+    if (!points.length) return;
+    this.db.transaction(() => {
+      for (const p of points) this.insertMetric.run(runId, p.step, p.key, p.value, p.samples ?? null);
+    })();
+  }
+
+  metrics(runId: string, opts: { keys?: string[]; sinceStep?: number } = {}): MetricSeries {
+    const where = ['run_id = ?'];
+    const args: unknown[] = [runId];
+    if (opts.keys?.length) { where.push(`key IN (${opts.keys.map(() => '?').join(',')})`); args.push(...opts.keys); }
+    if (opts.sinceStep !== undefined) { where.push('step > ?'); args.push(opts.sinceStep); }
+    const rows = this.db.prepare(`SELECT step, key, value, samples FROM metrics WHERE ${where.join(' AND ')} ORDER BY key, step, rowid`)
+      .all(...args) as { step: number; key: string; value: number; samples: number | null }[];
+    const series: MetricSeries['series'] = {};
+    for (const r of rows) (series[r.key] ??= []).push({ step: r.step, value: r.value, samples: r.samples });
+    return { runId, series };
+  }
+
+  /** Drop metrics recorded after `step` (a resumed run replays from its checkpoint). */
+  truncateMetrics(runId: string, step: number): void {
+    this.db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step);
+  }
+
+  // ── artifacts and logs ────────────────────────────────────────────────────
+  addArtifact(a: { runId: string; kind: string; path: string; bytes: number; sha256: string; meta?: Json }): void {
+    this.db.prepare('INSERT INTO artifacts (run_id, kind, path, bytes, sha256, created_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(a.runId, a.kind, a.path, a.bytes, a.sha256, Date.now(), a.meta ? JSON.stringify(a.meta) : null);
+  }
+
+  artifacts(runId: string): ArtifactRow[] {
+    return (this.db.prepare('SELECT * FROM artifacts WHERE run_id = ? ORDER BY id').all(runId) as
+      { id: number; run_id: string; kind: string; path: string; bytes: number; sha256: string; created_at: number; meta: string | null }[])
+      .map((r) => ({ id: r.id, runId: r.run_id, kind: r.kind, path: r.path, bytes: r.bytes, sha256: r.sha256, createdAt: r.created_at, meta: parse<Json>(r.meta) }));
+  }
+
+  addLog(runId: string | null, level: string, message: string): void {
+    this.db.prepare('INSERT INTO events (run_id, at, level, message) VALUES (?, ?, ?, ?)').run(runId, Date.now(), level, message);
+  }
+
+  logs(runId: string): LogRow[] {
+    return (this.db.prepare('SELECT run_id, at, level, message FROM events WHERE run_id = ? ORDER BY id').all(runId) as
+      { run_id: string; at: number; level: string; message: string }[]).map((r) => ({ runId: r.run_id, at: r.at, level: r.level, message: r.message }));
+  }
+}
+
+/** A study's status from its runs': running while any runs, failed if any failed, done when all are. */
+export function studyStatus(statuses: RunStatus[]): RunStatus {
+  if (!statuses.length) return 'queued';
+  if (statuses.includes('running')) return 'running';
+  if (statuses.includes('queued')) return statuses.some((s) => s !== 'queued') ? 'running' : 'queued';
+  if (statuses.includes('failed')) return 'failed';
+  if (statuses.includes('interrupted')) return 'interrupted';
+  if (statuses.includes('cancelled')) return 'cancelled';
+  return 'done';
+}
