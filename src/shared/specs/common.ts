@@ -1,5 +1,6 @@
 // Building blocks shared by every run spec. Pure zod, no runtime imports.
 import { z } from 'zod';
+import { TokenizerSpec } from './text';
 
 export const int = (min = 0) => z.number().int().min(min);
 export const positive = () => z.number().positive();
@@ -39,8 +40,11 @@ export const ImagesTask = z.object({
 
 export const TextTask = z.object({
   suite: z.literal('text'),
+  /** Imported corpora (see specs/text.ts); each one is a skill. */
   domains: z.array(z.string().min(1)).min(1),
+  /** Training window in tokens (at most the model's context). */
   context: int(2).default(64),
+  tokenizer: TokenizerSpec.default({ kind: 'byte' }),
 }).strict();
 
 export const TaskSpec = z.discriminatedUnion('suite', [CmspTask, ImagesTask, TextTask]);

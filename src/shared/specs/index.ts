@@ -9,6 +9,7 @@ export * from './common';
 export * from './bench';
 export * from './selftest';
 export * from './train';
+export * from './text';
 
 export const RunSpec = z.discriminatedUnion('kind', [BenchSpec, SelftestSpec, TrainSpec]);
 export type RunSpec = z.infer<typeof RunSpec>;
