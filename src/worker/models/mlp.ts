@@ -78,8 +78,9 @@ export class MaskableMlp {
   constructor(weights: MlpWeights) {
     this.config = { ...weights.config, hidden: [...weights.config.hidden] };
     const d = layerDims(this.config);
-    this.W = weights.W.map((w, l) => tf.variable(tf.tensor2d(w, [d[l], d[l + 1]]), true));
-    this.b = weights.b.map((bb) => tf.variable(tf.tensor1d(bb), true));
+    // inside tidy so the temporary initial-value tensors are released (variables are never tidied)
+    this.W = tf.tidy(() => weights.W.map((w, l) => tf.variable(tf.tensor2d(w, [d[l], d[l + 1]]), true)));
+    this.b = tf.tidy(() => weights.b.map((bb) => tf.variable(tf.tensor1d(bb), true)));
     this.masks = weights.masks.map((m) => Float32Array.from(m));
     this.maskTensors = this.masks.map(() => null);
     this.syncMasks();
@@ -137,9 +138,9 @@ export class MaskableMlp {
       for (let h = 0; h < this.masks.length; h++) {
         if (this.masks[h].every((v) => v === 1)) continue;
         const m = tf.tensor1d(this.masks[h]);
-        this.W[h].assign(tf.mul(this.W[h], m.reshape([1, d[h + 1]])) as Tensor2D); // columns
+        this.W[h].assign(tf.mul(this.W[h], tf.reshape(m, [1, d[h + 1]])) as Tensor2D); // columns
         this.b[h].assign(tf.mul(this.b[h], m));
-        this.W[h + 1].assign(tf.mul(this.W[h + 1], m.reshape([d[h + 1], 1])) as Tensor2D); // rows
+        this.W[h + 1].assign(tf.mul(this.W[h + 1], tf.reshape(m, [d[h + 1], 1])) as Tensor2D); // rows
       }
     });
   }
