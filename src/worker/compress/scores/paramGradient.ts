@@ -1,0 +1,29 @@
+// Parameter-gradient attribution: Σ over the unit's parameters θ of |θ · ∂L/∂θ| (L = mean loss
+// on the skill's samples), the first-order Taylor estimate of each weight's removal summed over
+// the unit's group. Unlike activation attribution it sees the incoming and outgoing weights.
+import { tf } from '../../engine/tf';
+import { perSampleCrossEntropy } from '../loss';
+import { requireData, zeroMasked, type ImportanceScore } from './types';
+
+export const paramGradientScore: ImportanceScore = {
+  name: 'paramGradient',
+  needsData: true,
+  compute(model, data, opts) {
+    const { x, y } = requireData('paramGradient', data);
+    return tf.tidy(() => {
+      const vars = model.params();
+      const { grads } = tf.variableGrads(() => tf.mean(perSampleCrossEntropy(model.forward(x), y)) as tf.Scalar, vars);
+      const scores = model.widths.map((w, layer) => {
+        let acc = tf.zeros([w]);
+        for (const s of model.slices(layer, opts.group)) {
+          const g = grads[s.param.name];
+          if (!g) continue; // the parameter does not reach the loss
+          const prod = tf.abs(tf.mul(s.param, g));
+          acc = tf.add(acc, s.param.rank === 1 ? prod : tf.sum(prod, s.axis === 0 ? 1 : 0));
+        }
+        return new Float32Array(acc.dataSync());
+      });
+      return zeroMasked(model, scores);
+    });
+  },
+};
