@@ -1,0 +1,69 @@
+// `whittle …`: every action of the GUI from a terminal, over the same services.
+import { ApiError } from '../shared/transport';
+import { defaultHome, WhittleService } from './services/api';
+import { formatOptions, parseArgs, UsageError } from './cli/args';
+import type { CliIO, CommandContext } from './cli/command';
+import { EXIT } from './cli/command';
+import { COMMANDS } from './cli/index';
+
+function mainHelp(): string {
+  const w = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'whittle — make small models that are strong at one narrow skill',
+    '',
+    'Usage: whittle <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
+    '',
+    'Every command takes --help, --json (machine output) and --home DIR (data folder).',
+    'Exit codes: 0 success, 1 a run failed or was cancelled, 2 bad usage or input.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(mainHelp());
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === '--version' || name === '-v') { io.out('whittle 0.1.0\n'); return EXIT.ok; }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    io.err(`whittle: unknown command '${name}'. Run 'whittle --help' for the list.\n`);
+    return EXIT.usage;
+  }
+  let service: WhittleService | null = null;
+  try {
+    const args = parseArgs(rest, cmd.options, cmd.name);
+    if (args.options.help) {
+      io.out(`${cmd.summary}\n\nUsage: ${cmd.usage}\n\nOptions:\n${formatOptions(cmd.options)}\n`);
+      return EXIT.ok;
+    }
+    const home = (args.options.home as string | undefined) ?? defaultHome();
+    const ctx: CommandContext = {
+      args, json: Boolean(args.options.json), home, io,
+      service: () => (service ??= new WhittleService({ home, mode: 'cli' })),
+    };
+    return await cmd.run(ctx);
+  } catch (e) {
+    if (e instanceof UsageError) { io.err(`whittle ${cmd.name}: ${e.message}\n`); return EXIT.usage; }
+    if (e instanceof ApiError) {
+      io.err(`whittle ${cmd.name}: ${e.message}\n`);
+      return e.code === 'internal' ? EXIT.failed : EXIT.usage;
+    }
+    io.err(`whittle ${cmd.name}: ${(e as Error).stack ?? e}\n`);
+    return EXIT.failed;
+  } finally {
+    if (service) await (service as WhittleService).close();
+  }
+}
+
+function defaultIO(): CliIO {
+  return {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    tty: Boolean(process.stdout.isTTY),
+  };
+}

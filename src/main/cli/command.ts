@@ -1,0 +1,32 @@
+// What a CLI command is. Each command lives in its own file under cli/ and is listed in cli/index.ts.
+import type { WhittleService } from '../services/api';
+import type { OptionDef, ParsedArgs } from './args';
+
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** stdout is a terminal: draw progress bars. */
+  tty: boolean;
+}
+
+export interface CommandContext {
+  args: ParsedArgs;
+  json: boolean;
+  home: string;
+  io: CliIO;
+  /** Opens the service (store + scheduler) on first use; the CLI closes it on exit. */
+  service(): WhittleService;
+}
+
+export interface Command {
+  name: string;
+  /** One line for `whittle --help`. */
+  summary: string;
+  /** e.g. `whittle show RUN` */
+  usage: string;
+  options: OptionDef[];
+  /** Exit code: 0 success, 1 run failed, 2 bad usage or input. */
+  run(ctx: CommandContext): Promise<number>;
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -1,0 +1,19 @@
+// Every CLI command, in the order `whittle --help` lists them. Adding a command = a file + one line.
+import type { Command } from './command';
+import { cancelCommand, metricsCommand, resumeCommand, rmCommand, runsCommand, showCommand } from './runs';
+import { serveCommand } from './serve';
+import { benchCommand, recipesCommand, studyCommand, trainCommand } from './train';
+
+export const COMMANDS: Command[] = [
+  trainCommand,
+  studyCommand,
+  runsCommand,
+  showCommand,
+  metricsCommand,
+  cancelCommand,
+  resumeCommand,
+  rmCommand,
+  benchCommand,
+  recipesCommand,
+  serveCommand,
+];

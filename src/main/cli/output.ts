@@ -1,0 +1,86 @@
+// Terminal output: progress bars with ETA, tables, and following a run or study to its end.
+import type { PushEvent, RunRow } from '../../shared/api';
+import type { RunInternal } from '../services/store';
+import type { CliIO, CommandContext } from './command';
+import { EXIT } from './command';
+
+export function formatDuration(s: number | null | undefined): string {
+  if (s == null || !Number.isFinite(s)) return '--:--';
+  s = Math.max(0, Math.round(s));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+}
+
+export function progressBar(step: number, total: number, eta: number | null, label = '', width = 30): string {
+  const frac = total > 0 ? Math.min(1, step / total) : 0;
+  const filled = Math.round(frac * width);
+  return `${label}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${step}/${total} ${(frac * 100).toFixed(0).padStart(3)}% ETA ${formatDuration(eta)}`;
+}
+
+export function table(rows: string[][]): string {
+  if (!rows.length) return '';
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
+}
+
+/** Draws one live status line on a terminal; prints a line every few seconds otherwise. */
+export class ProgressLine {
+  private lastPlain = 0;
+  private drawn = false;
+  constructor(private io: CliIO, private quiet: boolean) {}
+  update(text: string): void {
+    if (this.quiet) return;
+    if (this.io.tty) {
+      this.io.out(`\r\x1b[2K${text}`);
+      this.drawn = true;
+    } else if (Date.now() - this.lastPlain > 5000) {
+      this.io.out(`${text}\n`);
+      this.lastPlain = Date.now();
+    }
+  }
+  end(): void {
+    if (this.drawn) this.io.out('\n');
+    this.drawn = false;
+  }
+}
+
+/** Follow runs until all end; Ctrl-C cancels them (they checkpoint) instead of killing the process. */
+export async function followRuns(ctx: CommandContext, runIds: string[], label: (r: RunRow) => string = (r) => `${r.name} `): Promise<RunInternal[]> {
+  const svc = ctx.service();
+  const line = new ProgressLine(ctx.io, ctx.json);
+  const unsub = svc.subscribe((ev: PushEvent) => {
+    if (ev.type === 'progress' && runIds.includes(ev.runId)) {
+      const r = svc.store.getRun(ev.runId);
+      const done = runIds.filter((id) => ['done', 'failed', 'cancelled'].includes(svc.store.getRun(id)?.status ?? '')).length;
+      const prefix = runIds.length > 1 ? `(${done}/${runIds.length} runs) ` : '';
+      line.update(`${prefix}${r ? label(r) : ''}${progressBar(ev.progress.step, ev.progress.total, ev.progress.eta)}`);
+    } else if (ev.type === 'log' && runIds.includes(ev.runId) && ev.level !== 'info' && !ctx.json) {
+      line.end();
+      ctx.io.err(`[${ev.level}] ${ev.message.split('\n')[0]}\n`);
+    }
+  });
+  let interrupted = 0;
+  const onSigint = () => {
+    interrupted++;
+    if (interrupted > 1) process.exit(130);
+    line.end();
+    ctx.io.err('cancelling (the run saves a checkpoint; resume it with `whittle resume RUN`)… press Ctrl-C again to quit now\n');
+    for (const id of runIds) void svc.cancelRun(id).catch(() => undefined);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await Promise.all(runIds.map((id) => svc.waitForRun(id)));
+  } finally {
+    process.off('SIGINT', onSigint);
+    unsub();
+    line.end();
+  }
+}
+
+export function exitCodeFor(runs: { status: string }[]): number {
+  return runs.every((r) => r.status === 'done') ? EXIT.ok : EXIT.failed;
+}
+
+export function printJson(io: CliIO, value: unknown): void {
+  io.out(`${JSON.stringify(value, null, 2)}\n`);
+}

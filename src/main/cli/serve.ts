@@ -1,0 +1,32 @@
+// `whittle serve`: browser mode for machines reached over SSH.
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultRendererDir, startServer } from '../serve';
+import { type Command, EXIT } from './command';
+import { printJson } from './output';
+
+export const serveCommand: Command = {
+  name: 'serve', summary: 'serve the app to a browser on 127.0.0.1 (token-guarded)', usage: 'whittle serve [--port P]',
+  options: [
+    { name: 'port', type: 'number', valueName: 'P', description: 'port on 127.0.0.1 (default 7474; 0 = any free port)' },
+  ],
+  async run(ctx) {
+    const rendererDir = defaultRendererDir();
+    if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
+      ctx.io.err(`the app is not built yet (no ${path.join(rendererDir, 'index.html')}): run \`npm run build\` first\n`);
+      return EXIT.failed;
+    }
+    const port = (ctx.args.options.port as number | undefined) ?? 7474;
+    const svc = ctx.service();
+    const server = await startServer({ service: svc, port, rendererDir });
+    if (ctx.json) printJson(ctx.io, { url: server.url, port: server.port, home: svc.store.home });
+    else ctx.io.out(`Whittle is serving at ${server.url}\nOver SSH: ssh -L ${server.port}:127.0.0.1:${server.port} HOST, then open that URL here.\nData folder: ${svc.store.home}. Ctrl-C stops.\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await server.close();
+    return EXIT.ok;
+  },
+};

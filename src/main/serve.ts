@@ -1,0 +1,153 @@
+// Browser mode: the built renderer and the same API over HTTP (+ Server-Sent Events for pushes),
+// bound to 127.0.0.1 only and guarded by a random token (header, query or the cookie set by the page URL).
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { API_METHODS, type ApiErrorPayload, type PushEvent } from '../shared/api';
+import { API_PREFIX, ApiError, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../shared/transport';
+import type { WhittleService } from './services/api';
+
+export interface ServeOptions {
+  service: WhittleService;
+  port?: number;
+  /** Folder of the built renderer (index.html + assets). */
+  rendererDir: string;
+  token?: string;
+}
+
+export interface Server { url: string; token: string; port: number; close(): Promise<void> }
+
+const COOKIE = 'whittle_token';
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2',
+};
+const STATUS: Record<string, number> = { bad_request: 400, not_found: 404, conflict: 409, internal: 500 };
+
+export async function startServer(opts: ServeOptions): Promise<Server> {
+  const token = opts.token ?? randomBytes(24).toString('hex');
+  const svc = opts.service;
+  const clients = new Set<http.ServerResponse>();
+  const unsubscribe = svc.subscribe((ev: PushEvent) => {
+    const line = `data: ${JSON.stringify(ev)}\n\n`;
+    for (const c of clients) c.write(line);
+  });
+
+  const tokenOk = (req: http.IncomingMessage, url: URL): boolean => {
+    const given = (req.headers[TOKEN_HEADER] as string | undefined) ?? url.searchParams.get(TOKEN_QUERY) ?? cookie(req, COOKIE);
+    if (!given) return false;
+    const a = Buffer.from(given), b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+
+  let port = 0;
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      // Only loopback hostnames: a page on another site cannot reach us through DNS rebinding.
+      const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+      if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return send(res, 403, { message: 'forbidden host', code: 'bad_request' });
+      if (!tokenOk(req, url)) return send(res, 401, { message: 'missing or wrong token: open the URL printed by `whittle serve`', code: 'bad_request' });
+      if (url.pathname === EVENTS_PATH && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        res.write(': connected\n\n');
+        clients.add(res);
+        req.on('close', () => clients.delete(res));
+        return;
+      }
+      if (url.pathname.startsWith(API_PREFIX)) {
+        if (req.method !== 'POST') return send(res, 405, { message: 'use POST', code: 'bad_request' });
+        const method = url.pathname.slice(API_PREFIX.length);
+        const fn = (svc as unknown as Record<string, unknown>)[method];
+        if (!(API_METHODS as readonly string[]).includes(method) || typeof fn !== 'function') {
+          return send(res, 404, { message: `unknown API method '${method}'`, code: 'not_found' });
+        }
+        const body = await readBody(req);
+        let args: unknown;
+        try { args = body ? JSON.parse(body) : []; } catch { return send(res, 400, { message: 'request body is not JSON', code: 'bad_request' }); }
+        if (!Array.isArray(args)) return send(res, 400, { message: 'request body must be a JSON array of arguments', code: 'bad_request' });
+        try {
+          const result = await (fn as (...a: unknown[]) => Promise<unknown>).apply(svc, args);
+          return send(res, 200, result ?? null);
+        } catch (e) {
+          if (e instanceof ApiError) return send(res, STATUS[e.code] ?? 400, { message: e.message, code: e.code as ApiErrorPayload['code'], issues: e.issues });
+          return send(res, 500, { message: (e as Error).message, code: 'internal' });
+        }
+      }
+      // Static renderer files; the page URL carries the token once, a cookie carries it afterwards.
+      const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+      const file = path.resolve(opts.rendererDir, rel);
+      if (!file.startsWith(path.resolve(opts.rendererDir) + path.sep) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+        return send(res, 404, { message: 'not found', code: 'not_found' });
+      }
+      const headers: Record<string, string> = { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
+      if (url.searchParams.get(TOKEN_QUERY)) headers['set-cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+      res.writeHead(200, headers);
+      fs.createReadStream(file).pipe(res);
+    } catch (e) {
+      send(res, 500, { message: (e as Error).message, code: 'internal' });
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const keepAlive = setInterval(() => { for (const c of clients) c.write(': ping\n\n'); }, 15000);
+  keepAlive.unref();
+  return {
+    url: `http://127.0.0.1:${port}/?${TOKEN_QUERY}=${token}`, token, port,
+    close: () => new Promise<void>((resolve) => {
+      clearInterval(keepAlive);
+      unsubscribe();
+      for (const c of clients) c.end();
+      clients.clear();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function cookie(req: http.IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+function readBody(req: http.IncomingMessage, limit = 10 * 1024 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) { reject(new ApiError('request body too large', 'bad_request')); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The built renderer: out/renderer next to the source tree or the bundle. */
+export function defaultRendererDir(): string {
+  if (process.env.WHITTLE_RENDERER) return process.env.WHITTLE_RENDERER;
+  let dir = path.dirname(new URL(import.meta.url).pathname);
+  for (let i = 0; i < 5; i++) {
+    const cand = path.join(dir, 'out', 'renderer');
+    if (fs.existsSync(path.join(cand, 'index.html'))) return cand;
+    const sibling = path.join(dir, 'renderer');
+    if (fs.existsSync(path.join(sibling, 'index.html'))) return sibling;
+    dir = path.dirname(dir);
+  }
+  return path.resolve('out/renderer');
+}
