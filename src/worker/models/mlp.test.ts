@@ -20,10 +20,12 @@ describe('MaskableMlp shape and init', () => {
     expect(countParams(c([128, 128]))).toBe(25_602);
     expect(countParams(c([128]))).toBe(9_090);
     expect(countParams(c([361]))).toBe(25_633);
-    const m = tf.tidy(() => MaskableMlp.create(c([128, 128]), new Rng(0)));
+    const before = tf.memory().numTensors;
+    const m = MaskableMlp.create(c([128, 128]), new Rng(0));
     expect(m.paramCount()).toBe(25_602);
     expect(m.params().reduce((s, v) => s + v.size, 0)).toBe(25_602);
     m.dispose();
+    expect(tf.memory().numTensors).toBe(before); // creating and disposing a model leaks nothing
   });
 
   it('initialises weights and biases uniformly within ±1/√fan_in (PyTorch default)', () => {
@@ -54,7 +56,7 @@ describe('MaskableMlp forward and masks', () => {
     for (const activation of ['relu', 'tanh'] as const) {
       const w = initWeights({ inputs: 6, hidden: [5, 4], outputs: 3, activation }, rng);
       w.masks[0][1] = 0; w.masks[1][3] = 0;
-      const m = tf.tidy(() => new MaskableMlp(w));
+      const m = new MaskableMlp(w);
       const { x } = randomBatch(rng, 9, 6, 3);
       const got = tf.tidy(() => m.forward(tf.tensor2d(x, [9, 6])).arraySync());
       const want = refForward(w, refParams(w), x, 9);
@@ -69,7 +71,7 @@ describe('MaskableMlp forward and masks', () => {
     const { x } = randomBatch(rng, 4, 6, 2);
     const mask = Float32Array.from([1, 0, 1, 1, 1]);
     const run = (ww: typeof w) => {
-      const m = tf.tidy(() => new MaskableMlp(ww));
+      const m = new MaskableMlp(ww);
       m.setMask(0, mask);
       const out = tf.tidy(() => m.forward(tf.tensor2d(x, [4, 6])).dataSync());
       m.dispose();
@@ -85,7 +87,7 @@ describe('MaskableMlp forward and masks', () => {
 
   it('applyMasks zeroes exactly the masked unit\'s incoming column, bias and outgoing row', () => {
     const w = initWeights({ inputs: 3, hidden: [4], outputs: 2, activation: 'relu' }, new Rng(2));
-    const m = tf.tidy(() => new MaskableMlp(w));
+    const m = new MaskableMlp(w);
     m.setMask(0, [1, 1, 0, 1]);
     const before = tf.memory().numTensors;
     m.applyMasks();
@@ -110,7 +112,7 @@ describe('gradient of the cross-entropy loss', () => {
       w.masks[1][2] = 0;
       const count = 7;
       const { x, y } = randomBatch(rng, count, 6, 3);
-      const m = tf.tidy(() => new MaskableMlp(w));
+      const m = new MaskableMlp(w);
       const before = tf.memory().numTensors;
       const grads = tf.tidy(() => {
         const xt = tf.tensor2d(x, [count, 6]) as Tensor2D;
