@@ -8,4 +8,5 @@ export const JOBS: Record<RunKind, Loader> = {
   bench: async () => (await import('./bench')).benchJob as Job<RunSpec>,
   selftest: async () => (await import('./selftest')).selftestJob as Job<RunSpec>,
   train: async () => (await import('./train')).trainJob as Job<RunSpec>,
+  importDataset: async () => (await import('./importDataset')).importDatasetJob as Job<RunSpec>,
 };
