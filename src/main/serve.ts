@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { API_METHODS, type ApiErrorPayload, type PushEvent } from '../shared/api';
+import { API_METHODS, type ApiErrorPayload, type ApiMethod, type PushEvent } from '../shared/api';
+import { API_ARGS } from '../shared/apiSchemas';
+import { formatPath } from '../shared/validate';
 import { API_PREFIX, ApiError, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../shared/transport';
 import type { WhittleService } from './services/api';
 
@@ -68,6 +70,11 @@ export async function startServer(opts: ServeOptions): Promise<Server> {
         let args: unknown;
         try { args = body ? JSON.parse(body) : []; } catch { return send(res, 400, { message: 'request body is not JSON', code: 'bad_request' }); }
         if (!Array.isArray(args)) return send(res, 400, { message: 'request body must be a JSON array of arguments', code: 'bad_request' });
+        const checked = API_ARGS[method as ApiMethod]?.safeParse(args);
+        if (checked && !checked.success) {
+          const issues = checked.error.issues.map((i) => ({ path: formatPath(['args', ...i.path]), message: i.message }));
+          return send(res, 400, { message: `bad arguments for ${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, code: 'bad_request', issues });
+        }
         try {
           const result = await (fn as (...a: unknown[]) => Promise<unknown>).apply(svc, args);
           return send(res, 200, result ?? null);

@@ -1,0 +1,25 @@
+// Argument schemas for every API method: the Electron IPC handler and the HTTP server validate
+// each call with these before it reaches the service (specs are validated again, in depth, there).
+import { z } from 'zod';
+import type { ApiMethod } from './api';
+
+const id = z.string().min(1).max(200);
+const status = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
+
+export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
+  info: z.tuple([]),
+  createRun: z.tuple([z.unknown()]),
+  listRuns: z.tuple([z.object({ studyId: id.optional(), status: status.optional() }).strict().optional()]),
+  getRun: z.tuple([id]),
+  metrics: z.tuple([id, z.object({ keys: z.array(z.string()).optional(), sinceStep: z.number().optional() }).strict().optional()]),
+  logs: z.tuple([id]),
+  artifacts: z.tuple([id]),
+  cancelRun: z.tuple([id]),
+  resumeRun: z.tuple([id]),
+  deleteRun: z.tuple([id]),
+  createStudy: z.tuple([z.unknown()]),
+  listStudies: z.tuple([]),
+  getStudy: z.tuple([id]),
+  cancelStudy: z.tuple([id]),
+  recipes: z.tuple([]),
+};
