@@ -1,0 +1,32 @@
+// A transformer's weights, masks and tokenizer as one safetensors file (checkpoints, run outputs,
+// export). Tensor names are the parameter names (`wte`, `h.0.mlp.wi`, …) plus `mask.mlp.<l>` and
+// `mask.resid`; the config and tokenizer travel in the metadata.
+import { decodeSafetensors, encodeSafetensors, type TensorEntry } from './safetensors';
+import { fullMasks, paramDecls, paramShape, type TransformerConfig, type TransformerWeights } from './transformer';
+
+export function encodeTransformer(w: TransformerWeights, metadata: Record<string, string> = {}): Uint8Array {
+  const tensors: Record<string, TensorEntry> = {};
+  for (const d of paramDecls(w.config)) tensors[d.name] = { dtype: 'F32', shape: paramShape(w.config, d), data: w.params[d.name] };
+  w.masks.mlp.forEach((m, l) => { tensors[`mask.mlp.${l}`] = { dtype: 'F32', shape: [m.length], data: m }; });
+  tensors['mask.resid'] = { dtype: 'F32', shape: [w.masks.resid.length], data: w.masks.resid };
+  return encodeSafetensors({ tensors, metadata: { ...metadata, 'whittle.arch': 'transformer', 'whittle.config': JSON.stringify(w.config) } });
+}
+
+export function decodeTransformer(buf: Uint8Array, source = 'model file'): { weights: TransformerWeights; metadata: Record<string, string> } {
+  const st = decodeSafetensors(buf, source);
+  if (st.metadata['whittle.arch'] !== 'transformer') throw new Error(`${source}: not a transformer (arch ${st.metadata['whittle.arch'] ?? 'unknown'})`);
+  const config = JSON.parse(st.metadata['whittle.config']) as TransformerConfig;
+  const get = (name: string) => {
+    const t = st.tensors[name];
+    if (!t) throw new Error(`${source}: missing tensor ${name}`);
+    return t.data as Float32Array;
+  };
+  const params: Record<string, Float32Array> = {};
+  for (const d of paramDecls(config)) params[d.name] = get(d.name);
+  const full = fullMasks(config);
+  const masks = {
+    mlp: full.mlp.map((m, l) => (st.tensors[`mask.mlp.${l}`] ? get(`mask.mlp.${l}`) : m)),
+    resid: st.tensors['mask.resid'] ? get('mask.resid') : full.resid,
+  };
+  return { weights: { config, params, masks }, metadata: st.metadata };
+}
