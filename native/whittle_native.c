@@ -1,0 +1,306 @@
+// Whittle's native kernels: a small N-API addon (C, no C++ runtime, no node-addon-api) that the
+// wasm backend's kernel registrations call for the work that dominates an MLP training step.
+//
+// Why native at all: wasm SIMD is 128 bits wide and single-threaded in Node, so even XNNPACK's
+// GEMM reaches a fraction of what the CPU can do. Here matrices stay where tfjs-backend-wasm keeps
+// them (the wasm heap, an ArrayBuffer we get a raw pointer to) and we call a real BLAS on them,
+// without copies. Every entry point takes (heap, byte offsets, sizes) and is synchronous, so the
+// heap cannot grow (and move) while we hold the pointer.
+//
+// BLAS: loaded at run time with dlopen (OpenBLAS on Linux/Windows, Accelerate on macOS, or any
+// library named by WHITTLE_BLAS), so building needs no BLAS headers and a machine without one
+// still works: the built-in blocked GEMM below takes over (slower, single-threaded, correct).
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _WIN32
+#include <windows.h>
+#define DLOPEN(p) ((void *)LoadLibraryA(p))
+#define DLSYM(h, s) ((void *)GetProcAddress((HMODULE)(h), s))
+#else
+#include <dlfcn.h>
+#define DLOPEN(p) dlopen(p, RTLD_NOW | RTLD_LOCAL)
+#define DLSYM(h, s) dlsym(h, s)
+#endif
+
+// ---- BLAS binding ----------------------------------------------------------------------------
+
+enum { RowMajor = 101, NoTrans = 111, Trans = 112 };
+typedef void (*sgemm_fn)(int order, int ta, int tb, int m, int n, int k, float alpha, const float *a,
+                         int lda, const float *b, int ldb, float beta, float *c, int ldc);
+typedef void (*set_threads_fn)(int);
+typedef int (*get_threads_fn)(void);
+
+static sgemm_fn blas_sgemm = NULL;
+static set_threads_fn blas_set_threads = NULL;
+static get_threads_fn blas_get_threads = NULL;
+static char blas_name[512] = "builtin";
+static int blas_tried = 0;
+
+static void load_blas(void) {
+  if (blas_tried) return;
+  blas_tried = 1;
+  const char *env = getenv("WHITTLE_BLAS");
+  if (env && strcmp(env, "builtin") == 0) return;
+  const char *candidates[] = {
+      env,
+#if defined(__APPLE__)
+      "/System/Library/Frameworks/Accelerate.framework/Accelerate",
+      "/opt/homebrew/opt/openblas/lib/libopenblas.dylib", "/usr/local/opt/openblas/lib/libopenblas.dylib",
+#elif defined(_WIN32)
+      "libopenblas.dll", "openblas.dll", "mkl_rt.dll",
+#else
+      "libopenblas.so.0", "libopenblas.so", "libmkl_rt.so", "libmkl_rt.so.2", "libblis.so.4",
+#endif
+  };
+  for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+    if (!candidates[i] || !candidates[i][0]) continue;
+    void *h = DLOPEN(candidates[i]);
+    if (!h) continue;
+    sgemm_fn f = (sgemm_fn)DLSYM(h, "cblas_sgemm");
+    if (!f) continue;
+    blas_sgemm = f;
+    blas_set_threads = (set_threads_fn)DLSYM(h, "openblas_set_num_threads");
+    if (!blas_set_threads) blas_set_threads = (set_threads_fn)DLSYM(h, "MKL_Set_Num_Threads");
+    blas_get_threads = (get_threads_fn)DLSYM(h, "openblas_get_num_threads");
+    strncpy(blas_name, candidates[i], sizeof(blas_name) - 1);
+    return;
+  }
+}
+
+// ---- built-in GEMM (fallback) ----------------------------------------------------------------
+// C[M,N] = op(A)[M,K] · op(B)[K,N] + beta·C, row-major. Packs op(B) into K×NB column panels so the
+// inner loop is a contiguous axpy the compiler vectorises.
+
+#define NB 256
+#define KB 256
+
+static void builtin_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc) {
+  float *bp = (float *)malloc(sizeof(float) * KB * NB);
+  float *ap = (float *)malloc(sizeof(float) * KB);
+  for (int i = 0; i < M; i++) {
+    float *c = C + (size_t)i * ldc;
+    if (beta == 0.f) memset(c, 0, sizeof(float) * N);
+    else if (beta != 1.f) for (int j = 0; j < N; j++) c[j] *= beta;
+  }
+  for (int j0 = 0; j0 < N; j0 += NB) {
+    int nb = N - j0 < NB ? N - j0 : NB;
+    for (int k0 = 0; k0 < K; k0 += KB) {
+      int kb = K - k0 < KB ? K - k0 : KB;
+      for (int k = 0; k < kb; k++)
+        for (int j = 0; j < nb; j++)
+          bp[k * nb + j] = tb ? B[(size_t)(j0 + j) * ldb + k0 + k] : B[(size_t)(k0 + k) * ldb + j0 + j];
+      for (int i = 0; i < M; i++) {
+        for (int k = 0; k < kb; k++) ap[k] = ta ? A[(size_t)(k0 + k) * lda + i] : A[(size_t)i * lda + k0 + k];
+        float *c = C + (size_t)i * ldc + j0;
+        for (int k = 0; k < kb; k++) {
+          const float a = ap[k];
+          if (a == 0.f) continue;  // one-hot/binary inputs are mostly zeros
+          const float *b = bp + k * nb;
+          for (int j = 0; j < nb; j++) c[j] += a * b[j];
+        }
+      }
+    }
+  }
+  free(bp);
+  free(ap);
+}
+
+// ---- N-API helpers ----------------------------------------------------------------------------
+
+#define CHECK(call)                                                        \
+  do {                                                                     \
+    if ((call) != napi_ok) {                                               \
+      napi_throw_error(env, NULL, "whittle_native: N-API call failed: " #call); \
+      return NULL;                                                         \
+    }                                                                      \
+  } while (0)
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, NULL, "whittle_native: too few arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static uint8_t *heap_ptr(napi_env env, napi_value v, size_t *len) {
+  void *data = NULL;
+  bool is_ab = false;
+  napi_is_arraybuffer(env, v, &is_ab);
+  if (!is_ab || napi_get_arraybuffer_info(env, v, &data, len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "whittle_native: expected the wasm heap ArrayBuffer");
+    return NULL;
+  }
+  return (uint8_t *)data;
+}
+
+static double num(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
+
+// Bounds check: [off, off + count floats) must lie inside the heap.
+#define IN_HEAP(off, count) ((off) >= 0 && (double)(off) + 4.0 * (double)(count) <= (double)heap_len)
+#define BOUNDS(cond)                                                        \
+  do {                                                                      \
+    if (!(cond)) {                                                          \
+      napi_throw_range_error(env, NULL, "whittle_native: offset outside the heap"); \
+      return NULL;                                                          \
+    }                                                                       \
+  } while (0)
+
+// gemm(heap, ta, tb, M, N, K, aOff, bOff, cOff, beta, batch, strideA, strideB, strideC)
+// Row-major, dense operands: lda/ldb/ldc follow from the (transposed) shapes. Offsets and strides
+// are in bytes; a stride of 0 broadcasts that operand across the batch.
+static napi_value Gemm(napi_env env, napi_callback_info info) {
+  napi_value a[14];
+  if (!get_args(env, info, 14, a)) return NULL;
+  size_t heap_len = 0;
+  uint8_t *heap = heap_ptr(env, a[0], &heap_len);
+  if (!heap) return NULL;
+  bool ta = false, tb = false;
+  napi_get_value_bool(env, a[1], &ta);
+  napi_get_value_bool(env, a[2], &tb);
+  const int M = (int)num(env, a[3]), N = (int)num(env, a[4]), K = (int)num(env, a[5]);
+  const double aOff = num(env, a[6]), bOff = num(env, a[7]), cOff = num(env, a[8]);
+  const float beta = (float)num(env, a[9]);
+  const int batch = (int)num(env, a[10]);
+  const double sA = num(env, a[11]), sB = num(env, a[12]), sC = num(env, a[13]);
+  BOUNDS(M >= 0 && N >= 0 && K >= 0 && batch >= 1);
+  BOUNDS(IN_HEAP(aOff + sA * (batch - 1), (double)M * K) && IN_HEAP(bOff + sB * (batch - 1), (double)K * N) &&
+         IN_HEAP(cOff + sC * (batch - 1), (double)M * N));
+  load_blas();
+  const int lda = ta ? M : K, ldb = tb ? K : N, ldc = N;
+  for (int i = 0; i < batch; i++) {
+    const float *A = (const float *)(heap + (size_t)(aOff + sA * i));
+    const float *B = (const float *)(heap + (size_t)(bOff + sB * i));
+    float *C = (float *)(heap + (size_t)(cOff + sC * i));
+    if (M == 0 || N == 0) continue;
+    if (K == 0) {
+      if (beta == 0.f) memset(C, 0, sizeof(float) * (size_t)M * N);
+      continue;
+    }
+    if (blas_sgemm)
+      blas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);
+    else
+      builtin_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  }
+  return NULL;
+}
+
+// biasAct(heap, xOff, biasOff, outOff, M, N, act): out = act(x + bias[None, :]); act 0 = none,
+// 1 = relu. biasOff < 0 means no bias. out may alias x.
+static napi_value BiasAct(napi_env env, napi_callback_info info) {
+  napi_value a[7];
+  if (!get_args(env, info, 7, a)) return NULL;
+  size_t heap_len = 0;
+  uint8_t *heap = heap_ptr(env, a[0], &heap_len);
+  if (!heap) return NULL;
+  const double xOff = num(env, a[1]), bOff = num(env, a[2]), oOff = num(env, a[3]);
+  const int M = (int)num(env, a[4]), N = (int)num(env, a[5]), act = (int)num(env, a[6]);
+  BOUNDS(IN_HEAP(xOff, (double)M * N) && IN_HEAP(oOff, (double)M * N) && (bOff < 0 || IN_HEAP(bOff, N)));
+  const float *x = (const float *)(heap + (size_t)xOff);
+  const float *bias = bOff < 0 ? NULL : (const float *)(heap + (size_t)bOff);
+  float *o = (float *)(heap + (size_t)oOff);
+  for (int i = 0; i < M; i++) {
+    const float *xr = x + (size_t)i * N;
+    float *orow = o + (size_t)i * N;
+    if (bias && act == 1)
+      for (int j = 0; j < N; j++) { float v = xr[j] + bias[j]; orow[j] = v > 0.f ? v : 0.f; }
+    else if (bias)
+      for (int j = 0; j < N; j++) orow[j] = xr[j] + bias[j];
+    else if (act == 1)
+      for (int j = 0; j < N; j++) orow[j] = xr[j] > 0.f ? xr[j] : 0.f;
+    else if (orow != xr)
+      memcpy(orow, xr, sizeof(float) * N);
+  }
+  return NULL;
+}
+
+// colSum(heap, xOff, outOff, M, N): out[j] = Σ_i x[i, j] (the bias gradient), accumulated in
+// float per column like the reference kernels, row by row so the loop is contiguous.
+static napi_value ColSum(napi_env env, napi_callback_info info) {
+  napi_value a[5];
+  if (!get_args(env, info, 5, a)) return NULL;
+  size_t heap_len = 0;
+  uint8_t *heap = heap_ptr(env, a[0], &heap_len);
+  if (!heap) return NULL;
+  const double xOff = num(env, a[1]), oOff = num(env, a[2]);
+  const int M = (int)num(env, a[3]), N = (int)num(env, a[4]);
+  BOUNDS(IN_HEAP(xOff, (double)M * N) && IN_HEAP(oOff, N));
+  const float *x = (const float *)(heap + (size_t)xOff);
+  float *o = (float *)(heap + (size_t)oOff);
+  // Accumulate in double so the result does not depend on the summation order (and stays at
+  // least as accurate as the reference kernel's).
+  double *acc = (double *)calloc((size_t)N, sizeof(double));
+  for (int i = 0; i < M; i++) {
+    const float *xr = x + (size_t)i * N;
+    for (int j = 0; j < N; j++) acc[j] += xr[j];
+  }
+  for (int j = 0; j < N; j++) o[j] = (float)acc[j];
+  free(acc);
+  return NULL;
+}
+
+// reluGrad(heap, dyOff, yOff, outOff, n): out = dy · (y > 0). y may be the pre- or
+// post-activation (same sign test). out may alias dy.
+static napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  napi_value a[5];
+  if (!get_args(env, info, 5, a)) return NULL;
+  size_t heap_len = 0;
+  uint8_t *heap = heap_ptr(env, a[0], &heap_len);
+  if (!heap) return NULL;
+  const double dOff = num(env, a[1]), yOff = num(env, a[2]), oOff = num(env, a[3]);
+  const double n = num(env, a[4]);
+  BOUNDS(IN_HEAP(dOff, n) && IN_HEAP(yOff, n) && IN_HEAP(oOff, n));
+  const float *dy = (const float *)(heap + (size_t)dOff);
+  const float *y = (const float *)(heap + (size_t)yOff);
+  float *o = (float *)(heap + (size_t)oOff);
+  for (size_t i = 0; i < (size_t)n; i++) o[i] = y[i] > 0.f ? dy[i] : 0.f;
+  return NULL;
+}
+
+// setThreads(n): BLAS thread count (no-op for the built-in GEMM). Returns the count in effect.
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (!get_args(env, info, 1, a)) return NULL;
+  load_blas();
+  int n = (int)num(env, a[0]);
+  if (n >= 1 && blas_set_threads) blas_set_threads(n);
+  int now = blas_sgemm ? (blas_get_threads ? blas_get_threads() : n) : 1;
+  napi_value out;
+  CHECK(napi_create_int32(env, now, &out));
+  return out;
+}
+
+// info() → { blas: path or 'builtin', threads }
+static napi_value Info(napi_env env, napi_callback_info info) {
+  (void)info;
+  load_blas();
+  napi_value out, name, threads;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_string_utf8(env, blas_name, NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_int32(env, blas_sgemm ? (blas_get_threads ? blas_get_threads() : 0) : 1, &threads));
+  CHECK(napi_set_named_property(env, out, "blas", name));
+  CHECK(napi_set_named_property(env, out, "threads", threads));
+  return out;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"biasAct", NULL, BiasAct, NULL, NULL, NULL, napi_default, NULL},
+      {"colSum", NULL, ColSum, NULL, NULL, NULL, napi_default, NULL},
+      {"reluGrad", NULL, ReluGrad, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
+      {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
+  return exports;
+}

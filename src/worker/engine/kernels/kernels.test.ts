@@ -1,0 +1,128 @@
+// Whittle's wasm kernel registrations against the cpu backend's reference kernels, values and
+// gradients, on both routes (native addon when built, wasm-only always).
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
+import { tf, type Tensor } from '../tf';
+import { MaskableMlp } from '../../models/mlp';
+import { installKernels, uninstallKernels } from './index';
+import { loadNative } from './native';
+
+type Fn = () => Tensor | Tensor[];
+
+/** Run fn on a backend and return plain arrays; asserts nothing leaks on that backend. */
+async function on(backend: string, fn: Fn): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  // Backend-side buffers too: a kernel's temporaries live only in the backend's own table.
+  const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+  const idsBefore = dataIds();
+  const out = tf.tidy(fn);
+  const list = Array.isArray(out) ? out : [out];
+  const vals = list.map((t) => Float32Array.from(t.dataSync()));
+  tf.dispose(list);
+  expect(tf.memory().numTensors).toBe(before);
+  expect(dataIds()).toBe(idsBefore);
+  return vals;
+}
+
+/** max |a-b| / max(1, max |ref|) — relative to the reference's scale. */
+function relErr(a: Float32Array, ref: Float32Array): number {
+  expect(a.length).toBe(ref.length);
+  let scale = 1, err = 0;
+  for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i]));
+  for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(a[i] - ref[i]));
+  return err / scale;
+}
+
+async function expectMatch(fn: Fn, tol = 1e-5): Promise<void> {
+  const ref = await on('cpu', fn);
+  const got = await on('wasm', fn);
+  expect(got.length).toBe(ref.length);
+  for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i])).toBeLessThanOrEqual(tol);
+}
+
+function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  const r = new Rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => r.uniform(lo, hi)), shape);
+}
+
+const routes: { name: string; native: boolean }[] = [{ name: 'wasm-only', native: false }];
+if (loadNative()) routes.push({ name: 'native', native: true });
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+afterAll(() => uninstallKernels('wasm'));
+
+describe.each(routes)('wasm kernels ($name route)', ({ native }) => {
+  beforeAll(() => {
+    uninstallKernels('wasm');
+    const info = installKernels('wasm', { native, threads: 2 });
+    expect(info.native).toBe(native);
+  });
+
+  it.each([[false, false], [true, false], [false, true], [true, true]])('matMul transposeA=%s transposeB=%s', async (ta, tb) => {
+    const [M, K, N] = [37, 53, 29];
+    await expectMatch(() => tf.matMul(rand(ta ? [K, M] : [M, K], 1), rand(tb ? [N, K] : [K, N], 2), ta, tb));
+  });
+
+  it('batched and broadcast matMul', async () => {
+    await expectMatch(() => tf.matMul(rand([3, 5, 7], 3), rand([3, 7, 4], 4)));
+    await expectMatch(() => tf.matMul(rand([3, 7, 5], 3), rand([1, 4, 7], 4), true, true));
+    await expectMatch(() => tf.matMul(rand([1, 5, 7], 3), rand([2, 3, 7, 4], 4)));
+    // general batch broadcasting ([2,1] × [1,3]) goes to the original kernel
+    await expectMatch(() => tf.matMul(rand([2, 1, 5, 7], 3), rand([1, 3, 7, 4], 4)));
+  });
+
+  it('fused matMul + bias + relu, values and gradients', async () => {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const a = () => rand(ta ? [1, 19, 31] : [1, 31, 19], 5);
+      const b = () => rand(tb ? [1, 23, 19] : [1, 19, 23], 6);
+      const bias = () => rand([23], 7);
+      await expectMatch(() => tf.fused.matMul({ a: a(), b: b(), bias: bias(), activation: 'relu', transposeA: ta, transposeB: tb }));
+      await expectMatch(() => {
+        const g = tf.grads((x: Tensor, w: Tensor, c: Tensor) =>
+          tf.sum(tf.square(tf.fused.matMul({ a: x, b: w, bias: c, activation: 'relu', transposeA: ta, transposeB: tb }) as Tensor)));
+        return g([a(), b(), bias()]);
+      });
+    }
+  });
+
+  it('MLP softmax-CE loss gradients equal the cpu backend', async () => {
+    const fn = () => {
+      const model = MaskableMlp.create({ inputs: 12, hidden: [16, 16], outputs: 3, activation: 'relu' }, new Rng(9));
+      const x = rand([40, 12], 10, 0, 1) as tf.Tensor2D;
+      const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: 40 }, (_, i) => i % 3), 'int32'), 3);
+      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.forward(x)) as tf.Scalar, model.params());
+      const out = [value, ...model.params().map((p) => grads[p.name])];
+      model.dispose();
+      return out;
+    };
+    await expectMatch(fn);
+  });
+
+  it('Sum over leading axes (bias gradient) and the cases it delegates', async () => {
+    await expectMatch(() => tf.sum(rand([301, 17], 11), 0));
+    await expectMatch(() => tf.sum(rand([4, 9, 17], 12), [0, 1]));
+    await expectMatch(() => tf.sum(rand([4, 9, 17], 12), [1, 0], true));
+    await expectMatch(() => tf.sum(rand([4, 9, 17], 13), 1)); // not leading: original kernel
+    await expectMatch(() => tf.sum(rand([4, 9], 14))); // all axes: original kernel
+    await expectMatch(() => tf.cast(tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), 0), 'float32'));
+  });
+
+  it('UnsortedSegmentSum and the gradient of gather (embeddings)', async () => {
+    const ids = () => tf.tensor1d([3, 0, 3, 5, 1, 0, -1, 7], 'int32');
+    await expectMatch(() => tf.unsortedSegmentSum(rand([8, 6], 15), ids(), 6));
+    await expectMatch(() => tf.cast(tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4, 5, 6, 7, 8], 'int32'), ids(), 4), 'float32'));
+    await expectMatch(() => {
+      const idx = tf.tensor2d([[1, 4, 1], [0, 9, 4]], [2, 3], 'int32');
+      return tf.grad((table: Tensor) => tf.sum(tf.square(tf.gather(table, idx))))(rand([10, 5], 16));
+    });
+  });
+});

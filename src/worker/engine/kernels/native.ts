@@ -1,0 +1,58 @@
+// Loads the optional native addon (native/whittle_native.c, built by `node native/build.mjs`).
+// Absent or disabled (WHITTLE_NATIVE=0) → null, and the wasm-only kernels are used.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeKernels {
+  /** C = op(A)·op(B) + beta·C per batch entry, row-major; offsets/strides in bytes into `heap`. */
+  gemm(heap: ArrayBuffer, ta: boolean, tb: boolean, M: number, N: number, K: number,
+    aOff: number, bOff: number, cOff: number, beta: number,
+    batch: number, strideA: number, strideB: number, strideC: number): void;
+  /** out[M,N] = act(x + bias); act 0 = none, 1 = relu; biasOff < 0 = no bias. */
+  biasAct(heap: ArrayBuffer, xOff: number, biasOff: number, outOff: number, M: number, N: number, act: number): void;
+  /** out[N] = column sums of x[M,N]. */
+  colSum(heap: ArrayBuffer, xOff: number, outOff: number, M: number, N: number): void;
+  /** out = dy · (y > 0), n elements. */
+  reluGrad(heap: ArrayBuffer, dyOff: number, yOff: number, outOff: number, n: number): void;
+  setThreads(n: number): number;
+  info(): { blas: string; threads: number };
+}
+
+const FILE = 'whittle_native.node';
+let cached: NativeKernels | null | undefined;
+let loadError: string | null = null;
+
+/** Where the addon may live: explicit path, next to the sources (dev), next to a bundle, cwd. */
+function candidates(): string[] {
+  const out: string[] = [];
+  if (process.env.WHITTLE_NATIVE_PATH) out.push(process.env.WHITTLE_NATIVE_PATH);
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    out.push(path.join(dir, 'native', 'build', 'Release', FILE));
+    dir = path.dirname(dir);
+  }
+  out.push(path.join(process.cwd(), 'native', 'build', 'Release', FILE));
+  return out;
+}
+
+export function loadNative(): NativeKernels | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  if (process.env.WHITTLE_NATIVE === '0') { loadError = 'disabled by WHITTLE_NATIVE=0'; return null; }
+  const file = candidates().find((p) => fs.existsSync(p));
+  if (!file) { loadError = 'not built (run `node native/build.mjs`)'; return null; }
+  try {
+    cached = createRequire(import.meta.url)(file) as NativeKernels;
+  } catch (e) {
+    loadError = `failed to load ${file}: ${(e as Error).message}`;
+  }
+  return cached;
+}
+
+/** Why the addon is not in use (null when it is). */
+export function nativeLoadError(): string | null {
+  loadNative();
+  return loadError;
+}
