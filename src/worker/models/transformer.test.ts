@@ -44,7 +44,7 @@ describe('transformer', () => {
     const grads = tf.tidy(() => {
       const { x, y } = windowTensors(toks, B, T);
       const { grads } = tf.variableGrads(() => lmLoss(model.forward(x), y), model.params());
-      return Object.fromEntries(names.map((n) => [n, grads[model.vars[n].name].dataSync()]));
+      return Object.fromEntries(names.map((n) => [n, Float32Array.from(grads[model.vars[n].name].dataSync())])) as Record<string, Float32Array>;
     });
     const r = new Rng(3);
     for (const n of names) {
