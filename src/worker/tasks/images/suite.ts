@@ -43,9 +43,10 @@ export class ImageSuite implements SkillSuite {
 
   skill(ref: SkillRef): ImageSkill {
     const key = skillKey(ref);
-    const have = this.skills.get(key);
-    if (have) return have.skill;
-    const classes = resolveClassSubset(this.meta, ref);
+    return (this.skills.get(key) ?? this.resolve(key, resolveClassSubset(this.meta, ref))).skill;
+  }
+
+  private resolve(key: string, classes: number[]): Resolved {
     const train = indicesOf(this.data.train.labels, classes);
     const test = indicesOf(this.data.test.labels, classes);
     const names = classes.map((c) => this.meta.classes[c]).join(', ');
@@ -54,8 +55,9 @@ export class ImageSuite implements SkillSuite {
       key, classes,
       description: `${this.meta.name}: ${classes.length === this.numClasses ? 'all classes' : names} (${train.length} train / ${test.length} test images)`,
     };
-    this.skills.set(key, { skill, train, test: this.evalOrder(test) });
-    return skill;
+    const r = { skill, train, test: this.evalOrder(test) };
+    this.skills.set(key, r);
+    return r;
   }
 
   private evalOrder(test: Int32Array): Int32Array {
@@ -66,8 +68,11 @@ export class ImageSuite implements SkillSuite {
 
   private resolved(skill: Skill): Resolved {
     const r = this.skills.get(skill.key);
-    if (!r) throw new Error(`skill ${skill.key} was not resolved by this suite (call suite.skill first)`);
-    return r;
+    if (r) return r;
+    // A skill resolved by another suite of the same dataset (e.g. a teacher's): its classes suffice.
+    const classes = (skill as Partial<ImageSkill>).classes;
+    if (!classes) throw new Error(`skill ${skill.key} is not a skill of dataset ${this.meta.name} (resolve it with suite.skill first)`);
+    return this.resolve(skill.key, resolveClassSubset(this.meta, classes));
   }
 
   private fill(images: Uint8Array, labels: Uint16Array, idx: ArrayLike<number>, out: Batch, offset: number): void {
