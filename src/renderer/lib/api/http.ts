@@ -1,0 +1,103 @@
+// Browser-mode client: POST /api/<method> with the arguments as a JSON array, push events over SSE.
+// See src/shared/transport.ts for the wire format.
+import type { PushEvent } from '../../../shared/api';
+import { API_PREFIX, ApiError, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../../../shared/transport';
+
+type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{
+  ok: boolean; status: number; text(): Promise<string>;
+}>;
+
+interface EventSourceLike {
+  onmessage: ((ev: { data: string }) => void) | null;
+  onopen: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  close(): void;
+}
+type EventSourceCtor = new (url: string) => EventSourceLike;
+
+export type ConnectionState = 'connecting' | 'open' | 'lost';
+
+export interface HttpClientOptions {
+  /** Origin + path prefix of the server, e.g. `http://127.0.0.1:8123` (no trailing slash). */
+  base: string;
+  token: string;
+  fetch?: FetchLike;
+  EventSource?: EventSourceCtor;
+}
+
+/** Calls API methods over HTTP and fans SSE push events out to listeners. */
+export class HttpTransport {
+  private listeners = new Set<(ev: PushEvent) => void>();
+  private stateListeners = new Set<(s: ConnectionState) => void>();
+  private es: EventSourceLike | null = null;
+  private everOpened = false;
+  state: ConnectionState = 'connecting';
+  private readonly fetchImpl: FetchLike;
+  private readonly EventSourceImpl: EventSourceCtor | undefined;
+
+  constructor(private readonly opts: HttpClientOptions) {
+    this.fetchImpl = opts.fetch ?? ((url, init) => fetch(url, init));
+    this.EventSourceImpl = opts.EventSource ?? (globalThis as { EventSource?: EventSourceCtor }).EventSource;
+  }
+
+  async call(method: string, args: unknown[]): Promise<unknown> {
+    let res: Awaited<ReturnType<FetchLike>>;
+    try {
+      res = await this.fetchImpl(`${this.opts.base}${API_PREFIX}${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: this.opts.token },
+        body: JSON.stringify(args),
+      });
+    } catch (e) {
+      throw new ApiError(`Whittle could not be reached (${(e as Error).message}). Is \`whittle serve\` still running?`, 'unreachable');
+    }
+    const text = await res.text();
+    let body: unknown = undefined;
+    if (text) {
+      try { body = JSON.parse(text); } catch { body = text; }
+    }
+    if (!res.ok) {
+      if (res.status === 401) throw new ApiError('The access token is missing or wrong. Open the address `whittle serve` printed (it ends in ?token=…).', 'unauthorized');
+      const p = (body && typeof body === 'object' ? body : {}) as { message?: string; code?: string; issues?: { path: string; message: string }[] };
+      throw new ApiError(p.message ?? (typeof body === 'string' && body ? body : `HTTP ${res.status}`), p.code ?? 'internal', p.issues);
+    }
+    return body;
+  }
+
+  subscribe(listener: (ev: PushEvent) => void): () => void {
+    this.listeners.add(listener);
+    this.ensureStream();
+    return () => { this.listeners.delete(listener); };
+  }
+
+  /** Connection state of the event stream; `open` after a `lost` means events may have been missed. */
+  onState(listener: (s: ConnectionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => { this.stateListeners.delete(listener); };
+  }
+
+  close(): void {
+    this.es?.close();
+    this.es = null;
+  }
+
+  private setState(s: ConnectionState): void {
+    if (s === this.state) return;
+    this.state = s;
+    for (const l of this.stateListeners) l(s);
+  }
+
+  private ensureStream(): void {
+    if (this.es || !this.EventSourceImpl) return;
+    const url = `${this.opts.base}${EVENTS_PATH}?${TOKEN_QUERY}=${encodeURIComponent(this.opts.token)}`;
+    const es = new this.EventSourceImpl(url);
+    this.es = es;
+    es.onopen = () => { this.everOpened = true; this.setState('open'); };
+    es.onerror = () => { if (this.everOpened) this.setState('lost'); };
+    es.onmessage = (m) => {
+      let ev: PushEvent;
+      try { ev = JSON.parse(m.data) as PushEvent; } catch { return; }
+      for (const l of this.listeners) l(ev);
+    };
+  }
+}

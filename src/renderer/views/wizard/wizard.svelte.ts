@@ -1,0 +1,232 @@
+// The "new narrow model" wizard's state: form fields → a run (or study) spec, validated with the
+// shared schemas before anything is sent, and errors mapped back to the field that caused them.
+import { TrainSpec } from '../../../shared/specs/train';
+import { CurriculumStudySpec } from '../../../shared/studies';
+import { SpecError, parseSpec } from '../../../shared/validate';
+
+export type Step = 'skill' | 'route' | 'review';
+export const STEPS: { id: Step; label: string }[] = [
+  { id: 'skill', label: 'Skill' },
+  { id: 'route', label: 'Route' },
+  { id: 'review', label: 'Review' },
+];
+
+export type Field =
+  | 'm' | 'n' | 'k' | 'target'
+  | 'broad' | 'broadSkills' | 'targetPerStep' | 'broadPerStep' | 'mixMode' | 'switchAt'
+  | 'hidden' | 'activation' | 'lr' | 'steps' | 'evalEvery' | 'seed' | 'seeds'
+  | 'name' | 'general';
+
+export const FIELD_LABEL: Record<Field, string> = {
+  m: 'Atomic skills m', n: 'Data bits n', k: 'Bits per skill k', target: 'Narrow skill',
+  broad: 'Broad data', broadSkills: 'Broad skills', targetPerStep: 'Narrow samples per step', broadPerStep: 'Broad samples per step (each)',
+  mixMode: 'Mix', switchAt: 'Switch to narrow only at step', hidden: 'Hidden layer widths', activation: 'Activation',
+  lr: 'Learning rate', steps: 'Steps', evalEvery: 'Evaluate every', seed: 'Seed', seeds: 'Seeds', name: 'Name', general: 'Spec',
+};
+
+const STEP_FIELDS: Record<Step, Field[]> = {
+  skill: ['m', 'n', 'k', 'target'],
+  route: ['broad', 'broadSkills', 'targetPerStep', 'broadPerStep', 'mixMode', 'switchAt', 'hidden', 'activation', 'lr', 'steps', 'evalEvery', 'seed', 'seeds'],
+  review: ['name', 'general'],
+};
+
+export interface FieldIssue { field: Field; path: string; message: string }
+
+/** Which form field a spec path (as the schemas name it) belongs to. */
+export function fieldForPath(path: string): Field {
+  const p = path.replace(/^base\./, '').replace(/^regimes\[\d+\]\./, '');
+  let m: RegExpExecArray | null;
+  if ((m = /^task\.(m|n|k)\b/.exec(p))) return m[1] as Field;
+  if (p.startsWith('task.subsets')) return 'n';
+  if (p.startsWith('target')) return 'target';
+  if (/fromStep$/.test(p) && !/schedule\[0\]/.test(p)) return 'switchAt';
+  if (/^mixture(\.schedule\[\d+\]\.components)?\[0\]\.perStep/.test(p)) return 'targetPerStep';
+  if (/^mixture.*perStep/.test(p)) return 'broadPerStep';
+  if (/^mixture(\.schedule\[\d+\]\.components)?\[0\]\.skill/.test(p)) return 'target';
+  if (/^mixture.*skill/.test(p)) return 'broadSkills';
+  if (p.startsWith('mixture')) return 'mixMode';
+  if (p.startsWith('model.hidden')) return 'hidden';
+  if (p.startsWith('model.activation')) return 'activation';
+  if (p.startsWith('optimizer.lr')) return 'lr';
+  if (p.startsWith('steps')) return 'steps';
+  if (p.startsWith('eval.every')) return 'evalEvery';
+  if (p.startsWith('seeds')) return 'seeds';
+  if (p.startsWith('seed')) return 'seed';
+  if (p.startsWith('name')) return 'name';
+  return 'general';
+}
+
+export function stepOf(field: Field): Step {
+  return (Object.keys(STEP_FIELDS) as Step[]).find((s) => STEP_FIELDS[s].includes(field)) ?? 'review';
+}
+
+/** "12, 24" → [12, 24]; anything unparsable becomes NaN so the schema names the bad entry. */
+export function parseWidths(text: string): number[] {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  return parts.map((s) => (/^-?\d+(\.\d+)?$/.test(s) ? Number(s) : NaN));
+}
+
+export type Built = { kind: 'run'; spec: Record<string, unknown> } | { kind: 'study'; spec: Record<string, unknown> };
+
+export class WizardState {
+  step = $state<Step>('skill');
+  // Skill: composite CMSP task.
+  m = $state<number | null>(8);
+  n = $state<number | null>(32);
+  k = $state<number | null>(3);
+  target = $state<number[]>([0, 1, 2]);
+  // Route: train from scratch with an optional broad-data mix.
+  broad = $state(true);
+  broadSkills = $state<number[]>([0, 1, 2]);
+  targetPerStep = $state<number | null>(256);
+  broadPerStep = $state<number | null>(256);
+  mixMode = $state<'constant' | 'schedule'>('constant');
+  switchAt = $state<number | null>(2000);
+  hidden = $state('256');
+  activation = $state<'relu' | 'tanh'>('relu');
+  lr = $state<number | null>(0.001);
+  steps = $state<number | null>(5000);
+  evalEvery = $state<number | null>(100);
+  seed = $state<number | null>(0);
+  /** Also run the comparison: narrow-only vs broad mix, as a curriculum study. */
+  study = $state(false);
+  seeds = $state<number | null>(2);
+  name = $state('');
+
+  issues = $state<FieldIssue[]>([]);
+  /** Fields the user has been shown errors for (errors appear after Next/Start, then live). */
+  private shown = $state(false);
+
+  readonly atomic = $derived(Array.from({ length: Math.max(0, Math.min(64, this.m ?? 0)) }, (_, i) => i));
+
+  /** Bits S_i of atomic skill i with the default subsets. */
+  bitsOf(i: number): number[] {
+    const k = this.k ?? 0;
+    return Array.from({ length: k }, (_, j) => k * i + j);
+  }
+
+  targetBits = $derived(this.target.flatMap((i) => this.bitsOf(i)));
+
+  toggleTarget(i: number): void {
+    this.target = this.target.includes(i) ? this.target.filter((x) => x !== i) : [...this.target, i].sort((a, b) => a - b);
+    this.revalidate();
+  }
+  toggleBroad(i: number): void {
+    this.broadSkills = this.broadSkills.includes(i) ? this.broadSkills.filter((x) => x !== i) : [...this.broadSkills, i].sort((a, b) => a - b);
+    this.revalidate();
+  }
+  /** The usual curriculum: the narrow skill's own atomic parts. */
+  useTargetParts(): void {
+    this.broadSkills = [...this.target];
+    this.revalidate();
+  }
+
+  private components(withBroad: boolean) {
+    const comps: { skill: number[]; perStep: unknown }[] = [{ skill: [...this.target], perStep: this.targetPerStep }];
+    if (withBroad) for (const s of this.broadSkills) comps.push({ skill: [s], perStep: this.broadPerStep });
+    return comps;
+  }
+
+  private mixture(withBroad: boolean): unknown {
+    if (!withBroad || this.mixMode === 'constant') return this.components(withBroad);
+    return { schedule: [{ fromStep: 0, components: this.components(true) }, { fromStep: this.switchAt, components: this.components(false) }] };
+  }
+
+  private base() {
+    return {
+      task: { suite: 'cmsp', m: this.m, n: this.n, k: this.k },
+      model: { arch: 'mlp', hidden: parseWidths(this.hidden), activation: this.activation },
+      optimizer: { name: 'adam', lr: this.lr },
+      steps: this.steps,
+      eval: { every: this.evalEvery },
+    };
+  }
+
+  defaultName = $derived(`cmsp [${this.target.join(',')}]${this.broad && this.broadSkills.length ? ' + broad' : ''}`);
+
+  /** The spec as the wizard will send it (before schema defaults are filled in). */
+  build(): Built {
+    const name = this.name.trim() || this.defaultName;
+    if (this.study) {
+      const seeds = Array.from({ length: Math.max(0, Math.min(16, this.seeds ?? 0)) }, (_, i) => (this.seed ?? 0) + i);
+      return {
+        kind: 'study',
+        spec: {
+          kind: 'curriculum', name, base: this.base(), target: [...this.target],
+          regimes: [
+            { name: 'narrow only', mixture: this.mixture(false) },
+            ...(this.broad ? [{ name: 'with broad data', mixture: this.mixture(true) }] : []),
+          ],
+          seeds,
+        },
+      };
+    }
+    return { kind: 'run', spec: { kind: 'train', name, seed: this.seed, ...this.base(), mixture: this.mixture(this.broad), target: [...this.target] } };
+  }
+
+  /** Validate everything with the shared schemas plus the wizard's own rules; returns the issues. */
+  validate(): FieldIssue[] {
+    const out: FieldIssue[] = [];
+    const m = this.m ?? 0;
+    if (this.target.length === 0) out.push({ field: 'target', path: 'target', message: 'pick at least one atomic skill' });
+    for (const i of this.target) if (i >= m) out.push({ field: 'target', path: 'target', message: `skill ${i} does not exist when m = ${m}` });
+    if (this.broad && this.broadSkills.length === 0) out.push({ field: 'broadSkills', path: 'mixture', message: 'pick at least one broad skill, or switch broad data off' });
+    for (const i of this.broad ? this.broadSkills : []) if (i >= m) out.push({ field: 'broadSkills', path: 'mixture', message: `skill ${i} does not exist when m = ${m}` });
+    if (this.broad && this.mixMode === 'schedule' && this.steps != null && this.switchAt != null && this.switchAt >= this.steps) {
+      out.push({ field: 'switchAt', path: 'mixture.schedule[1].fromStep', message: `must be below the number of steps (${this.steps})` });
+    }
+    if (this.study && (this.seeds == null || this.seeds < 1 || !Number.isInteger(this.seeds))) out.push({ field: 'seeds', path: 'seeds', message: 'at least one seed' });
+    const built = this.build();
+    try {
+      if (built.kind === 'study') parseSpec(CurriculumStudySpec, built.spec);
+      else parseSpec(TrainSpec, built.spec);
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      for (const i of e.issues) out.push({ field: fieldForPath(i.path), path: i.path, message: i.message });
+    }
+    return out;
+  }
+
+  revalidate(): void {
+    if (this.shown) this.issues = this.validate();
+  }
+
+  /** Show errors from here on; true when the given step (or all, for review) is clean. */
+  check(step: Step = this.step): boolean {
+    this.shown = true;
+    this.issues = this.validate();
+    const fields = step === 'review' ? null : STEP_FIELDS[step];
+    return !this.issues.some((i) => !fields || fields.includes(i.field));
+  }
+
+  errorsFor(field: Field): FieldIssue[] {
+    return this.issues.filter((i) => i.field === field);
+  }
+
+  next(): void {
+    if (!this.check()) return;
+    const i = STEPS.findIndex((s) => s.id === this.step);
+    if (i < STEPS.length - 1) this.step = STEPS[i + 1].id;
+  }
+
+  back(): void {
+    const i = STEPS.findIndex((s) => s.id === this.step);
+    if (i > 0) this.step = STEPS[i - 1].id;
+  }
+
+  /** Go to the first step with an error (after a failed Start). */
+  jumpToFirstError(): void {
+    const first = this.issues[0];
+    if (first) this.step = stepOf(first.field);
+  }
+
+  /** Take the server's field issues (ApiError.issues) as our own. */
+  setServerIssues(issues: { path: string; message: string }[], fallback: string): void {
+    this.shown = true;
+    this.issues = issues.length
+      ? issues.map((i) => ({ field: fieldForPath(i.path), path: i.path, message: i.message }))
+      : [{ field: 'general', path: '', message: fallback }];
+  }
+
+  totalPerStep = $derived((this.targetPerStep ?? 0) + (this.broad ? this.broadSkills.length * (this.broadPerStep ?? 0) : 0));
+}
