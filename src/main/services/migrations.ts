@@ -36,4 +36,14 @@ export const MIGRATIONS: { name: string; sql: string }[] = [
       CREATE INDEX events_run ON events(run_id);
     `,
   },
+  {
+    name: 'datasets',
+    sql: `
+      CREATE TABLE datasets (
+        name TEXT PRIMARY KEY, source_path TEXT NOT NULL, source_kind TEXT NOT NULL,
+        classes TEXT NOT NULL, shape TEXT NOT NULL, train_count INTEGER NOT NULL, test_count INTEGER NOT NULL,
+        checksum TEXT NOT NULL, run_id TEXT, created_at INTEGER NOT NULL, meta TEXT NOT NULL
+      );
+    `,
+  },
 ];
