@@ -1,11 +1,12 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATASET_FILES, type DatasetMeta } from '../../shared/specs/dataset';
-import { tmpHome } from '../../../test/helpers/tmp';
 import { DatasetRegistry, defaultDatasetName } from './datasets';
 import { Store } from './store';
 
+const tmpHome = () => fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-datasets-'));
 const stores: Store[] = [];
 afterEach(() => { stores.splice(0).forEach((s) => s.close()); });
 
