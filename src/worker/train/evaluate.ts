@@ -1,0 +1,51 @@
+// Evaluation of a model on skills: mean cross-entropy in bits and accuracy, per skill, on the
+// suite's evaluation samples (fresh ones for synthetic suites). One readback per skill.
+import { tf, type Tensor1D } from '../engine/tf';
+import type { Rng } from '../engine/rng';
+import type { Batch, Skill, SkillSuite } from '../tasks/types';
+import { batchTensors, crossEntropyPerSample, type Trainable } from './step';
+
+export const BITS_PER_NAT = Math.LOG2E;
+
+export interface SkillEval { key: string; lossBits: number; acc: number; count: number }
+
+/** Rows evaluated per forward pass: bounds memory for large eval sets. */
+const CHUNK = 8192;
+
+/** Loss (bits) and accuracy of `model` on `batch`, chunked. */
+export async function evaluateBatch(model: Trainable, batch: Batch): Promise<{ lossBits: number; acc: number }> {
+  const inputDim = batch.x.length / batch.count;
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < batch.count; start += CHUNK) {
+    const n = Math.min(CHUNK, batch.count - start);
+    const chunk: Batch = {
+      x: batch.x.subarray(start * inputDim, (start + n) * inputDim),
+      y: batch.y.subarray(start, start + n),
+      count: n,
+    };
+    const sums = tf.tidy(() => {
+      const { x, y } = batchTensors(chunk);
+      const logits = model.forward(x, { training: false }); // [n, classes]
+      const ce = tf.sum(crossEntropyPerSample(logits, y)); // []
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y as Tensor1D), 'float32')); // []
+      return tf.stack([ce, hits]); // [2]
+    });
+    const [ce, hits] = await sums.data();
+    sums.dispose();
+    lossSum += ce;
+    correct += hits;
+  }
+  return { lossBits: (lossSum / batch.count) * BITS_PER_NAT, acc: correct / batch.count };
+}
+
+/** Evaluate each skill on `samples` evaluation samples drawn with `rng`. */
+export async function evaluateSkills(model: Trainable, suite: SkillSuite, skills: readonly Skill[], samples: number, rng: Rng): Promise<SkillEval[]> {
+  const out: SkillEval[] = [];
+  for (const skill of skills) {
+    const batch = suite.evalSet(skill, samples, rng);
+    const r = await evaluateBatch(model, batch);
+    out.push({ key: skill.key, lossBits: r.lossBits, acc: r.acc, count: batch.count });
+  }
+  return out;
+}
