@@ -1,0 +1,86 @@
+// The CLI driven as a real subprocess, as a user or a script would.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, tmpHome } from './helpers/tmp';
+
+export function whittle(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('whittle CLI', () => {
+  it('prints help for the program and for every command', async () => {
+    const top = await whittle(['--help']);
+    expect(top.code).toBe(0);
+    const commands = [...top.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]);
+    expect(commands).toEqual(expect.arrayContaining(['train', 'study', 'runs', 'show', 'metrics', 'cancel', 'resume', 'rm', 'bench', 'serve']));
+    const results = await Promise.all(commands.map((c) => whittle([c, '--help'])));
+    results.forEach((r, i) => {
+      expect(r.code, commands[i]).toBe(0);
+      expect(r.stdout, commands[i]).toMatch(/Usage: whittle/);
+    });
+  });
+
+  it('rejects bad usage with exit 2 and names the flag', async () => {
+    const home = tmpHome();
+    const r = await whittle(['runs', '--frobnicate', '--home', home]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--frobnicate'");
+    const b = await whittle(['bench', '--batch', 'lots', '--home', home]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain("'--batch' expects a number");
+    const u = await whittle(['frob']);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toContain("unknown command 'frob'");
+    const m = await whittle(['show', '--home', home]);
+    expect(m.code).toBe(2);
+    const missing = await whittle(['show', 'r-nope', '--home', home]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("run 'r-nope' not found");
+  });
+
+  it('rejects an invalid recipe spec naming the field, storing nothing', async () => {
+    const home = tmpHome();
+    const file = path.join(home, 'bad.json');
+    fs.writeFileSync(file, JSON.stringify({ kind: 'run', spec: { kind: 'selftest', steps: 'many' } }));
+    const r = await whittle(['train', '--recipe', file, '--home', home, '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('spec.steps');
+    const runs = await whittle(['runs', '--json', '--home', home]);
+    expect(JSON.parse(runs.stdout)).toEqual([]);
+  });
+
+  it('runs a job to the end and reports it as JSON; runs/show/metrics/rm see it', async () => {
+    const home = tmpHome();
+    const file = path.join(home, 'st.json');
+    fs.writeFileSync(file, JSON.stringify({ kind: 'run', spec: { kind: 'selftest', steps: 12, stepMs: 2 } }));
+    const r = await whittle(['train', '--recipe', file, '--set', 'steps=15', '--home', home, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ status: 'done', summary: { steps: 15 } });
+    const list = JSON.parse((await whittle(['runs', '--json', '--home', home])).stdout);
+    expect(list.map((x: { id: string }) => x.id)).toEqual([out.runId]);
+    const show = JSON.parse((await whittle(['show', out.runId, '--json', '--home', home])).stdout);
+    expect(show.spec.steps).toBe(15);
+    const metrics = JSON.parse((await whittle(['metrics', out.runId, '--key', 'count', '--json', '--home', home])).stdout);
+    expect(metrics.series.count).toHaveLength(15);
+    expect((await whittle(['rm', out.runId, '--home', home])).code).toBe(0);
+    expect(JSON.parse((await whittle(['runs', '--json', '--home', home])).stdout)).toEqual([]);
+  });
+
+  it('exits 1 when the run fails', async () => {
+    const home = tmpHome();
+    const file = path.join(home, 'st.json');
+    fs.writeFileSync(file, JSON.stringify({ kind: 'run', spec: { kind: 'selftest', steps: 5, stepMs: 1, fail: 'throw', failAt: 1 } }));
+    const r = await whittle(['train', '--recipe', file, '--home', home, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'failed', error: 'selftest failure at step 1' });
+  });
+});
