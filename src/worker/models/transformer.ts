@@ -35,6 +35,9 @@ export interface TransformerWeights { config: TransformerConfig; params: Record<
 export interface TransformerHooks {
   onPreActivation?: (layer: number, z: Tensor2D) => Tensor2D;
   onActivation?: (layer: number, a: Tensor2D) => Tensor2D;
+  /** Mask tensors to use instead of the model's own (differentiate the loss w.r.t. them: the
+   *  gradient of mask j is Σ a_j·∂L/∂a_j over every place it gates, i.e. attribution). */
+  masks?: { mlp: Tensor1D[]; resid: Tensor1D };
 }
 
 const LN_EPS = 1e-5;
@@ -164,8 +167,8 @@ export class Transformer {
   }
 
   /** LayerNorm over the kept residual dimensions of x [N, d]. */
-  private layerNorm(x: Tensor2D, g: Variable, b: Variable): Tensor2D {
-    const m = this.residMaskT;
+  private layerNorm(x: Tensor2D, g: Variable, b: Variable, hooks: TransformerHooks): Tensor2D {
+    const m = hooks.masks ? hooks.masks.resid : this.residMaskT;
     if (!m) {
       const { mean, variance } = tf.moments(x, -1, true);
       return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), g), b) as Tensor2D;
@@ -177,7 +180,10 @@ export class Transformer {
     return tf.mul(tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, LN_EPS))), g), b), m) as Tensor2D;
   }
 
-  private resid(x: Tensor2D): Tensor2D { return this.residMaskT ? (tf.mul(x, this.residMaskT) as Tensor2D) : x; }
+  private resid(x: Tensor2D, hooks: TransformerHooks): Tensor2D {
+    const m = hooks.masks ? hooks.masks.resid : this.residMaskT;
+    return m ? (tf.mul(x, m) as Tensor2D) : x;
+  }
 
   /** Causal self-attention of layer l on normalised h [B·T, d] → [B·T, d]. */
   private attention(l: number, h: Tensor2D, B: number, T: number): Tensor2D {
@@ -199,7 +205,7 @@ export class Transformer {
     let z = tf.add(tf.matMul(h, v('wi')), v('bi')) as Tensor2D; // [B·T, F]
     if (hooks.onPreActivation) z = hooks.onPreActivation(l, z);
     let a = gelu(z) as Tensor2D;
-    const m = this.mlpMaskT[l];
+    const m = hooks.masks ? hooks.masks.mlp[l] : this.mlpMaskT[l];
     if (m) a = tf.mul(a, m) as Tensor2D;
     if (hooks.onActivation) a = hooks.onActivation(l, a);
     return tf.add(tf.matMul(a, v('wo')), v('bo')) as Tensor2D;
@@ -212,13 +218,13 @@ export class Transformer {
     const { dModel: d } = this.config;
     const ids = tf.reshape(tf.cast(tokens, 'int32'), [B * T]);
     const pos = tf.tile(tf.slice(this.vars.wpe, [0, 0], [T, d]), [B, 1]); // [B·T, d]
-    let x = this.resid(tf.add(tf.gather(this.vars.wte, ids), pos) as Tensor2D); // [B·T, d]
+    const ln = (x: Tensor2D, name: string) => this.layerNorm(x, this.vars[`${name}.g`], this.vars[`${name}.b`], hooks);
+    let x = this.resid(tf.add(tf.gather(this.vars.wte, ids), pos) as Tensor2D, hooks); // [B·T, d]
     for (let l = 0; l < this.layers; l++) {
-      const p = `h.${l}.`;
-      x = this.resid(tf.add(x, this.attention(l, this.layerNorm(x, this.vars[`${p}ln1.g`], this.vars[`${p}ln1.b`]), B, T)) as Tensor2D);
-      x = this.resid(tf.add(x, this.mlp(l, this.layerNorm(x, this.vars[`${p}ln2.g`], this.vars[`${p}ln2.b`]), hooks)) as Tensor2D);
+      x = this.resid(tf.add(x, this.attention(l, ln(x, `h.${l}.ln1`), B, T)) as Tensor2D, hooks);
+      x = this.resid(tf.add(x, this.mlp(l, ln(x, `h.${l}.ln2`), hooks)) as Tensor2D, hooks);
     }
-    return this.layerNorm(x, this.vars['lnf.g'], this.vars['lnf.b']);
+    return ln(x, 'lnf');
   }
 
   /** Logits [B·T, vocab] for tokens [B, T] (row b·T + t predicts token t + 1 of sequence b). */
