@@ -1,5 +1,6 @@
 // Every CLI command, in the order `whittle --help` lists them. Adding a command = a file + one line.
 import type { Command } from './command';
+import { dataCommand } from './data';
 import { cancelCommand, metricsCommand, resumeCommand, rmCommand, runsCommand, showCommand } from './runs';
 import { serveCommand } from './serve';
 import { benchCommand, recipesCommand, studyCommand, trainCommand } from './train';
@@ -13,6 +14,7 @@ export const COMMANDS: Command[] = [
   cancelCommand,
   resumeCommand,
   rmCommand,
+  dataCommand,
   benchCommand,
   recipesCommand,
   serveCommand,
