@@ -41,12 +41,14 @@ export class HttpTransport {
   }
 
   async call(method: string, args: unknown[]): Promise<unknown> {
+    const a = [...args];
+    while (a.length && a[a.length - 1] === undefined) a.pop();
     let res: Awaited<ReturnType<FetchLike>>;
     try {
       res = await this.fetchImpl(`${this.opts.base}${API_PREFIX}${method}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [TOKEN_HEADER]: this.opts.token },
-        body: JSON.stringify(args),
+        body: JSON.stringify(a),
       });
     } catch (e) {
       throw new ApiError(`Whittle could not be reached (${(e as Error).message}). Is \`whittle serve\` still running?`, 'unreachable');

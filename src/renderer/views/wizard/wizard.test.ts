@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { TrainSpec } from '../../../shared/specs/train';
+import { CurriculumStudySpec } from '../../../shared/studies';
+import { fieldForPath, parseWidths, stepOf, WizardState } from './wizard.svelte';
+
+describe('WizardState', () => {
+  it('builds a valid CMSP training spec with a broad-data mix by default', () => {
+    const w = new WizardState();
+    expect(w.validate()).toEqual([]);
+    const b = w.build();
+    expect(b.kind).toBe('run');
+    const spec = TrainSpec.parse(b.spec);
+    expect(spec.task).toEqual({ suite: 'cmsp', m: 8, n: 32, k: 3 });
+    expect(spec.target).toEqual([0, 1, 2]);
+    expect(spec.mixture).toEqual([
+      { skill: [0, 1, 2], perStep: 256 }, { skill: [0], perStep: 256 }, { skill: [1], perStep: 256 }, { skill: [2], perStep: 256 },
+    ]);
+  });
+
+  it('names the field when n is too small for m·k, on the skill step', () => {
+    const w = new WizardState();
+    w.n = 10;
+    expect(w.check('skill')).toBe(false);
+    const errs = w.errorsFor('n');
+    expect(errs[0].path).toBe('task.n');
+    expect(errs[0].message).toMatch(/m·k = 24/);
+    w.next();
+    expect(w.step).toBe('skill'); // blocked
+    w.n = 32;
+    w.revalidate();
+    expect(w.errorsFor('n')).toEqual([]);
+    w.next();
+    expect(w.step).toBe('route');
+  });
+
+  it('maps a bad hidden width to the hidden field', () => {
+    const w = new WizardState();
+    w.hidden = '64, x';
+    const issues = w.validate();
+    expect(issues.some((i) => i.field === 'hidden' && i.path === 'model.hidden[1]')).toBe(true);
+    expect(stepOf('hidden')).toBe('route');
+  });
+
+  it('requires a narrow skill and broad skills when broad data is on', () => {
+    const w = new WizardState();
+    w.toggleTarget(0); w.toggleTarget(1); w.toggleTarget(2);
+    w.broadSkills = [];
+    const fields = w.validate().map((i) => i.field);
+    expect(fields).toContain('target');
+    expect(fields).toContain('broadSkills');
+  });
+
+  it('builds a broad-then-narrow schedule', () => {
+    const w = new WizardState();
+    w.mixMode = 'schedule';
+    w.switchAt = 100;
+    w.steps = 500;
+    const spec = TrainSpec.parse(w.build().spec);
+    expect(spec.mixture).toMatchObject({ schedule: [{ fromStep: 0 }, { fromStep: 100, components: [{ skill: [0, 1, 2] }] }] });
+    w.switchAt = 600;
+    expect(w.validate().map((i) => i.field)).toContain('switchAt');
+  });
+
+  it('builds a curriculum study comparing narrow-only against the broad mix', () => {
+    const w = new WizardState();
+    w.study = true;
+    w.seeds = 2;
+    w.seed = 3;
+    expect(w.validate()).toEqual([]);
+    const b = w.build();
+    expect(b.kind).toBe('study');
+    const s = CurriculumStudySpec.parse(b.spec);
+    expect(s.regimes.map((r) => r.name)).toEqual(['narrow only', 'with broad data']);
+    expect(s.seeds).toEqual([3, 4]);
+    w.n = 1;
+    expect(w.validate().some((i) => i.field === 'n' && i.path === 'base.task.n')).toBe(true);
+  });
+
+  it('takes server issues and jumps to the step of the first', () => {
+    const w = new WizardState();
+    w.step = 'review';
+    w.setServerIssues([{ path: 'optimizer.lr', message: 'Too small' }], 'bad');
+    expect(w.errorsFor('lr')).toHaveLength(1);
+    w.jumpToFirstError();
+    expect(w.step).toBe('route');
+    w.setServerIssues([], 'server said no');
+    expect(w.errorsFor('general')[0].message).toBe('server said no');
+  });
+});
+
+describe('wizard helpers', () => {
+  it('maps schema paths to form fields', () => {
+    expect(fieldForPath('task.k')).toBe('k');
+    expect(fieldForPath('mixture[0].perStep')).toBe('targetPerStep');
+    expect(fieldForPath('mixture[2].perStep')).toBe('broadPerStep');
+    expect(fieldForPath('mixture.schedule[0].components[0].perStep')).toBe('targetPerStep');
+    expect(fieldForPath('mixture.schedule[1].fromStep')).toBe('switchAt');
+    expect(fieldForPath('regimes[1].mixture[1].skill[0]')).toBe('broadSkills');
+    expect(fieldForPath('base.eval.every')).toBe('evalEvery');
+    expect(fieldForPath('seeds[0]')).toBe('seeds');
+    expect(fieldForPath('whatever')).toBe('general');
+  });
+
+  it('parses widths, marking junk as NaN', () => {
+    expect(parseWidths('128, 64')).toEqual([128, 64]);
+    expect(parseWidths('12 x')[1]).toBeNaN();
+    expect(parseWidths('')).toEqual([]);
+  });
+});
