@@ -71,8 +71,8 @@ describe('Store', () => {
       const db = new Database(${JSON.stringify(path.join(home, 'whittle.db'))});
       db.pragma('journal_mode = WAL');
       db.prepare("INSERT INTO runs (id, name, kind, status, spec, created_at) VALUES ('r', 'r', 'selftest', 'running', '{}', 0)").run();
-      const ins = db.prepare('INSERT INTO metrics (run_id, step, key, value) VALUES (?, ?, ?, ?)');
-      const batch = db.transaction((b) => { for (let i = 0; i < 500; i++) ins.run('r', b * 500 + i, 'k', i); });
+      const ins = db.prepare('INSERT INTO metrics (run_id, key, step, value) VALUES (?, ?, ?, ?)');
+      const batch = db.transaction((b) => { for (let i = 0; i < 500; i++) ins.run('r', 'k', b * 500 + i, i); });
       for (let b = 0; ; b++) { batch(b); process.stdout.write('committed ' + (b + 1) + '\\n'); }
     `;
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -47,7 +47,7 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
-    this.insertMetric = this.db.prepare('INSERT INTO metrics (run_id, step, key, value, samples) VALUES (?, ?, ?, ?, ?)');
+    this.insertMetric = this.db.prepare('INSERT OR REPLACE INTO metrics (run_id, step, key, value, samples) VALUES (?, ?, ?, ?, ?)');
   }
 
   /** Apply pending migrations, each in its own transaction. */
@@ -163,7 +163,7 @@ export class Store {
     const args: unknown[] = [runId];
     if (opts.keys?.length) { where.push(`key IN (${opts.keys.map(() => '?').join(',')})`); args.push(...opts.keys); }
     if (opts.sinceStep !== undefined) { where.push('step > ?'); args.push(opts.sinceStep); }
-    const rows = this.db.prepare(`SELECT step, key, value, samples FROM metrics WHERE ${where.join(' AND ')} ORDER BY key, step, rowid`)
+    const rows = this.db.prepare(`SELECT step, key, value, samples FROM metrics WHERE ${where.join(' AND ')} ORDER BY key, step`)
       .all(...args) as { step: number; key: string; value: number; samples: number | null }[];
     const series: MetricSeries['series'] = {};
     for (const r of rows) (series[r.key] ??= []).push({ step: r.step, value: r.value, samples: r.samples });
