@@ -1,6 +1,7 @@
 // Every CLI command, in the order `whittle --help` lists them. Adding a command = a file + one line.
 import type { Command } from './command';
 import { dataCommand } from './data';
+import { demoCommand, reportCommand } from './demo';
 import { cancelCommand, metricsCommand, resumeCommand, rmCommand, runsCommand, showCommand } from './runs';
 import { serveCommand } from './serve';
 import { benchCommand, recipesCommand, studyCommand, trainCommand } from './train';
@@ -8,6 +9,8 @@ import { benchCommand, recipesCommand, studyCommand, trainCommand } from './trai
 export const COMMANDS: Command[] = [
   trainCommand,
   studyCommand,
+  demoCommand,
+  reportCommand,
   runsCommand,
   showCommand,
   metricsCommand,
