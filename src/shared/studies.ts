@@ -3,6 +3,9 @@
 import { z } from 'zod';
 import { int, Mixture, SkillRef } from './specs/common';
 import { TrainSpec } from './specs/train';
+import { CompareStudySpec, NonlocalityStudySpec } from './studies/compress';
+
+export * from './studies/compress';
 
 /** Curriculum study: does broad data make the narrow target learnable? regimes × seeds. */
 export const CurriculumStudySpec = z.object({
@@ -16,5 +19,5 @@ export const CurriculumStudySpec = z.object({
 }).strict();
 export type CurriculumStudySpec = z.infer<typeof CurriculumStudySpec>;
 
-export const StudySpec = z.discriminatedUnion('kind', [CurriculumStudySpec]);
+export const StudySpec = z.discriminatedUnion('kind', [CurriculumStudySpec, CompareStudySpec, NonlocalityStudySpec]);
 export type StudySpec = z.infer<typeof StudySpec>;

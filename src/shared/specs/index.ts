@@ -2,17 +2,19 @@
 // Adding a job kind = one schema file here + one line in the union + one job file in worker/jobs.
 import { z } from 'zod';
 import { BenchSpec } from './bench';
+import { DistillSpec, GroupLassoSpec, PruneSpec } from './compress';
 import { ImportDatasetSpec } from './dataset';
 import { SelftestSpec } from './selftest';
 import { TrainSpec } from './train';
 
 export * from './common';
 export * from './bench';
+export * from './compress';
 export * from './dataset';
 export * from './selftest';
 export * from './train';
 export * from './text';
 
-export const RunSpec = z.discriminatedUnion('kind', [BenchSpec, SelftestSpec, TrainSpec, ImportDatasetSpec]);
+export const RunSpec = z.discriminatedUnion('kind', [BenchSpec, SelftestSpec, TrainSpec, ImportDatasetSpec, PruneSpec, GroupLassoSpec, DistillSpec]);
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunKind = RunSpec['kind'];

@@ -4,6 +4,7 @@
 //   perLayer: keep the same fraction in every layer (METHODS §3)
 // Target: a sparsity s (fraction of units removed) or a number of units kept in total.
 // minPerLayer keeps at least that many units in each layer (a layer of 0 units breaks the model).
+import { proportionalSplit } from '../../shared/studies/compress';
 
 export interface Selection {
   scope: 'global' | 'perLayer';
@@ -28,16 +29,7 @@ export function keepTarget(widths: readonly number[], sel: Selection): number {
   return Math.round((1 - sel.sparsity) * total);
 }
 
-/** Split `keep` units over layers in proportion to their widths (largest remainder). */
-export function proportionalSplit(widths: readonly number[], keep: number): number[] {
-  const total = widths.reduce((a, b) => a + b, 0);
-  const exact = widths.map((w) => (keep * w) / total);
-  const out = exact.map(Math.floor);
-  let left = keep - out.reduce((a, b) => a + b, 0);
-  const order = exact.map((e, l) => ({ l, r: e - Math.floor(e) })).sort((a, b) => b.r - a.r || a.l - b.l);
-  for (const { l } of order) { if (left <= 0) break; out[l]++; left--; }
-  return out;
-}
+export { proportionalSplit };
 
 /**
  * New masks keeping the best units. `masks` are the current masks (0 = already removed).

@@ -9,4 +9,7 @@ export const JOBS: Record<RunKind, Loader> = {
   selftest: async () => (await import('./selftest')).selftestJob as Job<RunSpec>,
   train: async () => (await import('./train')).trainJob as Job<RunSpec>,
   importDataset: async () => (await import('./importDataset')).importDatasetJob as Job<RunSpec>,
+  prune: async () => (await import('./prune')).pruneJob as Job<RunSpec>,
+  groupLasso: async () => (await import('./groupLasso')).groupLassoJob as Job<RunSpec>,
+  distill: async () => (await import('./distill')).distillJob as Job<RunSpec>,
 };
