@@ -2,10 +2,18 @@
 // WHITTLE_BACKEND=tensorflow|wasm|cpu overrides the choice.
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { installKernels, type KernelInstall } from './kernels';
 import { tf } from './tf';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export interface BackendInfo { backend: BackendName; threads: number; simd: boolean }
+export interface BackendInfo {
+  backend: BackendName;
+  /** Threads the step's heavy kernels use (wasm: the native BLAS's threads when it is in use). */
+  threads: number;
+  simd: boolean;
+  /** Whittle's kernel registrations on this backend (native BLAS route, replaced kernels). */
+  kernels?: KernelInstall;
+}
 
 const require = createRequire(import.meta.url);
 const loaded = new Set<BackendName>();
@@ -46,7 +54,8 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
     try {
       if (tf.getBackend() !== name && !(await tf.setBackend(name))) continue;
       await tf.ready();
-      return describe(name);
+      // Our kernel fixes go in as soon as the backend exists, before any job runs a kernel.
+      return describe(name, installKernels(name));
     } catch {
       continue;
     }
@@ -54,12 +63,12 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   throw new Error('no tfjs backend could be initialised');
 }
 
-function describe(name: BackendName): BackendInfo {
+function describe(name: BackendName, kernels: KernelInstall): BackendInfo {
   if (name === 'wasm') {
     const simd = Boolean(tf.env().getBool('WASM_HAS_SIMD_SUPPORT'));
-    const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? os.availableParallelism() : 1;
-    return { backend: name, threads, simd };
+    const wasmThreads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? os.availableParallelism() : 1;
+    return { backend: name, threads: Math.max(wasmThreads, kernels.threads), simd, kernels };
   }
-  if (name === 'tensorflow') return { backend: name, threads: os.availableParallelism(), simd: true };
-  return { backend: name, threads: 1, simd: false };
+  if (name === 'tensorflow') return { backend: name, threads: os.availableParallelism(), simd: true, kernels };
+  return { backend: name, threads: 1, simd: false, kernels };
 }

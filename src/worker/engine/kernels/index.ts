@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { tf } from '../tf';
 import { type WasmBackendLike } from './heap';
+import { makeIdentity } from './identity';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul';
 import { loadNative, nativeLoadError } from './native';
 import { unsortedSegmentSumKernel } from './segment';
@@ -68,6 +69,7 @@ export function installKernels(backendName: string, opts: { threads?: number; na
     replace('BatchMatMul', 'wasm', (orig) => makeBatchMatMul(orig as never, t, native), done);
     replace('_FusedMatMul', 'wasm', (orig) => makeFusedMatMul(orig as never, t, native), done);
     replace('Sum', 'wasm', (orig) => makeSum(orig as never, native), done);
+    replace('Identity', 'wasm', (orig) => makeIdentity(orig!), done);
     if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
       replace('UnsortedSegmentSum', 'wasm', () => unsortedSegmentSumKernel, done);
     }

@@ -116,6 +116,26 @@ describe.each(routes)('wasm kernels ($name route)', ({ native }) => {
     await expectMatch(() => tf.cast(tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), 0), 'float32'));
   });
 
+  it('Identity shares the buffer: a clone outlives its source, and nothing leaks', async () => {
+    await tf.setBackend('wasm');
+    const ids = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const before = ids();
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    b.dispose();
+    expect(ids()).toBe(before);
+    // a variable re-pointed by assign must not change a clone taken earlier
+    const v = tf.tidy(() => tf.variable(tf.tensor1d([1, 1])));
+    const c = tf.clone(v);
+    tf.tidy(() => v.assign(tf.tensor1d([5, 5])));
+    expect(Array.from(c.dataSync())).toEqual([1, 1]);
+    expect(Array.from(v.dataSync())).toEqual([5, 5]);
+    tf.dispose([v, c]);
+    expect(ids()).toBe(before);
+  });
+
   it('UnsortedSegmentSum and the gradient of gather (embeddings)', async () => {
     const ids = () => tf.tensor1d([3, 0, 3, 5, 1, 0, -1, 7], 'int32');
     await expectMatch(() => tf.unsortedSegmentSum(rand([8, 6], 15), ids(), 6));

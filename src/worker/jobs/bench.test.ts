@@ -1,0 +1,29 @@
+// The bench job's timing loop: runs the real training step, reports sane fields, leaks nothing.
+// (Speed itself is measured by `npm run bench`, never asserted here.)
+import { describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/backend';
+import { tf } from '../engine/tf';
+import { timeTrainSteps } from './bench';
+
+describe('bench job', () => {
+  it.each(['wasm', 'cpu'] as const)('times a training step on %s without leaking tensors', async (name) => {
+    const info = await initBackend(name);
+    expect(info.backend).toBe(name);
+    const before = tf.memory().numTensors;
+    let calls = 0;
+    const r = await timeTrainSteps({ inputDim: 10, hidden: [8, 8], outputs: 2, batch: 64, steps: 3, warmup: 1, seed: 1 }, () => { calls++; });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(calls).toBe(4);
+    expect(r).toMatchObject({ backend: name, dims: [10, 8, 8, 2], batch: 64, steps: 3, params: 10 * 8 + 8 + 8 * 8 + 8 + 8 * 2 + 2 });
+    expect(r.medianMs).toBeGreaterThan(0);
+    expect(r.minMs).toBeLessThanOrEqual(r.medianMs);
+    expect(r.samplesPerSec).toBeGreaterThan(0);
+    expect(r.threads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stops early when the step callback says so (cancel)', async () => {
+    await initBackend('wasm');
+    const r = await timeTrainSteps({ inputDim: 4, hidden: [4], outputs: 2, batch: 8, steps: 10, warmup: 0, seed: 0 }, (done) => done < 2);
+    expect(r.steps).toBe(2);
+  });
+});

@@ -1,0 +1,98 @@
+// The `bench` job: times the engine's real training step (train/step.ts: forward, softmax
+// cross-entropy, backward, the project's Adam) for one MLP shape on the worker's backend.
+//
+// Like the PyTorch reference (../shared/bench/torch_mlp_step.py) it reuses one random batch, so the
+// figure is the step itself, not data generation. Each step ends with a readback of one weight
+// value: tfjs backends may run asynchronously, and the clock must stop when the work is done.
+import os from 'node:os';
+import type { BenchSpec } from '../../shared/specs';
+import { Rng } from '../engine/rng';
+import { tf } from '../engine/tf';
+import { kernelInstall } from '../engine/kernels';
+import { MaskableMlp } from '../models/mlp';
+import type { Batch } from '../tasks/types';
+import { createOptimizer } from '../train/optimizers';
+import { trainStep } from '../train/step';
+import type { Job } from './types';
+
+export interface BenchResult {
+  backend: string;
+  threads: number;
+  /** Native BLAS in use by the wasm kernels, if any. */
+  blas: string | null;
+  dims: number[];
+  batch: number;
+  steps: number;
+  medianMs: number;
+  minMs: number;
+  samplesPerSec: number;
+  /** 6 FLOPs per multiply-accumulate per sample (forward 2, backward 4), as the torch script counts. */
+  gflops: number;
+  params: number;
+}
+
+export type BenchShape = Pick<BenchSpec, 'inputDim' | 'hidden' | 'outputs' | 'batch' | 'steps' | 'warmup' | 'seed'>;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Time `steps` training steps (after `warmup`) on the current tf backend. Leaks no tensors. */
+export async function timeTrainSteps(spec: BenchShape, onStep?: (done: number, total: number) => boolean | void): Promise<BenchResult> {
+  const rng = new Rng(spec.seed);
+  const model = MaskableMlp.create({ inputs: spec.inputDim, hidden: spec.hidden, outputs: spec.outputs, activation: 'relu' }, rng);
+  const opt = createOptimizer({ name: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-5, weightDecay: 0, decoupled: false }, model.params());
+  const batch: Batch = { x: new Float32Array(spec.batch * spec.inputDim), y: new Int32Array(spec.batch), count: spec.batch };
+  rng.fillBits(batch.x);
+  for (let i = 0; i < spec.batch; i++) batch.y[i] = rng.int(spec.outputs);
+  const times: number[] = [];
+  const total = spec.warmup + spec.steps;
+  const probe = model.b[model.b.length - 1];
+  try {
+    for (let i = 0; i < total; i++) {
+      const t0 = performance.now();
+      trainStep(model, opt, batch);
+      await probe.data(); // wait for the update to finish (a 2-float readback)
+      if (i >= spec.warmup) times.push(performance.now() - t0);
+      if (onStep?.(i + 1, total) === false) break;
+    }
+  } finally {
+    opt.dispose();
+    model.dispose();
+  }
+  if (!times.length) throw new Error('bench stopped before any timed step');
+  const dims = model.dims;
+  let macs = 0;
+  for (let l = 0; l + 1 < dims.length; l++) macs += dims[l] * dims[l + 1];
+  const med = median(times);
+  const name = tf.getBackend();
+  const k = kernelInstall(name);
+  return {
+    backend: name,
+    threads: k?.native ? k.threads : 1,
+    blas: k?.native ? k.blas : null,
+    dims, batch: spec.batch, steps: times.length,
+    medianMs: round(med), minMs: round(Math.min(...times)),
+    samplesPerSec: Math.round((spec.batch / med) * 1000),
+    gflops: round((6 * macs * spec.batch) / med / 1e6),
+    params: model.paramCount(),
+  };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+export const benchJob: Job<BenchSpec> = async (ctx) => {
+  const { spec } = ctx;
+  ctx.log(`bench ${[spec.inputDim, ...spec.hidden, spec.outputs].join('→')} batch ${spec.batch} on ${ctx.backend.backend}`);
+  const r = await timeTrainSteps(spec, (done, total) => {
+    ctx.progress(done, total, done <= spec.warmup ? 'warmup' : 'timing');
+    return !ctx.cancelled();
+  });
+  ctx.metrics([
+    { step: r.steps, key: 'bench/median_ms', value: r.medianMs, samples: r.steps * r.batch },
+    { step: r.steps, key: 'bench/samples_per_s', value: r.samplesPerSec, samples: r.steps * r.batch },
+  ]);
+  return { ...r, threads: Math.max(r.threads, ctx.backend.threads), simd: ctx.backend.simd, cpus: os.availableParallelism() };
+};
