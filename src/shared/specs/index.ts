@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BenchSpec } from './bench';
 import { DistillSpec, GroupLassoSpec, PruneSpec } from './compress';
 import { ImportDatasetSpec } from './dataset';
+import { ExportSpec } from './export';
 import { SelftestSpec } from './selftest';
 import { TrainSpec } from './train';
 
@@ -11,10 +12,11 @@ export * from './common';
 export * from './bench';
 export * from './compress';
 export * from './dataset';
+export * from './export';
 export * from './selftest';
 export * from './train';
 export * from './text';
 
-export const RunSpec = z.discriminatedUnion('kind', [BenchSpec, SelftestSpec, TrainSpec, ImportDatasetSpec, PruneSpec, GroupLassoSpec, DistillSpec]);
+export const RunSpec = z.discriminatedUnion('kind', [BenchSpec, SelftestSpec, TrainSpec, ImportDatasetSpec, PruneSpec, GroupLassoSpec, DistillSpec, ExportSpec]);
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunKind = RunSpec['kind'];

@@ -22,9 +22,7 @@ export function randomInputs(rows: number, width: number, seed = 2): Float32Arra
 
 /** Logits from the in-app model (masks applied), as a flat [rows, outputs] array. */
 export function referenceForward(w: MlpWeights, x: Float32Array, rows: number): Float32Array {
-  // Built inside tidy: MaskableMlp's constructor leaves the tensors it copies into variables.
-  let model!: MaskableMlp;
-  tf.tidy(() => { model = new MaskableMlp(w); });
+  const model = new MaskableMlp(w);
   try {
     return tf.tidy(() => model.forward(tf.tensor2d(x, [rows, w.config.inputs]) as Tensor2D).dataSync() as Float32Array).slice();
   } finally {
@@ -43,3 +41,10 @@ export const TEST_META: ExportMeta = {
   name: 'test model', sourceRun: 'run-test', skill: '[0]', skillsRemoved: ['[1]', '[2]'],
   whittleVersion: '0.0.0-test', specHash: 'abc', exportedAt: '2026-01-01T00:00:00.000Z',
 };
+
+/** A model with every `every`-th hidden unit masked off (what a prune run leaves before compaction). */
+export function maskedModel(config: MlpConfig, seed = 1, every = 3): MlpWeights {
+  const w = randomModel(config, seed);
+  w.masks.forEach((m) => m.forEach((_, j) => { if (j % every !== 0) m[j] = 0; }));
+  return w;
+}

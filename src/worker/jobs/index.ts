@@ -12,4 +12,5 @@ export const JOBS: Record<RunKind, Loader> = {
   prune: async () => (await import('./prune')).pruneJob as Job<RunSpec>,
   groupLasso: async () => (await import('./groupLasso')).groupLassoJob as Job<RunSpec>,
   distill: async () => (await import('./distill')).distillJob as Job<RunSpec>,
+  export: async () => (await import('./export')).exportJob as Job<RunSpec>,
 };

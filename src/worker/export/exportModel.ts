@@ -1,0 +1,149 @@
+// One export, start to finish: check the destination, load the source run's model, compact it,
+// encode every requested format, measure the size/speed report, write the model card, and put the
+// whole set in place at once. Everything is computed in memory before the first byte is written.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobInput } from '../../shared/events';
+import { EXPORT_FORMATS, type ExportFormat, type ExportSpec } from '../../shared/specs/export';
+import { compactMlp } from '../compress/compact';
+import { sha256 } from '../engine/files';
+import type { MlpWeights } from '../models/mlp';
+import { decodeMlp } from '../models/mlpFile';
+import { buildCard, cardMarkdown, type ExportedFile, keptSkill, type ModelCard, removedSkills, specHash } from './card';
+import { checkDestination, ExportError, writeExport } from './destination';
+import type { ExportMeta } from './meta';
+import { encodeOnnx } from './onnx';
+import { measureLatency, modelStats, type SizeSpeedReport, sizeSpeedReport } from './report';
+import { encodeSafetensorsExport } from './safetensors';
+import { encodeTfjs } from './tfjs';
+
+/** A run's final model, as every model-producing job writes it. */
+export const MODEL_FILE = 'model.safetensors';
+
+export interface ExportRequest {
+  spec: Pick<ExportSpec, 'formats' | 'out' | 'within' | 'force' | 'compact' | 'onnxOpset' | 'latency' | 'seed'>;
+  source: JobInput;
+  /** The model the report compares against when it is another run's (pruned-from, teacher). */
+  original?: { runId: string; weights: MlpWeights };
+  backend: string;
+  whittleVersion: string;
+  now?: Date;
+  progress?: (step: number, total: number, phase: string) => void;
+}
+
+export interface ExportResult {
+  dir: string;
+  /** Every file written, the model card and report included, with absolute paths. */
+  files: (ExportedFile & { path: string })[];
+  card: ModelCard;
+  report: SizeSpeedReport;
+}
+
+export function loadRunModel(input: JobInput, role = 'source'): MlpWeights {
+  const file = path.join(input.dir, MODEL_FILE);
+  if (!fs.existsSync(file)) {
+    throw new ExportError(`run ${input.runId} (${input.spec.kind}) has no model to export: ${MODEL_FILE} is missing from its folder${input.spec.kind === 'train' || input.spec.kind === 'prune' || input.spec.kind === 'distill' || input.spec.kind === 'groupLasso' ? ' (has it finished?)' : ''}`);
+  }
+  try {
+    return decodeMlp(new Uint8Array(fs.readFileSync(file)), `inputs.${role} (${file})`);
+  } catch (e) {
+    throw new ExportError(`run ${input.runId}: its model cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/** Masked units zeroed in place of removal (compact: false): files without masks then compute
+ *  what the masked model computes, since a zero column, bias and outgoing row contribute nothing. */
+export function zeroMasked(w: MlpWeights): MlpWeights {
+  const W = w.W.map((x) => Float32Array.from(x));
+  const b = w.b.map((x) => Float32Array.from(x));
+  w.masks.forEach((m, h) => {
+    const outW = w.config.hidden[h];
+    const next = h + 1 < w.config.hidden.length ? w.config.hidden[h + 1] : w.config.outputs;
+    m.forEach((v, j) => {
+      if (v !== 0) return;
+      for (let i = 0; i < W[h].length / outW; i++) W[h][i * outW + j] = 0;
+      b[h][j] = 0;
+      W[h + 1].fill(0, j * next, (j + 1) * next);
+    });
+  });
+  return { config: w.config, W, b, masks: w.masks.map((m) => new Float32Array(m.length).fill(1)) };
+}
+
+type Files = Record<string, string | Uint8Array>;
+
+function encode(format: ExportFormat, w: MlpWeights, meta: ExportMeta, opset: number): Files {
+  if (format === 'tfjs') return encodeTfjs(w, meta);
+  if (format === 'onnx') return { 'model.onnx': encodeOnnx(w, meta, opset) };
+  if (format === 'safetensors') return { 'model.safetensors': encodeSafetensorsExport(w, meta) };
+  throw new ExportError(`unknown export format '${format as string}' (use tfjs, onnx or safetensors)`);
+}
+
+const size = (d: string | Uint8Array) => (typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength);
+
+export function exportModel(req: ExportRequest): ExportResult {
+  const { spec, source } = req;
+  const formats = [...new Set(spec.formats)];
+  if (!formats.length) throw new ExportError('no export format given (use tfjs, onnx, safetensors or all)');
+  for (const f of formats) {
+    if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new ExportError(`unknown export format '${f}' (use ${EXPORT_FORMATS.join(', ')} or all)`);
+  }
+  const dest = checkDestination(spec.out, { force: spec.force, within: spec.within });
+  const step = (i: number, phase: string) => req.progress?.(i, 5, phase);
+
+  step(0, 'loading');
+  const sourceW = loadRunModel(source);
+  let exported: MlpWeights;
+  try {
+    exported = spec.compact ? compactMlp(sourceW) : zeroMasked(sourceW);
+  } catch (e) {
+    throw new ExportError(`run ${source.runId}: ${(e as Error).message}`);
+  }
+  const original = req.original ?? { runId: null, weights: sourceW };
+  const meta: ExportMeta = {
+    name: source.spec.name ?? source.runId,
+    sourceRun: source.runId,
+    skill: keptSkill(source.spec as unknown as Record<string, unknown>),
+    skillsRemoved: removedSkills(source.spec as unknown as Record<string, unknown>, source.summary),
+    whittleVersion: req.whittleVersion,
+    specHash: specHash(source.spec),
+    exportedAt: (req.now ?? new Date()).toISOString(),
+  };
+
+  step(1, 'encoding');
+  const files: Files = {};
+  const fileFormat: Record<string, string> = {};
+  const bytesCompact: Record<string, number> = {};
+  const bytesOriginal: Record<string, number> = {};
+  for (const f of formats) {
+    const enc = encode(f, exported, meta, spec.onnxOpset);
+    for (const [name, data] of Object.entries(enc)) { files[name] = data; fileFormat[name] = f; }
+    bytesCompact[f] = Object.values(enc).reduce((s, d) => s + size(d), 0);
+    // The original in the same format, in memory only: what the export would weigh uncompacted.
+    bytesOriginal[f] = Object.values(encode(f, original.weights, meta, spec.onnxOpset)).reduce((s, d) => s + size(d), 0);
+  }
+
+  step(2, 'timing');
+  const lat = (w: MlpWeights) => measureLatency(w, spec.latency.batches, spec.latency.repeats, spec.seed);
+  const report = sizeSpeedReport(req.backend, spec.latency.repeats,
+    modelStats(original.runId, original.weights, bytesOriginal, lat(original.weights)),
+    modelStats(source.runId, exported, bytesCompact, lat(exported)));
+
+  step(3, 'model card');
+  const modelFiles: ExportedFile[] = Object.entries(files).map(([name, data]) => ({ format: fileFormat[name], name, bytes: size(data), sha256: sha256(data) }));
+  const card = buildCard({ meta, source, compact: exported.config, files: modelFiles, report });
+  files['model-card.json'] = JSON.stringify(card, null, 2) + '\n';
+  files['model-card.md'] = cardMarkdown(card);
+  files['export-report.json'] = JSON.stringify(report, null, 2) + '\n';
+
+  step(4, 'writing');
+  writeExport(dest, files);
+  step(5, 'done');
+  return {
+    dir: dest.dir,
+    files: Object.entries(files).map(([name, data]) => ({
+      format: fileFormat[name] ?? 'card', name, bytes: size(data), sha256: sha256(data), path: path.join(dest.dir, name),
+    })),
+    card,
+    report,
+  };
+}

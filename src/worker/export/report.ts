@@ -1,0 +1,80 @@
+// The size and speed report: what compaction bought. For the original model (the one the export was
+// carved from) and the exported compact one: hidden units, parameters, bytes each format takes on
+// disk, and the median latency of a forward pass at each batch size on the worker's tfjs backend.
+import { Rng } from '../engine/rng';
+import { tf, type Tensor2D } from '../engine/tf';
+import { countParams, MaskableMlp, type MlpWeights } from '../models/mlp';
+
+export interface ModelStats {
+  /** Run the weights came from (null when it is the source model before compaction). */
+  runId: string | null;
+  hidden: number[];
+  /** Hidden units in the file (masked units included: they still take space and time). */
+  units: number;
+  /** Hidden units that compute something (not masked). */
+  activeUnits: number;
+  params: number;
+  /** Bytes on disk per format (all files of that format). */
+  bytes: Record<string, number>;
+  /** Median ms per forward pass, by batch size. */
+  latencyMs: Record<string, number>;
+}
+
+export interface SizeSpeedReport {
+  backend: string;
+  repeats: number;
+  original: ModelStats;
+  compact: ModelStats;
+  /** compact / original, per measure (bytes per format, params, latency per batch). */
+  ratios: Record<string, number>;
+}
+
+/** Median wall time of `repeats` forward passes per batch size, after two warm-up passes. */
+export function measureLatency(w: MlpWeights, batches: number[], repeats: number, seed: number): Record<string, number> {
+  const model = new MaskableMlp(w);
+  const rng = new Rng(seed);
+  const out: Record<string, number> = {};
+  try {
+    for (const batch of batches) {
+      const x = new Float32Array(batch * w.config.inputs);
+      for (let i = 0; i < x.length; i++) x[i] = rng.uniform(0, 1);
+      const xt = tf.tensor2d(x, [batch, w.config.inputs]);
+      const once = () => tf.tidy(() => { model.forward(xt as Tensor2D).dataSync(); });
+      try {
+        once(); once();
+        const times: number[] = [];
+        for (let r = 0; r < repeats; r++) {
+          const t0 = performance.now();
+          once();
+          times.push(performance.now() - t0);
+        }
+        times.sort((a, b) => a - b);
+        out[String(batch)] = times[Math.floor(times.length / 2)];
+      } finally {
+        xt.dispose();
+      }
+    }
+  } finally {
+    model.dispose();
+  }
+  return out;
+}
+
+export function modelStats(runId: string | null, w: MlpWeights, bytes: Record<string, number>, latencyMs: Record<string, number>): ModelStats {
+  return {
+    runId,
+    hidden: [...w.config.hidden],
+    units: w.config.hidden.reduce((a, b) => a + b, 0),
+    activeUnits: w.masks.reduce((s, m) => s + m.reduce((t, v) => t + (v !== 0 ? 1 : 0), 0), 0),
+    params: countParams(w.config),
+    bytes,
+    latencyMs,
+  };
+}
+
+export function sizeSpeedReport(backend: string, repeats: number, original: ModelStats, compact: ModelStats): SizeSpeedReport {
+  const ratios: Record<string, number> = { params: compact.params / original.params, units: compact.units / original.units };
+  for (const f of Object.keys(compact.bytes)) if (original.bytes[f]) ratios[`bytes.${f}`] = compact.bytes[f] / original.bytes[f];
+  for (const b of Object.keys(compact.latencyMs)) if (original.latencyMs[b]) ratios[`latency.${b}`] = compact.latencyMs[b] / original.latencyMs[b];
+  return { backend, repeats, original, compact, ratios };
+}

@@ -1,0 +1,51 @@
+// The export job: writes the source run's (compacted) model in the requested formats with a model
+// card and a size/speed report. Every file is announced as an artifact (kind `export.<format>`,
+// meta.sourceRun) so the service can list it under the source run too.
+import fs from 'node:fs';
+import path from 'node:path';
+import { version } from '../../../package.json';
+import type { JobInput } from '../../shared/events';
+import type { ExportSpec } from '../../shared/specs/export';
+import { exportModel, loadRunModel, MODEL_FILE } from '../export/exportModel';
+import type { MlpWeights } from '../models/mlp';
+import type { Job, JobContext } from './types';
+
+/** The model the report compares against: inputs.original if given, else the run the source was
+ *  made from (inputs.source of a prune/groupLasso run, inputs.teacher of a distill run), when its
+ *  model is still on disk; otherwise the source model itself before compaction. */
+function originalModel(ctx: JobContext<ExportSpec>, source: JobInput): { runId: string; weights: MlpWeights } | undefined {
+  const given = ctx.inputs.original;
+  if (given) return { runId: given.runId, weights: loadRunModel(given, 'original') };
+  const up = (source.spec as { inputs?: Record<string, string> }).inputs;
+  const id = up?.source ?? up?.teacher;
+  if (!id) return undefined;
+  const dir = path.join(ctx.home, 'runs', id);
+  if (!fs.existsSync(path.join(dir, MODEL_FILE))) {
+    ctx.log(`run ${id}, which ${source.runId} was made from, has no model on disk: comparing against ${source.runId} before compaction`, 'warn');
+    return undefined;
+  }
+  return { runId: id, weights: loadRunModel({ runId: id, dir, summary: null, spec: source.spec }, 'original') };
+}
+
+export const exportJob: Job<ExportSpec> = async (ctx) => {
+  const source = ctx.inputs.source;
+  if (!source) throw new Error('inputs.source: no run to export');
+  const res = exportModel({
+    spec: ctx.spec, source, original: originalModel(ctx, source), backend: ctx.backend.backend,
+    whittleVersion: version, progress: (s, t, phase) => ctx.progress(s, t, phase),
+  });
+  for (const f of res.files) {
+    ctx.emit({ type: 'artifact', kind: `export.${f.format}`, path: f.path, bytes: f.bytes, sha256: f.sha256, meta: { sourceRun: source.runId, exportDir: res.dir, format: f.format } });
+  }
+  const r = res.report;
+  ctx.log(`exported ${source.runId} to ${res.dir}: ${r.original.params} → ${r.compact.params} parameters, ${res.files.length} files`);
+  return {
+    sourceRun: source.runId,
+    dir: res.dir,
+    formats: [...new Set(ctx.spec.formats)],
+    files: res.files,
+    skill: res.card.skill,
+    size: res.card.size,
+    report: r,
+  };
+};
