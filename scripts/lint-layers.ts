@@ -61,14 +61,18 @@ export function lintLayers(root: string): string[] {
     if (!layer) continue;
     const rule = RULES[layer];
     for (const spec of importsOf(file)) {
+      if (/\.test\.ts$/.test(file) && spec === 'vitest') continue;
       const where = `${rel.split(path.sep).join('/')}: imports '${spec}'`;
       if (spec.startsWith('.')) {
         const target = path.relative(root, path.resolve(path.dirname(file), spec));
+        // Tests may use shared test helpers; their other imports obey their folder's layer.
+        if (/\.test\.ts$/.test(file) && target.split(path.sep)[0] === 'test') continue;
         const tl = layerOf(target.endsWith('.ts') || target.endsWith('.svelte') ? target : `${target}.ts`) ?? layerOf(`${target}/`);
         if (!tl) { problems.push(`${where} — outside the layered folders`); continue; }
         if (!rule.may.includes(tl)) problems.push(`${where} — layer '${layer}' may import only ${rule.may.join(', ')}, not '${tl}'`);
       } else if (isBuiltin(spec)) {
-        if (!rule.nodeBuiltins) problems.push(`${where} — layer '${layer}' may not use Node built-ins`);
+        // Tests run under Node whatever layer they test.
+        if (!rule.nodeBuiltins && !/\.test\.ts$/.test(file)) problems.push(`${where} — layer '${layer}' may not use Node built-ins`);
       } else {
         const name = pkgName(spec);
         if (rule.forbiddenPackages.some((f) => (f.endsWith('/') ? spec.startsWith(f) : name === f))) problems.push(`${where} — layer '${layer}' may not import ${name}`);

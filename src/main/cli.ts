@@ -1,5 +1,6 @@
 // `whittle …`: every action of the GUI from a terminal, over the same services.
 import { ApiError } from '../shared/transport';
+import { WHITTLE_VERSION } from '../shared/version';
 import { defaultHome, WhittleService } from './services/api';
 import { formatOptions, parseArgs, UsageError } from './cli/args';
 import type { CliIO, CommandContext } from './cli/command';
@@ -28,7 +29,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     io.out(mainHelp());
     return name ? EXIT.ok : EXIT.usage;
   }
-  if (name === '--version' || name === '-v') { io.out('whittle 0.1.0\n'); return EXIT.ok; }
+  if (name === '--version' || name === '-v') { io.out(`whittle ${WHITTLE_VERSION}\n`); return EXIT.ok; }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {
     io.err(`whittle: unknown command '${name}'. Run 'whittle --help' for the list.\n`);

@@ -7,13 +7,14 @@ import type { AppInfo, PushEvent, RunRow, StudyRow, WhittleApi } from '../../sha
 import { RunSpec } from '../../shared/specs';
 import { StudySpec } from '../../shared/studies';
 import { ApiError } from '../../shared/transport';
+import { WHITTLE_VERSION } from '../../shared/version';
 import { parseSpec, SpecError } from '../../shared/validate';
 import { listRecipes } from './recipes';
 import { publicRun, Scheduler } from './scheduler';
 import { newId, Store, type RunInternal } from './store';
 import { STUDY_KINDS } from './studies';
 
-export const VERSION = '0.1.0';
+export const VERSION = WHITTLE_VERSION;
 
 export interface ServiceOptions {
   home?: string;
