@@ -9,6 +9,8 @@ function fakeFetch(status: number, body: unknown, seen: { url: string; init: { m
   };
 }
 
+const fail = (p: Promise<unknown>): Promise<ApiError> => p.then(() => { throw new Error('expected a failure'); }, (e: ApiError) => e);
+
 class FakeES {
   static last: FakeES | null = null;
   onmessage: ((ev: { data: string }) => void) | null = null;
@@ -39,7 +41,7 @@ describe('HttpTransport', () => {
 
   it('turns an error payload into an ApiError carrying the field issues', async () => {
     const t = new HttpTransport({ base: '', token: 't', fetch: fakeFetch(400, { message: 'task.n: too small', code: 'bad_request', issues: [{ path: 'task.n', message: 'too small' }] }) });
-    const err = await t.call('createRun', [{}]).catch((e: ApiError) => e);
+    const err = await fail(t.call('createRun', [{}]));
     expect(err).toBeInstanceOf(ApiError);
     expect(err.code).toBe('bad_request');
     expect(err.issues).toEqual([{ path: 'task.n', message: 'too small' }]);
@@ -47,14 +49,14 @@ describe('HttpTransport', () => {
 
   it('explains a 401 in words', async () => {
     const t = new HttpTransport({ base: '', token: '', fetch: fakeFetch(401, { message: 'missing token', code: 'bad_request' }) });
-    const err = await t.call('info', []).catch((e: ApiError) => e);
+    const err = await fail(t.call('info', []));
     expect(err.code).toBe('unauthorized');
     expect(err.message).toMatch(/token/);
   });
 
   it('reports an unreachable server', async () => {
     const t = new HttpTransport({ base: '', token: 't', fetch: async () => { throw new Error('ECONNREFUSED'); } });
-    const err = await t.call('info', []).catch((e: ApiError) => e);
+    const err = await fail(t.call('info', []));
     expect(err.code).toBe('unreachable');
   });
 
