@@ -11,7 +11,6 @@ const FASHION_MNIST: KnownDataset = {
     footwear: [5, 7, 9],
     tops: [0, 2, 4, 6],
     clothing: [0, 1, 2, 3, 4, 6],
-    accessories: [5, 7, 8, 9],
   },
 };
 
