@@ -86,6 +86,7 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
         await tracker.evaluate(model, res.steps + 1, res.samples, { atSize: true });
       }
     }
+    ctx.metrics([{ step: res.steps + (reachedTargetUnits === false ? 1 : 0), key: 'activeUnits', value: total() }]);
 
     const after = compactMlp(model.toWeightsSync());
     ctx.saveArtifact('model', MODEL_FILE, modelBytes(after, { 'whittle.kind': 'groupLasso', 'whittle.keep': keep.key }), {
