@@ -21,6 +21,8 @@ export interface ModelCard {
   accuracy: Record<string, number> | null;
   /** The relearn test's results where the source run did one. */
   relearn: unknown;
+  /** Samples/steps to the target accuracy and totals, as the source run's summary records them. */
+  training: Record<string, number | null> | null;
   data: Record<string, unknown>;
   seed: number | null;
   specSha256: string;
@@ -53,8 +55,10 @@ export function keptSkill(spec: Obj): string | null {
 }
 
 export function removedSkills(spec: Obj, summary: Obj | null): string[] {
-  const r = spec.remove ?? summary?.removed ?? summary?.skillsRemoved;
-  return Array.isArray(r) ? r.filter(isSkill).map(skillKey) : [];
+  if (Array.isArray(spec.remove)) return spec.remove.filter(isSkill).map(skillKey);
+  // Compression summaries list them as {skill, acc, …} results.
+  const r = summary?.removed;
+  return Array.isArray(r) ? r.map((x) => (isObj(x) ? x.skill : x)).filter(isSkill).map(skillKey) : [];
 }
 
 /** skill → number from a record of numbers or of {acc} objects. */
@@ -73,7 +77,12 @@ function accRecord(v: unknown): Record<string, number> | null {
  *  `acc/<skill>` keys (the metric names) are read too. */
 export function accuracyPerSkill(summary: Obj | null): Record<string, number> | null {
   if (!summary) return null;
-  for (const key of ['accuracy', 'accuracies', 'finalAccuracy', 'acc', 'final', 'evals', 'last']) {
+  // Compression jobs: kept {skill, acc} and removed [{skill, acc}] (compress/summary.ts).
+  const results = [summary.kept, ...(Array.isArray(summary.removed) ? summary.removed : [])]
+    .filter((r): r is Obj => isObj(r) && typeof r.skill === 'string' && typeof r.acc === 'number');
+  if (results.length) return Object.fromEntries(results.map((r) => [r.skill as string, r.acc as number]));
+  // Training jobs: finalAcc {skill: acc | null}.
+  for (const key of ['finalAcc', 'accuracy', 'accuracies', 'finalAccuracy', 'acc', 'final', 'evals', 'last']) {
     const r = accRecord(summary[key]);
     if (r) return r;
   }
@@ -82,7 +91,24 @@ export function accuracyPerSkill(summary: Obj | null): Record<string, number> | 
   return Object.keys(flat).length ? flat : null;
 }
 
+/** The relearn test (prune jobs): `relearn` {skill: acc}, or relearnAcc on each removed result. */
+function relearnResults(summary: Obj | null): unknown {
+  if (!summary) return null;
+  if (summary.relearn !== undefined && summary.relearn !== null) return summary.relearn;
+  const r = Array.isArray(summary.removed) ? summary.removed.filter((x): x is Obj => isObj(x) && typeof x.relearnAcc === 'number') : [];
+  return r.length ? Object.fromEntries(r.map((x) => [x.skill as string, x.relearnAcc as number])) : null;
+}
+
+/** How fast the skill was learned: the headline numbers of training and compression summaries. */
+function trainingFacts(summary: Obj | null): Record<string, number | null> | null {
+  if (!summary) return null;
+  const keys = ['targetAccuracy', 'samplesToTarget', 'stepsToTarget', 'stepsToLearn', 'samplesToLearn', 'steps', 'samples'];
+  const out = Object.fromEntries(keys.filter((k) => typeof summary[k] === 'number' || summary[k] === null).map((k) => [k, summary[k] as number | null]));
+  return Object.keys(out).length ? out : null;
+}
+
 const DESCRIPTIONS: Record<string, string> = {
+  scratch: 'trained from scratch at this size on the kept skill alone (the baseline the others are compared with)',
   prune: 'pruned: hidden units scored on the kept skill, the least important removed, then recovery training on the kept skill',
   groupLasso: 'group-lasso fine-tuning on the kept skill (λ·Σ‖group‖₂ per unit), units below the threshold masked, then compacted',
   distill: 'distilled: a student of the given size trained on the teacher’s soft targets (α·CE + (1−α)·T²·KL)',
@@ -109,19 +135,22 @@ export function buildCard(a: {
 }): ModelCard {
   const spec = a.source.spec as unknown as Obj;
   const summary = a.source.summary as Obj | null;
+  // A distill run with α = 1 is the from-scratch baseline; its summary says so.
+  const methodKind = typeof summary?.method === 'string' && summary.method in DESCRIPTIONS ? summary.method : a.source.spec.kind;
   return {
     schema: 'whittle.model-card/1',
     name: a.meta.name,
     sourceRun: { id: a.source.runId, kind: a.source.spec.kind },
     skill: { kept: a.meta.skill, removed: a.meta.skillsRemoved },
-    method: { kind: a.source.spec.kind, description: DESCRIPTIONS[a.source.spec.kind] ?? a.source.spec.kind, settings: settings(spec) },
+    method: { kind: methodKind, description: DESCRIPTIONS[methodKind] ?? methodKind, settings: settings(spec) },
     model: { arch: 'mlp', ...a.compact, output: 'logits' },
     size: {
       unitsBefore: a.report.original.units, unitsAfter: a.report.compact.units,
       paramsBefore: a.report.original.params, paramsAfter: a.report.compact.params,
     },
     accuracy: accuracyPerSkill(summary),
-    relearn: summary?.relearn ?? null,
+    relearn: relearnResults(summary),
+    training: trainingFacts(summary),
     data: dataUsed(spec),
     seed: typeof spec.seed === 'number' ? spec.seed : null,
     specSha256: a.meta.specHash,
@@ -154,7 +183,11 @@ export function cardMarkdown(c: ModelCard): string {
     if (r) { L.push(row('skill', 'accuracy after relearning'), row('---', '---')); for (const [s, v] of Object.entries(r)) L.push(row(s, num(v, 4))); }
     else L.push('```json', JSON.stringify(c.relearn, null, 2), '```');
   }
-  L.push('', '## Method', '', `Job kind \`${c.method.kind}\`, with these settings:`, '', '```json', JSON.stringify(c.method.settings, null, 2), '```');
+  if (c.training) {
+    L.push('', '### Learning', '', row('measure', 'value'), row('---', '---:'));
+    for (const [k, v] of Object.entries(c.training)) L.push(row(k, v === null ? 'never reached' : num(v, 4)));
+  }
+  L.push('', '## Method', '', `${c.method.kind} (job kind \`${c.sourceRun.kind}\`), with these settings:`, '', '```json', JSON.stringify(c.method.settings, null, 2), '```');
   L.push('', '## Size and speed', '', row('', `original${o.runId ? ` (${o.runId})` : ''}`, 'exported', 'ratio'), row('---', '---:', '---:', '---:'));
   L.push(row('hidden units', `${num(o.units)} (${o.hidden.join('-')})`, `${num(n.units)} (${n.hidden.join('-')})`, num(c.report.ratios.units)));
   L.push(row('parameters', num(o.params), num(n.params), num(c.report.ratios.params)));

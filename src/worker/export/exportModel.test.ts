@@ -22,7 +22,13 @@ const PRUNE_SPEC = {
   kind: 'prune', name: 'keep skill 0', seed: 5, keep: [0], remove: [[1], [2]], inputs: { source: 'r-general' },
   score: { name: 'attribution' }, selection: { scope: 'global', sparsity: 0.66 }, targetAccuracy: 0.97,
 } as unknown as RunSpec;
-const PRUNE_SUMMARY = { accuracy: { '[0]': 0.991, '[1]': 0.52, '[2]': 0.49 }, relearn: { '[1]': 0.61, '[2]': 0.55 } };
+// The shape compress/summary.ts gives prune runs.
+const PRUNE_SUMMARY = {
+  kept: { skill: '[0]', acc: 0.991, lossBits: 0.02 },
+  removed: [{ skill: '[1]', acc: 0.52, lossBits: 0.99, relearnAcc: 0.61 }, { skill: '[2]', acc: 0.49, lossBits: 1, relearnAcc: 0.55 }],
+  targetAccuracy: 0.97, samplesToTarget: 120000, stepsToTarget: 120, samples: 500000,
+  relearn: { '[1]': 0.61, '[2]': 0.55 }, method: 'prune',
+};
 
 function sourceRun(id: string, w: MlpWeights | null, spec = PRUNE_SPEC, summary: Record<string, unknown> | null = PRUNE_SUMMARY): JobInput {
   const dir = path.join(tmp, 'runs', id);
@@ -105,7 +111,8 @@ describe('exportModel', () => {
     expect(card.method.kind).toBe('prune');
     expect(card.method.settings).toMatchObject({ score: { name: 'attribution' }, selection: { sparsity: 0.66 } });
     expect(card.size).toEqual({ unitsBefore: 112, unitsAfter: 22 + 16, paramsBefore: 44 * 64 + 64 + 64 * 48 + 48 + 48 * 2 + 2, paramsAfter: 44 * 22 + 22 + 22 * 16 + 16 + 16 * 2 + 2 });
-    expect(card.accuracy).toEqual(PRUNE_SUMMARY.accuracy);
+    expect(card.accuracy).toEqual({ '[0]': 0.991, '[1]': 0.52, '[2]': 0.49 });
+    expect(card.training).toEqual({ targetAccuracy: 0.97, samplesToTarget: 120000, stepsToTarget: 120, samples: 500000 });
     expect(card.relearn).toEqual(PRUNE_SUMMARY.relearn);
     expect(card.seed).toBe(5);
     expect(card.specSha256).toMatch(/^[0-9a-f]{64}$/);
@@ -115,7 +122,7 @@ describe('exportModel', () => {
     expect(Object.keys(card.report.compact.latencyMs)).toEqual(['1', '256']);
     expect(card.files.find((f) => f.name === 'model.onnx')!.sha256).toMatch(/^[0-9a-f]{64}$/);
     const md = fs.readFileSync(path.join(out, 'model-card.md'), 'utf8');
-    for (const s of ['# keep skill 0', '| [0] | kept | 0.9910 |', '| [1] | removed | 0.5200 |', 'Relearn test', '| parameters |', 'latency, batch 256', card.specSha256, 'logits']) {
+    for (const s of ['# keep skill 0', '| [0] | kept | 0.9910 |', '| [1] | removed | 0.5200 |', 'Relearn test', '| parameters |', 'latency, batch 256', '| samplesToTarget | 120,000 |', card.specSha256, 'logits']) {
       expect(md).toContain(s);
     }
   });
