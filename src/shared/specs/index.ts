@@ -7,6 +7,7 @@ import { ImportDatasetSpec } from './dataset';
 import { ExportSpec } from './export';
 import { SelftestSpec } from './selftest';
 import { TrainSpec } from './train';
+import { ImportCorpusSpec, LmSpec } from './text';
 
 export * from './common';
 export * from './bench';
@@ -17,6 +18,6 @@ export * from './selftest';
 export * from './train';
 export * from './text';
 
-export const RunSpec = z.discriminatedUnion('kind', [BenchSpec, SelftestSpec, TrainSpec, ImportDatasetSpec, PruneSpec, GroupLassoSpec, DistillSpec, ExportSpec]);
+export const RunSpec = z.discriminatedUnion('kind', [BenchSpec, SelftestSpec, TrainSpec, ImportDatasetSpec, PruneSpec, GroupLassoSpec, DistillSpec, ExportSpec, ImportCorpusSpec, LmSpec]);
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunKind = RunSpec['kind'];

@@ -63,3 +63,109 @@ export const TokenizerSpec = z.discriminatedUnion('kind', [
   }).strict(),
 ]);
 export type TokenizerSpec = z.infer<typeof TokenizerSpec>;
+
+// ---- language-model runs ----------------------------------------------------------------------
+// One run kind for every text-model method, so training, pruning and distillation share one loop,
+// one evaluation (held-out nats/token per domain) and one tokens-to-target count:
+//   train    a fresh transformer (`model`) on the mixture (a general model, or the scratch baseline)
+//   prune    inputs.source's model: optional group-lasso fine-tuning on the mixture, attribution
+//            (or random/magnitude) scores on the target, keep `prune.keep` MLP neurons (and
+//            optionally `prune.keepResid` residual dims), then recovery with masks held at zero
+//   distill  a fresh `model` trained on α·CE + (1−α)·T²·KL(teacher ‖ student), teacher = inputs.teacher
+// These schemas import only zod and the helpers defined here (specs/common.ts imports this file).
+
+const Positive = () => z.number().positive();
+
+export const LmModelSpec = z.object({
+  arch: z.literal('transformer'),
+  layers: int(1),
+  dModel: int(1),
+  heads: int(1),
+  mlpWidth: int(1),
+  context: int(2),
+  /** Ignored: the vocabulary is the tokenizer's. */
+  vocab: int(2).optional(),
+}).strict().refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] });
+
+export const LmPruneSpec = z.object({
+  score: z.enum(['attribution', 'random', 'magnitude']).default('attribution'),
+  /** Held-out-free scoring data: windows drawn from the target domain's train split. */
+  scoreWindows: int(1).default(64),
+  /** MLP neurons kept in total (over all layers). */
+  keep: int(1),
+  scope: z.enum(['global', 'perLayer']).default('global'),
+  /** Residual-stream dimensions kept (default: all). */
+  keepResid: int(1).optional(),
+  /** Group-lasso fine-tuning on the mixture before scoring (METHODS §4); steps 0 = none. */
+  groupLasso: z.object({
+    lambda: Positive().default(1e-3),
+    steps: int(0).default(0),
+    /** Mask a neuron for good once its group norm is below this (0 = never). */
+    threshold: z.number().min(0).default(0),
+    /** Switch λ off once the active neurons reach prune.keep. */
+    offAtTarget: z.boolean().default(true),
+  }).strict().optional(),
+}).strict();
+export type LmPruneSpec = z.infer<typeof LmPruneSpec>;
+
+const LmComponent = z.object({ skill: z.string().min(1), perStep: int(1).describe('windows of this domain per step') }).strict();
+
+export const LmSpec = z.object({
+  kind: z.literal('lm'),
+  name: z.string().optional(),
+  seed: int(0).default(0),
+  method: z.enum(['train', 'prune', 'distill']).default('train'),
+  /** Runs read from: `source` (prune) or `teacher` (distill). */
+  inputs: z.record(z.string(), z.string().min(1)).default({}),
+  task: z.object({
+    suite: z.literal('text'),
+    domains: z.array(z.string().min(1)).min(1),
+    context: int(2).default(64),
+    tokenizer: TokenizerSpec.default({ kind: 'byte' }),
+  }).strict(),
+  /** train / distill: the model to create. */
+  model: LmModelSpec.optional(),
+  prune: LmPruneSpec.optional(),
+  distill: z.object({ alpha: z.number().min(0).max(1).default(0.5), temperature: Positive().default(2) }).strict().optional(),
+  /** What each step draws (recovery data for prune). */
+  mixture: z.array(LmComponent).min(1),
+  /** The narrow domain: its held-out loss decides tokensToTarget. */
+  target: z.string().optional(),
+  /** Target held-out loss on `target`, nats per token. */
+  targetLoss: Positive().optional(),
+  stopAtTarget: z.boolean().default(false),
+  steps: int(1),
+  optimizer: z.object({
+    lr: Positive().default(1e-3),
+    beta1: z.number().min(0).max(1).default(0.9),
+    beta2: z.number().min(0).max(1).default(0.95),
+    eps: Positive().default(1e-8),
+    weightDecay: z.number().min(0).default(0.1),
+  }).strict().default({ lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 }),
+  schedule: z.object({
+    warmup: int(0).default(100),
+    minFraction: z.number().min(0).max(1).default(0.1),
+  }).strict().default({ warmup: 100, minFraction: 0.1 }),
+  gradClip: z.number().min(0).default(1),
+  eval: z.object({
+    every: int(1).default(100),
+    /** Held-out windows per domain (capped by the split). */
+    windows: int(1).default(32),
+  }).strict().default({ every: 100, windows: 32 }),
+  checkpointEvery: int(1).default(1000),
+  /** Text sampled from the final model (a log line and an artifact). */
+  sample: z.object({ prompt: z.string().default(''), tokens: int(1).default(200), temperature: z.number().min(0).default(0.8) }).strict().optional(),
+}).strict().superRefine((s, ctx) => {
+  const need = (cond: boolean, path: string[], message: string) => { if (!cond) ctx.addIssue({ code: 'custom', path, message }); };
+  if (s.method === 'train' || s.method === 'distill') need(!!s.model, ['model'], `method ${s.method} needs a model`);
+  if (s.method === 'prune') {
+    need(!!s.prune, ['prune'], 'method prune needs prune settings');
+    need(!!s.inputs.source, ['inputs', 'source'], 'method prune needs inputs.source: the run whose model is pruned');
+  }
+  if (s.method === 'distill') need(!!s.inputs.teacher, ['inputs', 'teacher'], 'method distill needs inputs.teacher: the run whose model teaches');
+  if (s.model) need(s.model.context >= s.task.context, ['model', 'context'], `the model's context (${s.model.context}) is shorter than the task's (${s.task.context})`);
+  s.mixture.forEach((c, i) => need(s.task.domains.includes(c.skill), ['mixture', String(i), 'skill'], `'${c.skill}' is not one of the task's domains (${s.task.domains.join(', ')})`));
+  if (s.target) need(s.task.domains.includes(s.target), ['target'], `'${s.target}' is not one of the task's domains (${s.task.domains.join(', ')})`);
+  if (s.targetLoss !== undefined) need(!!s.target, ['target'], 'targetLoss needs a target domain');
+});
+export type LmSpec = z.infer<typeof LmSpec>;

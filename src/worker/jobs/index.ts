@@ -13,4 +13,6 @@ export const JOBS: Record<RunKind, Loader> = {
   groupLasso: async () => (await import('./groupLasso')).groupLassoJob as Job<RunSpec>,
   distill: async () => (await import('./distill')).distillJob as Job<RunSpec>,
   export: async () => (await import('./export')).exportJob as Job<RunSpec>,
+  importCorpus: async () => (await import('./importCorpus')).importCorpusJob as Job<RunSpec>,
+  lm: async () => (await import('./lm')).lmJob as Job<RunSpec>,
 };

@@ -30,3 +30,6 @@ export function decodeTransformer(buf: Uint8Array, source = 'model file'): { wei
   };
   return { weights: { config, params, masks }, metadata: st.metadata };
 }
+
+/** Metadata key holding the tokenizer's JSON. */
+export const TOKENIZER_META = 'whittle.tokenizer';

@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobEvent, JobInput, MetricPoint } from '../../shared/events';
+import { ImportCorpusSpec, LmSpec, RunSpec } from '../../shared/specs';
+import { initBackend } from '../engine/backend';
+import { writeDirAtomic, writeFileAtomic } from '../engine/files';
+import { Rng } from '../engine/rng';
+import { tf } from '../engine/tf';
+import { decodeTransformer } from '../models/transformerFile';
+import { importCorpusJob } from './importCorpus';
+import { lmJob } from './lm';
+import type { JobContext } from './types';
+
+let home: string;
+beforeAll(async () => {
+  await initBackend('cpu');
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-lm-'));
+});
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+function fakeCtx<S extends RunSpec>(spec: S, inputs: Record<string, JobInput> = {}, resumeFrom: string | null = null) {
+  const dir = path.join(home, 'runs', `r${Math.random().toString(36).slice(2)}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const events: JobEvent[] = [];
+  const metrics: MetricPoint[] = [];
+  const ckpts: string[] = [];
+  const ctx: JobContext<S> = {
+    runId: path.basename(dir), spec, dir, home, resumeFrom, inputs,
+    backend: { backend: 'cpu', threads: 1, simd: false },
+    emit: (e) => events.push(e), progress: () => {}, metrics: (p) => metrics.push(...p),
+    log: (m) => events.push({ type: 'log', level: 'info', message: m }), cancelled: () => false,
+    saveCheckpoint(step, files) { const d = path.join(dir, `ckpt-${step}`); writeDirAtomic(d, files); ckpts.push(d); return d; },
+    saveArtifact(kind, rel, data, meta) {
+      const f = path.join(dir, rel);
+      writeFileAtomic(f, data);
+      events.push({ type: 'artifact', kind, path: f, bytes: data.length, sha256: '', meta });
+      return f;
+    },
+  };
+  const input = (): JobInput => ({ runId: ctx.runId, dir, summary: null, spec });
+  return { ctx, dir, events, metrics, ckpts, input };
+}
+
+function writeCorpusFolder(name: string, line: (r: Rng, i: number) => string, files: number): string {
+  const r = new Rng(name.length);
+  const dir = path.join(home, 'src', name);
+  for (let f = 0; f < files; f++) {
+    const text = Array.from({ length: 30 }, (_, i) => line(r, i)).join('\n') + '\n';
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `f${f}.txt`), text);
+  }
+  return dir;
+}
+
+const words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran'];
+const base = {
+  kind: 'lm' as const,
+  task: { suite: 'text' as const, domains: ['code', 'prose'], context: 16 },
+  eval: { every: 10, windows: 6 },
+  schedule: { warmup: 5, minFraction: 0.1 },
+  optimizer: { lr: 1e-2 },
+};
+const tiny = { arch: 'transformer' as const, layers: 1, dModel: 16, heads: 2, mlpWidth: 32, context: 16 };
+
+describe('lm job', () => {
+  let general: JobInput;
+
+  it('imports two corpora and trains a general model on both', async () => {
+    const codeDir = writeCorpusFolder('code', (r, i) => `    x${r.int(4)} = f(x${i % 4}) + ${r.int(10)}`, 12);
+    const proseDir = writeCorpusFolder('prose', (r) => Array.from({ length: 6 }, () => words[r.int(words.length)]).join(' ') + '.', 12);
+    for (const [corpus, dir] of [['code', codeDir], ['prose', proseDir]]) {
+      const { ctx } = fakeCtx(ImportCorpusSpec.parse({ kind: 'importCorpus', corpus, sources: [dir], valFraction: 0.2 }));
+      const s = await importCorpusJob(ctx) as Record<string, any>;
+      expect(s.manifest.bytes.val).toBeGreaterThan(100);
+    }
+    const before = tf.memory().numTensors;
+    const spec = LmSpec.parse({ ...base, model: tiny, mixture: [{ skill: 'code', perStep: 4 }, { skill: 'prose', perStep: 4 }], steps: 30, checkpointEvery: 15, sample: { prompt: '    x', tokens: 20 } });
+    const run = fakeCtx(spec);
+    const s = await lmJob(run.ctx) as Record<string, any>;
+    expect(tf.memory().numTensors).toBe(before);
+    const first = run.metrics.find((m) => m.key === 'loss/code' && m.step === 0)!.value;
+    expect(first).toBeGreaterThan(4.5); // ≈ ln 256 at init
+    expect(s.losses.code).toBeLessThan(first - 1.0);
+    expect(s.bitsPerByte.code).toBeCloseTo(s.losses.code * Math.LOG2E, 5);
+    expect(s.tokens).toBe(30 * 8 * 16);
+    expect(run.metrics.filter((m) => m.key === 'loss/prose').map((m) => m.samples)).toEqual([0, 1280, 2560, 3840]);
+    expect(typeof s.sample).toBe('string');
+    expect(s.sample.startsWith('    x')).toBe(true);
+    expect(run.ckpts.length).toBe(2);
+    general = run.input();
+  });
+
+  it('resumes from a checkpoint to the same result', async () => {
+    const spec = LmSpec.parse({ ...base, model: tiny, mixture: [{ skill: 'code', perStep: 4 }], steps: 20, checkpointEvery: 10 });
+    const full = fakeCtx(spec);
+    const a = await lmJob(full.ctx) as Record<string, any>;
+    const resumed = fakeCtx(spec, {}, full.ckpts[0]);
+    const b = await lmJob(resumed.ctx) as Record<string, any>;
+    expect(b.steps).toBe(20);
+    expect(b.losses.code).toBeCloseTo(a.losses.code, 4);
+  });
+
+  it('prunes (group lasso, attribution on neurons and residual dims) and recovers to a target loss', async () => {
+    const before = tf.memory().numTensors;
+    const spec = LmSpec.parse({
+      ...base, method: 'prune', inputs: { source: 'x' }, target: 'code', targetLoss: 3.5, stopAtTarget: true,
+      prune: { keep: 12, keepResid: 12, scoreWindows: 8, groupLasso: { lambda: 1e-3, steps: 5 } },
+      mixture: [{ skill: 'code', perStep: 4 }], steps: 40,
+    });
+    const run = fakeCtx(spec, { source: general });
+    const s = await lmJob(run.ctx) as Record<string, any>;
+    expect(tf.memory().numTensors).toBe(before);
+    expect(s.neurons).toBe(12);
+    expect(s.dModel).toBe(12);
+    expect(s.pruneTokens).toBe(5 * 4 * 16 + 8 * 16);
+    expect(s.tokensToTarget).not.toBeNull();
+    expect(s.tokensToTarget).toBeGreaterThanOrEqual(s.pruneTokens);
+    expect(run.metrics.some((m) => m.key === 'beforePrune/loss/code')).toBe(true);
+    const { weights, metadata } = decodeTransformer(new Uint8Array(fs.readFileSync(path.join(run.dir, 'model.safetensors'))));
+    expect(weights.config.mlp).toEqual([12]);
+    expect(weights.config.dModel).toBe(12);
+    expect(JSON.parse(metadata['whittle.tokenizer']).kind).toBe('byte');
+  });
+
+  it('distills into a smaller student, and explains bad inputs', async () => {
+    const spec = LmSpec.parse({ ...base, method: 'distill', inputs: { teacher: 'x' }, model: { ...tiny, mlpWidth: 8 }, distill: { alpha: 0.5, temperature: 2 }, target: 'code', mixture: [{ skill: 'code', perStep: 4 }], steps: 10 });
+    const s = await lmJob(fakeCtx(spec, { teacher: general }).ctx) as Record<string, any>;
+    expect(s.neurons).toBe(8);
+    expect(Number.isFinite(s.losses.code)).toBe(true);
+    expect(() => LmSpec.parse({ ...base, method: 'prune', mixture: [{ skill: 'code', perStep: 1 }], steps: 1 })).toThrow(/prune settings/);
+    expect(() => LmSpec.parse({ ...base, model: tiny, mixture: [{ skill: 'rust', perStep: 1 }], steps: 1 })).toThrow(/'rust' is not one of the task's domains/);
+    const tooLong = LmSpec.parse({ ...base, task: { ...base.task, context: 4000 }, model: { ...tiny, context: 4000 }, mixture: [{ skill: 'code', perStep: 1 }], steps: 1 });
+    await expect(lmJob(fakeCtx(tooLong).ctx)).rejects.toThrow(/text domain 'code' is too small for context 4000/);
+  });
+});

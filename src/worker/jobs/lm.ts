@@ -1,0 +1,248 @@
+// lm: every text-model method in one loop (METHODS §4). train = a fresh transformer on the
+// mixture; prune = group-lasso fine-tuning (optional), attribution scores on the target domain,
+// keep the best MLP neurons (and residual dims), then recover with masked weights held at zero;
+// distill = a fresh student on α·CE + (1−α)·T²·KL(teacher‖student).
+//
+// Metrics (x axis `samples` = training tokens, including the pruning phase's): loss/<domain> in
+// nats/token and bpb/<domain> in bits/byte on the held-out split, train/loss, lr, neurons.
+// The summary's tokensToTarget is the headline number of the compare study.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobInput } from '../../shared/events';
+import type { LmSpec } from '../../shared/specs/text';
+import { groupLassoPenalty, LambdaController, maskBelow } from '../compress/groupLasso';
+import { MODEL_FILE } from '../compress/io';
+import { SCORES } from '../compress/scores';
+import { selectUnits } from '../compress/select';
+import { Rng } from '../engine/rng';
+import { countTransformerParams, Transformer, type TransformerConfig } from '../models/transformer';
+import { compactTransformer } from '../models/transformerCompact';
+import { decodeTransformer, encodeTransformer, TOKENIZER_META } from '../models/transformerFile';
+import { evaluateLm, generate, lmTrainStep, type Windows } from '../models/transformerTrain';
+import { attributionScores, selectResid, transformerUnits } from '../models/transformerUnits';
+import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../models/safetensors';
+import { TextSuite, type SequenceBatch, type TextSkill } from '../tasks/text/suite';
+import { tokenizerFromJSON, type Tokenizer } from '../tasks/text/tokenizer';
+import { Adam, type OptimizerState } from '../train/optimizers';
+import { setLearningRate, warmupCosine } from '../train/schedule';
+import type { Job, JobContext } from './types';
+
+interface State { step: number; tokens: number; pruneTokens: number; rng: [number, number, number, number]; reachedAt: { step: number; tokens: number } | null }
+
+function loadInput(input: JobInput | undefined, role: string): { model: Transformer; tokenizer: Tokenizer } {
+  if (!input) throw new Error(`inputs.${role}: no ${role} run was given`);
+  const file = path.join(input.dir, MODEL_FILE);
+  if (!fs.existsSync(file)) throw new Error(`inputs.${role}: run ${input.runId} has no ${MODEL_FILE} (did it finish?)`);
+  const { weights, metadata } = decodeTransformer(new Uint8Array(fs.readFileSync(file)), `inputs.${role} (${file})`);
+  const tok = metadata[TOKENIZER_META];
+  if (!tok) throw new Error(`inputs.${role}: ${file} carries no tokenizer`);
+  return { model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)) };
+}
+
+function configOf(spec: LmSpec, vocab: number): TransformerConfig {
+  const m = spec.model!;
+  return { vocab, context: m.context, dModel: m.dModel, heads: m.heads, headDim: m.dModel / m.heads, mlp: Array(m.layers).fill(m.mlpWidth) };
+}
+
+function encodeOptimizer(s: OptimizerState): Uint8Array {
+  const tensors: Record<string, TensorEntry> = {};
+  for (const [k, v] of Object.entries(s.slots)) tensors[k] = { dtype: 'F32', shape: [v.length], data: v };
+  return encodeSafetensors({ tensors, metadata: { name: s.name, step: String(s.step) } });
+}
+function decodeOptimizer(buf: Uint8Array): OptimizerState {
+  const st = decodeSafetensors(buf, 'optimizer checkpoint');
+  const slots: Record<string, Float32Array> = {};
+  for (const [k, t] of Object.entries(st.tensors)) slots[k] = t.data as Float32Array;
+  return { name: st.metadata.name as 'adam', step: Number(st.metadata.step), slots };
+}
+
+export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
+  const { spec } = ctx;
+  const T = spec.task.context;
+  const root = new Rng(spec.seed);
+  const initRng = root.fork(1), scoreRng = root.fork(3), sampleRng = root.fork(4);
+  let dataRng = root.fork(2);
+
+  // ---- model, tokenizer, teacher -------------------------------------------------------------
+  let model: Transformer;
+  let tokenizer: Tokenizer | undefined;
+  let teacher: Transformer | null = null;
+  const fromInput = spec.method === 'prune' ? loadInput(ctx.inputs.source, 'source') : spec.method === 'distill' ? loadInput(ctx.inputs.teacher, 'teacher') : null;
+  if (fromInput) tokenizer = fromInput.tokenizer;
+  const suite = new TextSuite({ home: ctx.home, domains: spec.task.domains, context: T, tokenizer: spec.task.tokenizer, fixedTokenizer: tokenizer });
+  tokenizer = suite.tokenizer;
+  const tokJson = JSON.stringify(tokenizer.toJSON());
+  if (spec.method === 'distill') { teacher = fromInput!.model; }
+
+  let state: State = { step: 0, tokens: 0, pruneTokens: 0, rng: dataRng.getState(), reachedAt: null };
+  let optState: OptimizerState | null = null;
+  if (ctx.resumeFrom) {
+    const { weights } = decodeTransformer(new Uint8Array(fs.readFileSync(path.join(ctx.resumeFrom, MODEL_FILE))), 'checkpoint');
+    model = new Transformer(weights);
+    state = JSON.parse(fs.readFileSync(path.join(ctx.resumeFrom, 'state.json'), 'utf8')) as State;
+    optState = decodeOptimizer(new Uint8Array(fs.readFileSync(path.join(ctx.resumeFrom, 'optim.safetensors'))));
+    dataRng = new Rng(state.rng);
+    if (spec.method === 'prune') fromInput!.model.dispose();
+    ctx.log(`resumed at step ${state.step}`);
+  } else if (spec.method === 'prune') {
+    model = fromInput!.model;
+  } else {
+    model = Transformer.create(configOf(spec, tokenizer.vocabSize), initRng);
+  }
+  if (model.config.vocab !== tokenizer.vocabSize) throw new Error(`the model's vocabulary (${model.config.vocab}) does not match the tokenizer's (${tokenizer.vocabSize})`);
+  if (model.config.context < T) throw new Error(`the model's context (${model.config.context}) is shorter than the task's (${T})`);
+
+  const domains = spec.task.domains.map((d) => suite.skill(d));
+  const evalSets = new Map(domains.map((d) => [d.key, suite.evalSet(d, spec.eval.windows)]));
+  const mixture = spec.mixture.map((c) => ({ skill: suite.skill(c.skill), perStep: c.perStep }));
+  const batchSize = mixture.reduce((s, c) => s + c.perStep, 0);
+  const batch: SequenceBatch = { tokens: new Int32Array(batchSize * (T + 1)), count: batchSize, T };
+  const nextBatch = (): SequenceBatch => {
+    let off = 0;
+    for (const c of mixture) { suite.sampleInto(c.skill, c.perStep, dataRng, batch, off); off += c.perStep; }
+    return batch;
+  };
+  const target: TextSkill | null = spec.target ? suite.skill(spec.target) : null;
+  const opt = new Adam(model.params(), { name: 'adam', lr: spec.optimizer.lr, beta1: spec.optimizer.beta1, beta2: spec.optimizer.beta2, eps: spec.optimizer.eps, weightDecay: spec.optimizer.weightDecay, decoupled: true });
+  const units = transformerUnits(model);
+  const afterStep = () => model.applyMasks();
+  const masked = () => model.activeNeurons().reduce((a, b) => a + b, 0) < model.config.mlp.reduce((a, b) => a + b, 0) || model.activeResid() < model.config.dModel;
+
+  let last: { step: number; out: Record<string, number> } | null = null;
+  const evaluate = (step: number, prefix = ''): Record<string, number> => {
+    const out: Record<string, number> = {};
+    const points = [];
+    for (const d of domains) {
+      const loss = evaluateLm(model, evalSets.get(d.key)!);
+      out[d.key] = loss;
+      points.push({ step, key: `${prefix}loss/${d.key}`, value: loss, samples: state.pruneTokens + state.tokens });
+      points.push({ step, key: `${prefix}bpb/${d.key}`, value: (loss / suite.bytesPerToken(d)) * Math.LOG2E, samples: state.pruneTokens + state.tokens });
+    }
+    if (prefix) { ctx.metrics(points); return out; }
+    last = { step, out };
+    points.push({ step, key: 'neurons', value: model.activeNeurons().reduce((a, b) => a + b, 0), samples: state.pruneTokens + state.tokens });
+    ctx.metrics(points);
+    if (target && spec.targetLoss !== undefined && !state.reachedAt && out[target.key] <= spec.targetLoss) {
+      state.reachedAt = { step, tokens: state.pruneTokens + state.tokens };
+      ctx.log(`target loss ${spec.targetLoss} on '${target.key}' reached at step ${step} after ${state.reachedAt.tokens} tokens`);
+    }
+    return out;
+  };
+
+  try {
+    // ---- pruning phase (fresh runs only) -------------------------------------------------------
+    let before: Record<string, number> | null = null;
+    if (spec.method === 'prune' && !ctx.resumeFrom) {
+      const p = spec.prune!;
+      before = evaluate(0, 'beforePrune/');
+      const gl = p.groupLasso;
+      if (gl && gl.steps > 0) {
+        const lam = new LambdaController(gl.lambda, gl.offAtTarget ? { kind: 'offAtTarget', targetUnits: p.keep } : { kind: 'constant' });
+        for (let s = 0; s < gl.steps && !ctx.cancelled(); s++) {
+          const lambda = lam.update(model.activeNeurons().reduce((a, b) => a + b, 0));
+          setLearningRate(opt, spec.optimizer.lr * warmupCosine(s, { warmup: spec.schedule.warmup, total: gl.steps, minFraction: spec.schedule.minFraction }));
+          lmTrainStep(model, opt, nextBatch(), { gradClip: spec.gradClip, extraLoss: lambda > 0 ? () => groupLassoPenalty(units, lambda, 'inBiasOut') : undefined, afterStep: masked() ? afterStep : undefined });
+          state.pruneTokens += batchSize * T;
+          if (gl.threshold > 0 && (s + 1) % 50 === 0) maskBelow(units, gl.threshold, 'inBiasOut', 1);
+          ctx.progress(s + 1, gl.steps, 'group lasso');
+        }
+        ctx.metrics([{ step: 0, key: 'groupLasso/tokens', value: state.pruneTokens, samples: state.pruneTokens }]);
+      }
+      // score on the target domain (else the first mixture domain)
+      const scoreSkill = target ?? mixture[0].skill;
+      const w: Windows = suite.sample(scoreSkill, p.scoreWindows, scoreRng);
+      let mlpScores: Float32Array[];
+      let residScores: Float32Array | null = null;
+      if (p.score === 'attribution') {
+        const a = attributionScores(model, w);
+        mlpScores = a.mlp; residScores = a.resid;
+        state.pruneTokens += p.scoreWindows * T;
+      } else {
+        mlpScores = SCORES[p.score].compute(units, null, { rng: scoreRng, group: 'inBiasOut', site: 'post', reduce: 'absSum' });
+        if (p.keepResid !== undefined) residScores = Float32Array.from(model.masks.resid, () => scoreRng.next());
+      }
+      const masks = selectUnits(mlpScores, model.masks.mlp, { scope: p.scope, keep: p.keep, minPerLayer: 1 });
+      masks.forEach((m, l) => model.setMlpMask(l, m));
+      if (p.keepResid !== undefined && residScores) model.setResidMask(selectResid(residScores, model.masks.resid, p.keepResid));
+      model.applyMasks();
+      const after = evaluate(0);
+      ctx.log(`pruned to ${model.activeNeurons().join('+')} neurons, ${model.activeResid()} residual dims (${model.activeParamCount()} parameters); ` +
+        `target loss ${before[scoreSkill.key].toFixed(3)} → ${after[scoreSkill.key].toFixed(3)} nats/token`);
+    }
+    if (optState) opt.setState(optState);
+
+    // ---- training / recovery / distillation loop ---------------------------------------------
+    if (!ctx.resumeFrom && spec.method !== 'prune') evaluate(0);
+    const sched = { warmup: spec.schedule.warmup, total: spec.steps, minFraction: spec.schedule.minFraction };
+    const holdMasks = masked();
+    let trainLoss = NaN;
+    while (state.step < spec.steps) {
+      if (ctx.cancelled()) break;
+      if (spec.stopAtTarget && state.reachedAt) break;
+      setLearningRate(opt, spec.optimizer.lr * warmupCosine(state.step, sched));
+      const keep = (state.step + 1) % spec.eval.every === 0;
+      const loss = lmTrainStep(model, opt, nextBatch(), {
+        gradClip: spec.gradClip,
+        teacher: teacher ? { model: teacher, alpha: spec.distill?.alpha ?? 0.5, temperature: spec.distill?.temperature ?? 2 } : undefined,
+        afterStep: holdMasks ? afterStep : undefined,
+        keepLoss: keep,
+      });
+      state.step++;
+      state.tokens += batchSize * T;
+      if (loss) { trainLoss = (await loss.data())[0]; loss.dispose(); }
+      ctx.progress(state.step, spec.steps, spec.method);
+      if (keep || state.step === spec.steps) {
+        ctx.metrics([{ step: state.step, key: 'train/loss', value: trainLoss, samples: state.pruneTokens + state.tokens },
+          { step: state.step, key: 'lr', value: opt.cfg.lr, samples: state.pruneTokens + state.tokens }]);
+        evaluate(state.step);
+      }
+      if (state.step % spec.checkpointEvery === 0 && state.step < spec.steps) checkpoint();
+    }
+    checkpoint();
+
+    // ---- outputs -------------------------------------------------------------------------------
+    const final = last && last.step === state.step ? last.out : evaluate(state.step);
+    const compact = compactTransformer(model.toWeightsSync());
+    ctx.saveArtifact('model', MODEL_FILE, encodeTransformer(compact, { [TOKENIZER_META]: tokJson, 'whittle.method': spec.method }),
+      { params: countTransformerParams(compact.config), neurons: compact.config.mlp, dModel: compact.config.dModel });
+    let sample: string | null = null;
+    if (spec.sample) {
+      const prompt = tokenizer.encode(new Uint8Array(Buffer.from(spec.sample.prompt, 'utf8')));
+      const ids = generate(model, prompt, { maxTokens: spec.sample.tokens, temperature: spec.sample.temperature, topK: 40, rng: sampleRng });
+      sample = spec.sample.prompt + Buffer.from(tokenizer.decode(ids)).toString('utf8');
+      ctx.saveArtifact('sample', 'sample.txt', sample);
+      ctx.log(`sample:\n${sample}`);
+    }
+    return {
+      method: spec.method,
+      steps: state.step,
+      tokens: state.tokens,
+      pruneTokens: state.pruneTokens,
+      target: target?.key ?? null,
+      targetLoss: spec.targetLoss ?? null,
+      tokensToTarget: state.reachedAt?.tokens ?? null,
+      stepsToTarget: state.reachedAt?.step ?? null,
+      losses: final,
+      bitsPerByte: Object.fromEntries(domains.map((d) => [d.key, (final[d.key] / suite.bytesPerToken(d)) * Math.LOG2E])),
+      params: countTransformerParams(compact.config),
+      neurons: compact.config.mlp.reduce((a, b) => a + b, 0),
+      mlp: compact.config.mlp,
+      dModel: compact.config.dModel,
+      vocab: compact.config.vocab,
+      sample,
+    };
+  } finally {
+    opt.dispose();
+    model.dispose();
+    teacher?.dispose();
+  }
+
+  function checkpoint(): void {
+    state.rng = dataRng.getState();
+    ctx.saveCheckpoint(state.step, {
+      [MODEL_FILE]: encodeTransformer(model.toWeightsSync(), { [TOKENIZER_META]: tokJson }),
+      'optim.safetensors': encodeOptimizer(opt.getState()),
+      'state.json': JSON.stringify(state),
+    });
+  }
+};
