@@ -201,7 +201,8 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     checkpoint();
 
     // ---- outputs -------------------------------------------------------------------------------
-    const final = last && last.step === state.step ? last.out : evaluate(state.step);
+    const prev = last as { step: number; out: Record<string, number> } | null; // assigned inside evaluate()
+    const final = prev && prev.step === state.step ? prev.out : evaluate(state.step);
     const compact = compactTransformer(model.toWeightsSync());
     ctx.saveArtifact('model', MODEL_FILE, encodeTransformer(compact, { [TOKENIZER_META]: tokJson, 'whittle.method': spec.method }),
       { params: countTransformerParams(compact.config), neurons: compact.config.mlp, dModel: compact.config.dModel });
