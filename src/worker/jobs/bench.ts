@@ -25,6 +25,8 @@ export interface BenchResult {
   steps: number;
   medianMs: number;
   minMs: number;
+  /** Median process CPU time per step (all threads): robust to other load on a shared machine. */
+  cpuMs: number;
   samplesPerSec: number;
   /** 6 FLOPs per multiply-accumulate per sample (forward 2, backward 4), as the torch script counts. */
   gflops: number;
@@ -48,14 +50,20 @@ export async function timeTrainSteps(spec: BenchShape, onStep?: (done: number, t
   rng.fillBits(batch.x);
   for (let i = 0; i < spec.batch; i++) batch.y[i] = rng.int(spec.outputs);
   const times: number[] = [];
+  const cpu: number[] = [];
   const total = spec.warmup + spec.steps;
   const probe = model.b[model.b.length - 1];
   try {
     for (let i = 0; i < total; i++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       trainStep(model, opt, batch);
       await probe.data(); // wait for the update to finish (a 2-float readback)
-      if (i >= spec.warmup) times.push(performance.now() - t0);
+      if (i >= spec.warmup) {
+        times.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu.push((c.user + c.system) / 1000);
+      }
       if (onStep?.(i + 1, total) === false) break;
     }
   } finally {
@@ -74,7 +82,7 @@ export async function timeTrainSteps(spec: BenchShape, onStep?: (done: number, t
     threads: k?.native ? k.threads : 1,
     blas: k?.native ? k.blas : null,
     dims, batch: spec.batch, steps: times.length,
-    medianMs: round(med), minMs: round(Math.min(...times)),
+    medianMs: round(med), minMs: round(Math.min(...times)), cpuMs: round(median(cpu)),
     samplesPerSec: Math.round((spec.batch / med) * 1000),
     gflops: round((6 * macs * spec.batch) / med / 1e6),
     params: model.paramCount(),
