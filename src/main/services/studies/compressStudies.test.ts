@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunRow } from '../../../shared/api';
 import { RunSpec } from '../../../shared/specs';
@@ -79,4 +81,23 @@ describe('nonlocality study', () => {
     expect(s.attributionVsAblation.plain).toEqual({ r: 0.8, n: 100 });
     expect(s.lassoFineTune).toEqual({ kept: 1, removed: { '[3,4,5]': 0.5 } });
   });
+});
+
+describe('built-in recipes', () => {
+  const dir = path.resolve(__dirname, '../../../../resources/recipes');
+  const files = fs.readdirSync(dir).filter((f) => /^(compare|nonlocality)-cmsp.*\.json$/.test(f));
+  it('exist at reference and CPU scale', () => {
+    expect(files.length).toBeGreaterThanOrEqual(2);
+  });
+  for (const f of files) {
+    it(`${f} parses and plans`, () => {
+      const r = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+      expect(r.kind).toBe('study');
+      const spec = StudySpec.parse(r.spec);
+      const kind = spec.kind === 'compare' ? compareStudy : spec.kind === 'nonlocality' ? nonlocalityStudy : null;
+      expect(kind).not.toBeNull();
+      const runs = kind!.plan(spec as never);
+      for (const p of runs) expect(() => RunSpec.parse(p.spec)).not.toThrow();
+    });
+  }
 });
