@@ -2,6 +2,7 @@
 import type { Command } from './command';
 import { dataCommand } from './data';
 import { demoCommand, reportCommand } from './demo';
+import { exportCommand } from './export';
 import { cancelCommand, metricsCommand, resumeCommand, rmCommand, runsCommand, showCommand } from './runs';
 import { serveCommand } from './serve';
 import { benchCommand, recipesCommand, studyCommand, trainCommand } from './train';
@@ -17,6 +18,7 @@ export const COMMANDS: Command[] = [
   cancelCommand,
   resumeCommand,
   rmCommand,
+  exportCommand,
   dataCommand,
   benchCommand,
   recipesCommand,

@@ -3,9 +3,9 @@
 // meta.sourceRun) so the service can list it under the source run too.
 import fs from 'node:fs';
 import path from 'node:path';
-import { version } from '../../../package.json';
 import type { JobInput } from '../../shared/events';
 import type { ExportSpec } from '../../shared/specs/export';
+import { WHITTLE_VERSION } from '../../shared/version';
 import { exportModel, loadRunModel, MODEL_FILE } from '../export/exportModel';
 import type { MlpWeights } from '../models/mlp';
 import type { Job, JobContext } from './types';
@@ -32,7 +32,7 @@ export const exportJob: Job<ExportSpec> = async (ctx) => {
   if (!source) throw new Error('inputs.source: no run to export');
   const res = exportModel({
     spec: ctx.spec, source, original: originalModel(ctx, source), backend: ctx.backend.backend,
-    whittleVersion: version, progress: (s, t, phase) => ctx.progress(s, t, phase),
+    whittleVersion: WHITTLE_VERSION, progress: (s, t, phase) => ctx.progress(s, t, phase),
   });
   for (const f of res.files) {
     ctx.emit({ type: 'artifact', kind: `export.${f.format}`, path: f.path, bytes: f.bytes, sha256: f.sha256, meta: { sourceRun: source.runId, exportDir: res.dir, format: f.format } });

@@ -1,0 +1,77 @@
+// Exporting a finished run: the checks a user gets an immediate answer to (which run, which formats,
+// where), the export run's spec, and recording the exported files on the source run once it is done.
+// The worker's export job repeats the destination checks right before writing (the folder may
+// change in between) and is the authority on them.
+import fs from 'node:fs';
+import path from 'node:path';
+import { type ExportFormat, ExportSpec, expandFormats } from '../../shared/specs/export';
+import { ApiError } from '../../shared/transport';
+import type { RunInternal, Store } from './store';
+
+/** What the GUI dialog and `whittle export` ask for. */
+export interface ExportOptions {
+  /** 'all', a format name, a comma list, or an array of formats. Default: all. */
+  formats?: ExportFormat[] | string;
+  /** Destination folder; must be absolute (the CLI resolves a relative --out against its cwd). */
+  out: string;
+  force?: boolean;
+  /** The folder the user picked or the app allows (browser mode): out must stay inside it. */
+  within?: string;
+  compact?: boolean;
+  onnxOpset?: number;
+}
+
+export const MODEL_FILE = 'model.safetensors';
+
+const bad = (message: string, field?: string) =>
+  new ApiError(message, 'bad_request', field ? [{ path: field, message }] : undefined);
+
+/** The spec of the export run for `sourceId`, or an ApiError saying what is wrong with the request. */
+export function exportSpecFor(store: Store, sourceId: string, o: ExportOptions): ExportSpec {
+  const source = store.getRun(sourceId);
+  if (!source) throw new ApiError(`run '${sourceId}' not found`, 'not_found');
+  if (source.status !== 'done') {
+    throw new ApiError(`run ${sourceId} is ${source.status}; only a finished run can be exported`, 'conflict');
+  }
+  if (!fs.existsSync(path.join(store.runDir(sourceId), MODEL_FILE))) {
+    throw bad(`run ${sourceId} (${source.kind}) has no model to export (${MODEL_FILE} is missing from its folder)`, 'source');
+  }
+  let formats: ExportFormat[];
+  try {
+    formats = Array.isArray(o.formats) ? expandFormats(o.formats.join(',')) : expandFormats(o.formats ?? 'all');
+  } catch (e) {
+    throw bad((e as Error).message, 'formats');
+  }
+  if (!o.out || !path.isAbsolute(o.out)) throw bad(`export destination must be an absolute path (got '${o.out ?? ''}')`, 'out');
+  const out = path.resolve(o.out);
+  if (o.within !== undefined) {
+    const rel = path.relative(path.resolve(o.within), out);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw bad(`export destination ${out} is outside the chosen folder ${path.resolve(o.within)}`, 'out');
+  }
+  if (fs.existsSync(out)) {
+    if (!fs.statSync(out).isDirectory()) throw bad(`cannot export to ${out}: it is a file, not a folder`, 'out');
+    if (!o.force && fs.readdirSync(out).length) {
+      throw bad(`export destination ${out} is not empty; choose an empty folder or use --force to replace earlier export files`, 'out');
+    }
+  }
+  return ExportSpec.parse({
+    kind: 'export', name: `export of ${source.name}`, inputs: { source: sourceId }, formats, out,
+    force: Boolean(o.force), ...(o.within !== undefined ? { within: path.resolve(o.within) } : {}),
+    ...(o.compact !== undefined ? { compact: o.compact } : {}), ...(o.onnxOpset !== undefined ? { onnxOpset: o.onnxOpset } : {}),
+  });
+}
+
+/** Once an export run is done, list its files under the source run too (the job announced them as
+ *  artifacts of the export run, with meta.sourceRun). Call from the service's run-settled hook. */
+export function recordExportOnSource(store: Store, run: RunInternal): number {
+  if (run.kind !== 'export' || run.status !== 'done') return 0;
+  const sourceId = (run.spec as ExportSpec).inputs.source;
+  if (!store.getRun(sourceId)) return 0;
+  let n = 0;
+  for (const a of store.artifacts(run.id)) {
+    if (!a.kind.startsWith('export.')) continue;
+    store.addArtifact({ runId: sourceId, kind: a.kind, path: a.path, bytes: a.bytes, sha256: a.sha256, meta: { ...(a.meta ?? {}), exportRun: run.id } });
+    n++;
+  }
+  return n;
+}

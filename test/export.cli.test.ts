@@ -1,0 +1,108 @@
+// `whittle export` as a user runs it: a real CLI process, store, worker thread and export job, then
+// the exported files checked by onnxruntime-node and the safetensors decoder.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import type { RunSpec } from '../src/shared/specs';
+import { exportSpecFor, recordExportOnSource } from '../src/main/services/exports';
+import { Store } from '../src/main/services/store';
+import { Rng } from '../src/worker/engine/rng';
+import { initWeights } from '../src/worker/models/mlp';
+import { decodeMlp, encodeMlp } from '../src/worker/models/mlpFile';
+import { BIN, tmpHome } from './helpers/tmp';
+
+// (Not imported from cli.test.ts: importing a test file runs its tests here too.)
+function whittle(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const TRAIN_SPEC = {
+  kind: 'train', seed: 3, task: { suite: 'cmsp', m: 4, n: 40, k: 3 }, model: { arch: 'mlp', hidden: [64, 48] },
+  mixture: [{ skill: [0], perStep: 100 }], target: [0], steps: 10,
+} as unknown as RunSpec;
+
+/** A home with one finished run whose model has two thirds of its units masked. */
+function homeWithModel(): { home: string; runId: string } {
+  const home = tmpHome('whittle-export-cli-');
+  const store = new Store(home);
+  try {
+    const runId = 'r-trained';
+    store.insertRun({ id: runId, name: 'trained', spec: TRAIN_SPEC });
+    store.updateRun(runId, { status: 'done', endedAt: Date.now(), summary: { finalAcc: { '[0]': 0.98 } } });
+    const w = initWeights({ inputs: 44, hidden: [64, 48], outputs: 2, activation: 'relu' }, new Rng(1));
+    w.masks.forEach((m) => m.forEach((_, j) => { if (j % 3) m[j] = 0; }));
+    fs.mkdirSync(store.runDir(runId), { recursive: true });
+    fs.writeFileSync(path.join(store.runDir(runId), 'model.safetensors'), encodeMlp(w));
+    store.insertRun({ id: 'r-queued', name: 'queued', spec: TRAIN_SPEC });
+    return { home, runId };
+  } finally {
+    store.close();
+  }
+}
+
+describe('whittle export', () => {
+  it('exports every format, the files run elsewhere, and bad requests are refused with exit 2', async () => {
+    const { home, runId } = homeWithModel();
+    const out = path.join(home, 'exported');
+    const r = await whittle(['export', runId, '--format', 'all', '--out', out, '--home', home, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout) as { status: string; dir: string; report: { original: { params: number }; compact: { params: number; hidden: number[] } } };
+    expect(res.status).toBe('done');
+    expect(res.dir).toBe(out);
+    expect(res.report.compact.hidden).toEqual([22, 16]);
+    expect(res.report.compact.params).toBeLessThan(res.report.original.params);
+    expect(fs.readdirSync(out).sort()).toEqual(['export-report.json', 'group1-shard1of1.bin', 'model-card.json', 'model-card.md', 'model.json', 'model.onnx', 'model.safetensors']);
+    const session = await ort.InferenceSession.create(fs.readFileSync(path.join(out, 'model.onnx')));
+    const y = await session.run({ input: new ort.Tensor('float32', new Float32Array(2 * 44).fill(0.5), [2, 44]) });
+    expect(y.logits.dims).toEqual([2, 2]);
+    await session.release();
+    expect(decodeMlp(new Uint8Array(fs.readFileSync(path.join(out, 'model.safetensors')))).config.hidden).toEqual([22, 16]);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'model-card.json'), 'utf8')).accuracy).toEqual({ '[0]': 0.98 });
+
+    const again = await whittle(['export', runId, '--out', out, '--home', home]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/is not empty.*--force/);
+    const unknown = await whittle(['export', runId, '--format', 'keras', '--out', path.join(home, 'k'), '--home', home]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown export format 'keras'");
+    expect(fs.existsSync(path.join(home, 'k'))).toBe(false);
+
+    const forced = await whittle(['export', runId, '--format', 'onnx', '--out', out, '--force', '--home', home]);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain(`exported ${runId} to ${out}`);
+    expect(forced.stdout).toMatch(/parameters\s+6,098\s+1,392/);
+  });
+
+  it('the service refuses unfinished runs, runs without a model, and destinations outside the chosen folder', () => {
+    const { home, runId } = homeWithModel();
+    const store = new Store(home);
+    try {
+      expect(() => exportSpecFor(store, 'r-queued', { out: path.join(home, 'x') })).toThrow(/r-queued is queued; only a finished run/);
+      fs.rmSync(path.join(store.runDir(runId), 'model.safetensors'));
+      expect(() => exportSpecFor(store, runId, { out: path.join(home, 'x') })).toThrow(/has no model to export/);
+      fs.writeFileSync(path.join(store.runDir(runId), 'model.safetensors'), 'x');
+      expect(() => exportSpecFor(store, runId, { out: 'relative' })).toThrow(/absolute path/);
+      expect(() => exportSpecFor(store, runId, { out: path.join(home, 'a', '..', '..', 'b'), within: path.join(home, 'a') })).toThrow(/outside the chosen folder/);
+      const spec = exportSpecFor(store, runId, { out: path.join(home, 'a', 'b'), within: path.join(home, 'a'), formats: 'onnx,tfjs' });
+      expect(spec).toMatchObject({ kind: 'export', inputs: { source: runId }, formats: ['onnx', 'tfjs'], force: false, compact: true });
+
+      // Recording: an export run's files are listed under its source run too.
+      store.insertRun({ id: 'r-exp', name: 'exp', spec: spec as unknown as RunSpec });
+      store.updateRun('r-exp', { status: 'done' });
+      store.addArtifact({ runId: 'r-exp', kind: 'export.onnx', path: '/x/model.onnx', bytes: 10, sha256: 'ab', meta: { sourceRun: runId } });
+      expect(recordExportOnSource(store, store.getRun('r-exp')!)).toBe(1);
+      expect(store.artifacts(runId)).toMatchObject([{ kind: 'export.onnx', path: '/x/model.onnx', meta: { sourceRun: runId, exportRun: 'r-exp' } }]);
+    } finally {
+      store.close();
+    }
+  });
+});
