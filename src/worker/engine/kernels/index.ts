@@ -4,9 +4,11 @@
 import os from 'node:os';
 import { tf } from '../tf';
 import { type WasmBackendLike } from './heap';
+import { registerFusedWasm } from './fusedKernels';
 import { makeIdentity } from './identity';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul';
 import { loadNative, nativeLoadError } from './native';
+import { registerFusedGradients } from './ops';
 import { unsortedSegmentSumKernel } from './segment';
 import { makeSum } from './sum';
 
@@ -73,6 +75,8 @@ export function installKernels(backendName: string, opts: { threads?: number; na
     if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
       replace('UnsortedSegmentSum', 'wasm', () => unsortedSegmentSumKernel, done);
     }
+    registerFusedGradients();
+    registerFusedWasm(native, (name, fn) => replace(name, 'wasm', () => fn, done));
     if (native) {
       const threads = native.setThreads(opts.threads ?? defaultThreads());
       info = { ...info, native: true, blas: native.info().blas, threads };
@@ -99,3 +103,4 @@ export function setKernelThreads(n: number): number {
 }
 
 export type { WasmBackendLike };
+export { adamUpdate, dense, softmaxCrossEntropy, type AdamStep, type DenseActivation } from './ops';

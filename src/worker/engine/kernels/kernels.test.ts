@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { tf, type Tensor } from '../tf';
 import { MaskableMlp } from '../../models/mlp';
-import { installKernels, uninstallKernels } from './index';
+import { adamUpdate, dense, installKernels, softmaxCrossEntropy, uninstallKernels } from './index';
 import { loadNative } from './native';
 
 type Fn = () => Tensor | Tensor[];
@@ -114,6 +114,36 @@ describe.each(routes)('wasm kernels ($name route)', ({ native }) => {
     await expectMatch(() => tf.sum(rand([4, 9, 17], 13), 1)); // not leading: original kernel
     await expectMatch(() => tf.sum(rand([4, 9], 14))); // all axes: original kernel
     await expectMatch(() => tf.cast(tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), 0), 'float32'));
+  });
+
+  it.each(['relu', 'linear', 'tanh'] as const)('fused dense (%s): values and gradients', async (act) => {
+    const args = () => [rand([33, 21], 20) as tf.Tensor2D, rand([21, 17], 21) as tf.Tensor2D, rand([17], 22) as tf.Tensor1D] as const;
+    await expectMatch(() => { const [x, W, b] = args(); return dense(x, W, b, act); });
+    await expectMatch(() => {
+      const [x, W, b] = args();
+      return tf.grads((xx: Tensor, ww: Tensor, bb: Tensor) => tf.sum(tf.square(dense(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, act))))([x, W, b]);
+    });
+    // data input: only the parameters get gradients (the dx product is skipped)
+    await expectMatch(() => {
+      const [x, W, b] = args();
+      const [vW, vb] = [tf.variable(W), tf.variable(b)];
+      const { value, grads } = tf.variableGrads(() => tf.sum(dense(x, vW, vb, act)) as tf.Scalar, [vW, vb]);
+      const out = [value, grads[vW.name], grads[vb.name]];
+      tf.dispose([vW, vb]);
+      return out;
+    });
+  });
+
+  it('fused softmax cross-entropy: value and gradient', async () => {
+    const labels = () => tf.tensor1d(Int32Array.from({ length: 50 }, (_, i) => (i * 7) % 3), 'int32');
+    await expectMatch(() => softmaxCrossEntropy(tf.mul(rand([50, 3], 23), 8) as tf.Tensor2D, labels()));
+    await expectMatch(() => tf.grad((z: Tensor) => softmaxCrossEntropy(z as tf.Tensor2D, labels()))(tf.mul(rand([50, 3], 24), 8)));
+    await expectMatch(() => tf.grad((z: Tensor) => tf.mul(softmaxCrossEntropy(z as tf.Tensor2D, labels()), 3))(rand([50, 3], 25)));
+  });
+
+  it.each([[0, false], [0.01, false], [0.01, true]] as const)('fused Adam update (weightDecay %s, decoupled %s)', async (wd, decoupled) => {
+    const s = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-5, bc1: 1 - 0.9 ** 3, bc2: 1 - 0.999 ** 3, weightDecay: wd, decoupled };
+    await expectMatch(() => adamUpdate(rand([40, 9], 26), rand([40, 9], 27, -0.1, 0.1), rand([40, 9], 28, 0, 0.01), rand([40, 9], 29), s), 1e-6);
   });
 
   it('Identity shares the buffer: a clone outlives its source, and nothing leaks', async () => {

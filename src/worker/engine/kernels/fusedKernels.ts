@@ -1,0 +1,123 @@
+// Wasm implementations of Whittle's fused kernels (see ops.ts for what each computes and why).
+// They work in place on the wasm heap: the native addon for the GEMM-sized work when present,
+// plain JS loops (JIT-compiled, one pass each) for the rest.
+import { type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { tf } from '../tf';
+import { f32, heapBuffer, offsetOf, type WasmBackendLike } from './heap';
+import type { NativeKernels } from './native';
+
+type Args = { inputs: Record<string, TensorInfo>; backend: WasmBackendLike; attrs: NamedAttrMap };
+const kf = (f: (a: Args) => TensorInfo | TensorInfo[]) => f as unknown as KernelFunc;
+
+export const DENSE = 'WhittleDense';
+export const RELU_GRAD = 'WhittleReluGrad';
+export const SOFTMAX_CE = 'WhittleSoftmaxCE';
+export const SOFTMAX_CE_GRAD = 'WhittleSoftmaxCEGrad';
+export const ADAM = 'WhittleAdam';
+
+/** y [M,N] = act(x [M,K] · W [K,N] + b [N]), act ∈ {linear, relu}. */
+function makeDense(native: NativeKernels | null): KernelFunc {
+  return kf(({ inputs: { x, W, b }, backend, attrs }) => {
+    const [M, K] = x.shape, N = W.shape[1];
+    const relu = attrs.activation === 'relu';
+    if (native) {
+      const out = backend.makeOutput([M, N], 'float32');
+      const heap = heapBuffer(backend);
+      const o = offsetOf(backend, out);
+      native.gemm(heap, false, false, M, N, K, offsetOf(backend, x), offsetOf(backend, W), o, 0, 1, 0, 0, 0);
+      native.biasAct(heap, o, offsetOf(backend, b), o, M, N, relu ? 1 : 0);
+      return out;
+    }
+    // Without the addon: XNNPACK's fully-connected path through the backend's fused kernel
+    // (it wants rank-3 operands; these views share the data).
+    const fused = tf.getKernel('_FusedMatMul', 'wasm')!.kernelFunc as unknown as (a: unknown) => TensorInfo;
+    const out = fused({
+      inputs: { a: { ...x, shape: [1, M, K] }, b: { ...W, shape: [1, K, N] }, bias: b }, backend,
+      attrs: { transposeA: false, transposeB: false, activation: relu ? 'relu' : 'linear', leakyreluAlpha: 0 },
+    });
+    return { ...out, shape: [M, N] };
+  });
+}
+
+/** dx = dy · (y > 0). */
+function makeReluGrad(native: NativeKernels | null): KernelFunc {
+  return kf(({ inputs: { dy, y }, backend }) => {
+    const n = dy.shape.reduce((a, b) => a * b, 1);
+    const out = backend.makeOutput(dy.shape, 'float32');
+    if (native) {
+      native.reluGrad(heapBuffer(backend), offsetOf(backend, dy), offsetOf(backend, y), offsetOf(backend, out), n);
+    } else {
+      const d = f32(backend, dy, n), yy = f32(backend, y, n), o = f32(backend, out, n);
+      for (let i = 0; i < n; i++) o[i] = yy[i] > 0 ? d[i] : 0;
+    }
+    return out;
+  });
+}
+
+/** Mean softmax cross-entropy in nats of logits [B,C] against int32 labels [B] (float64 inside). */
+const softmaxCe = kf(({ inputs: { logits, labels }, backend }) => {
+  const [B, C] = logits.shape;
+  const out = backend.makeOutput([], 'float32');
+  const z = f32(backend, logits, B * C);
+  const y = new Int32Array(heapBuffer(backend), offsetOf(backend, labels), B);
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    const row = i * C;
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) if (z[row + c] > max) max = z[row + c];
+    let s = 0;
+    for (let c = 0; c < C; c++) s += Math.exp(z[row + c] - max);
+    total += max + Math.log(s) - z[row + y[i]];
+  }
+  f32(backend, out, 1)[0] = B > 0 ? total / B : 0;
+  return out;
+});
+
+/** d loss / d logits = dy · (softmax(logits) − onehot(labels)) / B. */
+const softmaxCeGrad = kf(({ inputs: { dy, logits, labels }, backend }) => {
+  const [B, C] = logits.shape;
+  const out = backend.makeOutput([B, C], 'float32');
+  const z = f32(backend, logits, B * C);
+  const y = new Int32Array(heapBuffer(backend), offsetOf(backend, labels), B);
+  const g = f32(backend, out, B * C);
+  const scale = f32(backend, dy, 1)[0] / B;
+  for (let i = 0; i < B; i++) {
+    const row = i * C;
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) if (z[row + c] > max) max = z[row + c];
+    let s = 0;
+    for (let c = 0; c < C; c++) s += Math.exp(z[row + c] - max);
+    for (let c = 0; c < C; c++) g[row + c] = (Math.exp(z[row + c] - max) / s - (c === y[i] ? 1 : 0)) * scale;
+  }
+  return out;
+});
+
+/** One Adam update of (p, m, v) by g, PyTorch's rule (see train/optimizers.ts); returns [p, m, v]. */
+const adam = kf(({ inputs: { p, m, v, g }, backend, attrs }) => {
+  const n = p.shape.reduce((a, b) => a * b, 1);
+  const outs = [backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32')];
+  const lr = attrs.lr as number, b1 = attrs.beta1 as number, b2 = attrs.beta2 as number, eps = attrs.eps as number;
+  const wd = attrs.weightDecay as number, decoupled = Boolean(attrs.decoupled);
+  const step = lr / (attrs.bc1 as number), rbc2 = 1 / Math.sqrt(attrs.bc2 as number);
+  const P = f32(backend, p, n), M = f32(backend, m, n), V = f32(backend, v, n), G = f32(backend, g, n);
+  const P2 = f32(backend, outs[0], n), M2 = f32(backend, outs[1], n), V2 = f32(backend, outs[2], n);
+  const shrink = decoupled ? 1 - lr * wd : 1;
+  const l2 = decoupled ? 0 : wd;
+  for (let i = 0; i < n; i++) {
+    const gi = G[i] + l2 * P[i];
+    // the stored (float32) moments feed the update, as in the op-by-op version
+    const mi = (M2[i] = Math.fround(b1 * M[i] + (1 - b1) * gi));
+    const vi = (V2[i] = Math.fround(b2 * V[i] + (1 - b2) * gi * gi));
+    P2[i] = P[i] * shrink - (step * mi) / (Math.sqrt(vi) * rbc2 + eps);
+  }
+  return outs;
+});
+
+/** Register the fused kernels on the wasm backend. */
+export function registerFusedWasm(native: NativeKernels | null, register: (name: string, fn: KernelFunc) => void): void {
+  register(DENSE, makeDense(native));
+  register(RELU_GRAD, makeReluGrad(native));
+  register(SOFTMAX_CE, softmaxCe);
+  register(SOFTMAX_CE_GRAD, softmaxCeGrad);
+  register(ADAM, adam);
+}
