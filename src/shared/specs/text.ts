@@ -96,6 +96,8 @@ export const LmPruneSpec = z.object({
   scope: z.enum(['global', 'perLayer']).default('global'),
   /** Residual-stream dimensions kept (default: all). */
   keepResid: int(1).optional(),
+  /** Recover on the compacted model (faster, same function); false = full size, masks held at zero. */
+  compact: z.boolean().default(true),
   /** Group-lasso fine-tuning on the mixture before scoring (METHODS §4); steps 0 = none. */
   groupLasso: z.object({
     lambda: Positive().default(1e-3),

@@ -102,11 +102,11 @@ describe('lm job', () => {
     expect(b.losses.code).toBeCloseTo(a.losses.code, 4);
   });
 
-  it('prunes (group lasso, attribution on neurons and residual dims) and recovers to a target loss', async () => {
+  it.each([true, false])('prunes (group lasso, attribution on neurons and residual dims) and recovers to a target loss (compact %s)', async (compact) => {
     const before = tf.memory().numTensors;
     const spec = LmSpec.parse({
-      ...base, method: 'prune', inputs: { source: 'x' }, target: 'code', targetLoss: 3.5, stopAtTarget: true,
-      prune: { keep: 12, keepResid: 12, scoreWindows: 8, groupLasso: { lambda: 1e-3, steps: 5 } },
+      ...base, method: 'prune', inputs: { source: 'x' }, target: 'code', targetLoss: 2.5, stopAtTarget: true,
+      prune: { keep: 12, keepResid: 12, scoreWindows: 8, compact, groupLasso: { lambda: 1e-3, steps: 5 } },
       mixture: [{ skill: 'code', perStep: 4 }], steps: 40,
     });
     const run = fakeCtx(spec, { source: general });

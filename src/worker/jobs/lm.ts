@@ -103,7 +103,8 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     return batch;
   };
   const target: TextSkill | null = spec.target ? suite.skill(spec.target) : null;
-  const opt = new Adam(model.params(), { name: 'adam', lr: spec.optimizer.lr, beta1: spec.optimizer.beta1, beta2: spec.optimizer.beta2, eps: spec.optimizer.eps, weightDecay: spec.optimizer.weightDecay, decoupled: true });
+  const makeOpt = () => new Adam(model.params(), { name: 'adam', lr: spec.optimizer.lr, beta1: spec.optimizer.beta1, beta2: spec.optimizer.beta2, eps: spec.optimizer.eps, weightDecay: spec.optimizer.weightDecay, decoupled: true });
+  let opt = makeOpt();
   const units = transformerUnits(model);
   const afterStep = () => model.applyMasks();
   const masked = () => model.activeNeurons().reduce((a, b) => a + b, 0) < model.config.mlp.reduce((a, b) => a + b, 0) || model.activeResid() < model.config.dModel;
@@ -165,6 +166,14 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       masks.forEach((m, l) => model.setMlpMask(l, m));
       if (p.keepResid !== undefined && residScores) model.setResidMask(selectResid(residScores, model.masks.resid, p.keepResid));
       model.applyMasks();
+      if (p.compact) {
+        // Recovery on the physically smaller model: the same function as the masked one with its
+        // masked weights held at zero, at the cost of the kept size. A fresh optimizer either way.
+        const small = compactTransformer(model.toWeightsSync());
+        opt.dispose(); model.dispose();
+        model = new Transformer(small);
+        opt = makeOpt();
+      }
       const after = evaluate(0);
       ctx.log(`pruned to ${model.activeNeurons().join('+')} neurons, ${model.activeResid()} residual dims (${model.activeParamCount()} parameters); ` +
         `target loss ${before[scoreSkill.key].toFixed(3)} → ${after[scoreSkill.key].toFixed(3)} nats/token`);
