@@ -16,6 +16,9 @@ export const TrainSpec = z.object({
   target: SkillRef.optional(),
   steps: int(1),
   eval: EvalSpec.default({ every: 50, samples: 2000 }),
+  /** End the run at the first evaluation where the target counts as learned (saves time in
+   *  curriculum studies, whose question is only whether and when the target is learned). */
+  stopWhenLearned: z.boolean().default(false),
   /** Save a checkpoint every this many steps (and always at the end / on cancel). */
   checkpointEvery: int(1).default(1000),
 }).strict();

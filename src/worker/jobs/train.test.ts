@@ -118,6 +118,14 @@ describe('train job', () => {
     expect(steps).toBe(firstBelow.step);
     expect((summary.finalAcc as Record<string, number>)['[0]']).toBeGreaterThan(0.98);
     expect(ctx.logs.some((l) => l.startsWith('learned [0] at step'))).toBe(true);
+
+    // stopWhenLearned ends the same run right there, as a completed run with its model
+    const early = recordingContext({ ...spec, stopWhenLearned: true }, newDir(), backend);
+    const s2 = await trainJob(early);
+    expect(s2.steps).toBe(steps);
+    expect(s2.stoppedEarly).toBe(true);
+    expect(s2.stepsToLearn).toEqual(summary.stepsToLearn);
+    expect(early.artifacts.map((a) => a.kind)).toEqual(['model']);
   });
 
   it('leaks no tensors over a 1,000-step run', async () => {

@@ -75,6 +75,8 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
   let step = loop.step;
   let lastCheckpoint = resumed ? step : -1;
   let lastTrainBits: number | null = null;
+  const targetKey = spec.target ? suite.skill(spec.target).key : null;
+  let stoppedEarly = false;
 
   const evaluate = async () => {
     const samples = sampler.samplesSeen(step);
@@ -115,12 +117,18 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
       step++;
       if (loss) lastTrainBits = (await readLoss(loss)).ce * BITS_PER_NAT;
       if (evalDue) await evaluate();
+      if (evalDue && spec.stopWhenLearned && targetKey && tracker.learned(targetKey)) {
+        ctx.log(`stopping at step ${step}: the target ${targetKey} is learned`);
+        checkpoint();
+        stoppedEarly = true;
+        break;
+      }
       if (step % spec.checkpointEvery === 0 || step === total) checkpoint();
       ctx.progress(step, total);
       await yieldNow();
     }
     checkpoint(); // on cancel: where it stopped (no-op when the last step just saved one)
-    const finished = step >= total;
+    const finished = step >= total || stoppedEarly;
     if (finished) {
       const weights = model.toWeightsSync();
       ctx.saveArtifact('model', 'model.safetensors', encodeMlp(weights, { 'whittle.seed': String(spec.seed), 'whittle.steps': String(step) }),
@@ -138,6 +146,7 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
       finalLossBits: pick((e) => e.lossBits),
       finalAcc: pick((e) => e.acc),
       completed: finished,
+      stoppedEarly,
     };
   } finally {
     optimizer.dispose();
