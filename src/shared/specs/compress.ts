@@ -77,6 +77,10 @@ export const PruneSpec = z.object({
   /** The relearn test: from the pruned model, train a copy on each removed skill alone for this
    *  phase and report its accuracy — a skill is really gone only if it does not come back. */
   relearn: PhaseSpec.optional(),
+  /** Also compute the other of ablation/attribution on the same samples and report their log-log
+   *  Pearson correlation (the nonlocality study's first-order check; ablation costs one forward
+   *  pass per unit). */
+  correlate: z.boolean().default(false),
 }).strict();
 export type PruneSpec = z.infer<typeof PruneSpec>;
 

@@ -31,10 +31,14 @@ export interface PhaseArgs {
 
 export interface PhaseResult { steps: number; samples: number; stoppedEarly: boolean; cancelled: boolean }
 
+/** Let the worker's message handler run (a cancel request arrives as a message). */
+const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+
 export async function runPhase(a: PhaseArgs): Promise<PhaseResult> {
   let s = 0;
   let samples = a.sampleOffset;
   for (; s < a.steps; s++) {
+    await yieldNow();
     if (a.cancelled()) return { steps: s, samples, stoppedEarly: false, cancelled: true };
     const batch = a.suite.sample(a.skill, a.batch, a.rng);
     const evalNow = (s + 1) % a.evalEvery === 0 || s + 1 === a.steps;

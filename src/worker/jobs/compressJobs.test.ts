@@ -72,7 +72,7 @@ describe('compression jobs', () => {
     const spec = PruneSpec.parse({
       kind: 'prune', keep: [0], remove: [[1]], inputs: { source: 'source' }, targetAccuracy: 0.9, eval: evalSpec,
       score: { name: 'ablation', samples: 256 }, selection: { scope: 'global', sparsity: 0.5 },
-      recovery: { steps: 40, batch: 64 }, relearn: { steps: 20, batch: 64 },
+      recovery: { steps: 40, batch: 64 }, relearn: { steps: 20, batch: 64 }, correlate: true,
     });
     const before = tf.memory().numTensors;
     const { ctx, dir, events, metrics } = fakeCtx(spec, { source });

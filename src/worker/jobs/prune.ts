@@ -58,7 +58,7 @@ export const pruneJob: Job<PruneSpec> = async (ctx) => {
       try {
         scores = score.compute(units, data, opts);
         // attribution vs ablation on the same samples (the nonlocality study's correlation)
-        if (spec.score.name === 'ablation' || spec.score.name === 'attribution') {
+        if (spec.correlate && (spec.score.name === 'ablation' || spec.score.name === 'attribution')) {
           const other = SCORES[spec.score.name === 'ablation' ? 'attribution' : 'ablation'].compute(units, data, opts);
           correlation = spec.score.name === 'ablation' ? logLogPearson(other, scores) : logLogPearson(scores, other);
         }

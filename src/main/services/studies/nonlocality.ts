@@ -32,7 +32,7 @@ export const nonlocalityStudy: StudyKind<NonlocalityStudySpec> = {
             kind: 'prune', name: `${variant} prune ${Math.round(s * 1000) / 10}%`, seed: spec.seed, task: spec.task,
             keep: spec.keep, remove: spec.remove, inputs: { source: variant === 'plain' ? src.ref : '@lasso' },
             score: spec.score, selection: { scope: spec.scope, sparsity: s, minPerLayer: 1 },
-            recovery: spec.recovery, relearn: spec.recovery, eval: spec.eval,
+            recovery: spec.recovery, relearn: spec.recovery, eval: spec.eval, correlate: true,
           }),
         });
       }
