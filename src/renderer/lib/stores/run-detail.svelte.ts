@@ -29,6 +29,7 @@ export class RunDetail {
   loading = $state(true);
   readonly series = new Map<string, Point[]>();
   private pending: PushEvent[] | null = [];
+  private runEvents = 0;
 
   constructor(readonly id: string, private readonly api: Pick<WhittleApi, 'getRun' | 'metrics' | 'logs' | 'artifacts'>) {}
 
@@ -54,6 +55,15 @@ export class RunDetail {
     }
   }
 
+  /** Run an action (cancel, resume) and take its response, unless a push event for this run
+   *  arrived meanwhile: over HTTP + SSE the event can overtake the response and is then newer. */
+  async act(fn: () => Promise<RunRow>): Promise<RunRow> {
+    const mark = this.runEvents;
+    const row = await fn();
+    if (this.runEvents === mark) this.run = row;
+    return row;
+  }
+
   async refreshArtifacts(): Promise<void> {
     try { this.artifacts = await this.api.artifacts(this.id); } catch { /* keep the old list */ }
   }
@@ -77,6 +87,7 @@ export class RunDetail {
     switch (ev.type) {
       case 'run': {
         if (ev.run.id !== this.id) return;
+        this.runEvents++;
         const was = this.run?.status;
         this.run = ev.run;
         if (was !== ev.run.status && FINAL_STATUSES.includes(ev.run.status)) void this.refreshArtifacts();

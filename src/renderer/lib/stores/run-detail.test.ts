@@ -58,6 +58,19 @@ describe('RunDetail', () => {
     expect(a.artifactsCalls).toBe(2);
   });
 
+  it('keeps a push event that overtook the action response', async () => {
+    const d = new RunDetail('r1', api());
+    await d.load();
+    const row = await d.act(async () => {
+      d.apply({ type: 'run', run: runRow({ id: 'r1', status: 'cancelled' }) });
+      return runRow({ id: 'r1', status: 'running' });
+    });
+    expect(row.status).toBe('running');
+    expect(d.run!.status).toBe('cancelled');
+    await d.act(async () => runRow({ id: 'r1', status: 'queued' }));
+    expect(d.run!.status).toBe('queued');
+  });
+
   it('buffers events that arrive while loading and applies them after', async () => {
     let open!: () => void;
     const gate = new Promise<void>((r) => { open = r; });

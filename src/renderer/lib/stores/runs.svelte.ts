@@ -9,7 +9,17 @@ export class RunsStore {
   sorted = $derived([...this.runs].sort((a, b) => rank(a) - rank(b) || b.createdAt - a.createdAt));
   active = $derived(this.runs.filter((r) => r.status === 'running' || r.status === 'queued'));
 
+  /** Count of `run` events per run id: lets an action's (possibly older) response yield to events. */
+  private events = new Map<string, number>();
+
   constructor(private readonly api: Pick<WhittleApi, 'listRuns'>) {}
+
+  mark(id: string): number { return this.events.get(id) ?? 0; }
+
+  /** Take an action's response unless a push event for that run arrived since `mark` (it is newer). */
+  settle(run: RunRow, mark: number): void {
+    if (this.mark(run.id) === mark) this.upsert(run);
+  }
 
   async load(): Promise<void> {
     try {
@@ -32,6 +42,11 @@ export class RunsStore {
     else this.runs[i] = run;
   }
 
+  /** Insert a run just created, unless its push event got here first. */
+  add(run: RunRow): void {
+    if (!this.get(run.id)) this.runs.push(run);
+  }
+
   remove(id: string): void {
     const i = this.runs.findIndex((r) => r.id === id);
     if (i >= 0) this.runs.splice(i, 1);
@@ -45,7 +60,10 @@ export class RunsStore {
   }
 
   apply(ev: PushEvent): void {
-    if (ev.type === 'run') this.upsert(ev.run);
+    if (ev.type === 'run') {
+      this.events.set(ev.run.id, this.mark(ev.run.id) + 1);
+      this.upsert(ev.run);
+    }
     else if (ev.type === 'progress') this.setProgress(ev.runId, ev.progress);
   }
 }

@@ -25,6 +25,19 @@ describe('RunsStore', () => {
     expect(s.runs.map((r) => r.id).sort()).toEqual(['b', 'c']);
   });
 
+  it('lets push events win over an older action response', () => {
+    const s = new RunsStore({ listRuns: async () => [] });
+    s.add(runRow({ id: 'a', status: 'running' }));
+    const mark = s.mark('a');
+    s.apply({ type: 'run', run: runRow({ id: 'a', status: 'cancelled' }) }); // the event overtook the response
+    s.settle(runRow({ id: 'a', status: 'running' }), mark);
+    expect(s.get('a')!.status).toBe('cancelled');
+    s.settle(runRow({ id: 'a', status: 'queued' }), s.mark('a'));
+    expect(s.get('a')!.status).toBe('queued');
+    s.add(runRow({ id: 'a', status: 'running' })); // already there: kept
+    expect(s.get('a')!.status).toBe('queued');
+  });
+
   it('keeps the error when listing fails', async () => {
     const s = new RunsStore({ listRuns: async () => { throw new Error('offline'); } });
     await s.load();

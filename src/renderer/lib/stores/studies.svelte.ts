@@ -30,6 +30,11 @@ export class StudiesStore {
     else this.studies[i] = study;
   }
 
+  /** Insert a study just created, unless its push event got here first. */
+  add(study: StudyRow): void {
+    if (!this.get(study.id)) this.studies.push(study);
+  }
+
   apply(ev: PushEvent): void {
     if (ev.type === 'study') this.upsert(ev.study);
   }
