@@ -10,6 +10,7 @@ import { initBackend } from '../engine/backend';
 import { tf } from '../engine/tf';
 import type { MlpWeights } from '../models/mlp';
 import { decodeMlp, encodeMlp } from '../models/mlpFile';
+import { encodeSafetensors } from '../models/safetensors';
 import type { ModelCard } from './card';
 import { exportModel, type ExportRequest } from './exportModel';
 import { CMSP_CONFIG, IMAGE_CONFIG, maskedModel, maxAbsDiff, randomInputs, referenceForward } from './testModels';
@@ -133,6 +134,9 @@ describe('exportModel', () => {
     const out = path.join(tmp, 'out', 'bad');
     expect(() => exportModel(request(noModel, out))).toThrow(/run r-nomodel \(train\) has no model to export/);
     expect(() => exportModel(request(src, out, { formats: ['keras' as 'onnx'] }))).toThrow(/unknown export format 'keras'/);
+    const lm = sourceRun('r-lm', null, { kind: 'lm', seed: 0 } as unknown as RunSpec, null);
+    fs.writeFileSync(path.join(lm.dir, 'model.safetensors'), encodeSafetensors({ tensors: {}, metadata: { 'whittle.arch': 'transformer' } }));
+    expect(() => exportModel(request(lm, out))).toThrow(/holds a transformer model; export writes MLP models only/);
     expect(() => exportModel(request(src, 'rel/out'))).toThrow(/absolute path/);
     expect(() => exportModel(request(src, path.join(tmp, 'chosen', '..', 'x'), { within: path.join(tmp, 'chosen') }))).toThrow(/outside the chosen folder/);
     expect(fs.existsSync(out)).toBe(false);

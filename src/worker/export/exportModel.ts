@@ -9,6 +9,7 @@ import { compactMlp } from '../compress/compact';
 import { sha256 } from '../engine/files';
 import type { MlpWeights } from '../models/mlp';
 import { decodeMlp } from '../models/mlpFile';
+import { decodeSafetensors } from '../models/safetensors';
 import { buildCard, cardMarkdown, type ExportedFile, keptSkill, type ModelCard, removedSkills, specHash } from './card';
 import { checkDestination, ExportError, writeExport } from './destination';
 import type { ExportMeta } from './meta';
@@ -44,8 +45,14 @@ export function loadRunModel(input: JobInput, role = 'source'): MlpWeights {
   if (!fs.existsSync(file)) {
     throw new ExportError(`run ${input.runId} (${input.spec.kind}) has no model to export: ${MODEL_FILE} is missing from its folder${input.spec.kind === 'train' || input.spec.kind === 'prune' || input.spec.kind === 'distill' || input.spec.kind === 'groupLasso' ? ' (has it finished?)' : ''}`);
   }
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  let arch: string | undefined;
+  try { arch = decodeSafetensors(bytes, file).metadata['whittle.arch']; } catch { /* decodeMlp reports it below */ }
+  if (arch && arch !== 'mlp') {
+    throw new ExportError(`run ${input.runId} holds a ${arch} model; export writes MLP models only so far`);
+  }
   try {
-    return decodeMlp(new Uint8Array(fs.readFileSync(file)), `inputs.${role} (${file})`);
+    return decodeMlp(bytes, `inputs.${role} (${file})`);
   } catch (e) {
     throw new ExportError(`run ${input.runId}: its model cannot be read: ${(e as Error).message}`);
   }
