@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 
 export interface KnownDataset { title: string; classes: string[]; subsets: Record<string, number[]> }
 
-const FASHION_MNIST: KnownDataset = {
+export const FASHION_MNIST: KnownDataset = {
   title: 'Fashion-MNIST',
   classes: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
   subsets: {
