@@ -4,8 +4,10 @@ import { z } from 'zod';
 import { int, Mixture, SkillRef } from './specs/common';
 import { TrainSpec } from './specs/train';
 import { CompareStudySpec, NonlocalityStudySpec } from './studies/compress';
+import { LmCompareStudySpec } from './studies/text';
 
 export * from './studies/compress';
+export * from './studies/text';
 
 /** Curriculum study: does broad data make the narrow target learnable? regimes × seeds. */
 export const CurriculumStudySpec = z.object({
@@ -19,5 +21,5 @@ export const CurriculumStudySpec = z.object({
 }).strict();
 export type CurriculumStudySpec = z.infer<typeof CurriculumStudySpec>;
 
-export const StudySpec = z.discriminatedUnion('kind', [CurriculumStudySpec, CompareStudySpec, NonlocalityStudySpec]);
+export const StudySpec = z.discriminatedUnion('kind', [CurriculumStudySpec, CompareStudySpec, NonlocalityStudySpec, LmCompareStudySpec]);
 export type StudySpec = z.infer<typeof StudySpec>;
