@@ -100,6 +100,17 @@ describe('IDX import', () => {
     }
   });
 
+  it('imports one named IDX file with its partner as a source without a split', () => {
+    const src = path.join(tmp, 'idx-single');
+    writeIdxFolder(src, { train: 30, test: 10, k: 3, gzip: true });
+    const meta = importDataset(spec('single', path.join(src, 't10k-images-idx3-ubyte.gz'), { split: { testFraction: 0.3, seed: 0 } }), home);
+    expect(meta.counts.train + meta.counts.test).toBe(10);
+    expect(meta.split.kind).toBe('seeded');
+    fs.copyFileSync(path.join(src, 'train-labels-idx1-ubyte.gz'), path.join(src, 'train-labels.idx1-ubyte'));
+    expect(() => importDataset(spec('dup', src), home)).toThrow(/two files for the train labels: train-labels-idx1-ubyte\.gz and train-labels\.idx1-ubyte/);
+    expectNothingImported('dup');
+  });
+
   it('reports a missing source and a folder of neither kind', () => {
     expect(() => importDataset(spec('nope', path.join(tmp, 'does-not-exist')), home)).toThrow(/does-not-exist: no such file or folder/);
     const empty = path.join(tmp, 'empty'); fs.mkdirSync(empty);
