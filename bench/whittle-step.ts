@@ -1,7 +1,7 @@
 // Child process of bench/run.ts: times Whittle's training step for one shape on one backend and
 // prints one JSON line. Run with the ESM hook (see esm-hook.mjs):
 //   node --import ./bench/esm-hook.mjs --import tsx bench/whittle-step.ts \
-//     --backend wasm --dims 68,128,128,2 --batch 10000 --steps 20 --warmup 3 [--threads 1]
+//     --backend wasm --dims 68,128,128,2 --batch 10000 --steps 20 --warmup 3 [--threads 1] [--variant fused]
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendName } from '../src/worker/engine/backend';
 import { setKernelThreads } from '../src/worker/engine/kernels';
@@ -11,7 +11,7 @@ const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'wasm' }, dims: { type: 'string', default: '68,128,128,2' },
     batch: { type: 'string', default: '10000' }, steps: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '3' }, threads: { type: 'string' }, seed: { type: 'string', default: '0' },
+    warmup: { type: 'string', default: '3' }, threads: { type: 'string' }, variant: { type: 'string', default: 'engine' }, seed: { type: 'string', default: '0' },
   },
 });
 const dims = values.dims!.split(',').map(Number);
@@ -23,6 +23,7 @@ try {
   const r = await timeTrainSteps({
     inputDim: dims[0], hidden: dims.slice(1, -1), outputs: dims[dims.length - 1],
     batch: Number(values.batch), steps: Number(values.steps), warmup: Number(values.warmup), seed: Number(values.seed),
+    variant: values.variant === 'fused' ? 'fused' : 'engine',
   });
   process.stdout.write(JSON.stringify({ ok: true, simd: info.simd, ...r }) + '\n');
 } catch (e) {

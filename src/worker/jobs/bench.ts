@@ -8,7 +8,7 @@ import os from 'node:os';
 import type { BenchSpec } from '../../shared/specs';
 import { Rng } from '../engine/rng';
 import { tf } from '../engine/tf';
-import { kernelInstall } from '../engine/kernels';
+import { adamUpdate, dense, kernelInstall, softmaxCrossEntropy } from '../engine/kernels';
 import { MaskableMlp } from '../models/mlp';
 import type { Batch } from '../tasks/types';
 import { createOptimizer } from '../train/optimizers';
@@ -16,6 +16,7 @@ import { trainStep } from '../train/step';
 import type { Job } from './types';
 
 export interface BenchResult {
+  variant: 'engine' | 'fused';
   backend: string;
   threads: number;
   /** Native BLAS in use by the wasm kernels, if any. */
@@ -33,7 +34,41 @@ export interface BenchResult {
   params: number;
 }
 
-export type BenchShape = Pick<BenchSpec, 'inputDim' | 'hidden' | 'outputs' | 'batch' | 'steps' | 'warmup' | 'seed'>;
+export type BenchShape = Pick<BenchSpec, 'inputDim' | 'hidden' | 'outputs' | 'batch' | 'steps' | 'warmup' | 'seed'> & {
+  /** 'engine' (default): train/step.ts as the train jobs run it. 'fused': the same math through the
+   *  fused ops of engine/kernels/ops.ts (dense, softmax CE, Adam) — what the engine gains by using them. */
+  variant?: 'engine' | 'fused';
+};
+
+const ADAM = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-5, weightDecay: 0, decoupled: false };
+
+/** The fused-op training step (same objective and update as trainStep + Adam). */
+function fusedStepper(model: MaskableMlp) {
+  const params = model.params();
+  const slots = params.map((p) => [tf.variable(tf.zerosLike(p), false), tf.variable(tf.zerosLike(p), false)]);
+  let t = 0;
+  return {
+    step(batch: Batch): void {
+      t++;
+      const s = { ...ADAM, bc1: 1 - ADAM.beta1 ** t, bc2: 1 - ADAM.beta2 ** t };
+      tf.tidy(() => {
+        const x = tf.tensor2d(batch.x, [batch.count, batch.x.length / batch.count]);
+        const y = tf.tensor1d(batch.y, 'int32');
+        const { grads } = tf.variableGrads(() => {
+          let h = x;
+          const last = model.W.length - 1;
+          for (let l = 0; l <= last; l++) h = dense(h, model.W[l], model.b[l], l === last ? 'linear' : 'relu');
+          return softmaxCrossEntropy(h, y);
+        }, params);
+        params.forEach((p, i) => {
+          const [p2, m2, v2] = adamUpdate(p, slots[i][0], slots[i][1], grads[p.name], s);
+          p.assign(p2); slots[i][0].assign(m2); slots[i][1].assign(v2);
+        });
+      });
+    },
+    dispose(): void { slots.flat().forEach((v) => v.dispose()); },
+  };
+}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -45,7 +80,8 @@ const median = (xs: number[]) => {
 export async function timeTrainSteps(spec: BenchShape, onStep?: (done: number, total: number) => boolean | void): Promise<BenchResult> {
   const rng = new Rng(spec.seed);
   const model = MaskableMlp.create({ inputs: spec.inputDim, hidden: spec.hidden, outputs: spec.outputs, activation: 'relu' }, rng);
-  const opt = createOptimizer({ name: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-5, weightDecay: 0, decoupled: false }, model.params());
+  const opt = createOptimizer({ name: 'adam', ...ADAM }, model.params());
+  const fused = spec.variant === 'fused' ? fusedStepper(model) : null;
   const batch: Batch = { x: new Float32Array(spec.batch * spec.inputDim), y: new Int32Array(spec.batch), count: spec.batch };
   rng.fillBits(batch.x);
   for (let i = 0; i < spec.batch; i++) batch.y[i] = rng.int(spec.outputs);
@@ -57,7 +93,8 @@ export async function timeTrainSteps(spec: BenchShape, onStep?: (done: number, t
     for (let i = 0; i < total; i++) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      trainStep(model, opt, batch);
+      if (fused) fused.step(batch);
+      else trainStep(model, opt, batch);
       await probe.data(); // wait for the update to finish (a 2-float readback)
       if (i >= spec.warmup) {
         times.push(performance.now() - t0);
@@ -68,6 +105,7 @@ export async function timeTrainSteps(spec: BenchShape, onStep?: (done: number, t
     }
   } finally {
     opt.dispose();
+    fused?.dispose();
     model.dispose();
   }
   if (!times.length) throw new Error('bench stopped before any timed step');
@@ -78,6 +116,7 @@ export async function timeTrainSteps(spec: BenchShape, onStep?: (done: number, t
   const name = tf.getBackend();
   const k = kernelInstall(name);
   return {
+    variant: spec.variant ?? 'engine',
     backend: name,
     threads: k?.native ? k.threads : 1,
     blas: k?.native ? k.blas : null,
