@@ -97,6 +97,7 @@ describe('exportModel', () => {
       }
       for (const f of ['tfjs', 'onnx', 'safetensors']) expect(res.report.compact.bytes[f]).toBeLessThan(res.report.original.bytes[f]);
       expect(res.report.compact.params).toBeLessThan(res.report.original.params);
+      expect(res.report.check.maxAbsDiff).toBeLessThanOrEqual(1e-5);
       expect(tf.memory().numTensors).toBe(before);
     });
   }

@@ -14,9 +14,13 @@ import { buildCard, cardMarkdown, type ExportedFile, keptSkill, type ModelCard, 
 import { checkDestination, ExportError, writeExport } from './destination';
 import type { ExportMeta } from './meta';
 import { encodeOnnx } from './onnx';
-import { measureLatency, modelStats, type SizeSpeedReport, sizeSpeedReport } from './report';
+import { measureLatency, modelStats, outputsMaxDiff, type SizeSpeedReport, sizeSpeedReport } from './report';
 import { encodeSafetensorsExport } from './safetensors';
 import { encodeTfjs } from './tfjs';
+
+/** Largest logit difference between the exported and the source model that still counts as equal
+ *  (float32 sums in a different order differ by ~1e-6 at these sizes). */
+export const CHECK_TOLERANCE = 1e-4;
 
 /** A run's final model, as every model-producing job writes it. */
 export const MODEL_FILE = 'model.safetensors';
@@ -105,6 +109,11 @@ export function exportModel(req: ExportRequest): ExportResult {
   } catch (e) {
     throw new ExportError(`run ${source.runId}: ${(e as Error).message}`);
   }
+  // Compaction must not change the function: check on random inputs before writing anything.
+  const check = { inputs: 256, maxAbsDiff: outputsMaxDiff(sourceW, exported, 256, spec.seed) };
+  if (!(check.maxAbsDiff <= CHECK_TOLERANCE)) {
+    throw new ExportError(`run ${source.runId}: the compacted model's outputs differ from the source model's by ${check.maxAbsDiff} (> ${CHECK_TOLERANCE}); nothing was written`);
+  }
   const original = req.original ?? { runId: null, weights: sourceW };
   const meta: ExportMeta = {
     name: source.spec.name ?? source.runId,
@@ -131,7 +140,7 @@ export function exportModel(req: ExportRequest): ExportResult {
 
   step(2, 'timing');
   const lat = (w: MlpWeights) => measureLatency(w, spec.latency.batches, spec.latency.repeats, spec.seed);
-  const report = sizeSpeedReport(req.backend, spec.latency.repeats,
+  const report = sizeSpeedReport(req.backend, spec.latency.repeats, check,
     modelStats(original.runId, original.weights, bytesOriginal, lat(original.weights)),
     modelStats(source.runId, exported, bytesCompact, lat(exported)));
 

@@ -22,6 +22,8 @@ export interface ModelStats {
 
 export interface SizeSpeedReport {
   backend: string;
+  /** The exported weights against the source model (masks applied) on random inputs. */
+  check: { inputs: number; maxAbsDiff: number };
   repeats: number;
   original: ModelStats;
   compact: ModelStats;
@@ -36,8 +38,7 @@ export function measureLatency(w: MlpWeights, batches: number[], repeats: number
   const out: Record<string, number> = {};
   try {
     for (const batch of batches) {
-      const x = new Float32Array(batch * w.config.inputs);
-      for (let i = 0; i < x.length; i++) x[i] = rng.uniform(0, 1);
+      const x = randomBatch(batch, w.config.inputs, rng);
       const xt = tf.tensor2d(x, [batch, w.config.inputs]);
       const once = () => tf.tidy(() => { model.forward(xt as Tensor2D).dataSync(); });
       try {
@@ -60,6 +61,28 @@ export function measureLatency(w: MlpWeights, batches: number[], repeats: number
   return out;
 }
 
+function randomBatch(rows: number, width: number, rng: Rng): Float32Array {
+  const x = new Float32Array(rows * width);
+  for (let i = 0; i < x.length; i++) x[i] = rng.uniform(0, 1);
+  return x;
+}
+
+/** Largest |difference| between two models' logits on `rows` random inputs: compaction must not
+ *  change what the model computes, and the export states how closely it was checked. */
+export function outputsMaxDiff(a: MlpWeights, b: MlpWeights, rows: number, seed: number): number {
+  const x = randomBatch(rows, a.config.inputs, new Rng(seed));
+  const run = (w: MlpWeights) => {
+    const m = new MaskableMlp(w);
+    try {
+      return tf.tidy(() => m.forward(tf.tensor2d(x, [rows, w.config.inputs]) as Tensor2D).dataSync().slice());
+    } finally { m.dispose(); }
+  };
+  const ya = run(a), yb = run(b);
+  let d = 0;
+  for (let i = 0; i < ya.length; i++) d = Math.max(d, Math.abs(ya[i] - yb[i]));
+  return d;
+}
+
 export function modelStats(runId: string | null, w: MlpWeights, bytes: Record<string, number>, latencyMs: Record<string, number>): ModelStats {
   return {
     runId,
@@ -72,9 +95,9 @@ export function modelStats(runId: string | null, w: MlpWeights, bytes: Record<st
   };
 }
 
-export function sizeSpeedReport(backend: string, repeats: number, original: ModelStats, compact: ModelStats): SizeSpeedReport {
+export function sizeSpeedReport(backend: string, repeats: number, check: SizeSpeedReport['check'], original: ModelStats, compact: ModelStats): SizeSpeedReport {
   const ratios: Record<string, number> = { params: compact.params / original.params, units: compact.units / original.units };
   for (const f of Object.keys(compact.bytes)) if (original.bytes[f]) ratios[`bytes.${f}`] = compact.bytes[f] / original.bytes[f];
   for (const b of Object.keys(compact.latencyMs)) if (original.latencyMs[b]) ratios[`latency.${b}`] = compact.latencyMs[b] / original.latencyMs[b];
-  return { backend, repeats, original, compact, ratios };
+  return { backend, check, repeats, original, compact, ratios };
 }
