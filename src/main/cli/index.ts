@@ -5,6 +5,7 @@ import { demoCommand, reportCommand } from './demo';
 import { exportCommand } from './export';
 import { cancelCommand, metricsCommand, resumeCommand, rmCommand, runsCommand, showCommand } from './runs';
 import { serveCommand } from './serve';
+import { textCommand } from './text';
 import { benchCommand, recipesCommand, studyCommand, trainCommand } from './train';
 
 export const COMMANDS: Command[] = [
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   rmCommand,
   exportCommand,
   dataCommand,
+  textCommand,
   benchCommand,
   recipesCommand,
   serveCommand,
