@@ -5,6 +5,7 @@
 // to the target accuracy (METHODS §3). Saves the compacted model.
 import type { GroupLassoSpec } from '../../shared/specs';
 import { Rng } from '../engine/rng';
+import { tf } from '../engine/tf';
 import { MaskableMlp } from '../models/mlp';
 import { compactMlp } from '../compress/compact';
 import { groupLassoPenalty, LambdaController, maskBelow, readGroupNorms } from '../compress/groupLasso';
@@ -53,7 +54,7 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
       step: {
         gradClip: spec.train.gradClip,
         // read λ at each step: the schedule may have switched it off since the last one
-        extraLoss: () => groupLassoPenalty(units, lam.current(), spec.group),
+        extraLoss: () => (lam.current() > 0 ? groupLassoPenalty(units, lam.current(), spec.group) : tf.scalar(0)),
         afterStep: () => { if (masked) model.applyMasks(); },
       },
       stepOffset: 0, sampleOffset: 0, evalEvery: spec.eval.every, cancelled: ctx.cancelled,
