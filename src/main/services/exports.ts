@@ -4,22 +4,12 @@
 // change in between) and is the authority on them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ExportFormat, ExportSpec, expandFormats } from '../../shared/specs/export';
+import { type ExportFormat, type ExportRunOptions, ExportSpec, expandFormats } from '../../shared/specs/export';
 import { ApiError } from '../../shared/transport';
 import type { RunInternal, Store } from './store';
 
-/** What the GUI dialog and `whittle export` ask for. */
-export interface ExportOptions {
-  /** 'all', a format name, a comma list, or an array of formats. Default: all. */
-  formats?: ExportFormat[] | string;
-  /** Destination folder; must be absolute (the CLI resolves a relative --out against its cwd). */
-  out: string;
-  force?: boolean;
-  /** The folder the user picked or the app allows (browser mode): out must stay inside it. */
-  within?: string;
-  compact?: boolean;
-  onnxOpset?: number;
-}
+/** What the GUI dialog and `whittle export` ask for (shared with the API types). */
+export type ExportOptions = ExportRunOptions;
 
 export const MODEL_FILE = 'model.safetensors';
 

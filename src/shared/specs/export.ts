@@ -46,3 +46,17 @@ export const ExportSpec = z.object({
   }).strict().default({ batches: [1, 256], repeats: 20 }),
 }).strict();
 export type ExportSpec = z.infer<typeof ExportSpec>;
+
+/** What the GUI's export dialog and `whittle export` send (api.exportRun(runId, options)); the
+ *  service checks it and turns it into an ExportSpec run. */
+export interface ExportRunOptions {
+  /** 'all', a format name, a comma list, or an array of formats. Default: all. */
+  formats?: ExportFormat[] | string;
+  /** Destination folder; must be absolute (the CLI resolves a relative --out against its cwd). */
+  out: string;
+  force?: boolean;
+  /** The folder the user picked or the app allows (browser mode): out must stay inside it. */
+  within?: string;
+  compact?: boolean;
+  onnxOpset?: number;
+}
