@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../src/main/cli';
 import { BIN, tmpHome } from './helpers/tmp';
 
 export function whittle(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -15,17 +16,22 @@ export function whittle(args: string[], env: Record<string, string> = {}): Promi
   });
 }
 
-describe('whittle CLI', () => {
+describe('whittle CLI', { timeout: 300_000 }, () => {
   it('prints help for the program and for every command', async () => {
     const top = await whittle(['--help']);
     expect(top.code).toBe(0);
     const commands = [...top.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]);
-    expect(commands).toEqual(expect.arrayContaining(['train', 'study', 'runs', 'show', 'metrics', 'cancel', 'resume', 'rm', 'bench', 'serve']));
-    const results = await Promise.all(commands.map((c) => whittle([c, '--help'])));
-    results.forEach((r, i) => {
-      expect(r.code, commands[i]).toBe(0);
-      expect(r.stdout, commands[i]).toMatch(/Usage: whittle/);
-    });
+    expect(commands).toEqual(expect.arrayContaining(['train', 'study', 'runs', 'show', 'metrics', 'cancel', 'resume', 'rm', 'bench', 'serve', 'demo']));
+    // One real subprocess per help path; every command's help through the same entry in-process.
+    const sub = await whittle(['train', '--help']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toMatch(/Usage: whittle train/);
+    for (const c of commands) {
+      let out = '';
+      const code = await main([c, '--help'], { out: (s) => (out += s), err: (s) => (out += s), tty: false });
+      expect(code, c).toBe(0);
+      expect(out, c).toMatch(new RegExp(`Usage: whittle ${c}`));
+    }
   });
 
   it('rejects bad usage with exit 2 and names the flag', async () => {
@@ -73,6 +79,18 @@ describe('whittle CLI', () => {
     expect(metrics.series.count).toHaveLength(15);
     expect((await whittle(['rm', out.runId, '--home', home])).code).toBe(0);
     expect(JSON.parse((await whittle(['runs', '--json', '--home', home])).stdout)).toEqual([]);
+  });
+
+  it('bench --json times a real training step in a worker', async () => {
+    const r = await whittle(['bench', '--hidden', '16,16', '--batch', '64', '--steps', '3', '--json', '--home', tmpHome()]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.status).toBe('done');
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(out.backend);
+    expect(out.dims).toEqual([68, 16, 16, 2]);
+    expect(out.medianMs).toBeGreaterThan(0);
+    expect(out.samplesPerSec).toBeGreaterThan(0);
+    expect(out.steps).toBe(3);
   });
 
   it('exits 1 when the run fails', async () => {
