@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 #ifdef _WIN32
 #include <windows.h>
@@ -294,6 +295,46 @@ static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// PyTorch's Adam for one variable (see src/worker/train/optimizers.ts for the rule), one pass.
+// The float32 moments as stored feed the update, as in the op-by-op version.
+HOT static void adam_loop(const float *p, const float *m, const float *v, const float *g, float *p2, float *m2,
+                          float *v2, size_t n, float lr, float b1, float b2, float eps, float step, float rbc2,
+                          float shrink, float l2) {
+  for (size_t i = 0; i < n; i++) {
+    const float gi = g[i] + l2 * p[i];
+    const float mi = b1 * m[i] + (1.f - b1) * gi;
+    const float vi = b2 * v[i] + (1.f - b2) * gi * gi;
+    m2[i] = mi;
+    v2[i] = vi;
+    p2[i] = p[i] * shrink - step * mi / (sqrtf(vi) * rbc2 + eps);
+  }
+  (void)lr;
+}
+
+// adam(heap, pOff, mOff, vOff, gOff, p2Off, m2Off, v2Off, n, lr, beta1, beta2, eps, bc1, bc2,
+//      weightDecay, decoupled)
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  napi_value a[17];
+  if (!get_args(env, info, 17, a)) return NULL;
+  size_t heap_len = 0;
+  uint8_t *heap = heap_ptr(env, a[0], &heap_len);
+  if (!heap) return NULL;
+  double off[7];
+  for (int i = 0; i < 7; i++) off[i] = num(env, a[1 + i]);
+  const double n = num(env, a[8]);
+  for (int i = 0; i < 7; i++) BOUNDS(IN_HEAP(off[i], n));
+  const double lr = num(env, a[9]), b1 = num(env, a[10]), b2 = num(env, a[11]), eps = num(env, a[12]);
+  const double bc1 = num(env, a[13]), bc2 = num(env, a[14]), wd = num(env, a[15]);
+  bool decoupled = false;
+  napi_get_value_bool(env, a[16], &decoupled);
+#define F(i) ((float *)(heap + (size_t)off[i]))
+  adam_loop(F(0), F(1), F(2), F(3), F(4), F(5), F(6), (size_t)n, (float)lr, (float)b1, (float)b2, (float)eps,
+            (float)(lr / bc1), (float)(1.0 / sqrt(bc2)), decoupled ? (float)(1.0 - lr * wd) : 1.f,
+            decoupled ? 0.f : (float)wd);
+#undef F
+  return NULL;
+}
+
 // setThreads(n): BLAS thread count (no-op for the built-in GEMM). Returns the count in effect.
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value a[1];
@@ -326,6 +367,7 @@ NAPI_MODULE_INIT() {
       {"biasAct", NULL, BiasAct, NULL, NULL, NULL, napi_default, NULL},
       {"colSum", NULL, ColSum, NULL, NULL, NULL, napi_default, NULL},
       {"reluGrad", NULL, ReluGrad, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -7,7 +7,7 @@
 import os from 'node:os';
 import type { BenchSpec } from '../../shared/specs';
 import { Rng } from '../engine/rng';
-import { tf } from '../engine/tf';
+import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../engine/tf';
 import { adamUpdate, dense, kernelInstall, softmaxCrossEntropy } from '../engine/kernels';
 import { MaskableMlp } from '../models/mlp';
 import type { Batch } from '../tasks/types';
@@ -57,7 +57,7 @@ function fusedStepper(model: MaskableMlp) {
         const { grads } = tf.variableGrads(() => {
           let h = x;
           const last = model.W.length - 1;
-          for (let l = 0; l <= last; l++) h = dense(h, model.W[l], model.b[l], l === last ? 'linear' : 'relu');
+          for (let l = 0; l <= last; l++) h = dense(h, model.W[l] as Tensor as Tensor2D, model.b[l] as Tensor as Tensor1D, l === last ? 'linear' : 'relu');
           return softmaxCrossEntropy(h, y);
         }, params);
         params.forEach((p, i) => {

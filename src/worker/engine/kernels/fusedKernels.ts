@@ -93,9 +93,16 @@ const softmaxCeGrad = kf(({ inputs: { dy, logits, labels }, backend }) => {
 });
 
 /** One Adam update of (p, m, v) by g, PyTorch's rule (see train/optimizers.ts); returns [p, m, v]. */
-const adam = kf(({ inputs: { p, m, v, g }, backend, attrs }) => {
+const makeAdam = (native: NativeKernels | null) => kf(({ inputs: { p, m, v, g }, backend, attrs }) => {
   const n = p.shape.reduce((a, b) => a * b, 1);
   const outs = [backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32'), backend.makeOutput(p.shape, 'float32')];
+  if (native) {
+    const o = (t: TensorInfo) => offsetOf(backend, t);
+    native.adam(heapBuffer(backend), o(p), o(m), o(v), o(g), o(outs[0]), o(outs[1]), o(outs[2]), n,
+      attrs.lr as number, attrs.beta1 as number, attrs.beta2 as number, attrs.eps as number,
+      attrs.bc1 as number, attrs.bc2 as number, attrs.weightDecay as number, Boolean(attrs.decoupled));
+    return outs;
+  }
   const lr = attrs.lr as number, b1 = attrs.beta1 as number, b2 = attrs.beta2 as number, eps = attrs.eps as number;
   const wd = attrs.weightDecay as number, decoupled = Boolean(attrs.decoupled);
   const step = lr / (attrs.bc1 as number), rbc2 = 1 / Math.sqrt(attrs.bc2 as number);
@@ -119,5 +126,5 @@ export function registerFusedWasm(native: NativeKernels | null, register: (name:
   register(RELU_GRAD, makeReluGrad(native));
   register(SOFTMAX_CE, softmaxCe);
   register(SOFTMAX_CE_GRAD, softmaxCeGrad);
-  register(ADAM, adam);
+  register(ADAM, makeAdam(native));
 }

@@ -16,6 +16,9 @@ export interface NativeKernels {
   colSum(heap: ArrayBuffer, xOff: number, outOff: number, M: number, N: number): void;
   /** out = dy · (y > 0), n elements. */
   reluGrad(heap: ArrayBuffer, dyOff: number, yOff: number, outOff: number, n: number): void;
+  /** One Adam update (PyTorch's rule) of n floats: p, m, v, g → p2, m2, v2 (byte offsets). */
+  adam(heap: ArrayBuffer, p: number, m: number, v: number, g: number, p2: number, m2: number, v2: number, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number, decoupled: boolean): void;
   setThreads(n: number): number;
   info(): { blas: string; threads: number };
 }
