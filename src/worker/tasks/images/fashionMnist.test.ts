@@ -16,8 +16,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-fmnist-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe.skipIf(!present)('Fashion-MNIST from the Debian package', () => {
-  it('imports 60,000 / 10,000 images of 28×28 in 10 named classes', () => {
-    const meta = importDataset(ImportDatasetSpec.parse({ kind: 'importDataset', dataset: 'fashion-mnist', source: FASHION_DIR }), tmp);
+  it('imports 60,000 / 10,000 images of 28×28 in 10 named classes', async () => {
+    const meta = await importDataset(ImportDatasetSpec.parse({ kind: 'importDataset', dataset: 'fashion-mnist', source: FASHION_DIR }), tmp);
     expect(meta.counts.train).toBe(60000);
     expect(meta.counts.test).toBe(10000);
     expect(meta.counts.trainPerClass).toEqual(new Array(10).fill(6000));

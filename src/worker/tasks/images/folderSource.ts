@@ -22,28 +22,50 @@ export function looksLikeClassFolders(dir: string): boolean {
 
 interface Item { file: string; label: number; px: Pixels }
 
-function readClasses(root: string, dir: string, classes: string[], hash: ReturnType<typeof createHash>, first: { file: string; w: number; h: number } | null, onProgress?: (n: number) => void): { items: Item[]; first: { file: string; w: number; h: number } | null } {
-  const items: Item[] = [];
+/** What an import reports while decoding, and how it learns it should stop. */
+export interface ReadHooks { progress?(done: number, total: number): void; cancelled?(): boolean }
+
+export class ImportCancelled extends Error {
+  constructor() { super('import cancelled'); this.name = 'ImportCancelled'; }
+}
+
+/** Every image file of every class folder (errors for stray folders and empty classes come first,
+ *  before any decoding, so a bad layout fails fast). */
+function listClasses(dir: string, classes: string[]): { file: string; label: number }[] {
+  const out: { file: string; label: number }[] = [];
   classes.forEach((cls, label) => {
     const cdir = path.join(dir, cls);
     const names = fs.readdirSync(cdir, { withFileTypes: true }).filter((e) => visible(e.name)).sort((a, b) => naturally(a.name, b.name));
-    let n = 0;
     for (const e of names) {
       const file = path.join(cdir, e.name);
       if (e.isDirectory()) throw new DatasetError(file, `a folder inside class folder "${cls}"; class folders hold images only`);
-      const bytes = new Uint8Array(fs.readFileSync(file));
-      hash.update(path.relative(root, file)); hash.update(bytes);
-      const px = decodeImage(bytes, file);
-      if (!first) first = { file, w: px.width, h: px.height };
-      else if (px.width !== first.w || px.height !== first.h) {
-        throw new DatasetError(file, `image is ${px.width}×${px.height}, but ${path.relative(root, first.file)} is ${first.w}×${first.h}; every image must have the same size`);
-      }
-      items.push({ file, label, px });
-      n++;
-      onProgress?.(items.length);
+      out.push({ file, label });
     }
-    if (n === 0) throw new DatasetError(cdir, `class "${cls}" has no images`);
+    if (names.length === 0) throw new DatasetError(cdir, `class "${cls}" has no images`);
   });
+  return out;
+}
+
+const YIELD_EVERY = 256;
+
+/** Decode the listed files in order; every image must have the first one's size. */
+async function decodeAll(root: string, files: { file: string; label: number }[], hash: ReturnType<typeof createHash>, hooks: ReadHooks, done0: number, total: number, first: { file: string; w: number; h: number } | null): Promise<{ items: Item[]; first: { file: string; w: number; h: number } | null }> {
+  const items: Item[] = [];
+  for (const { file, label } of files) {
+    const bytes = new Uint8Array(fs.readFileSync(file));
+    hash.update(path.relative(root, file)); hash.update(bytes);
+    const px = decodeImage(bytes, file);
+    if (!first) first = { file, w: px.width, h: px.height };
+    else if (px.width !== first.w || px.height !== first.h) {
+      throw new DatasetError(file, `image is ${px.width}×${px.height}, but ${path.relative(root, first.file)} is ${first.w}×${first.h}; every image must have the same size`);
+    }
+    items.push({ file, label, px });
+    if (items.length % YIELD_EVERY === 0) {
+      hooks.progress?.(done0 + items.length, total);
+      await new Promise<void>((r) => setImmediate(r)); // let a cancel message in
+      if (hooks.cancelled?.()) throw new ImportCancelled();
+    }
+  }
   return { items, first };
 }
 
@@ -55,7 +77,7 @@ function toPart(items: Item[], channels: 1 | 3, w: number, h: number): Part {
   return { images, labels, count: items.length };
 }
 
-export function readClassFolders(root: string, opts: { grayscale: boolean; onProgress?: (n: number) => void }): RawDataset {
+export async function readClassFolders(root: string, opts: { grayscale: boolean } & ReadHooks): Promise<RawDataset> {
   const top = subdirs(root);
   const hasSplit = top.includes('train') && top.includes('test') && top.length === 2;
   const trainDir = hasSplit ? path.join(root, 'train') : root;
@@ -70,8 +92,12 @@ export function readClassFolders(root: string, opts: { grayscale: boolean; onPro
     if (absent.length) throw new DatasetError(path.join(root, 'test'), `no folder for class "${absent[0]}" (it is in train/)`);
   }
   const hash = createHash('sha256');
-  const tr = readClasses(root, trainDir, classes, hash, null, opts.onProgress);
-  const te = hasSplit ? readClasses(root, path.join(root, 'test'), classes, hash, tr.first, opts.onProgress) : null;
+  const trFiles = listClasses(trainDir, classes);
+  const teFiles = hasSplit ? listClasses(path.join(root, 'test'), classes) : [];
+  const total = trFiles.length + teFiles.length;
+  const tr = await decodeAll(root, trFiles, hash, opts, 0, total, null);
+  const te = hasSplit ? await decodeAll(root, teFiles, hash, opts, trFiles.length, total, tr.first) : null;
+  opts.progress?.(total, total);
   const all = [...tr.items, ...(te?.items ?? [])];
   const channels: 1 | 3 = opts.grayscale || all.every((it) => isGreyRgb(it.px)) ? 1 : 3;
   const { w, h } = tr.first!;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportDatasetSpec } from '../../../shared/specs/dataset';
 import { readDatasetFolder } from './datasetFolder';
 import { cycleLabels, idxImages, idxLabels, writeClassFolders, writeIdxFolder } from './fixtures';
+import { ImportCancelled } from './folderSource';
 import { importDataset } from './importer';
 
 let tmp: string;
@@ -23,11 +24,11 @@ function expectNothingImported(name: string): void {
 }
 
 describe('IDX import', () => {
-  it('imports raw and gzip folders with their own split', () => {
+  it('imports raw and gzip folders with their own split', async () => {
     for (const gzip of [false, true]) {
       const src = path.join(tmp, `idx-${gzip}`);
       writeIdxFolder(src, { train: 30, test: 10, k: 3, gzip });
-      const meta = importDataset(spec(`idx-${gzip}`, src), home);
+      const meta = await importDataset(spec(`idx-${gzip}`, src), home);
       expect(meta.source.kind).toBe('idx');
       expect(meta.classes).toEqual(['0', '1', '2']);
       expect(meta.shape).toEqual([4, 3, 1]);
@@ -40,40 +41,40 @@ describe('IDX import', () => {
     }
   });
 
-  it('splits a source without test files: stratified, seeded, the same twice', () => {
+  it('splits a source without test files: stratified, seeded, the same twice', async () => {
     const src = path.join(tmp, 'idx-nosplit');
     writeIdxFolder(src, { train: 50, test: null, k: 5 });
-    const a = importDataset(spec('ns-a', src, { split: { testFraction: 0.2, seed: 7 } }), home);
-    const b = importDataset(spec('ns-b', src, { split: { testFraction: 0.2, seed: 7 } }), home);
-    const c = importDataset(spec('ns-c', src, { split: { testFraction: 0.2, seed: 8 } }), home);
+    const a = await importDataset(spec('ns-a', src, { split: { testFraction: 0.2, seed: 7 } }), home);
+    const b = await importDataset(spec('ns-b', src, { split: { testFraction: 0.2, seed: 7 } }), home);
+    const c = await importDataset(spec('ns-c', src, { split: { testFraction: 0.2, seed: 8 } }), home);
     expect(a.split).toEqual({ kind: 'seeded', testFraction: 0.2, seed: 7 });
     expect(a.counts.testPerClass).toEqual([2, 2, 2, 2, 2]);
     expect(a.checksum).toBe(b.checksum);
     expect(c.checksum).not.toBe(a.checksum);
   });
 
-  it('records class names, subsets and the standardising normalisation', () => {
+  it('records class names, subsets and the standardising normalisation', async () => {
     const src = path.join(tmp, 'idx-named');
     writeIdxFolder(src, { train: 12, test: 6, k: 3 });
-    const meta = importDataset(spec('named', src, { classNames: ['cat', 'dog', 'fox'], subsets: { pets: ['cat', 1] }, normalisation: 'standardize' }), home);
+    const meta = await importDataset(spec('named', src, { classNames: ['cat', 'dog', 'fox'], subsets: { pets: ['cat', 1] }, normalisation: 'standardize' }), home);
     expect(meta.classes).toEqual(['cat', 'dog', 'fox']);
     expect(meta.subsets.pets).toEqual([0, 1]);
     expect(meta.normalisation.kind).toBe('standardize');
     expect(meta.normalisation.shift).toBeCloseTo(meta.normalisation.mean, 12);
     expect(meta.normalisation.scale).toBeCloseTo(meta.normalisation.std, 12);
     expect(meta.normalisation.std).toBeGreaterThan(0);
-    expect(() => importDataset(spec('named2', src, { classNames: ['a', 'b'] }), home)).toThrow(/2 class names given, the labels have 3 classes/);
-    expect(() => importDataset(spec('named3', src, { subsets: { x: ['wolf'] } }), home)).toThrow(/subset "x": "wolf" is not a class/);
+    await expect(importDataset(spec('named2', src, { classNames: ['a', 'b'] }), home)).rejects.toThrow(/2 class names given, the labels have 3 classes/);
+    await expect(importDataset(spec('named3', src, { subsets: { x: ['wolf'] } }), home)).rejects.toThrow(/subset "x": "wolf" is not a class/);
     expectNothingImported('named2'); expectNothingImported('named3');
   });
 
-  it('refuses to overwrite unless asked', () => {
+  it('refuses to overwrite unless asked', async () => {
     const src = path.join(tmp, 'idx-false');
-    expect(() => importDataset(spec('idx-false', src), home)).toThrow(/dataset "idx-false" already exists/);
-    expect(importDataset(spec('idx-false', src, { replace: true }), home).counts.train).toBe(30);
+    await expect(importDataset(spec('idx-false', src), home)).rejects.toThrow(/dataset "idx-false" already exists/);
+    expect((await importDataset(spec('idx-false', src, { replace: true }), home)).counts.train).toBe(30);
   });
 
-  it('names the file and offset for each kind of broken IDX input, importing nothing', () => {
+  it('names the file and offset for each kind of broken IDX input, importing nothing', async () => {
     const cases: [string, (dir: string) => void, RegExp][] = [
       ['magic', (d) => { const f = path.join(d, 'train-images-idx3-ubyte'); const b = fs.readFileSync(f); b[1] = 7; fs.writeFileSync(f, b); },
         /train-images-idx3-ubyte at byte offset 0: wrong magic number/],
@@ -95,37 +96,37 @@ describe('IDX import', () => {
       const src = path.join(tmp, `bad-${name}`);
       writeIdxFolder(src, { train: 30, test: 10, k: 3 });
       breakIt(src);
-      expect(() => importDataset(spec(`bad-${name}`, src), home), name).toThrow(msg);
+      await expect(importDataset(spec(`bad-${name}`, src), home), name).rejects.toThrow(msg);
       expectNothingImported(`bad-${name}`);
     }
   });
 
-  it('imports one named IDX file with its partner as a source without a split', () => {
+  it('imports one named IDX file with its partner as a source without a split', async () => {
     const src = path.join(tmp, 'idx-single');
     writeIdxFolder(src, { train: 30, test: 10, k: 3, gzip: true });
-    const meta = importDataset(spec('single', path.join(src, 't10k-images-idx3-ubyte.gz'), { split: { testFraction: 0.3, seed: 0 } }), home);
+    const meta = await importDataset(spec('single', path.join(src, 't10k-images-idx3-ubyte.gz'), { split: { testFraction: 0.3, seed: 0 } }), home);
     expect(meta.counts.train + meta.counts.test).toBe(10);
     expect(meta.split.kind).toBe('seeded');
     fs.copyFileSync(path.join(src, 'train-labels-idx1-ubyte.gz'), path.join(src, 'train-labels.idx1-ubyte'));
-    expect(() => importDataset(spec('dup', src), home)).toThrow(/two files for the train labels: train-labels-idx1-ubyte\.gz and train-labels\.idx1-ubyte/);
+    await expect(importDataset(spec('dup', src), home)).rejects.toThrow(/two files for the train labels: train-labels-idx1-ubyte\.gz and train-labels\.idx1-ubyte/);
     expectNothingImported('dup');
   });
 
-  it('reports a missing source and a folder of neither kind', () => {
-    expect(() => importDataset(spec('nope', path.join(tmp, 'does-not-exist')), home)).toThrow(/does-not-exist: no such file or folder/);
+  it('reports a missing source and a folder of neither kind', async () => {
+    await expect(importDataset(spec('nope', path.join(tmp, 'does-not-exist')), home)).rejects.toThrow(/does-not-exist: no such file or folder/);
     const empty = path.join(tmp, 'empty'); fs.mkdirSync(empty);
     fs.writeFileSync(path.join(empty, 'readme.txt'), 'hi');
-    expect(() => importDataset(spec('nope', empty), home)).toThrow(/neither IDX files .* nor one sub-folder/);
+    await expect(importDataset(spec('nope', empty), home)).rejects.toThrow(/neither IDX files .* nor one sub-folder/);
     expectNothingImported('nope');
   });
 });
 
 describe('class-folder import', () => {
-  it('imports PNG and JPEG class folders in natural class order with a seeded split', () => {
+  it('imports PNG and JPEG class folders in natural class order with a seeded split', async () => {
     const src = path.join(tmp, 'pics');
     writeClassFolders(src, { classes: ['10', '2', 'a'], perClass: 6, mixJpeg: true });
     fs.writeFileSync(path.join(src, '2', '.DS_Store'), 'junk'); // hidden files are not data
-    const meta = importDataset(spec('pics', src, { split: { testFraction: 0.34, seed: 1 } }), home);
+    const meta = await importDataset(spec('pics', src, { split: { testFraction: 0.34, seed: 1 } }), home);
     expect(meta.source.kind).toBe('folder');
     expect(meta.classes).toEqual(['2', '10', 'a']);
     expect(meta.shape).toEqual([4, 5, 1]); // grey PNG + grey JPEG → one channel
@@ -138,20 +139,32 @@ describe('class-folder import', () => {
     expect(back.train.images.subarray(i * 20, i * 20 + 3).length).toBe(3);
   });
 
-  it('uses train/ and test/ when present and keeps colour as RGB', () => {
+  it('uses train/ and test/ when present and keeps colour as RGB', async () => {
     const src = path.join(tmp, 'colour');
     writeClassFolders(src, { classes: ['x', 'y'], perClass: 3, colour: true, split: true });
-    const meta = importDataset(spec('colour', src), home);
+    const meta = await importDataset(spec('colour', src), home);
     expect(meta.split).toEqual({ kind: 'source' });
     expect(meta.shape).toEqual([4, 5, 3]);
     expect(meta.counts).toMatchObject({ train: 6, test: 6 });
     const back = readDatasetFolder(path.join(home, 'datasets', 'colour'));
     expect(Array.from(back.train.images.subarray(0, 3))).toEqual([0, 255, 0]); // class x, image 0, pixel 0
-    const grey = importDataset(spec('colour-grey', src, { grayscale: true }), home);
+    const grey = await importDataset(spec('colour-grey', src, { grayscale: true }), home);
     expect(grey.shape).toEqual([4, 5, 1]);
   });
 
-  it('names the file for a non-image, a mixed size, an empty class, a stray folder', () => {
+  it('reports progress against the known total and stops on cancel, writing nothing', async () => {
+    const src = path.join(tmp, 'many');
+    writeClassFolders(src, { classes: ['a', 'b'], perClass: 150 });
+    const seen: [number, number][] = [];
+    await expect(importDataset(spec('many', src), home, { progress: (d, t) => seen.push([d, t]), cancelled: () => seen.length > 0 })).rejects.toThrow(ImportCancelled);
+    expect(seen).toEqual([[256, 300]]);
+    expectNothingImported('many');
+    seen.length = 0;
+    await importDataset(spec('many', src), home, { progress: (d, t) => seen.push([d, t]) });
+    expect(seen).toEqual([[256, 300], [300, 300]]);
+  });
+
+  it('names the file for a non-image, a mixed size, an empty class, a stray folder', async () => {
     const cases: [string, (dir: string) => void, RegExp][] = [
       ['text', (d) => fs.writeFileSync(path.join(d, 'b', 'notes.txt'), 'not an image'), /b[/\\]notes\.txt at byte offset 0: not a PNG or JPEG image \(starts with 6e 6f 74 20\)/],
       ['size', (d) => fs.writeFileSync(path.join(d, 'b', 'img1.png'), fs.readFileSync(path.join(tmp, 'big.png'))), /b[/\\]img1\.png: image is 6×4, but a[/\\]img0\.png is 5×4/],
@@ -166,7 +179,7 @@ describe('class-folder import', () => {
       const src = path.join(tmp, `badpics-${name}`);
       writeClassFolders(src, { classes: ['a', 'b'], perClass: 3 });
       breakIt(src);
-      expect(() => importDataset(spec(`badpics-${name}`, src), home), name).toThrow(msg);
+      await expect(importDataset(spec(`badpics-${name}`, src), home), name).rejects.toThrow(msg);
       expectNothingImported(`badpics-${name}`);
     }
   });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { builtinSubsets, DATASET_FORMAT, type DatasetMeta, type ImportDatasetSpec, type Normalisation } from '../../../shared/specs/dataset';
 import { datasetDir, encodeParts, writeDatasetFolder } from './datasetFolder';
 import { DatasetError } from './errors';
-import { readClassFolders, looksLikeClassFolders } from './folderSource';
+import { ImportCancelled, looksLikeClassFolders, readClassFolders, type ReadHooks } from './folderSource';
 import { findIdxFiles, readIdxFolder } from './idxSource';
 import { recogniseByLabels } from './known';
 import { countPerClass, type Part, type RawDataset } from './raw';
@@ -14,10 +14,10 @@ import { seededSplit } from './split';
 
 export type ImportOptions = Pick<ImportDatasetSpec, 'dataset' | 'source' | 'split' | 'normalisation' | 'grayscale' | 'classNames' | 'subsets' | 'replace'>;
 
-export interface ImportHooks { phase?(name: string): void; progress?(done: number): void }
+export interface ImportHooks extends ReadHooks { phase?(name: string): void }
 
 /** Read any supported source into memory (no writes). */
-export function readSource(source: string, grayscale: boolean, hooks: ImportHooks = {}): RawDataset {
+export async function readSource(source: string, grayscale: boolean, hooks: ImportHooks = {}): Promise<RawDataset> {
   const src = path.resolve(source);
   if (!fs.existsSync(src)) throw new DatasetError(src, 'no such file or folder');
   const st = fs.statSync(src);
@@ -32,7 +32,7 @@ export function readSource(source: string, grayscale: boolean, hooks: ImportHook
   }
   const idx = findIdxFiles(src);
   if (idx) { hooks.phase?.('reading IDX files'); return readIdxFolder(src, idx); }
-  if (looksLikeClassFolders(src)) { hooks.phase?.('decoding images'); return readClassFolders(src, { grayscale, onProgress: hooks.progress }); }
+  if (looksLikeClassFolders(src)) { hooks.phase?.('decoding images'); return readClassFolders(src, { grayscale, progress: hooks.progress, cancelled: hooks.cancelled }); }
   throw new DatasetError(src, 'neither IDX files (train-images-idx3-ubyte[.gz] …) nor one sub-folder of PNG/JPEG images per class');
 }
 
@@ -70,11 +70,11 @@ function resolveSubsets(given: ImportOptions['subsets'], classes: string[], sour
   return out;
 }
 
-export function importDataset(opts: ImportOptions, home: string, hooks: ImportHooks = {}): DatasetMeta {
+export async function importDataset(opts: ImportOptions, home: string, hooks: ImportHooks = {}): Promise<DatasetMeta> {
   const dir = datasetDir(home, opts.dataset);
   if (fs.existsSync(dir) && !opts.replace) throw new DatasetError(dir, `dataset "${opts.dataset}" already exists; choose another name or replace it`);
   const source = path.resolve(opts.source);
-  const raw = readSource(source, opts.grayscale, hooks);
+  const raw = await readSource(source, opts.grayscale, hooks);
   const known = raw.kind === 'idx' ? recogniseByLabels(raw.train.labels) : null;
   const classes = classNames(raw, opts.classNames, known?.classes, source);
   const per = raw.shape[0] * raw.shape[1] * raw.shape[2];
@@ -107,6 +107,7 @@ export function importDataset(opts: ImportOptions, home: string, hooks: ImportHo
     checksum,
     createdAt: Date.now(),
   };
+  if (hooks.cancelled?.()) throw new ImportCancelled();
   hooks.phase?.('writing');
   if (fs.existsSync(dir) && !opts.replace) throw new DatasetError(dir, `dataset "${opts.dataset}" appeared while importing; not overwriting it`);
   writeDatasetFolder(dir, meta, files);

@@ -9,16 +9,16 @@ import { importDataset } from './importer';
 import { loadImageSuite } from './suite';
 
 let tmp: string;
-beforeAll(() => {
+beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-suite-'));
   writeIdxFolder(path.join(tmp, 'src'), { train: 40, test: 20, k: 4, gzip: true });
-  importDataset(ImportDatasetSpec.parse({ kind: 'importDataset', dataset: 'four', source: path.join(tmp, 'src'), subsets: { low: [0, 1] } }), tmp);
-  importDataset(ImportDatasetSpec.parse({ kind: 'importDataset', dataset: 'four-std', source: path.join(tmp, 'src'), normalisation: 'standardize' }), tmp);
+  await importDataset(ImportDatasetSpec.parse({ kind: 'importDataset', dataset: 'four', source: path.join(tmp, 'src'), subsets: { low: [0, 1] } }), tmp);
+  await importDataset(ImportDatasetSpec.parse({ kind: 'importDataset', dataset: 'four-std', source: path.join(tmp, 'src'), normalisation: 'standardize' }), tmp);
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('ImageSuite', () => {
-  it('has the dataset shape and resolves class-subset skills', () => {
+  it('has the dataset shape and resolves class-subset skills', async () => {
     const s = loadImageSuite(tmp, 'four');
     expect(s.inputDim).toBe(12);
     expect(s.numClasses).toBe(4);
@@ -31,7 +31,7 @@ describe('ImageSuite', () => {
     expect(() => s.skill('footwear')).toThrow(/skill "footwear" is not a subset or class of dataset four: subsets all, even, odd, low; classes 0, 1, 2, 3/);
   });
 
-  it('samples only the skill\'s classes from the train split, deterministically, normalised', () => {
+  it('samples only the skill\'s classes from the train split, deterministically, normalised', async () => {
     const s = loadImageSuite(tmp, 'four');
     const odd = s.skill('odd');
     const a = s.sample(odd, 64, new Rng(3));
@@ -51,7 +51,7 @@ describe('ImageSuite', () => {
     expect(out.x[5 * 12]).toBeGreaterThanOrEqual(0);
   });
 
-  it('evaluates on the test images of the skill, the same ones every time', () => {
+  it('evaluates on the test images of the skill, the same ones every time', async () => {
     const s = loadImageSuite(tmp, 'four');
     const even = s.skill('even');
     const all = s.evalSet(even, 1e9, new Rng(0));
@@ -63,7 +63,7 @@ describe('ImageSuite', () => {
     expect(a.x).toEqual(b.x);
   });
 
-  it('applies the recorded standardisation', () => {
+  it('applies the recorded standardisation', async () => {
     const s = loadImageSuite(tmp, 'four-std');
     const { shift, scale } = s.meta.normalisation;
     const x = s.evalSet(s.skill('all'), 1e9, new Rng(0)).x;
@@ -71,7 +71,7 @@ describe('ImageSuite', () => {
     expect(x[7]).toBeCloseTo((u[7] - shift) / scale, 5);
   });
 
-  it('says how to import a dataset that is not there', () => {
+  it('says how to import a dataset that is not there', async () => {
     expect(() => loadImageSuite(tmp, 'missing')).toThrow(/dataset "missing" is not imported .* whittle data import PATH --name missing/);
   });
 });
