@@ -9,7 +9,10 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Logarithm
 
 export { Chart };
 
-export interface Line { label: string; points: XY[]; color?: string; dashed?: boolean; /** draw markers (sparse data) */ markers?: boolean }
+export interface Line { label: string; points: XY[]; color?: string; /** dash pattern, e.g. [6, 4]; see DASHES */ dash?: number[]; /** draw markers (sparse data) */ markers?: boolean }
+
+/** Dash patterns to tell apart lines of one colour: solid, dashed, dotted, dash-dot. */
+export const DASHES: number[][] = [[], [6, 4], [2, 3], [10, 3, 2, 3]];
 export interface LineChartOptions { logX: boolean; logY: boolean; smoothing: number; xLabel: string; yLabel: string; maxPoints?: number }
 
 type DS = ChartDataset<'line', XY[]> & { whittleRaw?: XY[]; whittleRole?: 'line' | 'lo' | 'hi' };
@@ -50,7 +53,7 @@ export function buildDatasets(lines: readonly Line[], o: LineChartOptions): DS[]
       borderColor: color,
       backgroundColor: color,
       borderWidth: 2,
-      borderDash: line.dashed ? [6, 4] : undefined,
+      borderDash: line.dash?.length ? line.dash : undefined,
       pointRadius: line.markers ? 3 : 0,
       pointHoverRadius: 4,
       fill: false,

@@ -1,7 +1,9 @@
 // The "new narrow model" wizard's state: form fields → a run (or study) spec, validated with the
 // shared schemas before anything is sent, and errors mapped back to the field that caused them.
 import { TrainSpec } from '../../../shared/specs/train';
-import { CurriculumStudySpec } from '../../../shared/studies';
+import type { RunRow } from '../../../shared/api';
+import { CompareStudySpec, CurriculumStudySpec, type CompareMethod } from '../../../shared/studies';
+import { hiddenOf, phaseDefaults } from './compress';
 import { SpecError, parseSpec } from '../../../shared/validate';
 
 export type Step = 'skill' | 'route' | 'review';
@@ -15,6 +17,7 @@ export type Field =
   | 'm' | 'n' | 'k' | 'target'
   | 'broad' | 'broadSkills' | 'targetPerStep' | 'broadPerStep' | 'mixMode' | 'switchAt'
   | 'hidden' | 'activation' | 'lr' | 'steps' | 'evalEvery' | 'seed' | 'seeds'
+  | 'route' | 'teacherRun' | 'methods' | 'sizes' | 'targetAccuracy' | 'budget' | 'remove'
   | 'name' | 'general';
 
 export const FIELD_LABEL: Record<Field, string> = {
@@ -22,11 +25,14 @@ export const FIELD_LABEL: Record<Field, string> = {
   broad: 'Broad data', broadSkills: 'Broad skills', targetPerStep: 'Narrow samples per step', broadPerStep: 'Broad samples per step (each)',
   mixMode: 'Mix', switchAt: 'Switch to narrow only at step', hidden: 'Hidden layer widths', activation: 'Activation',
   lr: 'Learning rate', steps: 'Steps', evalEvery: 'Evaluate every', seed: 'Seed', seeds: 'Seeds', name: 'Name', general: 'Spec',
+  route: 'Route', teacherRun: 'General model', methods: 'Methods', sizes: 'Sizes (hidden units kept)', targetAccuracy: 'Target accuracy',
+  budget: 'Training budget per method (steps)', remove: 'Skills to remove',
 };
 
 const STEP_FIELDS: Record<Step, Field[]> = {
   skill: ['m', 'n', 'k', 'target'],
-  route: ['broad', 'broadSkills', 'targetPerStep', 'broadPerStep', 'mixMode', 'switchAt', 'hidden', 'activation', 'lr', 'steps', 'evalEvery', 'seed', 'seeds'],
+  route: ['broad', 'broadSkills', 'targetPerStep', 'broadPerStep', 'mixMode', 'switchAt', 'hidden', 'activation', 'lr', 'steps', 'evalEvery', 'seed', 'seeds',
+    'route', 'teacherRun', 'methods', 'sizes', 'targetAccuracy', 'budget', 'remove'],
   review: ['name', 'general'],
 };
 
@@ -34,7 +40,16 @@ export interface FieldIssue { field: Field; path: string; message: string }
 
 /** Which form field a spec path (as the schemas name it) belongs to. */
 export function fieldForPath(path: string): Field {
-  const p = path.replace(/^base\./, '').replace(/^regimes\[\d+\]\./, '');
+  let p = path.replace(/^base\./, '').replace(/^regimes\[\d+\]\./, '');
+  if (p.startsWith('teacher.run') || p === 'teacher') return 'teacherRun';
+  if (p.startsWith('teacher.hidden')) return 'teacherRun';
+  p = p.replace(/^teacher\.train\./, '');
+  if (/^(prune\.recovery|groupLasso\.train|distill\.train|scratch)\.steps/.test(p)) return 'budget';
+  if (p.startsWith('sizes')) return 'sizes';
+  if (p.startsWith('methods')) return 'methods';
+  if (p.startsWith('targetAccuracy')) return 'targetAccuracy';
+  if (p.startsWith('remove')) return 'remove';
+  if (p.startsWith('keep')) return 'target';
   let m: RegExpExecArray | null;
   if ((m = /^task\.(m|n|k)\b/.exec(p))) return m[1] as Field;
   if (p.startsWith('task.subsets')) return 'n';
@@ -88,6 +103,18 @@ export class WizardState {
   steps = $state<number | null>(5000);
   evalEvery = $state<number | null>(100);
   seed = $state<number | null>(0);
+  /** scratch: train a small model (optionally a curriculum study); compress: a compare study. */
+  route = $state<'scratch' | 'compress'>('scratch');
+  teacherMode = $state<'run' | 'train'>('train');
+  teacherRun = $state('');
+  methods = $state<CompareMethod[]>(['attribution', 'groupLasso', 'random', 'distill', 'scratch']);
+  sizes = $state('8, 16, 32');
+  targetAccuracy = $state<number | null>(0.97);
+  budget = $state<number | null>(10000);
+  remove = $state<number[]>([]);
+  /** Finished runs, to look the chosen general model up (set by the view). */
+  runs: readonly RunRow[] = [];
+
   /** Also run the comparison: narrow-only vs broad mix, as a curriculum study. */
   study = $state(false);
   seeds = $state<number | null>(2);
@@ -142,11 +169,44 @@ export class WizardState {
     };
   }
 
-  defaultName = $derived(`cmsp [${this.target.join(',')}]${this.broad && this.broadSkills.length ? ' + broad' : ''}`);
+  defaultName = $derived(this.route === 'compress'
+    ? `compress to [${this.target.join(',')}]`
+    : `cmsp [${this.target.join(',')}]${this.broad && this.broadSkills.length ? ' + broad' : ''}`);
+
+  toggleMethod(m: CompareMethod): void {
+    this.methods = this.methods.includes(m) ? this.methods.filter((x) => x !== m) : [...this.methods, m];
+    this.revalidate();
+  }
+  toggleRemove(i: number): void {
+    this.remove = this.remove.includes(i) ? this.remove.filter((x) => x !== i) : [...this.remove, i].sort((a, b) => a - b);
+    this.revalidate();
+  }
+
+  private buildCompare(name: string): Built {
+    const budget = this.budget;
+    const d = phaseDefaults();
+    const teacherRow = this.runs.find((r) => r.id === this.teacherRun);
+    const teacher = this.teacherMode === 'run'
+      ? { run: this.teacherRun, hidden: hiddenOf(teacherRow) ?? [] }
+      : { train: { model: { arch: 'mlp', hidden: parseWidths(this.hidden), activation: this.activation }, optimizer: { name: 'adam', lr: this.lr }, mixture: this.mixture(this.broad), steps: this.steps, eval: { every: this.evalEvery } } };
+    return {
+      kind: 'study',
+      spec: {
+        kind: 'compare', name, seed: this.seed, task: { suite: 'cmsp', m: this.m, n: this.n, k: this.k },
+        keep: [...this.target], remove: this.remove.map((i) => [i]), teacher,
+        sizes: parseWidths(this.sizes), methods: [...this.methods], targetAccuracy: this.targetAccuracy, eval: { every: this.evalEvery },
+        prune: { ...d.prune, recovery: { ...d.prune.recovery, steps: budget } },
+        groupLasso: { ...d.groupLasso, train: { ...d.groupLasso.train, steps: budget } },
+        distill: { ...d.distill, train: { ...d.distill.train, steps: budget } },
+        scratch: { ...d.scratch, steps: budget },
+      },
+    };
+  }
 
   /** The spec as the wizard will send it (before schema defaults are filled in). */
   build(): Built {
     const name = this.name.trim() || this.defaultName;
+    if (this.route === 'compress') return this.buildCompare(name);
     if (this.study) {
       const seeds = Array.from({ length: Math.max(0, Math.min(16, this.seeds ?? 0)) }, (_, i) => (this.seed ?? 0) + i);
       return {
@@ -170,15 +230,21 @@ export class WizardState {
     const m = this.m ?? 0;
     if (this.target.length === 0) out.push({ field: 'target', path: 'target', message: 'pick at least one atomic skill' });
     for (const i of this.target) if (i >= m) out.push({ field: 'target', path: 'target', message: `skill ${i} does not exist when m = ${m}` });
-    if (this.broad && this.broadSkills.length === 0) out.push({ field: 'broadSkills', path: 'mixture', message: 'pick at least one broad skill, or switch broad data off' });
-    for (const i of this.broad ? this.broadSkills : []) if (i >= m) out.push({ field: 'broadSkills', path: 'mixture', message: `skill ${i} does not exist when m = ${m}` });
-    if (this.broad && this.mixMode === 'schedule' && this.steps != null && this.switchAt != null && this.switchAt >= this.steps) {
+    const usesMix = this.route === 'scratch' || this.teacherMode === 'train';
+    if (usesMix && this.broad && this.broadSkills.length === 0) out.push({ field: 'broadSkills', path: 'mixture', message: 'pick at least one broad skill, or switch broad data off' });
+    for (const i of usesMix && this.broad ? this.broadSkills : []) if (i >= m) out.push({ field: 'broadSkills', path: 'mixture', message: `skill ${i} does not exist when m = ${m}` });
+    if (usesMix && this.broad && this.mixMode === 'schedule' && this.steps != null && this.switchAt != null && this.switchAt >= this.steps) {
       out.push({ field: 'switchAt', path: 'mixture.schedule[1].fromStep', message: `must be below the number of steps (${this.steps})` });
     }
-    if (this.study && (this.seeds == null || this.seeds < 1 || !Number.isInteger(this.seeds))) out.push({ field: 'seeds', path: 'seeds', message: 'at least one seed' });
+    if (this.route === 'compress') {
+      if (this.teacherMode === 'run' && !this.teacherRun) out.push({ field: 'teacherRun', path: 'teacher.run', message: 'pick a finished general model, or let the study train one' });
+      for (const i of this.remove) if (this.target.includes(i)) out.push({ field: 'remove', path: 'remove', message: `skill ${i} is part of the narrow skill` });
+    }
+    if (this.route === 'scratch' && this.study && (this.seeds == null || this.seeds < 1 || !Number.isInteger(this.seeds))) out.push({ field: 'seeds', path: 'seeds', message: 'at least one seed' });
     const built = this.build();
     try {
-      if (built.kind === 'study') parseSpec(CurriculumStudySpec, built.spec);
+      if (this.route === 'compress') parseSpec(CompareStudySpec, built.spec);
+      else if (built.kind === 'study') parseSpec(CurriculumStudySpec, built.spec);
       else parseSpec(TrainSpec, built.spec);
     } catch (e) {
       if (!(e instanceof SpecError)) throw e;

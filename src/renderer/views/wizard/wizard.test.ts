@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TrainSpec } from '../../../shared/specs/train';
-import { CurriculumStudySpec } from '../../../shared/studies';
+import { CompareStudySpec, CurriculumStudySpec } from '../../../shared/studies';
+import { runRow } from '../../lib/stores/fixtures';
+import { teacherCandidates } from './compress';
 import { fieldForPath, parseWidths, stepOf, WizardState } from './wizard.svelte';
 
 describe('WizardState', () => {
@@ -88,6 +90,56 @@ describe('WizardState', () => {
   });
 });
 
+describe('WizardState, compress route', () => {
+  it('builds a compare study that trains its own general model, keeping the study defaults', () => {
+    const w = new WizardState();
+    w.route = 'compress';
+    w.sizes = '4, 8';
+    w.budget = 500;
+    w.remove = [5];
+    expect(w.validate()).toEqual([]);
+    const b = w.build();
+    expect(b.kind).toBe('study');
+    const s = CompareStudySpec.parse(b.spec);
+    expect(s.keep).toEqual([0, 1, 2]);
+    expect(s.remove).toEqual([[5]]);
+    expect(s.sizes).toEqual([4, 8]);
+    expect('train' in s.teacher && s.teacher.train.model.hidden).toEqual([256]);
+    expect(s.prune.recovery).toMatchObject({ steps: 500, batch: 64 });
+    expect(s.scratch.steps).toBe(500);
+    expect(s.distill.train.optimizer.name).toBe('sgd');
+  });
+
+  it('uses a finished run as the general model, and names missing or bad choices', () => {
+    const w = new WizardState();
+    w.route = 'compress';
+    w.teacherMode = 'run';
+    expect(w.validate().map((i) => i.field)).toContain('teacherRun');
+    w.runs = [runRow({ id: 'g1', kind: 'train', status: 'done', spec: { kind: 'train', model: { arch: 'mlp', hidden: [64, 32] } } as never })];
+    w.teacherRun = 'g1';
+    w.sizes = '8, x';
+    w.methods = [];
+    w.remove = [0];
+    const fields = w.validate().map((i) => i.field);
+    expect(fields).toEqual(expect.arrayContaining(['sizes', 'methods', 'remove']));
+    w.sizes = '8';
+    w.methods = ['distill'];
+    w.remove = [];
+    expect(w.validate()).toEqual([]);
+    expect(CompareStudySpec.parse(w.build().spec).teacher).toEqual({ run: 'g1', hidden: [64, 32] });
+  });
+
+  it('offers only finished MLP runs on the same task as general models', () => {
+    const task = { suite: 'cmsp', m: 8, n: 32, k: 3 };
+    const runs = [
+      runRow({ id: 'a', kind: 'train', status: 'done', spec: { kind: 'train', task, model: { arch: 'mlp', hidden: [8] } } as never }),
+      runRow({ id: 'b', kind: 'train', status: 'running', spec: { kind: 'train', task, model: { arch: 'mlp', hidden: [8] } } as never }),
+      runRow({ id: 'c', kind: 'train', status: 'done', spec: { kind: 'train', task: { ...task, n: 40 }, model: { arch: 'mlp', hidden: [8] } } as never }),
+    ];
+    expect(teacherCandidates(runs, { m: 8, n: 32, k: 3 }).map((r) => r.id)).toEqual(['a']);
+  });
+});
+
 describe('wizard helpers', () => {
   it('maps schema paths to form fields', () => {
     expect(fieldForPath('task.k')).toBe('k');
@@ -98,6 +150,11 @@ describe('wizard helpers', () => {
     expect(fieldForPath('regimes[1].mixture[1].skill[0]')).toBe('broadSkills');
     expect(fieldForPath('base.eval.every')).toBe('evalEvery');
     expect(fieldForPath('seeds[0]')).toBe('seeds');
+    expect(fieldForPath('teacher.train.model.hidden[0]')).toBe('hidden');
+    expect(fieldForPath('teacher.run')).toBe('teacherRun');
+    expect(fieldForPath('prune.recovery.steps')).toBe('budget');
+    expect(fieldForPath('sizes[1]')).toBe('sizes');
+    expect(fieldForPath('keep')).toBe('target');
     expect(fieldForPath('whatever')).toBe('general');
   });
 
