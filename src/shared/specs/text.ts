@@ -135,6 +135,9 @@ export const LmSpec = z.object({
   target: z.string().optional(),
   /** Target held-out loss on `target`, nats per token. */
   targetLoss: Positive().optional(),
+  /** Or: the target is this factor × the final `target` loss of inputs.reference (else source /
+   *  teacher), read from that run's summary, e.g. 1.1 = within 10% of the general model. */
+  targetLossFactor: Positive().optional(),
   stopAtTarget: z.boolean().default(false),
   steps: int(1),
   optimizer: z.object({
@@ -168,6 +171,10 @@ export const LmSpec = z.object({
   if (s.model) need(s.model.context >= s.task.context, ['model', 'context'], `the model's context (${s.model.context}) is shorter than the task's (${s.task.context})`);
   s.mixture.forEach((c, i) => need(s.task.domains.includes(c.skill), ['mixture', String(i), 'skill'], `'${c.skill}' is not one of the task's domains (${s.task.domains.join(', ')})`));
   if (s.target) need(s.task.domains.includes(s.target), ['target'], `'${s.target}' is not one of the task's domains (${s.task.domains.join(', ')})`);
-  if (s.targetLoss !== undefined) need(!!s.target, ['target'], 'targetLoss needs a target domain');
+  if (s.targetLoss !== undefined || s.targetLossFactor !== undefined) need(!!s.target, ['target'], 'a target loss needs a target domain');
+  if (s.targetLossFactor !== undefined) {
+    need(s.targetLoss === undefined, ['targetLossFactor'], 'give targetLoss or targetLossFactor, not both');
+    need(!!(s.inputs.reference ?? s.inputs.source ?? s.inputs.teacher), ['inputs', 'reference'], 'targetLossFactor needs inputs.reference (or source/teacher): the run whose loss it scales');
+  }
 });
 export type LmSpec = z.infer<typeof LmSpec>;

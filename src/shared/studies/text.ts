@@ -33,9 +33,11 @@ export const LmCompareStudySpec = z.object({
     optimizer: LmOptimizer,
     schedule: LmSchedule,
   }).strict().refine((g) => !!g.run || (!!g.mixture && !!g.steps), { message: 'general needs either run (an existing lm run) or mixture and steps (to train one)' }),
-  /** The narrow domain and its target held-out loss (nats/token). */
+  /** The narrow domain and its target held-out loss (nats/token), absolute or as a factor of the
+   *  general model's own final loss on it (1.1 = within 10%): give one of the two. */
   target: z.string().min(1),
-  targetLoss: z.number().positive(),
+  targetLoss: z.number().positive().optional(),
+  targetLossFactor: z.number().positive().optional(),
   /** MLP neurons kept in total, one point of the frontier each. */
   sizes: z.array(z.number().int().min(1)).min(1),
   methods: z.array(LmCompareMethod).min(1).default(['attribution', 'distill', 'scratch']),
@@ -54,6 +56,7 @@ export const LmCompareStudySpec = z.object({
   distill: z.object({ alpha: z.number().min(0).max(1).default(0.5), temperature: z.number().positive().default(2) }).strict().default({ alpha: 0.5, temperature: 2 }),
   eval: LmEval,
 }).strict().superRefine((s, ctx) => {
+  if ((s.targetLoss === undefined) === (s.targetLossFactor === undefined)) ctx.addIssue({ code: 'custom', path: ['targetLoss'], message: 'give exactly one of targetLoss (nats/token) and targetLossFactor (× the general model\'s loss)' });
   if (!s.task.domains.includes(s.target)) ctx.addIssue({ code: 'custom', path: ['target'], message: `'${s.target}' is not one of the task's domains (${s.task.domains.join(', ')})` });
   const total = s.general.model.layers * s.general.model.mlpWidth;
   s.sizes.forEach((n, i) => { if (n > total) ctx.addIssue({ code: 'custom', path: ['sizes', i], message: `${n} neurons is more than the general model has (${total})` }); });

@@ -89,7 +89,7 @@ describe('lm job', () => {
     expect(typeof s.sample).toBe('string');
     expect(s.sample.startsWith('    x')).toBe(true);
     expect(run.ckpts.length).toBe(2);
-    general = run.input();
+    general = { ...run.input(), summary: s };
   });
 
   it('resumes from a checkpoint to the same result', async () => {
@@ -105,13 +105,14 @@ describe('lm job', () => {
   it.each([true, false])('prunes (group lasso, attribution on neurons and residual dims) and recovers to a target loss (compact %s)', async (compact) => {
     const before = tf.memory().numTensors;
     const spec = LmSpec.parse({
-      ...base, method: 'prune', inputs: { source: 'x' }, target: 'code', targetLoss: 2.5, stopAtTarget: true,
+      ...base, method: 'prune', inputs: { source: 'x' }, target: 'code', targetLossFactor: 1.2, stopAtTarget: true,
       prune: { keep: 12, keepResid: 12, scoreWindows: 8, compact, groupLasso: { lambda: 1e-3, steps: 5 } },
       mixture: [{ skill: 'code', perStep: 4 }], steps: 40,
     });
     const run = fakeCtx(spec, { source: general });
     const s = await lmJob(run.ctx) as Record<string, any>;
     expect(tf.memory().numTensors).toBe(before);
+    expect(s.targetLoss).toBeCloseTo(1.2 * (general.summary as any).losses.code, 5);
     expect(s.neurons).toBe(12);
     expect(s.dModel).toBe(12);
     expect(s.pruneTokens).toBe(5 * 4 * 16 + 8 * 16);

@@ -56,6 +56,17 @@ function decodeOptimizer(buf: Uint8Array): OptimizerState {
   return { name: st.metadata.name as 'adam', step: Number(st.metadata.step), slots };
 }
 
+/** The target loss in nats/token: given, or a factor × a reference run's final loss on the target. */
+export function resolveTargetLoss(spec: LmSpec, inputs: Record<string, JobInput>): number | null {
+  if (spec.targetLoss !== undefined) return spec.targetLoss;
+  if (spec.targetLossFactor === undefined || !spec.target) return null;
+  const role = ['reference', 'source', 'teacher'].find((r) => inputs[r]);
+  const ref = role ? inputs[role] : undefined;
+  const loss = (ref?.summary?.losses as Record<string, number> | undefined)?.[spec.target];
+  if (typeof loss !== 'number') throw new Error(`targetLossFactor: inputs.${role ?? 'reference'} (run ${ref?.runId ?? '?'}) reports no final loss on '${spec.target}'`);
+  return spec.targetLossFactor * loss;
+}
+
 export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
   const { spec } = ctx;
   const T = spec.task.context;
@@ -103,6 +114,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     return batch;
   };
   const target: TextSkill | null = spec.target ? suite.skill(spec.target) : null;
+  const targetLoss = resolveTargetLoss(spec, ctx.inputs);
   const makeOpt = () => new Adam(model.params(), { name: 'adam', lr: spec.optimizer.lr, beta1: spec.optimizer.beta1, beta2: spec.optimizer.beta2, eps: spec.optimizer.eps, weightDecay: spec.optimizer.weightDecay, decoupled: true });
   let opt = makeOpt();
   const units = transformerUnits(model);
@@ -123,9 +135,9 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     last = { step, out };
     points.push({ step, key: 'neurons', value: model.activeNeurons().reduce((a, b) => a + b, 0), samples: state.pruneTokens + state.tokens });
     ctx.metrics(points);
-    if (target && spec.targetLoss !== undefined && !state.reachedAt && out[target.key] <= spec.targetLoss) {
+    if (target && targetLoss !== null && !state.reachedAt && out[target.key] <= targetLoss) {
       state.reachedAt = { step, tokens: state.pruneTokens + state.tokens };
-      ctx.log(`target loss ${spec.targetLoss} on '${target.key}' reached at step ${step} after ${state.reachedAt.tokens} tokens`);
+      ctx.log(`target loss ${targetLoss.toFixed(4)} on '${target.key}' reached at step ${step} after ${state.reachedAt.tokens} tokens`);
     }
     return out;
   };
@@ -229,7 +241,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       tokens: state.tokens,
       pruneTokens: state.pruneTokens,
       target: target?.key ?? null,
-      targetLoss: spec.targetLoss ?? null,
+      targetLoss,
       tokensToTarget: state.reachedAt?.tokens ?? null,
       stepsToTarget: state.reachedAt?.step ?? null,
       losses: final,

@@ -22,12 +22,16 @@ describe('lmCompare study', () => {
     expect(runs.map((r) => r.key)).toEqual(['general', 'attribution/32', 'groupLasso/32', 'distill/32', 'scratch/32', 'attribution/96', 'groupLasso/96', 'distill/96', 'scratch/96']);
     const by = Object.fromEntries(runs.map((r) => [r.key, r.spec as any]));
     expect(by.general.method).toBe('train');
-    expect(by['attribution/32'].inputs).toEqual({ source: '@general' });
+    expect(by['attribution/32'].inputs).toEqual({ source: '@general', reference: '@general' });
+    expect(by['scratch/32'].inputs).toEqual({ reference: '@general' });
     expect(by['attribution/32'].prune.keep).toBe(32);
     expect(by['attribution/32'].prune.groupLasso).toBeUndefined();
     expect(by['groupLasso/96'].prune.groupLasso.steps).toBe(200);
     expect(by['distill/32'].model.mlpWidth).toBe(16);
-    expect(by['distill/32'].inputs).toEqual({ teacher: '@general' });
+    expect(by['distill/32'].inputs).toEqual({ teacher: '@general', reference: '@general' });
+    const rel = lmCompareStudy.plan({ ...spec, targetLoss: undefined, targetLossFactor: 1.1 });
+    expect((rel[1].spec as any).targetLossFactor).toBe(1.1);
+    expect(() => LmCompareStudySpec.parse({ ...spec, targetLossFactor: 1.1 })).toThrow(/exactly one of targetLoss/);
     expect(by['scratch/96'].mixture).toEqual([{ skill: 'code', perStep: 16 }]);
     expect(runs.slice(1).every((r) => (r.spec as any).stopAtTarget && (r.spec as any).targetLoss === 2)).toBe(true);
     expect(lmCompareStudy.plan({ ...spec, general: { ...spec.general, run: 'r123' } }).map((r) => r.key)[0]).toBe('attribution/32');

@@ -17,25 +17,26 @@ export function studentModel(spec: LmCompareStudySpec, size: number): LmCompareS
 function planMethod(spec: LmCompareStudySpec, method: LmCompareMethod, size: number, generalRef: string): LmSpec {
   const common = {
     kind: 'lm' as const, name: `${method} ${size} neurons`, seed: spec.seed, task: spec.task,
-    mixture: [{ skill: spec.target, perStep: spec.perStep }], target: spec.target, targetLoss: spec.targetLoss,
-    stopAtTarget: true, steps: spec.steps, optimizer: spec.optimizer, schedule: spec.schedule, eval: spec.eval,
+    mixture: [{ skill: spec.target, perStep: spec.perStep }], target: spec.target,
+    targetLoss: spec.targetLoss, targetLossFactor: spec.targetLossFactor, stopAtTarget: true, steps: spec.steps, optimizer: spec.optimizer, schedule: spec.schedule, eval: spec.eval,
   };
   const prune = (score: 'attribution' | 'random', gl: boolean) => ({
     score, keep: size, scoreWindows: spec.prune.scoreWindows, keepResid: spec.prune.keepResid,
     ...(gl ? { groupLasso: { lambda: spec.prune.groupLasso.lambda, steps: spec.prune.groupLasso.steps, offAtTarget: true } } : {}),
   });
   switch (method) {
-    case 'attribution': return LmSpec.parse({ ...common, method: 'prune', inputs: { source: generalRef }, prune: prune('attribution', false) });
-    case 'groupLasso': return LmSpec.parse({ ...common, method: 'prune', inputs: { source: generalRef }, prune: prune('attribution', true) });
-    case 'random': return LmSpec.parse({ ...common, method: 'prune', inputs: { source: generalRef }, prune: prune('random', false) });
-    case 'distill': return LmSpec.parse({ ...common, method: 'distill', inputs: { teacher: generalRef }, model: studentModel(spec, size), distill: spec.distill });
-    case 'scratch': return LmSpec.parse({ ...common, method: 'train', model: studentModel(spec, size) });
+    case 'attribution': return LmSpec.parse({ ...common, method: 'prune', inputs: { source: generalRef, reference: generalRef }, prune: prune('attribution', false) });
+    case 'groupLasso': return LmSpec.parse({ ...common, method: 'prune', inputs: { source: generalRef, reference: generalRef }, prune: prune('attribution', true) });
+    case 'random': return LmSpec.parse({ ...common, method: 'prune', inputs: { source: generalRef, reference: generalRef }, prune: prune('random', false) });
+    case 'distill': return LmSpec.parse({ ...common, method: 'distill', inputs: { teacher: generalRef, reference: generalRef }, model: studentModel(spec, size), distill: spec.distill });
+    case 'scratch': return LmSpec.parse({ ...common, method: 'train', inputs: { reference: generalRef }, model: studentModel(spec, size) });
   }
 }
 
 export interface LmFrontierPoint {
   size: number; runId: string | null; status: string;
-  tokensToTarget: number | null; pruneTokens: number | null; params: number | null; targetLoss: number | null;
+  /** The target loss the run resolved (nats/token) and its final loss on the target domain. */
+  target: number | null; tokensToTarget: number | null; pruneTokens: number | null; params: number | null; targetLoss: number | null;
 }
 
 export const lmCompareStudy: StudyKind<LmCompareStudySpec> = {
@@ -67,7 +68,7 @@ export const lmCompareStudy: StudyKind<LmCompareStudySpec> = {
         const s = run?.summary ?? null;
         const losses = (s?.losses ?? {}) as Record<string, number>;
         return {
-          size, runId: run?.id ?? null, status: run?.status ?? 'missing',
+          size, runId: run?.id ?? null, status: run?.status ?? 'missing', target: num(s?.targetLoss),
           tokensToTarget: num(s?.tokensToTarget), pruneTokens: num(s?.pruneTokens), params: num(s?.params),
           targetLoss: num(losses[spec.target]),
         };
@@ -84,7 +85,7 @@ export const lmCompareStudy: StudyKind<LmCompareStudySpec> = {
     const statuses: Record<string, number> = {};
     for (const r of runs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     return {
-      target: spec.target, targetLoss: spec.targetLoss, sizes: spec.sizes, methods: spec.methods,
+      target: spec.target, targetLoss: spec.targetLoss ?? null, targetLossFactor: spec.targetLossFactor ?? null, sizes: spec.sizes, methods: spec.methods,
       general: general ? { runId: general.id, status: general.status, losses: general.summary?.losses ?? null } : { runId: spec.general.run ?? null },
       frontier,
       /** x = parameters kept (else neurons), y = tokens to the target loss (null = not reached). */
