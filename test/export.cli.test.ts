@@ -95,6 +95,13 @@ describe('whittle export', () => {
       const spec = exportSpecFor(store, runId, { out: path.join(home, 'a', 'b'), within: path.join(home, 'a'), formats: 'onnx,tfjs' });
       expect(spec).toMatchObject({ kind: 'export', inputs: { source: runId }, formats: ['onnx', 'tfjs'], force: false, compact: true });
 
+      // A pruned run: the export compares against (and takes the task of) the run it was pruned from.
+      store.insertRun({ id: 'r-pruned', name: 'pruned', spec: { kind: 'prune', seed: 0, keep: [0], inputs: { source: runId } } as unknown as RunSpec });
+      store.updateRun('r-pruned', { status: 'done' });
+      fs.mkdirSync(store.runDir('r-pruned'), { recursive: true });
+      fs.writeFileSync(path.join(store.runDir('r-pruned'), 'model.safetensors'), 'x');
+      expect(exportSpecFor(store, 'r-pruned', { out: path.join(home, 'p') }).inputs).toEqual({ source: 'r-pruned', original: runId });
+
       // Recording: an export run's files are listed under its source run too.
       store.insertRun({ id: 'r-exp', name: 'exp', spec: spec as unknown as RunSpec });
       store.updateRun('r-exp', { status: 'done' });

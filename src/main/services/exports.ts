@@ -44,8 +44,14 @@ export function exportSpecFor(store: Store, sourceId: string, o: ExportOptions):
       throw bad(`export destination ${out} is not empty; choose an empty folder or use --force to replace earlier export files`, 'out');
     }
   }
+  // The run the source was made from (pruned from / distilled from), when its model is still there:
+  // the size/speed report compares against it and the card takes its task.
+  const up = (source.spec as { inputs?: Record<string, string> }).inputs;
+  const upId = up?.source ?? up?.teacher;
+  const upstream = upId ? store.getRun(upId) : null;
+  const original = upstream && upstream.status === 'done' && fs.existsSync(path.join(store.runDir(upstream.id), MODEL_FILE)) ? upstream.id : null;
   return ExportSpec.parse({
-    kind: 'export', name: `export of ${source.name}`, inputs: { source: sourceId }, formats, out,
+    kind: 'export', name: `export of ${source.name}`, inputs: { source: sourceId, ...(original ? { original } : {}) }, formats, out,
     force: Boolean(o.force), ...(o.within !== undefined ? { within: path.resolve(o.within) } : {}),
     ...(o.compact !== undefined ? { compact: o.compact } : {}), ...(o.onnxOpset !== undefined ? { onnxOpset: o.onnxOpset } : {}),
   });

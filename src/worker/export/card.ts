@@ -1,7 +1,7 @@
 // The model card: what the exported model is for and how it was made, as JSON (for tools) and
 // Markdown (for people), read from the source run's spec and summary plus the size/speed report.
 import type { JobInput } from '../../shared/events';
-import { type SkillRef, skillKey } from '../../shared/specs';
+import { type RunSpec, type SkillRef, skillKey } from '../../shared/specs';
 import { sha256 } from '../engine/files';
 import type { MlpConfig } from '../models/mlp';
 import type { ExportMeta } from './meta';
@@ -121,9 +121,11 @@ function settings(spec: Obj): Obj {
   return Object.fromEntries(Object.entries(spec).filter(([k]) => !skip.has(k)));
 }
 
-function dataUsed(spec: Obj): Obj {
+function dataUsed(spec: Obj, upstream: Obj | undefined): Obj {
   const d: Obj = {};
-  d.task = spec.task ?? (isObj(spec.inputs) ? `the task of run ${Object.values(spec.inputs).join(', ')}` : null);
+  // Compression runs default to the task of the run they start from.
+  d.task = spec.task ?? upstream?.task ?? (isObj(spec.inputs) ? `the task of run ${Object.values(spec.inputs).join(', ')}` : null);
+  if (!spec.mixture && upstream?.mixture) d.upstreamMixture = upstream.mixture;
   if (spec.mixture) d.mixture = spec.mixture;
   if (spec.kind !== 'train' && isSkill(spec.keep)) d.trainedOn = `the kept skill ${skillKey(spec.keep)} only (removed skills only evaluated${spec.relearn ? ', and in the relearn test' : ''})`;
   if (isObj(spec.inputs)) d.inputs = spec.inputs;
@@ -132,6 +134,8 @@ function dataUsed(spec: Obj): Obj {
 
 export function buildCard(a: {
   meta: ExportMeta; source: JobInput; compact: MlpConfig; files: ExportedFile[]; report: SizeSpeedReport;
+  /** Spec of the run the source was made from (pruned from, distilled from), when known. */
+  upstream?: RunSpec;
 }): ModelCard {
   const spec = a.source.spec as unknown as Obj;
   const summary = a.source.summary as Obj | null;
@@ -151,7 +155,7 @@ export function buildCard(a: {
     accuracy: accuracyPerSkill(summary),
     relearn: relearnResults(summary),
     training: trainingFacts(summary),
-    data: dataUsed(spec),
+    data: dataUsed(spec, a.upstream as unknown as Obj | undefined),
     seed: typeof spec.seed === 'number' ? spec.seed : null,
     specSha256: a.meta.specHash,
     whittleVersion: a.meta.whittleVersion,

@@ -107,7 +107,8 @@ describe('exportModel', () => {
     const pruned = maskedModel(CMSP_CONFIG, 41);
     const src = sourceRun('r-card', pruned);
     const out = path.join(tmp, 'out', 'card');
-    exportModel({ ...request(src, out), original: { runId: 'r-general', weights: general } });
+    const generalSpec = { kind: 'train', seed: 1, task: { suite: 'cmsp', m: 4, n: 40, k: 3 }, mixture: [{ skill: [0], perStep: 10 }] } as unknown as RunSpec;
+    exportModel({ ...request(src, out), original: { runId: 'r-general', weights: general, spec: generalSpec } });
     const card = JSON.parse(fs.readFileSync(path.join(out, 'model-card.json'), 'utf8')) as ModelCard;
     expect(card.skill).toEqual({ kept: '[0]', removed: ['[1]', '[2]'] });
     expect(card.method.kind).toBe('prune');
@@ -117,6 +118,7 @@ describe('exportModel', () => {
     expect(card.training).toEqual({ targetAccuracy: 0.97, samplesToTarget: 120000, stepsToTarget: 120, samples: 500000 });
     expect(card.relearn).toEqual(PRUNE_SUMMARY.relearn);
     expect(card.seed).toBe(5);
+    expect(card.data).toMatchObject({ task: { suite: 'cmsp', m: 4 }, upstreamMixture: [{ skill: [0], perStep: 10 }] });
     expect(card.specSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(card.whittleVersion).toBe('9.9.9');
     expect(card.exportedAt).toBe('2026-11-29T10:00:00.000Z');

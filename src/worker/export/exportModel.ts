@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobInput } from '../../shared/events';
+import type { RunSpec } from '../../shared/specs';
 import { EXPORT_FORMATS, type ExportFormat, type ExportSpec } from '../../shared/specs/export';
 import { compactMlp } from '../compress/compact';
 import { sha256 } from '../engine/files';
@@ -29,7 +30,7 @@ export interface ExportRequest {
   spec: Pick<ExportSpec, 'formats' | 'out' | 'within' | 'force' | 'compact' | 'onnxOpset' | 'latency' | 'seed'>;
   source: JobInput;
   /** The model the report compares against when it is another run's (pruned-from, teacher). */
-  original?: { runId: string; weights: MlpWeights };
+  original?: { runId: string; weights: MlpWeights; spec?: RunSpec };
   backend: string;
   whittleVersion: string;
   now?: Date;
@@ -146,7 +147,7 @@ export function exportModel(req: ExportRequest): ExportResult {
 
   step(3, 'model card');
   const modelFiles: ExportedFile[] = Object.entries(files).map(([name, data]) => ({ format: fileFormat[name], name, bytes: size(data), sha256: sha256(data) }));
-  const card = buildCard({ meta, source, compact: exported.config, files: modelFiles, report });
+  const card = buildCard({ meta, source, upstream: req.original?.spec, compact: exported.config, files: modelFiles, report });
   files['model-card.json'] = JSON.stringify(card, null, 2) + '\n';
   files['model-card.md'] = cardMarkdown(card);
   files['export-report.json'] = JSON.stringify(report, null, 2) + '\n';

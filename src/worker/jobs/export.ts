@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobInput } from '../../shared/events';
+import type { RunSpec } from '../../shared/specs';
 import type { ExportSpec } from '../../shared/specs/export';
 import { WHITTLE_VERSION } from '../../shared/version';
 import { exportModel, loadRunModel, MODEL_FILE } from '../export/exportModel';
@@ -13,9 +14,9 @@ import type { Job, JobContext } from './types';
 /** The model the report compares against: inputs.original if given, else the run the source was
  *  made from (inputs.source of a prune/groupLasso run, inputs.teacher of a distill run), when its
  *  model is still on disk; otherwise the source model itself before compaction. */
-function originalModel(ctx: JobContext<ExportSpec>, source: JobInput): { runId: string; weights: MlpWeights } | undefined {
+function originalModel(ctx: JobContext<ExportSpec>, source: JobInput): { runId: string; weights: MlpWeights; spec?: RunSpec } | undefined {
   const given = ctx.inputs.original;
-  if (given) return { runId: given.runId, weights: loadRunModel(given, 'original') };
+  if (given) return { runId: given.runId, weights: loadRunModel(given, 'original'), spec: given.spec };
   const up = (source.spec as { inputs?: Record<string, string> }).inputs;
   const id = up?.source ?? up?.teacher;
   if (!id) return undefined;
