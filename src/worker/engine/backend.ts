@@ -15,7 +15,8 @@ export interface BackendInfo {
   kernels?: KernelInstall;
 }
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the app bundle declares its own `require` shim at module scope.
+const requireOptional = createRequire(import.meta.url);
 const loaded = new Set<BackendName>();
 
 async function load(name: BackendName): Promise<boolean> {
@@ -23,7 +24,7 @@ async function load(name: BackendName): Promise<boolean> {
   try {
     if (name === 'tensorflow') {
       // Optional dependencies: present only where their installer could fetch libtensorflow.
-      try { require('@tensorflow/tfjs-node-gpu'); } catch { require('@tensorflow/tfjs-node'); }
+      try { requireOptional('@tensorflow/tfjs-node-gpu'); } catch { requireOptional('@tensorflow/tfjs-node'); }
     } else if (name === 'wasm') {
       await import('@tensorflow/tfjs-backend-wasm');
     } else {
