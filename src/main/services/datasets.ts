@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { DATASET_FILES, DatasetMeta, type DatasetRow, type DatasetSample, ImportDatasetSpec } from '../../shared/specs/dataset';
+import { DATASET_FILES, DatasetMeta, type DatasetRow, type DatasetSample, type ImportDatasetRequest, ImportDatasetSpec } from '../../shared/specs/dataset';
 import { ApiError } from '../../shared/transport';
 import { parseSpec, SpecError } from '../../shared/validate';
 
@@ -22,8 +22,7 @@ function toRow(r: Record_): DatasetRow {
   };
 }
 
-/** What a person gives to import a dataset: the source and, optionally, the rest of the spec. */
-export type ImportRequest = { source: string; dataset?: string } & Partial<Omit<ImportDatasetSpec, 'kind' | 'source' | 'dataset'>>;
+export type ImportRequest = ImportDatasetRequest;
 
 /** A dataset name from a source path: its folder name, made portable. */
 export function defaultDatasetName(source: string): string {

@@ -35,6 +35,10 @@ export const ImportDatasetSpec = z.object({
 }).strict();
 export type ImportDatasetSpec = z.infer<typeof ImportDatasetSpec>;
 
+/** What a person gives to import a dataset (API `importDataset`, CLI `whittle data import`): the source
+ *  and optionally the rest of the spec; the name defaults to the source folder's name. */
+export type ImportDatasetRequest = { source: string; dataset?: string } & Partial<Omit<ImportDatasetSpec, 'kind' | 'source' | 'dataset'>>;
+
 export const DATASET_FORMAT = 1;
 
 /** Files of a normalised dataset folder. Images: uint8 [count, height, width, channels] row-major
