@@ -39,3 +39,18 @@ describe('text recipes', () => {
     }
   });
 });
+
+describe('train runs on text', () => {
+  it('map to lm runs', async () => {
+    const { TrainSpec } = await import('../../../shared/specs/train');
+    const { lmSpecFromTrain } = await import('../../../shared/specs/textTrain');
+    const t = TrainSpec.parse({
+      kind: 'train', task: { suite: 'text', domains: ['python', 'prose'], context: 32 },
+      model: { arch: 'transformer', layers: 2, dModel: 32, heads: 2, mlpWidth: 64, context: 32 },
+      mixture: [{ skill: 'python', perStep: 8 }], target: 'python', steps: 100, eval: { every: 10, samples: 2000 },
+    });
+    const lm = lmSpecFromTrain(t);
+    expect(lm).toMatchObject({ kind: 'lm', method: 'train', steps: 100, target: 'python', eval: { every: 10, windows: 256 }, mixture: [{ skill: 'python', perStep: 8 }] });
+    expect(() => lmSpecFromTrain({ ...t, mixture: [{ skill: [0, 1], perStep: 1 }] })).toThrow(/domain names/);
+  });
+});
