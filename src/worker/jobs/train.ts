@@ -121,6 +121,7 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
         ctx.log(`stopping at step ${step}: the target ${targetKey} is learned`);
         checkpoint();
         stoppedEarly = true;
+        ctx.progress(step, step); // a finished run: the bar reads complete
         break;
       }
       if (step % spec.checkpointEvery === 0 || step === total) checkpoint();
