@@ -3,7 +3,10 @@
 // (progress goes to stderr).
 //
 //   npm run bench -- [--rounds 3] [--shapes a,b,c] [--backends wasm,wasm-only,cpu] [--threads 1,2]
-//                    [--no-torch] [--no-extra] [--quick]
+//                    [--variants engine,fused] [--no-torch] [--no-extra] [--quick]
+//
+// Variants (wasm): `engine` times train/step.ts exactly as train jobs run it; `fused` times the same
+// math through engine/kernels/ops.ts (dense, softmax CE, Adam: one kernel each).
 //
 // Fairness on a shared, noisy machine: every Whittle measurement is paired with a PyTorch one run
 // right after it (same shape, same thread count, same malloc settings), repeated `rounds` times;
@@ -29,7 +32,7 @@ const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const { values: opt } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' }, shapes: { type: 'string', default: 'a,b,c' },
-    backends: { type: 'string' }, threads: { type: 'string' },
+    backends: { type: 'string' }, threads: { type: 'string' }, variants: { type: 'string', default: 'engine,fused' },
     'no-torch': { type: 'boolean', default: false }, 'no-extra': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
   },
@@ -105,12 +108,12 @@ async function probeWebgpu(): Promise<{ available: boolean; reason: string; adap
 
 interface Side { medianMs: number; minMs: number; cpuMs: number | null; samplesPerSec: number; gflops: number; [k: string]: unknown }
 
-function whittle(backend: string, native: boolean, shape: Shape, threads: number, fewer = false): Side | { error: string } {
+function whittle(backend: string, native: boolean, shape: Shape, threads: number, variant: string, fewer = false): Side | { error: string } {
   const steps = fewer ? 2 : opt.quick ? Math.max(3, shape.steps >> 2) : shape.steps;
   const warmup = fewer ? 1 : shape.warmup;
   const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', 'bench/whittle-step.ts',
     '--backend', backend, '--dims', shape.dims.join(','), '--batch', String(shape.batch),
-    '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads)],
+    '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads), '--variant', variant],
   { ...MALLOC_ENV, WHITTLE_NATIVE: native ? '1' : '0', WHITTLE_THREADS: String(threads), OMP_NUM_THREADS: String(threads) });
   const j = lastJson(r.stdout);
   if (!j || j.ok !== true) return { error: String(j?.error ?? r.error ?? r.stderr.trim().split('\n').slice(-3).join(' | ')) };
@@ -185,20 +188,21 @@ async function main(): Promise<void> {
       const native = b === 'wasm';
       // Only the native route runs more than one thread (wasm is single-threaded in Node).
       const threadsHere = b === 'wasm' ? threadList : b === 'tensorflow' ? [cpus] : [1];
-      for (const threads of threadsHere) {
+      const variants = b === 'cpu' || b === 'tensorflow' ? ['engine'] : opt.variants!.split(',');
+      for (const threads of threadsHere) for (const variant of variants) {
         const slow = b === 'cpu' || (b === 'wasm-only' && shape.batch * shape.dims[1] > 1e6);
         const n = slow ? 1 : rounds;
         const pairs: { w: Side | { error: string }; t: Side | { error: string } | null }[] = [];
         for (let i = 0; i < n; i++) {
-          log(`${shape.id} ${shape.dims.join('→')} batch ${shape.batch}: ${b} ${threads} thread(s), round ${i + 1}/${n}`);
-          const w = whittle(backend, native, shape, threads, slow);
+          log(`${shape.id} ${shape.dims.join('→')} batch ${shape.batch}: ${b} ${variant} ${threads} thread(s), round ${i + 1}/${n}`);
+          const w = whittle(backend, native, shape, threads, variant, slow);
           const t = torchInfo.available ? torch(shape, threads) : null;
           pairs.push({ w, t });
         }
         const s = summarise(pairs, shape.batch);
         const wFirst = pairs.map((p) => p.w).find(isSide);
         results.push({
-          shape: shape.id, dims: shape.dims, batch: shape.batch, backend: b, threads,
+          shape: shape.id, dims: shape.dims, batch: shape.batch, backend: b, variant, threads,
           kernels: wFirst ? (wFirst.blas ? `native BLAS (${wFirst.blas})` : b === 'cpu' ? 'tfjs cpu' : 'wasm (XNNPACK + Whittle registrations)') : null,
           ...s,
         });
@@ -217,7 +221,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const def = results.filter((r) => r.backend === 'wasm' || r.backend === 'tensorflow');
+  const def = results.filter((r) => (r.backend === 'wasm' && r.variant === 'engine') || r.backend === 'tensorflow');
   process.stdout.write(JSON.stringify({
     when: new Date().toISOString(),
     machine: { cpus, model: os.cpus()[0]?.model, node: process.version, loadavgBefore: load0.map(r2), loadavgAfter: os.loadavg().map(r2) },

@@ -6,7 +6,7 @@
       "cflags": ["-O3", "-std=c11", "-fno-math-errno"],
       "xcode_settings": { "OTHER_CFLAGS": ["-O3", "-std=c11"] },
       "msvs_settings": { "VCCLCompilerTool": { "Optimization": 2 } },
-      "conditions": [["OS=='linux'", { "libraries": ["-ldl", "-lm"] }]]
+      "conditions": [["OS=='linux'", { "cflags": ["-fopenmp"], "libraries": ["-ldl", "-lm", "-fopenmp"] }]]
     }
   ]
 }

@@ -31,7 +31,7 @@ function direct() {
   if (!inc || process.platform === 'win32') throw new Error('no node headers for a direct build');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const flags = ['-O3', '-std=c11', '-fPIC', '-shared', '-fno-math-errno', `-I${inc}`, '-o', out, path.join(here, 'whittle_native.c')];
-  if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup'); else flags.push('-ldl', '-lm');
+  if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup'); else flags.push('-fopenmp', '-ldl', '-lm');
   execFileSync(process.env.CC || 'cc', flags, { stdio: 'inherit' });
 }
 

@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #ifdef _WIN32
 #include <windows.h>
@@ -33,6 +36,13 @@
 #else
 #define HOT
 #endif
+
+// Element-wise loops split across threads (OpenMP where the compiler has it; serial otherwise) only
+// when the work is large enough to pay for waking them.
+#define PAR_MIN 262144
+static int par_threads = 1;
+// Each parallel loop sets `par_n` (its element count) just before the pragma.
+#define PAR_FOR _Pragma("omp parallel for schedule(static) num_threads(par_threads) if(par_n >= PAR_MIN)")
 
 // ---- BLAS binding ----------------------------------------------------------------------------
 
@@ -204,6 +214,8 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
 }
 
 HOT static void bias_act_loop(const float *x, const float *bias, float *o, int M, int N, int act) {
+  const long par_n = (long)M * N;
+  PAR_FOR
   for (int i = 0; i < M; i++) {
     const float *xr = x + (size_t)i * N;
     float *orow = o + (size_t)i * N;
@@ -236,19 +248,34 @@ static napi_value BiasAct(napi_env env, napi_callback_info info) {
 
 // Float partial sums over blocks of 64 rows (vectorisable), added into double accumulators: at
 // least as accurate as the reference kernel's sequential float sum.
+static void col_sum_cols(const float *x, float *o, int M, int N, int j0, int j1);
+
 HOT static void col_sum_loop(const float *x, float *o, int M, int N) {
-  double *acc = (double *)calloc((size_t)N, sizeof(double));
-  float *part = (float *)malloc(sizeof(float) * (size_t)N);
+  // Threads take disjoint column ranges (each sums its columns over all rows): same result for
+  // any thread count.
+  const int chunks = N >= 64 ? (N + 31) / 32 : 1;
+  const long par_n = (long)M * N;
+  PAR_FOR
+  for (int c = 0; c < chunks; c++) {
+    const int j0 = chunks == 1 ? 0 : c * 32, j1 = chunks == 1 ? N : (j0 + 32 < N ? j0 + 32 : N);
+    col_sum_cols(x, o, M, N, j0, j1);
+  }
+}
+
+HOT static void col_sum_cols(const float *x, float *o, int M, int N, int j0, int j1) {
+  const int w = j1 - j0;
+  double *acc = (double *)calloc((size_t)w, sizeof(double));
+  float *part = (float *)malloc(sizeof(float) * (size_t)w);
   for (int i0 = 0; i0 < M; i0 += 64) {
     const int i1 = M - i0 < 64 ? M : i0 + 64;
-    memset(part, 0, sizeof(float) * (size_t)N);
+    memset(part, 0, sizeof(float) * (size_t)w);
     for (int i = i0; i < i1; i++) {
-      const float *xr = x + (size_t)i * N;
-      for (int j = 0; j < N; j++) part[j] += xr[j];
+      const float *xr = x + (size_t)i * N + j0;
+      for (int j = 0; j < w; j++) part[j] += xr[j];
     }
-    for (int j = 0; j < N; j++) acc[j] += part[j];
+    for (int j = 0; j < w; j++) acc[j] += part[j];
   }
-  for (int j = 0; j < N; j++) o[j] = (float)acc[j];
+  for (int j = 0; j < w; j++) o[j0 + j] = (float)acc[j];
   free(part);
   free(acc);
 }
@@ -273,7 +300,10 @@ static napi_value ColSum(napi_env env, napi_callback_info info) {
 // Branch-free on purpose: the sign of y is random, so a branch mispredicts half the time (a
 // branchy loop measured 5 ns/element, ten times the cost of a pass over memory).
 HOT static void relu_grad_loop(const float *dy, const float *y, float *o, size_t n) {
-  for (size_t i = 0; i < n; i++) {
+  const long nn = (long)n;
+  const long par_n = nn;
+  PAR_FOR
+  for (long i = 0; i < nn; i++) {
     const float keep = (float)(y[i] > 0.f);
     o[i] = dy[i] * keep;
   }
@@ -300,7 +330,10 @@ static napi_value ReluGrad(napi_env env, napi_callback_info info) {
 HOT static void adam_loop(const float *p, const float *m, const float *v, const float *g, float *p2, float *m2,
                           float *v2, size_t n, float lr, float b1, float b2, float eps, float step, float rbc2,
                           float shrink, float l2) {
-  for (size_t i = 0; i < n; i++) {
+  const long nn = (long)n;
+  const long par_n = nn;
+  PAR_FOR
+  for (long i = 0; i < nn; i++) {
     const float gi = g[i] + l2 * p[i];
     const float mi = b1 * m[i] + (1.f - b1) * gi;
     const float vi = b2 * v[i] + (1.f - b2) * gi * gi;
@@ -342,6 +375,7 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   load_blas();
   int n = (int)num(env, a[0]);
   if (n >= 1 && blas_set_threads) blas_set_threads(n);
+  if (n >= 1) par_threads = n;
   int now = blas_sgemm ? (blas_get_threads ? blas_get_threads() : n) : 1;
   napi_value out;
   CHECK(napi_create_int32(env, now, &out));
