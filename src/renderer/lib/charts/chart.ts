@@ -13,7 +13,7 @@ export interface Line { label: string; points: XY[]; color?: string; /** dash pa
 
 /** Dash patterns to tell apart lines of one colour: solid, dashed, dotted, dash-dot. */
 export const DASHES: number[][] = [[], [6, 4], [2, 3], [10, 3, 2, 3]];
-export interface LineChartOptions { logX: boolean; logY: boolean; smoothing: number; xLabel: string; yLabel: string; maxPoints?: number }
+export interface LineChartOptions { logX: boolean; logY: boolean; smoothing: number; xLabel: string; yLabel: string; maxPoints?: number; /** put x ticks exactly here (e.g. the sizes of a sweep) */ xTicks?: number[] }
 
 type DS = ChartDataset<'line', XY[]> & { whittleRaw?: XY[]; whittleRole?: 'line' | 'lo' | 'hi' };
 
@@ -75,7 +75,13 @@ export function chartOptions(o: LineChartOptions): ChartOptions<'line'> {
     spanGaps: true,
     interaction: { mode: 'nearest', axis: 'x', intersect: false },
     scales: {
-      x: { type: o.logX ? 'logarithmic' : 'linear', title: { display: true, text: o.xLabel, color: c.fg }, ticks: { color: c.fg, maxTicksLimit: 8 }, grid: { color: c.grid } },
+      x: {
+        type: o.logX ? 'logarithmic' : 'linear', title: { display: true, text: o.xLabel, color: c.fg }, ticks: { color: c.fg, maxTicksLimit: 8 }, grid: { color: c.grid },
+        ...(o.xTicks?.length ? {
+          afterBuildTicks: (axis: { ticks: { value: number }[] }) => { axis.ticks = o.xTicks!.map((value) => ({ value })); },
+          ticks: { color: c.fg, autoSkip: false, callback: (v: number | string) => fmt(Number(v)) },
+        } : {}),
+      },
       y: { type: o.logY ? 'logarithmic' : 'linear', title: { display: true, text: o.yLabel, color: c.fg }, ticks: { color: c.fg, maxTicksLimit: 6 }, grid: { color: c.grid } },
     },
     plugins: {
