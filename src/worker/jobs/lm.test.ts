@@ -76,7 +76,7 @@ describe('lm job', () => {
       expect(s.manifest.bytes.val).toBeGreaterThan(100);
     }
     const before = tf.memory().numTensors;
-    const spec = LmSpec.parse({ ...base, model: tiny, mixture: [{ skill: 'code', perStep: 4 }, { skill: 'prose', perStep: 4 }], steps: 30, checkpointEvery: 15, sample: { prompt: '    x', tokens: 20 } });
+    const spec = LmSpec.parse({ ...base, model: tiny, mixture: [{ skill: 'code', perStep: 2 }, { skill: 'prose', perStep: 2 }], steps: 30, checkpointEvery: 15, sample: { prompt: '    x', tokens: 20 } });
     const run = fakeCtx(spec);
     const s = await lmJob(run.ctx) as Record<string, any>;
     expect(tf.memory().numTensors).toBe(before);
@@ -84,12 +84,24 @@ describe('lm job', () => {
     expect(first).toBeGreaterThan(4.5); // ≈ ln 256 at init
     expect(s.losses.code).toBeLessThan(first - 1.0);
     expect(s.bitsPerByte.code).toBeCloseTo(s.losses.code * Math.LOG2E, 5);
-    expect(s.tokens).toBe(30 * 8 * 16);
-    expect(run.metrics.filter((m) => m.key === 'loss/prose').map((m) => m.samples)).toEqual([0, 1280, 2560, 3840]);
+    expect(s.tokens).toBe(30 * 4 * 16);
+    expect(run.metrics.filter((m) => m.key === 'loss/prose').map((m) => m.samples)).toEqual([0, 640, 1280, 1920]);
     expect(typeof s.sample).toBe('string');
     expect(s.sample.startsWith('    x')).toBe(true);
     expect(run.ckpts.length).toBe(2);
     general = { ...run.input(), summary: s };
+  });
+
+  it('stops at a cancel with a checkpoint and no final model', async () => {
+    const spec = LmSpec.parse({ ...base, model: tiny, mixture: [{ skill: 'code', perStep: 2 }], steps: 50 });
+    const run = fakeCtx(spec);
+    let n = 0;
+    run.ctx.progress = () => { n++; };
+    run.ctx.cancelled = () => n >= 3;
+    const s = await lmJob(run.ctx) as Record<string, any>;
+    expect(s).toMatchObject({ cancelled: true, steps: 3 });
+    expect(run.ckpts.length).toBe(1);
+    expect(fs.existsSync(path.join(run.dir, 'model.safetensors'))).toBe(false);
   });
 
   it('resumes from a checkpoint to the same result', async () => {

@@ -160,6 +160,8 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
           ctx.progress(s + 1, gl.steps, 'group lasso');
         }
         ctx.metrics([{ step: 0, key: 'groupLasso/tokens', value: state.pruneTokens, samples: state.pruneTokens }]);
+        // cancelled mid-way: nothing worth a checkpoint yet (a resume restarts the pruning phase)
+        if (ctx.cancelled()) return { method: spec.method, steps: 0, cancelled: true };
       }
       // score on the target domain (else the first mixture domain)
       const scoreSkill = target ?? mixture[0].skill;
@@ -220,6 +222,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       if (state.step % spec.checkpointEvery === 0 && state.step < spec.steps) checkpoint();
     }
     checkpoint();
+    if (ctx.cancelled()) return { method: spec.method, steps: state.step, tokens: state.tokens, pruneTokens: state.pruneTokens, cancelled: true };
 
     // ---- outputs -------------------------------------------------------------------------------
     const prev = last as { step: number; out: Record<string, number> } | null; // assigned inside evaluate()
@@ -245,6 +248,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       tokensToTarget: state.reachedAt?.tokens ?? null,
       stepsToTarget: state.reachedAt?.step ?? null,
       losses: final,
+      natsPerByte: Object.fromEntries(domains.map((d) => [d.key, final[d.key] / suite.bytesPerToken(d)])),
       bitsPerByte: Object.fromEntries(domains.map((d) => [d.key, (final[d.key] / suite.bytesPerToken(d)) * Math.LOG2E])),
       params: countTransformerParams(compact.config),
       neurons: compact.config.mlp.reduce((a, b) => a + b, 0),
