@@ -28,6 +28,16 @@ describe('CMSP recipes', () => {
     expect(countParamsOf(spec)).toBe(25_602);
   });
 
+  it('cmsp-cpu is the broad regime of curriculum-cpu', () => {
+    const run = TrainSpec.parse(load('cmsp-cpu').spec);
+    const study = CurriculumStudySpec.parse(load('curriculum-cpu').spec);
+    const broad = curriculumStudy.plan(study).find((p) => p.key === 'broad/seed0')!.spec as TrainSpec;
+    expect(run.task).toEqual(broad.task);
+    expect(run.model).toEqual(broad.model);
+    expect(run.optimizer).toEqual(broad.optimizer);
+    expect(run.mixture).toEqual(broad.mixture);
+  });
+
   for (const name of ['curriculum-reference', 'curriculum-cpu']) {
     it(`${name} parses and plans every regime × seed with the same base`, () => {
       const r = load(name);
