@@ -199,6 +199,11 @@ export function cardMarkdown(c: ModelCard): string {
   for (const b of Object.keys(n.latencyMs)) L.push(row(`latency, batch ${b} (ms)`, num(o.latencyMs[b]), num(n.latencyMs[b]), num(c.report.ratios[`latency.${b}`])));
   L.push('', `Latency: median of ${c.report.repeats} forward passes on the tfjs \`${c.report.backend}\` backend.`);
   L.push(`The exported weights were checked against the source model on ${c.report.check.inputs} random inputs: largest logit difference ${c.report.check.maxAbsDiff.toExponential(2)}.`);
+  for (const r of c.report.runtimeChecks ?? []) {
+    L.push(r.maxAbsDiff === null
+      ? `The ${r.format} file was not run: ${r.skipped ?? 'no runtime'}.`
+      : `The ${r.format} file, run by ${r.runtime}${r.version ? ` ${r.version}` : ''} on ${r.inputs} random inputs, gives the source model's logits within ${r.maxAbsDiff.toExponential(2)}.`);
+  }
   L.push('', '## Data', '', '```json', JSON.stringify(c.data, null, 2), '```');
   L.push('', '## Using the model', '');
   L.push(`Input: float32 \`[batch, ${c.model.inputs}]\`. Output: \`[batch, ${c.model.outputs}]\` logits (apply softmax for probabilities).`);

@@ -72,7 +72,7 @@ describe('exportModel', () => {
       const w = maskedModel(config, 31);
       const src = sourceRun(`r-${label}`, w);
       const out = path.join(tmp, 'out', label);
-      const res = exportModel(request(src, out));
+      const res = await exportModel(request(src, out));
       const names = fs.readdirSync(out).sort();
       expect(names).toEqual(['export-report.json', 'group1-shard1of1.bin', 'model-card.json', 'model-card.md', 'model.json', 'model.onnx', 'model.safetensors']);
       expect(res.files.map((f) => f.name).sort()).toEqual(names);
@@ -88,7 +88,7 @@ describe('exportModel', () => {
 
       // The same model exported without compaction (masked units zeroed, not removed) is bigger.
       const full = path.join(tmp, 'out', `${label}-full`);
-      exportModel(request(src, full, { compact: false }));
+      await exportModel(request(src, full, { compact: false }));
       expect(maxAbsDiff(await onnxOutputs(path.join(full, 'model.onnx'), x, rows, config.inputs), want)).toBeLessThanOrEqual(1e-5);
       const isModel = (n: string) => !n.startsWith('model-card') && n !== 'export-report.json';
       expect(dirBytes(out, isModel)).toBeLessThan(dirBytes(full, isModel));
@@ -98,17 +98,19 @@ describe('exportModel', () => {
       for (const f of ['tfjs', 'onnx', 'safetensors']) expect(res.report.compact.bytes[f]).toBeLessThan(res.report.original.bytes[f]);
       expect(res.report.compact.params).toBeLessThan(res.report.original.params);
       expect(res.report.check.maxAbsDiff).toBeLessThanOrEqual(1e-5);
+      expect(res.report.runtimeChecks.map((c) => [c.format, c.runtime])).toEqual([['onnx', 'onnxruntime-node'], ['safetensors', 'whittle decoder']]);
+      for (const c of res.report.runtimeChecks) expect(c.maxAbsDiff).toBeLessThanOrEqual(1e-5);
       expect(tf.memory().numTensors).toBe(before);
     });
   }
 
-  it('writes a model card with the skills, method, sizes, accuracy, relearn results and provenance', () => {
+  it('writes a model card with the skills, method, sizes, accuracy, relearn results and provenance', async () => {
     const general = maskedModel(CMSP_CONFIG, 40, 1); // nothing masked: the model it was pruned from
     const pruned = maskedModel(CMSP_CONFIG, 41);
     const src = sourceRun('r-card', pruned);
     const out = path.join(tmp, 'out', 'card');
     const generalSpec = { kind: 'train', seed: 1, task: { suite: 'cmsp', m: 4, n: 40, k: 3 }, mixture: [{ skill: [0], perStep: 10 }] } as unknown as RunSpec;
-    exportModel({ ...request(src, out), original: { runId: 'r-general', weights: general, spec: generalSpec } });
+    await exportModel({ ...request(src, out), original: { runId: 'r-general', weights: general, spec: generalSpec } });
     const card = JSON.parse(fs.readFileSync(path.join(out, 'model-card.json'), 'utf8')) as ModelCard;
     expect(card.skill).toEqual({ kept: '[0]', removed: ['[1]', '[2]'] });
     expect(card.method.kind).toBe('prune');
@@ -126,28 +128,28 @@ describe('exportModel', () => {
     expect(Object.keys(card.report.compact.latencyMs)).toEqual(['1', '256']);
     expect(card.files.find((f) => f.name === 'model.onnx')!.sha256).toMatch(/^[0-9a-f]{64}$/);
     const md = fs.readFileSync(path.join(out, 'model-card.md'), 'utf8');
-    for (const s of ['# keep skill 0', '| [0] | kept | 0.9910 |', '| [1] | removed | 0.5200 |', 'Relearn test', '| parameters |', 'latency, batch 256', '| samplesToTarget | 120,000 |', card.specSha256, 'logits']) {
+    for (const s of ['# keep skill 0', '| [0] | kept | 0.9910 |', '| [1] | removed | 0.5200 |', 'Relearn test', '| parameters |', 'latency, batch 256', '| samplesToTarget | 120,000 |', 'run by onnxruntime-node', card.specSha256, 'logits']) {
       expect(md).toContain(s);
     }
   });
 
-  it('refuses bad input with a clear message and writes nothing', () => {
+  it('refuses bad input with a clear message and writes nothing', async () => {
     const src = sourceRun('r-ok', maskedModel(CMSP_CONFIG, 50));
     const noModel = sourceRun('r-nomodel', null, { kind: 'train', seed: 0 } as unknown as RunSpec, null);
     const out = path.join(tmp, 'out', 'bad');
-    expect(() => exportModel(request(noModel, out))).toThrow(/run r-nomodel \(train\) has no model to export/);
-    expect(() => exportModel(request(src, out, { formats: ['keras' as 'onnx'] }))).toThrow(/unknown export format 'keras'/);
+    await expect(exportModel(request(noModel, out))).rejects.toThrow(/run r-nomodel \(train\) has no model to export/);
+    await expect(exportModel(request(src, out, { formats: ['keras' as 'onnx'] }))).rejects.toThrow(/unknown export format 'keras'/);
     const lm = sourceRun('r-lm', null, { kind: 'lm', seed: 0 } as unknown as RunSpec, null);
     fs.writeFileSync(path.join(lm.dir, 'model.safetensors'), encodeSafetensors({ tensors: {}, metadata: { 'whittle.arch': 'transformer' } }));
-    expect(() => exportModel(request(lm, out))).toThrow(/holds a transformer model; export writes MLP models only/);
-    expect(() => exportModel(request(src, 'rel/out'))).toThrow(/absolute path/);
-    expect(() => exportModel(request(src, path.join(tmp, 'chosen', '..', 'x'), { within: path.join(tmp, 'chosen') }))).toThrow(/outside the chosen folder/);
+    await expect(exportModel(request(lm, out))).rejects.toThrow(/holds a transformer model; export writes MLP models only/);
+    await expect(exportModel(request(src, 'rel/out'))).rejects.toThrow(/absolute path/);
+    await expect(exportModel(request(src, path.join(tmp, 'chosen', '..', 'x'), { within: path.join(tmp, 'chosen') }))).rejects.toThrow(/outside the chosen folder/);
     expect(fs.existsSync(out)).toBe(false);
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, 'keep.txt'), 'x');
-    expect(() => exportModel(request(src, out))).toThrow(/not empty/);
+    await expect(exportModel(request(src, out))).rejects.toThrow(/not empty/);
     expect(fs.readdirSync(out)).toEqual(['keep.txt']);
-    exportModel(request(src, out, { force: true, formats: ['onnx'] }));
+    await exportModel(request(src, out, { force: true, formats: ['onnx'] }));
     expect(fs.readdirSync(out).sort()).toEqual(['export-report.json', 'keep.txt', 'model-card.json', 'model-card.md', 'model.onnx']);
   });
 });

@@ -15,9 +15,10 @@ import { buildCard, cardMarkdown, type ExportedFile, keptSkill, type ModelCard, 
 import { checkDestination, ExportError, writeExport } from './destination';
 import type { ExportMeta } from './meta';
 import { encodeOnnx } from './onnx';
-import { measureLatency, modelStats, outputsMaxDiff, type SizeSpeedReport, sizeSpeedReport } from './report';
+import { measureLatency, modelStats, outputsMaxDiff, type RuntimeCheck, type SizeSpeedReport, sizeSpeedReport } from './report';
 import { encodeSafetensorsExport } from './safetensors';
 import { encodeTfjs } from './tfjs';
+import { checkOnnx, checkSafetensors } from './verify';
 
 /** Largest logit difference between the exported and the source model that still counts as equal
  *  (float32 sums in a different order differ by ~1e-6 at these sizes). */
@@ -92,7 +93,7 @@ function encode(format: ExportFormat, w: MlpWeights, meta: ExportMeta, opset: nu
 
 const size = (d: string | Uint8Array) => (typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength);
 
-export function exportModel(req: ExportRequest): ExportResult {
+export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   const { spec, source } = req;
   const formats = [...new Set(spec.formats)];
   if (!formats.length) throw new ExportError('no export format given (use tfjs, onnx, safetensors or all)');
@@ -100,7 +101,7 @@ export function exportModel(req: ExportRequest): ExportResult {
     if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new ExportError(`unknown export format '${f}' (use ${EXPORT_FORMATS.join(', ')} or all)`);
   }
   const dest = checkDestination(spec.out, { force: spec.force, within: spec.within });
-  const step = (i: number, phase: string) => req.progress?.(i, 5, phase);
+  const step = (i: number, phase: string) => req.progress?.(i, 6, phase);
 
   step(0, 'loading');
   const sourceW = loadRunModel(source);
@@ -139,22 +140,33 @@ export function exportModel(req: ExportRequest): ExportResult {
     bytesOriginal[f] = Object.values(encode(f, original.weights, meta, spec.onnxOpset)).reduce((s, d) => s + size(d), 0);
   }
 
-  step(2, 'timing');
+  step(2, 'checking');
+  // Run the exported files against the source model before anything is written.
+  const runtimeChecks: RuntimeCheck[] = [];
+  if (files['model.onnx']) runtimeChecks.push(await checkOnnx(files['model.onnx'] as Uint8Array, sourceW, 64, spec.seed + 1));
+  if (files['model.safetensors']) runtimeChecks.push(checkSafetensors(files['model.safetensors'] as Uint8Array, sourceW, 64, spec.seed + 1));
+  for (const c of runtimeChecks) {
+    if (c.maxAbsDiff !== null && !(c.maxAbsDiff <= CHECK_TOLERANCE)) {
+      throw new ExportError(`the exported ${c.format} file, run by ${c.runtime}, differs from the source model by ${c.maxAbsDiff} (> ${CHECK_TOLERANCE}); nothing was written`);
+    }
+  }
+
+  step(3, 'timing');
   const lat = (w: MlpWeights) => measureLatency(w, spec.latency.batches, spec.latency.repeats, spec.seed);
-  const report = sizeSpeedReport(req.backend, spec.latency.repeats, check,
+  const report = sizeSpeedReport(req.backend, spec.latency.repeats, check, runtimeChecks,
     modelStats(original.runId, original.weights, bytesOriginal, lat(original.weights)),
     modelStats(source.runId, exported, bytesCompact, lat(exported)));
 
-  step(3, 'model card');
+  step(4, 'model card');
   const modelFiles: ExportedFile[] = Object.entries(files).map(([name, data]) => ({ format: fileFormat[name], name, bytes: size(data), sha256: sha256(data) }));
   const card = buildCard({ meta, source, upstream: req.original?.spec, compact: exported.config, files: modelFiles, report });
   files['model-card.json'] = JSON.stringify(card, null, 2) + '\n';
   files['model-card.md'] = cardMarkdown(card);
   files['export-report.json'] = JSON.stringify(report, null, 2) + '\n';
 
-  step(4, 'writing');
+  step(5, 'writing');
   writeExport(dest, files);
-  step(5, 'done');
+  step(6, 'done');
   return {
     dir: dest.dir,
     files: Object.entries(files).map(([name, data]) => ({

@@ -20,10 +20,22 @@ export interface ModelStats {
   latencyMs: Record<string, number>;
 }
 
+export interface RuntimeCheck {
+  format: string;
+  runtime: string;
+  version: string | null;
+  inputs: number;
+  /** Largest |logit difference| against the source model; null when the runtime was unavailable. */
+  maxAbsDiff: number | null;
+  skipped?: string;
+}
+
 export interface SizeSpeedReport {
   backend: string;
   /** The exported weights against the source model (masks applied) on random inputs. */
   check: { inputs: number; maxAbsDiff: number };
+  /** Exported files run by another runtime against the source model, where one is available. */
+  runtimeChecks: RuntimeCheck[];
   repeats: number;
   original: ModelStats;
   compact: ModelStats;
@@ -70,16 +82,27 @@ function randomBatch(rows: number, width: number, rng: Rng): Float32Array {
 /** Largest |difference| between two models' logits on `rows` random inputs: compaction must not
  *  change what the model computes, and the export states how closely it was checked. */
 export function outputsMaxDiff(a: MlpWeights, b: MlpWeights, rows: number, seed: number): number {
-  const x = randomBatch(rows, a.config.inputs, new Rng(seed));
-  const run = (w: MlpWeights) => {
-    const m = new MaskableMlp(w);
-    try {
-      return tf.tidy(() => m.forward(tf.tensor2d(x, [rows, w.config.inputs]) as Tensor2D).dataSync().slice());
-    } finally { m.dispose(); }
-  };
-  const ya = run(a), yb = run(b);
+  const x = randomInputs(rows, a.config.inputs, seed);
+  return maxAbsDiff(forwardLogits(a, x, rows), forwardLogits(b, x, rows));
+}
+
+/** Seeded inputs in [0, 1): bits for CMSP-like widths, pixel-like values for images. */
+export function randomInputs(rows: number, width: number, seed: number): Float32Array {
+  return randomBatch(rows, width, new Rng(seed));
+}
+
+/** The in-app model's logits (masks applied), flat [rows, outputs]. */
+export function forwardLogits(w: MlpWeights, x: Float32Array, rows: number): Float32Array {
+  const m = new MaskableMlp(w);
+  try {
+    return tf.tidy(() => m.forward(tf.tensor2d(x, [rows, w.config.inputs]) as Tensor2D).dataSync().slice() as Float32Array);
+  } finally { m.dispose(); }
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
   let d = 0;
-  for (let i = 0; i < ya.length; i++) d = Math.max(d, Math.abs(ya[i] - yb[i]));
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
   return d;
 }
 
@@ -95,9 +118,9 @@ export function modelStats(runId: string | null, w: MlpWeights, bytes: Record<st
   };
 }
 
-export function sizeSpeedReport(backend: string, repeats: number, check: SizeSpeedReport['check'], original: ModelStats, compact: ModelStats): SizeSpeedReport {
+export function sizeSpeedReport(backend: string, repeats: number, check: SizeSpeedReport['check'], runtimeChecks: RuntimeCheck[], original: ModelStats, compact: ModelStats): SizeSpeedReport {
   const ratios: Record<string, number> = { params: compact.params / original.params, units: compact.units / original.units };
   for (const f of Object.keys(compact.bytes)) if (original.bytes[f]) ratios[`bytes.${f}`] = compact.bytes[f] / original.bytes[f];
   for (const b of Object.keys(compact.latencyMs)) if (original.latencyMs[b]) ratios[`latency.${b}`] = compact.latencyMs[b] / original.latencyMs[b];
-  return { backend, check, repeats, original, compact, ratios };
+  return { backend, check, runtimeChecks, repeats, original, compact, ratios };
 }

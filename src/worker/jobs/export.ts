@@ -31,7 +31,7 @@ function originalModel(ctx: JobContext<ExportSpec>, source: JobInput): { runId: 
 export const exportJob: Job<ExportSpec> = async (ctx) => {
   const source = ctx.inputs.source;
   if (!source) throw new Error('inputs.source: no run to export');
-  const res = exportModel({
+  const res = await exportModel({
     spec: ctx.spec, source, original: originalModel(ctx, source), backend: ctx.backend.backend,
     whittleVersion: WHITTLE_VERSION, progress: (s, t, phase) => ctx.progress(s, t, phase),
   });
