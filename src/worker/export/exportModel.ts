@@ -15,7 +15,7 @@ import { buildCard, cardMarkdown, type ExportedFile, keptSkill, type ModelCard, 
 import { checkDestination, ExportError, writeExport } from './destination';
 import type { ExportMeta } from './meta';
 import { encodeOnnx } from './onnx';
-import { measureLatency, modelStats, outputsMaxDiff, type RuntimeCheck, type SizeSpeedReport, sizeSpeedReport } from './report';
+import { measureLatencies, modelStats, outputsMaxDiff, type RuntimeCheck, type SizeSpeedReport, sizeSpeedReport } from './report';
 import { encodeSafetensorsExport } from './safetensors';
 import { encodeTfjs } from './tfjs';
 import { checkOnnx, checkSafetensors } from './verify';
@@ -116,7 +116,10 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   if (!(check.maxAbsDiff <= CHECK_TOLERANCE)) {
     throw new ExportError(`run ${source.runId}: the compacted model's outputs differ from the source model's by ${check.maxAbsDiff} (> ${CHECK_TOLERANCE}); nothing was written`);
   }
-  const original = req.original ?? { runId: null, weights: sourceW };
+  // An upstream model of another input width is not comparable (a different task): use the source
+  // model before compaction instead.
+  const upstream = req.original && req.original.weights.config.inputs === sourceW.config.inputs ? req.original : null;
+  const original = upstream ?? { runId: null, weights: sourceW };
   const meta: ExportMeta = {
     name: source.spec.name ?? source.runId,
     sourceRun: source.runId,
@@ -152,10 +155,10 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   }
 
   step(3, 'timing');
-  const lat = (w: MlpWeights) => measureLatency(w, spec.latency.batches, spec.latency.repeats, spec.seed);
+  const [latOriginal, latCompact] = measureLatencies([original.weights, exported], spec.latency.batches, spec.latency.repeats, spec.seed);
   const report = sizeSpeedReport(req.backend, spec.latency.repeats, check, runtimeChecks,
-    modelStats(original.runId, original.weights, bytesOriginal, lat(original.weights)),
-    modelStats(source.runId, exported, bytesCompact, lat(exported)));
+    modelStats(original.runId, original.weights, bytesOriginal, latOriginal),
+    modelStats(source.runId, exported, bytesCompact, latCompact));
 
   step(4, 'model card');
   const modelFiles: ExportedFile[] = Object.entries(files).map(([name, data]) => ({ format: fileFormat[name], name, bytes: size(data), sha256: sha256(data) }));

@@ -43,34 +43,42 @@ export interface SizeSpeedReport {
   ratios: Record<string, number>;
 }
 
-/** Median wall time of `repeats` forward passes per batch size, after two warm-up passes. */
-export function measureLatency(w: MlpWeights, batches: number[], repeats: number, seed: number): Record<string, number> {
-  const model = new MaskableMlp(w);
+/** Median wall time of `repeats` forward passes per batch size, for each model. The models are
+ *  timed in turns (A, B, A, B, …) on the same inputs after three warm-up passes each, so a busy
+ *  machine slows them alike and the comparison stays fair. */
+export function measureLatencies(models: MlpWeights[], batches: number[], repeats: number, seed: number): Record<string, number>[] {
+  const live = models.map((w) => new MaskableMlp(w));
   const rng = new Rng(seed);
-  const out: Record<string, number> = {};
+  const out: Record<string, number>[] = models.map(() => ({}));
   try {
     for (const batch of batches) {
-      const x = randomBatch(batch, w.config.inputs, rng);
-      const xt = tf.tensor2d(x, [batch, w.config.inputs]);
-      const once = () => tf.tidy(() => { model.forward(xt as Tensor2D).dataSync(); });
+      const width = models[0].config.inputs;
+      const xt = tf.tensor2d(randomBatch(batch, width, rng), [batch, width]);
+      const once = (m: MaskableMlp) => tf.tidy(() => { m.forward(xt as Tensor2D).dataSync(); });
       try {
-        once(); once();
-        const times: number[] = [];
+        for (const m of live) { once(m); once(m); once(m); }
+        const times: number[][] = live.map(() => []);
         for (let r = 0; r < repeats; r++) {
-          const t0 = performance.now();
-          once();
-          times.push(performance.now() - t0);
+          live.forEach((m, i) => {
+            const t0 = performance.now();
+            once(m);
+            times[i].push(performance.now() - t0);
+          });
         }
-        times.sort((a, b) => a - b);
-        out[String(batch)] = times[Math.floor(times.length / 2)];
+        times.forEach((t, i) => { t.sort((a, b) => a - b); out[i][String(batch)] = t[Math.floor(t.length / 2)]; });
       } finally {
         xt.dispose();
       }
     }
   } finally {
-    model.dispose();
+    live.forEach((m) => m.dispose());
   }
   return out;
+}
+
+/** One model's latencies (see measureLatencies). */
+export function measureLatency(w: MlpWeights, batches: number[], repeats: number, seed: number): Record<string, number> {
+  return measureLatencies([w], batches, repeats, seed)[0];
 }
 
 function randomBatch(rows: number, width: number, rng: Rng): Float32Array {
