@@ -18,8 +18,9 @@ function whittle(args: string[]): Promise<{ code: number; stdout: string; stderr
 }
 
 describe('whittle text', () => {
-  it('imports, lists, shows, trains a tiny lm on the domain, and removes; bad input is explained', async () => {
-    const home = tmpHome();
+  const home = tmpHome();
+
+  it('imports and shows a corpus; bad input is explained', async () => {
     const src = path.join(home, 'src', 'code');
     fs.mkdirSync(path.join(src, 'pkg'), { recursive: true });
     for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(src, 'pkg', `m${i}.py`), `def f${i}(x):\n    return x + ${i}\n`.repeat(10));
@@ -41,6 +42,9 @@ describe('whittle text', () => {
 
     const show = await whittle(['text', 'show', 'code', '--home', home]);
     expect(show.stdout).toMatch(/split: by document/);
+  }, 300_000);
+
+  it('trains a tiny lm on the imported domain, samples from it, and removes the corpus', async () => {
 
     const recipe = path.join(home, 'lm.json');
     fs.writeFileSync(recipe, JSON.stringify({ name: 'tiny-lm', kind: 'run', spec: {
@@ -54,8 +58,14 @@ describe('whittle text', () => {
     expect(t.status).toBe('done');
     expect(t.summary).toMatchObject({ method: 'train', steps: 4, tokens: 4 * 2 * 8, neurons: 8 });
 
+    const sample = await whittle(['text', 'sample', t.runId, '--prompt', 'def f', '--tokens', '12', '--home', home, '--json']);
+    expect(sample.code, sample.stderr).toBe(0);
+    const text = JSON.parse(sample.stdout).text as string;
+    expect(text.startsWith('def f')).toBe(true);
+    expect(Buffer.byteLength(text)).toBeGreaterThanOrEqual(5);
+
     const rm = await whittle(['text', 'rm', 'code', '--home', home]);
     expect(rm.code).toBe(0);
     expect(fs.existsSync(path.join(home, 'corpora', 'code'))).toBe(false);
-  });
+  }, 300_000);
 });

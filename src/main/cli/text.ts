@@ -1,4 +1,4 @@
-// `whittle text import|ls|show|rm`: text corpora (text domains). An import runs as a job (kind
+// `whittle text import|ls|show|rm|sample`: text corpora (text domains). An import runs as a job (kind
 // importCorpus) like any other run: progress, cancel, and nothing registered unless it completes.
 // Models on text are trained by `lm` runs: `whittle train --recipe lm-general-cpu`,
 // `whittle study --recipe lm-compare-cpu`.
@@ -7,7 +7,7 @@ import { UsageError } from './args';
 import { type Command, type CommandContext, EXIT } from './command';
 import { exitCodeFor, followRuns, printJson, table } from './output';
 
-const SUBCOMMANDS = 'import PATH... | ls | show NAME | rm NAME';
+const SUBCOMMANDS = 'import PATH... | ls | show NAME | rm NAME | sample RUN';
 
 function describe(c: CorpusRow): string {
   const sk = c.skipped;
@@ -47,6 +47,22 @@ async function importCmd(ctx: CommandContext): Promise<number> {
   return exitCodeFor([end]);
 }
 
+async function sampleCmd(ctx: CommandContext, runId: string): Promise<number> {
+  const o = ctx.args.options as { prompt?: string; tokens?: number; temperature?: number; 'top-k'?: number; seed?: number };
+  const svc = ctx.service();
+  const run = await svc.createRun({
+    kind: 'lmSample', name: `sample ${runId}`, inputs: { model: runId }, prompt: o.prompt ?? '',
+    ...(o.tokens !== undefined ? { tokens: o.tokens } : {}), ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+    ...(o['top-k'] !== undefined ? { topK: o['top-k'] } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}),
+  });
+  const [end] = await followRuns(ctx, [run.id]);
+  const text = (end.summary as { text?: string } | null)?.text ?? null;
+  if (ctx.json) printJson(ctx.io, { runId: end.id, status: end.status, error: end.error, text });
+  else if (text !== null) ctx.io.out(`${text}\n`);
+  else ctx.io.err(`sampling ${end.status}${end.error ? `: ${end.error}` : ''}\n`);
+  return exitCodeFor([end]);
+}
+
 export const textCommand: Command = {
   name: 'text',
   summary: 'text corpora (domains for language models): import folders of text files, list, show, remove',
@@ -59,6 +75,11 @@ export const textCommand: Command = {
     { name: 'max-total-bytes', type: 'number', valueName: 'N', description: 'import: stop adding files past this size (default 64 MiB)' },
     { name: 'val-fraction', type: 'number', valueName: 'F', description: 'import: share of documents held out (default 0.05)' },
     { name: 'replace', type: 'boolean', description: 'import: overwrite a corpus of the same name' },
+    { name: 'prompt', type: 'string', valueName: 'TEXT', description: 'sample: text to continue (default: empty)' },
+    { name: 'tokens', type: 'number', valueName: 'N', description: 'sample: tokens to generate (default 200)' },
+    { name: 'temperature', type: 'number', valueName: 'T', description: 'sample: softmax temperature, 0 = greedy (default 0.8)' },
+    { name: 'top-k', type: 'number', valueName: 'K', description: 'sample: draw from the K most likely tokens only' },
+    { name: 'seed', type: 'number', valueName: 'S', description: 'sample: random seed (default 0)' },
   ],
   async run(ctx) {
     const [sub, ...rest] = ctx.args.positionals;
@@ -86,6 +107,10 @@ export const textCommand: Command = {
         reg.remove(rest[0]);
         if (ctx.json) printJson(ctx.io, { removed: rest[0] }); else ctx.io.out(`removed corpus ${rest[0]}\n`);
         return EXIT.ok;
+      }
+      case 'sample': {
+        if (rest.length !== 1) throw new UsageError('expects one RUN (a finished lm run): whittle text sample RUN --prompt TEXT');
+        return sampleCmd(ctx, rest[0]);
       }
       default:
         throw new UsageError(sub ? `unknown subcommand '${sub}'; use ${SUBCOMMANDS}` : `expects a subcommand: ${SUBCOMMANDS}`);

@@ -7,7 +7,7 @@ import { ImportDatasetSpec } from './dataset';
 import { ExportSpec } from './export';
 import { SelftestSpec } from './selftest';
 import { TrainSpec } from './train';
-import { ImportCorpusSpec, LmSpec } from './text';
+import { ImportCorpusSpec, LmSampleSpec, LmSpec } from './text';
 
 export * from './common';
 export * from './bench';
@@ -18,6 +18,6 @@ export * from './selftest';
 export * from './train';
 export * from './text';
 
-export const RunSpec = z.discriminatedUnion('kind', [BenchSpec, SelftestSpec, TrainSpec, ImportDatasetSpec, PruneSpec, GroupLassoSpec, DistillSpec, ExportSpec, ImportCorpusSpec, LmSpec]);
+export const RunSpec = z.discriminatedUnion('kind', [BenchSpec, SelftestSpec, TrainSpec, ImportDatasetSpec, PruneSpec, GroupLassoSpec, DistillSpec, ExportSpec, ImportCorpusSpec, LmSpec, LmSampleSpec]);
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunKind = RunSpec['kind'];

@@ -178,3 +178,17 @@ export const LmSpec = z.object({
   }
 });
 export type LmSpec = z.infer<typeof LmSpec>;
+
+/** Sample text from a finished lm run's model (inputs.model), continuing a prompt. */
+export const LmSampleSpec = z.object({
+  kind: z.literal('lmSample'),
+  name: z.string().optional(),
+  seed: int(0).default(0),
+  inputs: z.record(z.string(), z.string().min(1)).refine((r) => typeof r.model === 'string', { message: 'needs inputs.model: the lm run whose model writes' }),
+  prompt: z.string().default(''),
+  tokens: int(1).max(100000).default(200),
+  /** 0 = greedy. */
+  temperature: z.number().min(0).default(0.8),
+  topK: int(1).optional(),
+}).strict();
+export type LmSampleSpec = z.infer<typeof LmSampleSpec>;

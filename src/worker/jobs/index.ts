@@ -15,4 +15,5 @@ export const JOBS: Record<RunKind, Loader> = {
   export: async () => (await import('./export')).exportJob as Job<RunSpec>,
   importCorpus: async () => (await import('./importCorpus')).importCorpusJob as Job<RunSpec>,
   lm: async () => (await import('./lm')).lmJob as Job<RunSpec>,
+  lmSample: async () => (await import('./lmSample')).lmSampleJob as Job<RunSpec>,
 };
