@@ -48,5 +48,7 @@ describe('lmCompare study', () => {
     expect(s.advantage[0]).toMatchObject({ pruneTokens: 4000, scratchOverPrune: 10, distillOverPrune: 5 });
     expect(s.series.scratch).toEqual([[1000, 40000], [1000, 40000]]);
     expect(s.runs).toEqual({ done: 9 });
+    const never = runs.map((r) => (r.studyKey?.startsWith('scratch') ? { ...r, summary: { tokensToTarget: null, tokens: 80000, params: 1000 } } : r));
+    expect((lmCompareStudy.summarize(spec, never) as any).advantage[0]).toMatchObject({ scratchOverPrune: null, scratchOverPruneAtLeast: 20 });
   });
 });

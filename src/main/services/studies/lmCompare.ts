@@ -79,7 +79,18 @@ export const lmCompareStudy: StudyKind<LmCompareStudySpec> = {
       const best = (['attribution', 'groupLasso'] as const).map((m) => frontier[m]?.[i]?.tokensToTarget ?? null).filter((v): v is number => v !== null);
       const prune = best.length ? Math.min(...best) : null;
       const ratio = (m: LmCompareMethod) => { const t = frontier[m]?.[i]?.tokensToTarget ?? null; return prune && t ? t / prune : null; };
-      return { size, pruneTokens: prune, scratchOverPrune: ratio('scratch'), distillOverPrune: ratio('distill') };
+      // a method that finished without reaching the target needed more than everything it trained on
+      const atLeast = (m: LmCompareMethod) => {
+        const p = frontier[m]?.[i];
+        const run = p?.runId ? runs.find((r) => r.id === p.runId) : undefined;
+        const trained = num(run?.summary?.tokens);
+        return prune && p && p.tokensToTarget === null && run?.status === 'done' && trained ? trained / prune : null;
+      };
+      return {
+        size, pruneTokens: prune, scratchOverPrune: ratio('scratch'), distillOverPrune: ratio('distill'),
+        /** Lower bounds when scratch / distillation never reached the target. */
+        scratchOverPruneAtLeast: atLeast('scratch'), distillOverPruneAtLeast: atLeast('distill'),
+      };
     });
     const general = byKey.get('general');
     const statuses: Record<string, number> = {};
