@@ -197,7 +197,8 @@ export function cardMarkdown(c: ModelCard): string {
   L.push(row('parameters', num(o.params), num(n.params), num(c.report.ratios.params)));
   for (const f of Object.keys(n.bytes)) L.push(row(`bytes, ${f}`, num(o.bytes[f]), num(n.bytes[f]), num(c.report.ratios[`bytes.${f}`])));
   for (const b of Object.keys(n.latencyMs)) L.push(row(`latency, batch ${b} (ms)`, num(o.latencyMs[b]), num(n.latencyMs[b]), num(c.report.ratios[`latency.${b}`])));
-  L.push('', `Latency: median of ${c.report.repeats} forward passes on the tfjs \`${c.report.backend}\` backend.`);
+  const reps = [...new Set(Object.values(c.report.repeatsUsed ?? {}))];
+  L.push('', `Latency: median of ${reps.length ? reps.join('/') : c.report.repeats} forward passes per batch size, original and exported timed in turns, on the tfjs \`${c.report.backend}\` backend.`);
   L.push(`The exported weights were checked against the source model on ${c.report.check.inputs} random inputs: largest logit difference ${c.report.check.maxAbsDiff.toExponential(2)}.`);
   for (const r of c.report.runtimeChecks ?? []) {
     L.push(r.maxAbsDiff === null

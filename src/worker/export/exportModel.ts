@@ -155,8 +155,9 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   }
 
   step(3, 'timing');
-  const [latOriginal, latCompact] = measureLatencies([original.weights, exported], spec.latency.batches, spec.latency.repeats, spec.seed);
-  const report = sizeSpeedReport(req.backend, spec.latency.repeats, check, runtimeChecks,
+  const used: Record<string, number> = {};
+  const [latOriginal, latCompact] = measureLatencies([original.weights, exported], spec.latency.batches, spec.latency.repeats, spec.seed, undefined, used);
+  const report = sizeSpeedReport(req.backend, spec.latency.repeats, used, check, runtimeChecks,
     modelStats(original.runId, original.weights, bytesOriginal, latOriginal),
     modelStats(source.runId, exported, bytesCompact, latCompact));
 

@@ -36,17 +36,23 @@ export interface SizeSpeedReport {
   check: { inputs: number; maxAbsDiff: number };
   /** Exported files run by another runtime against the source model, where one is available. */
   runtimeChecks: RuntimeCheck[];
+  /** Timed passes asked for; repeatsUsed: what each batch size got within the time budget. */
   repeats: number;
+  repeatsUsed: Record<string, number>;
   original: ModelStats;
   compact: ModelStats;
   /** compact / original, per measure (bytes per format, params, latency per batch). */
   ratios: Record<string, number>;
 }
 
+/** Wall time one batch size's timed passes may take (all models together). */
+export const LATENCY_BUDGET_MS = 5000;
+
 /** Median wall time of `repeats` forward passes per batch size, for each model. The models are
  *  timed in turns (A, B, A, B, …) on the same inputs after three warm-up passes each, so a busy
  *  machine slows them alike and the comparison stays fair. */
-export function measureLatencies(models: MlpWeights[], batches: number[], repeats: number, seed: number): Record<string, number>[] {
+export function measureLatencies(models: MlpWeights[], batches: number[], repeats: number, seed: number,
+  budgetMs = LATENCY_BUDGET_MS, used: Record<string, number> = {}): Record<string, number>[] {
   const live = models.map((w) => new MaskableMlp(w));
   const rng = new Rng(seed);
   const out: Record<string, number>[] = models.map(() => ({}));
@@ -56,9 +62,14 @@ export function measureLatencies(models: MlpWeights[], batches: number[], repeat
       const xt = tf.tensor2d(randomBatch(batch, width, rng), [batch, width]);
       const once = (m: MaskableMlp) => tf.tidy(() => { m.forward(xt as Tensor2D).dataSync(); });
       try {
+        const t0 = performance.now();
         for (const m of live) { once(m); once(m); once(m); }
+        // Big models on a slow backend: fewer repeats (at least 3) so one batch size stays in budget.
+        const perRound = (performance.now() - t0) / 3;
+        const n = Math.min(repeats, Math.max(3, Math.floor(budgetMs / Math.max(perRound, 1e-3))));
+        used[String(batch)] = n;
         const times: number[][] = live.map(() => []);
-        for (let r = 0; r < repeats; r++) {
+        for (let r = 0; r < n; r++) {
           live.forEach((m, i) => {
             const t0 = performance.now();
             once(m);
@@ -126,9 +137,9 @@ export function modelStats(runId: string | null, w: MlpWeights, bytes: Record<st
   };
 }
 
-export function sizeSpeedReport(backend: string, repeats: number, check: SizeSpeedReport['check'], runtimeChecks: RuntimeCheck[], original: ModelStats, compact: ModelStats): SizeSpeedReport {
+export function sizeSpeedReport(backend: string, repeats: number, repeatsUsed: Record<string, number>, check: SizeSpeedReport['check'], runtimeChecks: RuntimeCheck[], original: ModelStats, compact: ModelStats): SizeSpeedReport {
   const ratios: Record<string, number> = { params: compact.params / original.params, units: compact.units / original.units };
   for (const f of Object.keys(compact.bytes)) if (original.bytes[f]) ratios[`bytes.${f}`] = compact.bytes[f] / original.bytes[f];
   for (const b of Object.keys(compact.latencyMs)) if (original.latencyMs[b]) ratios[`latency.${b}`] = compact.latencyMs[b] / original.latencyMs[b];
-  return { backend, check, runtimeChecks, repeats, original, compact, ratios };
+  return { backend, check, runtimeChecks, repeats, repeatsUsed, original, compact, ratios };
 }
