@@ -1,6 +1,8 @@
 // The GUI end to end: headless Chromium against a real `whittle serve` (real backend, temporary
 // WHITTLE_HOME, nothing mocked). Screenshots of each screen land in test-artifacts/e2e/.
 import fs from 'node:fs';
+import path from 'node:path';
+import { encode as encodePng } from 'fast-png';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRow, StudyRow } from '../../src/shared/api';
@@ -175,8 +177,58 @@ describe.skipIf(!HAVE_CHROMIUM)('GUI in browser mode (headless Chromium)', () =>
     }
   }, 400_000);
 
+  it('exports a finished model through the export dialog', async () => {
+    const run = await call<RunRow>(serve!, 'createRun', {
+      kind: 'train', name: 'tiny to export', task: { suite: 'cmsp', m: 4, n: 8, k: 2 }, model: { arch: 'mlp', hidden: [8] },
+      mixture: [{ skill: [0], perStep: 32 }], target: [0], steps: 60, eval: { every: 30, samples: 100 },
+    });
+    await expect.poll(async () => (await call<RunRow>(serve!, 'getRun', run.id)).status, WAIT).toBe('done');
+    await go(`#/runs/${run.id}`);
+    await page.getByRole('button', { name: 'Export…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor(WAIT);
+    const out = path.join(serve!.home, 'exports-e2e');
+    await page.locator('#export-out').fill('relative/path');
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    expect(await dialog.getByRole('alert').first().textContent()).toMatch(/Destination .*absolute/);
+    await page.locator('#export-out').fill(out);
+    await shot(page, 'export-dialog');
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByRole('table', { name: 'Size and speed report' }).waitFor(WAIT);
+    await shot(page, 'export-done');
+    for (const f of ['model.onnx', 'model.safetensors', 'model.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  }, 200_000);
+
+  it('imports an image dataset from the datasets page', async () => {
+    const src = path.join(serve!.home, 'shapes-src');
+    for (const cls of ['circle', 'square']) {
+      fs.mkdirSync(path.join(src, cls), { recursive: true });
+      for (let i = 0; i < 5; i++) {
+        const data = new Uint8Array(8 * 8);
+        for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) {
+          const inside = cls === 'circle' ? (x - 3.5) ** 2 + (y - 3.5) ** 2 < 9 : Math.abs(x - 3.5) < 3 && Math.abs(y - 3.5) < 3;
+          data[y * 8 + x] = inside ? 200 + i : 10;
+        }
+        fs.writeFileSync(path.join(src, cls, `${i}.png`), encodePng({ width: 8, height: 8, data, channels: 1, depth: 8 }));
+      }
+    }
+    await go('#/datasets');
+    await page.locator('#ds-source').fill(src);
+    await page.locator('#ds-name').fill('bad name!');
+    const before = (await call<RunRow[]>(serve!, 'listRuns')).length;
+    await page.getByRole('button', { name: 'Import' }).click();
+    expect(await page.getByRole('alert').first().textContent()).toMatch(/Name \(dataset\)/);
+    expect((await call<RunRow[]>(serve!, 'listRuns')).length).toBe(before);
+    await page.locator('#ds-name').fill('shapes');
+    await page.getByRole('button', { name: 'Import' }).click();
+    await expect.poll(async () => (await call<RunRow[]>(serve!, 'listRuns')).find((r) => r.kind === 'importDataset')?.status, WAIT).toBe('done');
+    await page.locator('tr[data-status="done"]').filter({ hasText: 'import shapes' }).waitFor(WAIT);
+    await shot(page, 'datasets');
+  }, 200_000);
+
   it('compares runs and renders the other screens in light and dark', async () => {
-    const runs = await call<RunRow[]>(serve!, 'listRuns');
+    const runs = (await call<RunRow[]>(serve!, 'listRuns')).filter((r) => r.kind === 'train');
     await go(`#/compare?ids=${runs.slice(0, 3).map((r) => r.id).join(',')}`);
     await page.getByRole('heading', { name: 'Compare runs' }).waitFor(WAIT);
     await page.getByRole('table', { name: 'Spec comparison' }).waitFor(WAIT);
