@@ -36,6 +36,14 @@ export interface ExportRequest {
   whittleVersion: string;
   now?: Date;
   progress?: (step: number, total: number, phase: string) => void;
+  /** Checked between phases; once true the export stops before writing anything. */
+  cancelled?: () => boolean;
+}
+
+/** Thrown when the export was cancelled before its files were written. */
+export class ExportCancelled extends Error {
+  override name = 'ExportCancelled';
+  constructor() { super('export cancelled; nothing was written'); }
 }
 
 export interface ExportResult {
@@ -101,7 +109,11 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new ExportError(`unknown export format '${f}' (use ${EXPORT_FORMATS.join(', ')} or all)`);
   }
   const dest = checkDestination(spec.out, { force: spec.force, within: spec.within });
-  const step = (i: number, phase: string) => req.progress?.(i, 6, phase);
+  const step = (i: number, phase: string) => {
+    // Cancelled before the files are in place: stop, nothing is written.
+    if (i < 6 && req.cancelled?.()) throw new ExportCancelled();
+    req.progress?.(i, 6, phase);
+  };
 
   step(0, 'loading');
   const sourceW = loadRunModel(source);

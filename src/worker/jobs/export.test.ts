@@ -51,6 +51,15 @@ it('the export job writes every format, announces each file as an artifact of th
   expect(tf.memory().numTensors).toBe(before);
 });
 
+it('a cancelled export stops before writing anything', async () => {
+  const source = run('r-cancel', { kind: 'train', seed: 0 }, true);
+  const out = path.join(home, 'exports', 'cancelled');
+  const spec = ExportSpec.parse({ kind: 'export', inputs: { source: 'r-cancel' }, out });
+  const ctx = { ...context(spec, { source }, []), cancelled: () => true };
+  expect(await exportJob(ctx)).toEqual({ sourceRun: 'r-cancel', written: false });
+  expect(fs.existsSync(out)).toBe(false);
+});
+
 it('fails clearly when the source run has no model', async () => {
   const source = run('r-empty', { kind: 'train', seed: 0 }, false);
   const spec = ExportSpec.parse({ kind: 'export', inputs: { source: 'r-empty' }, out: path.join(home, 'exports', 'none') });

@@ -7,7 +7,7 @@ import type { JobInput } from '../../shared/events';
 import type { RunSpec } from '../../shared/specs';
 import type { ExportSpec } from '../../shared/specs/export';
 import { WHITTLE_VERSION } from '../../shared/version';
-import { exportModel, loadRunModel, MODEL_FILE } from '../export/exportModel';
+import { ExportCancelled, exportModel, loadRunModel, MODEL_FILE } from '../export/exportModel';
 import type { MlpWeights } from '../models/mlp';
 import type { Job, JobContext } from './types';
 
@@ -31,10 +31,16 @@ function originalModel(ctx: JobContext<ExportSpec>, source: JobInput): { runId: 
 export const exportJob: Job<ExportSpec> = async (ctx) => {
   const source = ctx.inputs.source;
   if (!source) throw new Error('inputs.source: no run to export');
-  const res = await exportModel({
-    spec: ctx.spec, source, original: originalModel(ctx, source), backend: ctx.backend.backend,
-    whittleVersion: WHITTLE_VERSION, progress: (s, t, phase) => ctx.progress(s, t, phase),
-  });
+  let res;
+  try {
+    res = await exportModel({
+      spec: ctx.spec, source, original: originalModel(ctx, source), backend: ctx.backend.backend,
+      whittleVersion: WHITTLE_VERSION, progress: (s, t, phase) => ctx.progress(s, t, phase), cancelled: ctx.cancelled,
+    });
+  } catch (e) {
+    if (e instanceof ExportCancelled) return { sourceRun: source.runId, written: false };
+    throw e;
+  }
   for (const f of res.files) {
     ctx.emit({ type: 'artifact', kind: `export.${f.format}`, path: f.path, bytes: f.bytes, sha256: f.sha256, meta: { sourceRun: source.runId, exportDir: res.dir, format: f.format } });
   }
