@@ -2,6 +2,8 @@
 // Payloads are JSON-plain so every transport carries them unchanged.
 import type { MetricPoint } from './events';
 import type { RunSpec } from './specs';
+import type { DatasetRow, DatasetSample, ImportDatasetRequest } from './specs/dataset';
+import type { ExportRunOptions } from './specs/export';
 import type { StudySpec } from './studies';
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
@@ -61,11 +63,20 @@ export interface WhittleApi {
   getStudy(id: string): Promise<StudyRow>;
   cancelStudy(id: string): Promise<StudyRow>;
   recipes(): Promise<{ name: string; title: string; kind: string; spec: unknown }[]>;
+  /** Export a finished run's model (an `export` run; its files are also listed on the source run). */
+  exportRun(runId: string, options: ExportRunOptions): Promise<RunRow>;
+  /** Import an image dataset (an `importDataset` run; registered when it finishes). */
+  importDataset(request: ImportDatasetRequest): Promise<RunRow>;
+  listDatasets(): Promise<DatasetRow[]>;
+  getDataset(name: string): Promise<DatasetRow>;
+  datasetSamples(name: string, opts?: { split?: 'train' | 'test'; offset?: number; count?: number; classIndex?: number }): Promise<DatasetSample[]>;
+  deleteDataset(name: string): Promise<void>;
 }
 export type ApiMethod = keyof WhittleApi;
 export const API_METHODS: readonly ApiMethod[] = [
   'info', 'createRun', 'listRuns', 'getRun', 'metrics', 'logs', 'artifacts', 'cancelRun', 'resumeRun',
   'deleteRun', 'createStudy', 'listStudies', 'getStudy', 'cancelStudy', 'recipes',
+  'exportRun', 'importDataset', 'listDatasets', 'getDataset', 'datasetSamples', 'deleteDataset',
 ];
 
 /** Pushed to subscribers (IPC, SSE, CLI). */

@@ -22,4 +22,17 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   getStudy: z.tuple([id]),
   cancelStudy: z.tuple([id]),
   recipes: z.tuple([]),
+  exportRun: z.tuple([id, z.object({
+    formats: z.union([z.string(), z.array(z.enum(['tfjs', 'onnx', 'safetensors']))]).optional(),
+    out: z.string().min(1), force: z.boolean().optional(), within: z.string().optional(),
+    compact: z.boolean().optional(), onnxOpset: z.number().int().optional(),
+  }).strict()]),
+  importDataset: z.tuple([z.object({ source: z.string().min(1), dataset: z.string().optional() }).passthrough()]),
+  listDatasets: z.tuple([]),
+  getDataset: z.tuple([id]),
+  datasetSamples: z.tuple([id, z.object({
+    split: z.enum(['train', 'test']).optional(), offset: z.number().int().min(0).optional(),
+    count: z.number().int().min(0).max(100).optional(), classIndex: z.number().int().min(0).optional(),
+  }).strict().optional()]),
+  deleteDataset: z.tuple([id]),
 };

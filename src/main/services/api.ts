@@ -9,6 +9,10 @@ import { StudySpec } from '../../shared/studies';
 import { ApiError } from '../../shared/transport';
 import { WHITTLE_VERSION } from '../../shared/version';
 import { parseSpec, SpecError } from '../../shared/validate';
+import type { ImportDatasetRequest } from '../../shared/specs/dataset';
+import type { ExportRunOptions } from '../../shared/specs/export';
+import { DatasetRegistry } from './datasets';
+import { exportSpecFor, recordExportOnSource } from './exports';
 import { listRecipes } from './recipes';
 import { publicRun, Scheduler } from './scheduler';
 import { newId, Store, type RunInternal } from './store';
@@ -40,12 +44,14 @@ const notFound = (what: string, id: string) => new ApiError(`${what} '${id}' not
 export class WhittleService implements WhittleApi {
   readonly store: Store;
   readonly scheduler: Scheduler;
+  readonly datasets: DatasetRegistry;
   private events = new EventEmitter();
   private backend: { name: string; threads: number } | null = null;
 
   constructor(private opts: ServiceOptions = {}) {
     this.events.setMaxListeners(0);
     this.store = new Store(opts.home ?? defaultHome());
+    this.datasets = new DatasetRegistry(this.store.db, this.store.home);
     this.scheduler = new Scheduler({
       store: this.store,
       workers: opts.workers,
@@ -196,6 +202,20 @@ export class WhittleService implements WhittleApi {
     return listRecipes().map(({ name, title, kind, spec }) => ({ name, title, kind, spec }));
   }
 
+  async exportRun(runId: string, options: ExportRunOptions): Promise<RunRow> {
+    return this.createRun(exportSpecFor(this.store, runId, options));
+  }
+
+  async importDataset(request: ImportDatasetRequest): Promise<RunRow> {
+    const spec = this.datasets.importSpec(request);
+    return this.createRun({ ...spec, name: `import ${spec.dataset}` });
+  }
+
+  async listDatasets() { return this.datasets.list(); }
+  async getDataset(name: string) { return this.datasets.get(name); }
+  async datasetSamples(name: string, opts?: Parameters<DatasetRegistry['samples']>[1]) { return this.datasets.samples(name, opts); }
+  async deleteDataset(name: string): Promise<void> { this.datasets.remove(name); }
+
   /** Wait for a run to end (CLI). */
   waitForRun(id: string): Promise<RunInternal> { return this.scheduler.waitFor(id); }
 
@@ -211,6 +231,13 @@ export class WhittleService implements WhittleApi {
   }
 
   private onRunSettled(run: RunInternal): void {
+    // Imports register what they wrote; exports list their files on the run they exported.
+    try {
+      this.datasets.onRunSettled(run);
+      recordExportOnSource(this.store, run);
+    } catch (e) {
+      this.store.addLog(run.id, 'error', `could not record the result: ${(e as Error).message}`);
+    }
     if (!run.studyId) return;
     const study = this.store.getStudy(run.studyId);
     if (!study) return;
