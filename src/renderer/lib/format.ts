@@ -16,9 +16,9 @@ export function percent(p: Progress | null | undefined): number {
   return Math.max(0, Math.min(100, (100 * p.step) / p.total));
 }
 
-export function progressText(p: Progress | null | undefined): string {
+export function progressText(p: Progress | null | undefined, withEta = true): string {
   if (!p) return '';
-  const eta = p.eta != null ? ` · ETA ${duration(p.eta)}` : '';
+  const eta = withEta && p.eta != null ? ` · ETA ${duration(p.eta)}` : '';
   return `${p.phase ? `${p.phase}: ` : ''}${p.step.toLocaleString('en')} / ${p.total.toLocaleString('en')}${eta}`;
 }
 

@@ -30,8 +30,8 @@ describe('smoothing', () => {
   });
 
   it('groups metric keys by prefix, loss and accuracy first', () => {
-    const g = groupKeys(['units/active', 'count', 'acc/[0]', 'loss/[0,1]', 'loss/[0]']);
-    expect(g.map((x) => x.group)).toEqual(['loss', 'acc', 'units', 'count']);
+    const g = groupKeys(['units/active', 'count', 'acc/[0]', 'loss/[0,1]', 'loss/[0]', 'activeUnits']);
+    expect(g.map((x) => x.group)).toEqual(['loss', 'acc', 'activeUnits', 'units', 'count']);
     expect(g[0].keys.map((k) => k.label)).toEqual(['[0,1]', '[0]']);
   });
 });

@@ -65,7 +65,7 @@ export function groupKeys(keys: readonly string[]): { group: string; keys: { key
     if (!g) { g = []; groups.set(group, g); }
     g.push({ key, label });
   }
-  const order = ['loss', 'acc', 'units', 'active'];
+  const order = ['loss', 'acc', 'activeUnits', 'units', 'train', 'trainLoss', 'lambda', 'lr'];
   return [...groups.entries()]
     .sort(([a], [b]) => (idx(order, a) - idx(order, b)) || a.localeCompare(b))
     .map(([group, ks]) => ({ group, keys: ks }));
@@ -80,7 +80,10 @@ export function groupTitle(group: string): string {
   switch (group) {
     case 'loss': return 'Loss (bits)';
     case 'acc': return 'Accuracy';
-    case 'units': return 'Active units';
+    case 'units': case 'activeUnits': return 'Active units';
+    case 'train': case 'trainLoss': return 'Training loss';
+    case 'lambda': return 'λ (group lasso)';
+    case 'lr': return 'Learning rate';
     default: return group.charAt(0).toUpperCase() + group.slice(1);
   }
 }
