@@ -25,6 +25,12 @@ describe('export destination', () => {
     expect(fs.readdirSync(sub('empty'))).toEqual(['model.json']);
   });
 
+  it('a staging folder left by a killed export does not count as content', () => {
+    fs.mkdirSync(sub('leftover', '.whittle-export-123-abc'), { recursive: true });
+    writeExport(checkDestination(sub('leftover'), { force: false }), { 'model.onnx': 'x' });
+    expect(fs.readdirSync(sub('leftover')).sort()).toEqual(['.whittle-export-123-abc', 'model.onnx']);
+  });
+
   it('refuses a non-empty folder without force, and names the way out', () => {
     fs.mkdirSync(sub('full'));
     fs.writeFileSync(sub('full', 'notes.txt'), 'mine');

@@ -9,6 +9,9 @@ export class ExportError extends Error {
   override name = 'ExportError';
 }
 
+/** Names of the temp folders an export stages its files in. */
+const STAGING_PREFIX = '.whittle-export-';
+
 /** File names an export writes (and that --force may replace): anything else in the folder stays. */
 export function isExportFile(name: string): boolean {
   return /^(model\.json|model\.onnx|model\.safetensors|model-card\.(md|json)|export-report\.json|group\d+-shard\d+of\d+\.bin)$/.test(name);
@@ -57,7 +60,8 @@ export function checkDestination(out: string, opts: { force: boolean; within?: s
     throw new ExportError(`cannot export to ${dir}: ${existing} is not writable`);
   }
   if (existing !== dir) return { dir, exists: false, conflicting: [] };
-  const entries = fs.readdirSync(dir);
+  // A staging folder left by an export that was killed half-way does not make the folder "used".
+  const entries = fs.readdirSync(dir).filter((n) => !n.startsWith(STAGING_PREFIX));
   if (entries.length && !opts.force) {
     throw new ExportError(`export destination ${dir} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}); choose an empty folder or pass --force to replace earlier export files`);
   }
@@ -89,7 +93,7 @@ export function writeExport(dest: Destination, files: Record<string, string | Ui
     }
   }
   const { dir } = dest;
-  const staging = dest.exists ? path.join(dir, `.whittle-export-${tag()}`) : `${dir}.whittle-export-${tag()}`;
+  const staging = dest.exists ? path.join(dir, `${STAGING_PREFIX}${tag()}`) : `${dir}${STAGING_PREFIX}${tag()}`;
   try {
     fs.mkdirSync(path.dirname(staging), { recursive: true });
     fs.mkdirSync(staging);
