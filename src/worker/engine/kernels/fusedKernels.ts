@@ -41,15 +41,21 @@ function makeDense(native: NativeKernels | null): KernelFunc {
 
 /** dx = dy · (y > 0). */
 function makeReluGrad(native: NativeKernels | null): KernelFunc {
-  return kf(({ inputs: { dy, y }, backend }) => {
-    const n = dy.shape.reduce((a, b) => a * b, 1);
-    const out = backend.makeOutput(dy.shape, 'float32');
+  return kf((args) => {
+    const { inputs: { dy, y }, backend } = args;
     if (native) {
+      const n = dy.shape.reduce((a, b) => a * b, 1);
+      const out = backend.makeOutput(dy.shape, 'float32');
       native.reluGrad(heapBuffer(backend), offsetOf(backend, dy), offsetOf(backend, y), offsetOf(backend, out), n);
-    } else {
-      const d = f32(backend, dy, n), yy = f32(backend, y, n), o = f32(backend, out, n);
-      for (let i = 0; i < n; i++) o[i] = yy[i] > 0 ? d[i] : 0;
+      return out;
     }
+    // Without the addon: the backend's SIMD Step and Multiply (a JS select loop branches on a
+    // random sign and mispredicts half the time).
+    const call = (k: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}) =>
+      (tf.getKernel(k, 'wasm')!.kernelFunc as unknown as (a: unknown) => TensorInfo)({ inputs, backend, attrs });
+    const mask = call('Step', { x: y }, { alpha: 0 });
+    const out = call('Multiply', { a: dy, b: mask });
+    backend.disposeData(mask.dataId);
     return out;
   });
 }
