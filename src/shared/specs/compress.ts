@@ -102,6 +102,10 @@ export const GroupLassoSpec = z.object({
   /** Check norms (a readback) every this many steps. */
   maskEvery: int(1).default(10),
   minPerLayer: int(1).default(1),
+  /** offAtTarget: if λ has not brought the model down to the target by this step, cut it there
+   *  (keep the largest group norms), switch λ off and train at size for the remaining steps.
+   *  Without it the cut happens after the last step, with no training after it. */
+  forceCutAt: int(1).optional(),
   /** Training on the kept skill with the penalty added. */
   train: PhaseSpec.default({ steps: 10000, batch: 1000, optimizer: adam(), gradClip: 0 }),
 }).strict();

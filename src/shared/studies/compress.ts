@@ -70,8 +70,10 @@ export const CompareStudySpec = z.object({
     threshold: z.number().positive().default(0.05),
     group: GroupKind.default('inOut'),
     maskEvery: int(1).default(10),
+    /** Fraction of the steps after which a model λ has not yet brought to the size is cut to it. */
+    cutAt: z.number().gt(0).max(1).default(0.7),
     train: PhaseSpec.default({ steps: 20000, batch: 16, optimizer: adam(), gradClip: 1 }),
-  }).strict().default({ lambda: 2e-3, threshold: 0.05, group: 'inOut', maskEvery: 10, train: { steps: 20000, batch: 16, optimizer: adam(), gradClip: 1 } }),
+  }).strict().default({ lambda: 2e-3, threshold: 0.05, group: 'inOut', maskEvery: 10, cutAt: 0.7, train: { steps: 20000, batch: 16, optimizer: adam(), gradClip: 1 } }),
   distill: z.object({
     alpha: z.number().min(0).max(1).default(0.1),
     temperature: z.number().positive().default(20),

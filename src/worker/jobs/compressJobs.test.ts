@@ -116,6 +116,24 @@ describe('compression jobs', () => {
     if (s.reachedTargetUnits) expect(lam[lam.length - 1]).toBe(0);
   });
 
+  it('groupLasso: a forced cut at forceCutAt leaves the rest of the budget for training at size', async () => {
+    const spec = GroupLassoSpec.parse({
+      kind: 'groupLasso', keep: [0], inputs: { source: 'source' }, eval: evalSpec,
+      lambda: 1e-4, threshold: 1e-6, schedule: { kind: 'offAtTarget', targetUnits: 6 }, maskEvery: 5, forceCutAt: 30,
+      train: { steps: 50, batch: 64, optimizer: { name: 'adam', lr: 1e-2 } },
+    });
+    const { ctx, metrics } = fakeCtx(spec, { source });
+    const s = await groupLassoJob(ctx) as Record<string, any>;
+    expect(s.forcedCut).toBe(true);
+    expect(s.reachedTargetUnits).toBe(false);
+    expect(s.units).toBe(6);
+    expect(s.samples).toBe(50 * 64);
+    const lam = metrics.filter((m) => m.key === 'lambda');
+    expect(lam.filter((m) => m.step < 30).every((m) => m.value === 1e-4)).toBe(true);
+    expect(lam.filter((m) => m.step >= 30).every((m) => m.value === 0)).toBe(true);
+    expect(metrics.filter((m) => m.key === 'activeUnits' && m.step >= 30).every((m) => m.value === 6)).toBe(true);
+  });
+
   it('distill and scratch (α = 1): a student of the chosen size', async () => {
     for (const alpha of [0.5, 1]) {
       const spec = DistillSpec.parse({

@@ -49,6 +49,13 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
     const start = await tracker.evaluate(model, 0, 0, { atSize: atSize() });
     lam.update(total());
     let masked = false;
+    let forcedCut = false;
+    // keep the `target` units with the largest group norms
+    const cutToTarget = (target: number) => {
+      const norms = readGroupNorms(units, spec.group);
+      selectUnits(norms, model.masks, { scope: 'global', keep: target, minPerLayer: spec.minPerLayer }).forEach((m, l) => model.setMask(l, m));
+      model.applyMasks();
+    };
     const res = await runPhase({
       model, optimizer: opt, suite, skill: keep, steps: spec.train.steps, batch: spec.train.batch, rng: dataRng,
       step: {
@@ -60,6 +67,13 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
       stepOffset: 0, sampleOffset: 0, evalEvery: spec.eval.every, cancelled: ctx.cancelled,
       progress: (s, n) => ctx.progress(s, n, lam.current() > 0 ? 'group lasso' : 'training at size'),
       afterEachStep: (s) => {
+        if (spec.schedule.kind === 'offAtTarget' && !lam.reached && spec.forceCutAt !== undefined && s + 1 === spec.forceCutAt) {
+          ctx.log(`step ${s + 1}: λ has not brought the model down to ${spec.schedule.targetUnits} units (${total()} active): cutting the weakest groups, then training at size`, 'warn');
+          cutToTarget(spec.schedule.targetUnits);
+          masked = true;
+          forcedCut = true;
+          lam.reached = true; // λ off from here on: the rest of the budget trains the model at its size
+        }
         if ((s + 1) % spec.maskEvery !== 0) return;
         if (lam.current() > 0 && maskBelow(units, spec.threshold, spec.group, spec.minPerLayer) > 0) masked = true;
         const active = total();
@@ -77,17 +91,14 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
     // size that was asked for (reported as reachedTargetUnits: false).
     let reachedTargetUnits: boolean | null = null;
     if (spec.schedule.kind === 'offAtTarget') {
-      reachedTargetUnits = lam.reached;
+      reachedTargetUnits = lam.reached && !forcedCut;
       if (!lam.reached) {
         ctx.log(`λ never brought the model down to ${spec.schedule.targetUnits} units (${total()} active): cutting the weakest groups`, 'warn');
-        const norms = readGroupNorms(units, spec.group);
-        selectUnits(norms, model.masks, { scope: 'global', keep: spec.schedule.targetUnits, minPerLayer: spec.minPerLayer })
-          .forEach((m, l) => model.setMask(l, m));
-        model.applyMasks();
+        cutToTarget(spec.schedule.targetUnits);
         await tracker.evaluate(model, res.steps + 1, res.samples, { atSize: true });
       }
     }
-    ctx.metrics([{ step: res.steps + (reachedTargetUnits === false ? 1 : 0), key: 'activeUnits', value: total() }]);
+    ctx.metrics([{ step: res.steps + (reachedTargetUnits === false && !forcedCut ? 1 : 0), key: 'activeUnits', value: total() }]);
 
     const after = compactMlp(model.toWeightsSync());
     ctx.saveArtifact('model', MODEL_FILE, modelBytes(after, { 'whittle.kind': 'groupLasso', 'whittle.keep': keep.key }), {
@@ -102,6 +113,7 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
       method: 'groupLasso',
       lambda: spec.lambda,
       reachedTargetUnits,
+      forcedCut,
       before: accuracies(start),
       steps: res.steps,
     };

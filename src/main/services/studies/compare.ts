@@ -39,6 +39,8 @@ function planMethod(spec: CompareStudySpec, method: CompareMethod, size: number,
         kind: 'groupLasso', ...common, inputs: { source: teacherRef },
         lambda: spec.groupLasso.lambda, group: spec.groupLasso.group, threshold: spec.groupLasso.threshold,
         maskEvery: spec.groupLasso.maskEvery, schedule: { kind: 'offAtTarget', targetUnits: size }, train: spec.groupLasso.train,
+        // leave the last part of the budget for training at the target size
+        forceCutAt: Math.max(1, Math.round(spec.groupLasso.cutAt * spec.groupLasso.train.steps)),
       });
     case 'distill':
     case 'scratch':

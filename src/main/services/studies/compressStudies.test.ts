@@ -29,6 +29,7 @@ describe('compare study', () => {
     expect(get('attribution/8').selection).toMatchObject({ keep: 8, scope: 'perLayer' });
     expect(get('random/8').score.name).toBe('random');
     expect(get('groupLasso/32').schedule).toEqual({ kind: 'offAtTarget', targetUnits: 32 });
+    expect(get('groupLasso/32').forceCutAt).toBe(14000);
     expect(get('distill/32').model.hidden).toEqual([16, 16]);
     expect(get('scratch/8').alpha).toBe(1);
     expect(get('distill/8').inputs).toEqual({ teacher: '@teacher' });
