@@ -76,6 +76,16 @@ describe('whittle export', () => {
     expect(card.report.runtimeChecks[0]).toMatchObject({ format: 'onnx', runtime: 'onnxruntime-node' });
     expect(card.report.runtimeChecks[0].maxAbsDiff).toBeLessThanOrEqual(1e-5);
 
+    // The service listed the exported files under the source run.
+    const store = new Store(home);
+    try {
+      const kinds = store.artifacts(runId).map((a) => a.kind).sort();
+      expect(kinds).toEqual(['export.card', 'export.card', 'export.card', 'export.onnx', 'export.safetensors', 'export.tfjs', 'export.tfjs']);
+      expect(store.artifacts(runId).every((a) => a.path.startsWith(out))).toBe(true);
+    } finally {
+      store.close();
+    }
+
     const again = await whittle(['export', runId, '--out', out, '--home', home]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/is not empty.*--force/);

@@ -1,7 +1,6 @@
 // `whittle export RUN --format tfjs|onnx|safetensors|all --out DIR [--force]`: writes the run's
 // compacted model, a model card and a size/speed report, through an export run like the GUI's.
 import path from 'node:path';
-import { exportSpecFor } from '../services/exports';
 import { UsageError } from './args';
 import { type Command, EXIT } from './command';
 import { exitCodeFor, followRuns, printJson, table } from './output';
@@ -45,10 +44,10 @@ export const exportCommand: Command = {
     const o = ctx.args.options as { format?: string; out?: string; force?: boolean; opset?: number; compact?: boolean };
     if (!o.out) throw new UsageError('--out DIR is required');
     const svc = ctx.service();
-    const spec = exportSpecFor(svc.store, runId, {
+    // The same call the GUI's export dialog makes.
+    const run = await svc.exportRun(runId, {
       formats: o.format ?? 'all', out: path.resolve(o.out), force: o.force, compact: o.compact, onnxOpset: o.opset,
     });
-    const run = await svc.createRun(spec);
     const [end] = await followRuns(ctx, [run.id]);
     const summary = end.summary as unknown as ExportSummary | null;
     if (ctx.json) {
