@@ -57,6 +57,7 @@ static set_threads_fn blas_set_threads = NULL;
 static get_threads_fn blas_get_threads = NULL;
 static char blas_name[512] = "builtin";
 static int blas_tried = 0;
+static int force_builtin = 0;  // tests: exercise the built-in GEMM even where a BLAS loaded
 
 static void load_blas(void) {
   if (blas_tried) return;
@@ -205,7 +206,7 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
       if (beta == 0.f) memset(C, 0, sizeof(float) * (size_t)M * N);
       continue;
     }
-    if (blas_sgemm)
+    if (blas_sgemm && !force_builtin)
       blas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);
     else
       builtin_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
@@ -382,13 +383,23 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// useBuiltin(on): route GEMMs to the built-in kernel (true) or back to the loaded BLAS (false).
+static napi_value UseBuiltin(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (!get_args(env, info, 1, a)) return NULL;
+  bool on = false;
+  napi_get_value_bool(env, a[0], &on);
+  force_builtin = on ? 1 : 0;
+  return NULL;
+}
+
 // info() → { blas: path or 'builtin', threads }
 static napi_value Info(napi_env env, napi_callback_info info) {
   (void)info;
   load_blas();
   napi_value out, name, threads;
   CHECK(napi_create_object(env, &out));
-  CHECK(napi_create_string_utf8(env, blas_name, NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_string_utf8(env, force_builtin ? "builtin" : blas_name, NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_int32(env, blas_sgemm ? (blas_get_threads ? blas_get_threads() : 0) : 1, &threads));
   CHECK(napi_set_named_property(env, out, "blas", name));
   CHECK(napi_set_named_property(env, out, "threads", threads));
@@ -404,6 +415,7 @@ NAPI_MODULE_INIT() {
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
+      {"useBuiltin", NULL, UseBuiltin, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

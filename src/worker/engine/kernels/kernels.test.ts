@@ -49,8 +49,10 @@ function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   return tf.tensor(Float32Array.from({ length: n }, () => r.uniform(lo, hi)), shape);
 }
 
-const routes: { name: string; native: boolean }[] = [{ name: 'wasm-only', native: false }];
-if (loadNative()) routes.push({ name: 'native', native: true });
+// wasm-only always; with the addon: its BLAS GEMM and its built-in GEMM (the fallback where no
+// BLAS library is found, e.g. Windows without OpenBLAS).
+const routes: { name: string; native: boolean; builtin?: boolean }[] = [{ name: 'wasm-only', native: false }];
+if (loadNative()) routes.push({ name: 'native', native: true }, { name: 'native, built-in GEMM', native: true, builtin: true });
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -60,12 +62,14 @@ beforeAll(async () => {
 });
 afterAll(() => uninstallKernels('wasm'));
 
-describe.each(routes)('wasm kernels ($name route)', ({ native }) => {
+describe.each(routes)('wasm kernels ($name route)', ({ native, builtin }) => {
   beforeAll(() => {
     uninstallKernels('wasm');
+    loadNative()?.useBuiltin(Boolean(builtin));
     const info = installKernels('wasm', { native, threads: 2 });
     expect(info.native).toBe(native);
   });
+  afterAll(() => loadNative()?.useBuiltin(false));
 
   it.each([[false, false], [true, false], [false, true], [true, true]])('matMul transposeA=%s transposeB=%s', async (ta, tb) => {
     const [M, K, N] = [37, 53, 29];

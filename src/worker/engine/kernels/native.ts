@@ -21,6 +21,8 @@ export interface NativeKernels {
     lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number, decoupled: boolean): void;
   setThreads(n: number): number;
   info(): { blas: string; threads: number };
+  /** Route GEMMs to the addon's own kernel (tests of the no-BLAS fallback). */
+  useBuiltin(on: boolean): void;
 }
 
 const FILE = 'whittle_native.node';
