@@ -224,6 +224,11 @@ describe.skipIf(!HAVE_CHROMIUM)('GUI in browser mode (headless Chromium)', () =>
     await page.getByRole('button', { name: 'Import' }).click();
     await expect.poll(async () => (await call<RunRow[]>(serve!, 'listRuns')).find((r) => r.kind === 'importDataset')?.status, WAIT).toBe('done');
     await page.locator('tr[data-status="done"]').filter({ hasText: 'import shapes' }).waitFor(WAIT);
+    const table = page.getByRole('table', { name: 'Datasets' });
+    await table.getByRole('button', { name: 'shapes' }).click();
+    await page.getByRole('table', { name: 'Classes of shapes' }).waitFor(WAIT);
+    await page.locator('canvas[aria-label^="circle"]').first().waitFor(WAIT);
+    expect(await page.locator('canvas[aria-label^="square"]').count()).toBeGreaterThan(0);
     await shot(page, 'datasets');
   }, 200_000);
 

@@ -6,12 +6,12 @@ import type { WhittleClient } from '../../lib/api/client';
 
 export const DATASET_METHODS = { list: 'listDatasets', get: 'getDataset', samples: 'datasetSamples', remove: 'deleteDataset' } as const;
 
-export function canImport(): boolean {
-  return RunSpec.options.some((o) => o.shape.kind.value === 'importDataset');
+export function canImport(client: Pick<WhittleClient, 'has'>): boolean {
+  return client.has('importDataset') && RunSpec.options.some((o) => o.shape.kind.value === 'importDataset');
 }
 
 export function datasetsAvailable(client: WhittleClient): boolean {
-  return client.has(DATASET_METHODS.list) || canImport();
+  return client.has(DATASET_METHODS.list) || canImport(client);
 }
 
 export class DatasetsStore {

@@ -6,8 +6,8 @@ export function runKinds(): string[] {
   return RunSpec.options.map((o) => o.shape.kind.value as string);
 }
 
-export function exportAvailable(_client: WhittleClient): boolean {
-  return runKinds().includes('export');
+export function exportAvailable(client: WhittleClient): boolean {
+  return client.has('exportRun') && runKinds().includes('export');
 }
 
 /** A folder name from a run name. */
