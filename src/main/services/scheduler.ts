@@ -145,7 +145,9 @@ export class Scheduler {
     if (idle) return idle;
     if (this.slots.length >= this.size) return null;
     const entry = resolveWorkerEntry();
-    const worker = new Worker(entry.file, { eval: entry.eval });
+    // Native kernels thread their BLAS; share the cores among the pool instead of oversubscribing.
+    const threads = process.env.WHITTLE_THREADS ?? String(Math.max(1, Math.floor(os.availableParallelism() / this.size)));
+    const worker = new Worker(entry.file, { eval: entry.eval, env: { ...process.env, WHITTLE_THREADS: threads } });
     const slot: Slot = { worker, runId: null, exited: false };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => this.onWorkerGone(slot, `worker crashed: ${err.message}`));
