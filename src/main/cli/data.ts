@@ -1,7 +1,7 @@
 // `whittle data import|ls|show|rm`: image datasets. An import runs as a job (kind importDataset) like
 // any other run, so it shows progress, can be cancelled, and lands in the registry only when complete.
 import type { DatasetRow } from '../../shared/specs/dataset';
-import { DatasetRegistry, type ImportRequest } from '../services/datasets';
+import type { DatasetRegistry, ImportRequest } from '../services/datasets';
 import { UsageError } from './args';
 import { type Command, type CommandContext, EXIT } from './command';
 import { exitCodeFor, followRuns, printJson, table } from './output';
@@ -9,8 +9,7 @@ import { exitCodeFor, followRuns, printJson, table } from './output';
 const SUBCOMMANDS = 'import PATH | ls | show NAME | rm NAME';
 
 function registry(ctx: CommandContext): DatasetRegistry {
-  const svc = ctx.service();
-  return new DatasetRegistry(svc.store.db, svc.store.home);
+  return ctx.service().datasets;
 }
 
 /** `footwear=Sandal,Sneaker,9` → ['footwear', ['Sandal', 'Sneaker', 9]] */
@@ -50,13 +49,11 @@ async function importCmd(ctx: CommandContext): Promise<number> {
   if (o.classes) req.classNames = o.classes.split(',').map((c) => c.trim());
   if (o.subset) req.subsets = Object.fromEntries(o.subset.map(parseSubset));
   if (o.replace) req.replace = true;
-  const reg = registry(ctx);
-  const spec = reg.importSpec(req);
-  const svc = ctx.service();
-  const run = await svc.createRun({ ...spec, name: `import ${spec.dataset}` });
-  if (!ctx.json) ctx.io.out(`importing ${spec.source} as '${spec.dataset}' (run ${run.id})\n`);
+  const run = await ctx.service().importDataset(req);
+  if (!ctx.json) ctx.io.out(`importing ${(run.spec as { source: string }).source} as '${(run.spec as { dataset: string }).dataset}' (run ${run.id})\n`);
   const [end] = await followRuns(ctx, [run.id]);
-  const row = end.status === 'done' ? reg.onRunSettled(end) : null;
+  // The service registers a finished import when the run settles; read the registry's row.
+  const row = end.status === 'done' ? registry(ctx).get((run.spec as { dataset: string }).dataset) : null;
   if (ctx.json) printJson(ctx.io, { runId: end.id, status: end.status, error: end.error, dataset: row });
   else if (row) ctx.io.out(describe(row));
   else ctx.io.err(`import ${end.status}${end.error ? `: ${end.error}` : ''}; nothing was registered\n`);
