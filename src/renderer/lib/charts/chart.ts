@@ -13,7 +13,7 @@ export interface Line { label: string; points: XY[]; color?: string; /** dash pa
 
 /** Dash patterns to tell apart lines of one colour: solid, dashed, dotted, dash-dot. */
 export const DASHES: number[][] = [[], [6, 4], [2, 3], [10, 3, 2, 3]];
-export interface LineChartOptions { logX: boolean; logY: boolean; smoothing: number; xLabel: string; yLabel: string; maxPoints?: number; /** put x ticks exactly here (e.g. the sizes of a sweep) */ xTicks?: number[] }
+export interface LineChartOptions { logX: boolean; logY: boolean; smoothing: number; xLabel: string; yLabel: string; maxPoints?: number; /** put x ticks exactly here (e.g. the sizes of a sweep) */ xTicks?: number[]; /** cap the y axis (accuracy: 1) */ yMax?: number }
 
 type DS = ChartDataset<'line', XY[]> & { whittleRaw?: XY[]; whittleRole?: 'line' | 'lo' | 'hi' };
 
@@ -82,7 +82,7 @@ export function chartOptions(o: LineChartOptions): ChartOptions<'line'> {
           ticks: { color: c.fg, autoSkip: false, callback: (v: number | string) => fmt(Number(v)) },
         } : {}),
       },
-      y: { type: o.logY ? 'logarithmic' : 'linear', title: { display: true, text: o.yLabel, color: c.fg }, ticks: { color: c.fg, maxTicksLimit: 6 }, grid: { color: c.grid } },
+      y: { type: o.logY ? 'logarithmic' : 'linear', max: o.yMax, title: { display: true, text: o.yLabel, color: c.fg }, ticks: { color: c.fg, maxTicksLimit: 6 }, grid: { color: c.grid } },
     },
     plugins: {
       legend: { labels: { color: c.fg, boxWidth: 12, filter: (item, data) => (data.datasets[item.datasetIndex ?? 0] as DS).whittleRole === 'line' } },

@@ -23,11 +23,13 @@ export function phaseDefaults() {
 }
 
 /** Finished MLP training runs on the same CMSP task: candidates for the general model. */
-export function teacherCandidates(runs: readonly RunRow[], task: { m: number | null; n: number | null; k: number | null }): RunRow[] {
+export function teacherCandidates(runs: readonly RunRow[], task: { suite?: string; m?: number | null; n?: number | null; k?: number | null; dataset?: string }): RunRow[] {
+  const suite = task.suite ?? 'cmsp';
   return runs.filter((r) => {
     if (r.status !== 'done' || r.kind !== 'train') return false;
-    const s = r.spec as { task?: { suite?: string; m?: number; n?: number; k?: number }; model?: { arch?: string } };
-    return s.task?.suite === 'cmsp' && s.task.m === task.m && s.task.n === task.n && s.task.k === task.k && s.model?.arch === 'mlp';
+    const s = r.spec as { task?: { suite?: string; m?: number; n?: number; k?: number; dataset?: string }; model?: { arch?: string } };
+    if (s.model?.arch !== 'mlp' || s.task?.suite !== suite) return false;
+    return suite === 'images' ? s.task.dataset === task.dataset : s.task.m === task.m && s.task.n === task.n && s.task.k === task.k;
   });
 }
 

@@ -2,6 +2,8 @@
 // shared schemas before anything is sent, and errors mapped back to the field that caused them.
 import { TrainSpec } from '../../../shared/specs/train';
 import type { RunRow } from '../../../shared/api';
+import type { SkillRef } from '../../../shared/specs/common';
+import { builtinSubsets, type DatasetRow } from '../../../shared/specs/dataset';
 import { CompareStudySpec, CurriculumStudySpec, type CompareMethod } from '../../../shared/studies';
 import { hiddenOf, phaseDefaults } from './compress';
 import { SpecError, parseSpec } from '../../../shared/validate';
@@ -14,14 +16,14 @@ export const STEPS: { id: Step; label: string }[] = [
 ];
 
 export type Field =
-  | 'm' | 'n' | 'k' | 'target'
+  | 'm' | 'n' | 'k' | 'target' | 'dataset'
   | 'broad' | 'broadSkills' | 'targetPerStep' | 'broadPerStep' | 'mixMode' | 'switchAt'
   | 'hidden' | 'activation' | 'lr' | 'steps' | 'evalEvery' | 'seed' | 'seeds'
   | 'route' | 'teacherRun' | 'methods' | 'sizes' | 'targetAccuracy' | 'budget' | 'remove'
   | 'name' | 'general';
 
 export const FIELD_LABEL: Record<Field, string> = {
-  m: 'Atomic skills m', n: 'Data bits n', k: 'Bits per skill k', target: 'Narrow skill',
+  dataset: 'Dataset', m: 'Atomic skills m', n: 'Data bits n', k: 'Bits per skill k', target: 'Narrow skill',
   broad: 'Broad data', broadSkills: 'Broad skills', targetPerStep: 'Narrow samples per step', broadPerStep: 'Broad samples per step (each)',
   mixMode: 'Mix', switchAt: 'Switch to narrow only at step', hidden: 'Hidden layer widths', activation: 'Activation',
   lr: 'Learning rate', steps: 'Steps', evalEvery: 'Evaluate every', seed: 'Seed', seeds: 'Seeds', name: 'Name', general: 'Spec',
@@ -30,7 +32,7 @@ export const FIELD_LABEL: Record<Field, string> = {
 };
 
 const STEP_FIELDS: Record<Step, Field[]> = {
-  skill: ['m', 'n', 'k', 'target'],
+  skill: ['m', 'n', 'k', 'target', 'dataset'],
   route: ['broad', 'broadSkills', 'targetPerStep', 'broadPerStep', 'mixMode', 'switchAt', 'hidden', 'activation', 'lr', 'steps', 'evalEvery', 'seed', 'seeds',
     'route', 'teacherRun', 'methods', 'sizes', 'targetAccuracy', 'budget', 'remove'],
   review: ['name', 'general'],
@@ -52,6 +54,7 @@ export function fieldForPath(path: string): Field {
   if (p.startsWith('keep')) return 'target';
   let m: RegExpExecArray | null;
   if ((m = /^task\.(m|n|k)\b/.exec(p))) return m[1] as Field;
+  if (p.startsWith('task.dataset')) return 'dataset';
   if (p.startsWith('task.subsets')) return 'n';
   if (p.startsWith('target')) return 'target';
   if (/fromStep$/.test(p) && !/schedule\[0\]/.test(p)) return 'switchAt';
@@ -85,6 +88,24 @@ export type Built = { kind: 'run'; spec: Record<string, unknown> } | { kind: 'st
 
 export class WizardState {
   step = $state<Step>('skill');
+  /** CMSP (built in) or an imported image dataset. */
+  suite = $state<'cmsp' | 'images'>('cmsp');
+  datasets = $state<DatasetRow[]>([]);
+  dataset = $state('');
+  /** Images: the narrow skill as a named subset or class name ('' = the classes ticked below). */
+  imgSkill = $state('');
+  imgClasses = $state<number[]>([]);
+  /** Images: broad skills by name (subsets or classes). */
+  imgBroad = $state<string[]>(['all']);
+  readonly currentDataset = $derived(this.datasets.find((d) => d.name === this.dataset) ?? null);
+  /** Named class subsets of the chosen dataset: its own, then all/even/odd. */
+  readonly imgSubsets = $derived.by(() => {
+    const d = this.currentDataset;
+    if (!d) return [] as { name: string; classes: number[] }[];
+    const own = d.meta?.subsets ?? {};
+    const all = { ...builtinSubsets(d.classes.length), ...own };
+    return Object.entries(all).map(([name, classes]) => ({ name, classes }));
+  });
   // Skill: composite CMSP task.
   m = $state<number | null>(8);
   n = $state<number | null>(32);
@@ -148,9 +169,34 @@ export class WizardState {
     this.revalidate();
   }
 
+  /** The narrow skill as the spec names it. */
+  targetRef(): SkillRef {
+    if (this.suite === 'cmsp') return [...this.target];
+    return this.imgSkill || [...this.imgClasses];
+  }
+  skillLabel(): string {
+    const t = this.targetRef();
+    return typeof t === 'string' ? t : `[${t.join(',')}]`;
+  }
+  private broadRefs(): SkillRef[] {
+    return this.suite === 'cmsp' ? this.broadSkills.map((i) => [i]) : [...this.imgBroad];
+  }
+  private taskSpec() {
+    return this.suite === 'cmsp' ? { suite: 'cmsp', m: this.m, n: this.n, k: this.k } : { suite: 'images', dataset: this.dataset };
+  }
+  toggleImgClass(c: number): void {
+    this.imgSkill = '';
+    this.imgClasses = this.imgClasses.includes(c) ? this.imgClasses.filter((x) => x !== c) : [...this.imgClasses, c].sort((a, b) => a - b);
+    this.revalidate();
+  }
+  toggleImgBroad(name: string): void {
+    this.imgBroad = this.imgBroad.includes(name) ? this.imgBroad.filter((x) => x !== name) : [...this.imgBroad, name];
+    this.revalidate();
+  }
+
   private components(withBroad: boolean) {
-    const comps: { skill: number[]; perStep: unknown }[] = [{ skill: [...this.target], perStep: this.targetPerStep }];
-    if (withBroad) for (const s of this.broadSkills) comps.push({ skill: [s], perStep: this.broadPerStep });
+    const comps: { skill: SkillRef; perStep: unknown }[] = [{ skill: this.targetRef(), perStep: this.targetPerStep }];
+    if (withBroad) for (const s of this.broadRefs()) comps.push({ skill: s, perStep: this.broadPerStep });
     return comps;
   }
 
@@ -161,7 +207,7 @@ export class WizardState {
 
   private base() {
     return {
-      task: { suite: 'cmsp', m: this.m, n: this.n, k: this.k },
+      task: this.taskSpec(),
       model: { arch: 'mlp', hidden: parseWidths(this.hidden), activation: this.activation },
       optimizer: { name: 'adam', lr: this.lr },
       steps: this.steps,
@@ -170,8 +216,8 @@ export class WizardState {
   }
 
   defaultName = $derived(this.route === 'compress'
-    ? `compress to [${this.target.join(',')}]`
-    : `cmsp [${this.target.join(',')}]${this.broad && this.broadSkills.length ? ' + broad' : ''}`);
+    ? `compress to ${this.skillLabel()}`
+    : `${this.suite === 'cmsp' ? 'cmsp' : this.dataset} ${this.skillLabel()}${this.broad && (this.suite === 'cmsp' ? this.broadSkills.length : this.imgBroad.length) ? ' + broad' : ''}`);
 
   toggleMethod(m: CompareMethod): void {
     this.methods = this.methods.includes(m) ? this.methods.filter((x) => x !== m) : [...this.methods, m];
@@ -192,8 +238,8 @@ export class WizardState {
     return {
       kind: 'study',
       spec: {
-        kind: 'compare', name, seed: this.seed, task: { suite: 'cmsp', m: this.m, n: this.n, k: this.k },
-        keep: [...this.target], remove: this.remove.map((i) => [i]), teacher,
+        kind: 'compare', name, seed: this.seed, task: this.taskSpec(),
+        keep: this.targetRef(), remove: this.suite === 'cmsp' ? this.remove.map((i) => [i]) : [], teacher,
         sizes: parseWidths(this.sizes), methods: [...this.methods], targetAccuracy: this.targetAccuracy, eval: { every: this.evalEvery },
         prune: { ...d.prune, recovery: { ...d.prune.recovery, steps: budget } },
         groupLasso: { ...d.groupLasso, train: { ...d.groupLasso.train, steps: budget } },
@@ -212,7 +258,7 @@ export class WizardState {
       return {
         kind: 'study',
         spec: {
-          kind: 'curriculum', name, base: this.base(), target: [...this.target],
+          kind: 'curriculum', name, base: this.base(), target: this.targetRef(),
           regimes: [
             { name: 'narrow only', mixture: this.mixture(false) },
             ...(this.broad ? [{ name: 'with broad data', mixture: this.mixture(true) }] : []),
@@ -221,18 +267,24 @@ export class WizardState {
         },
       };
     }
-    return { kind: 'run', spec: { kind: 'train', name, seed: this.seed, ...this.base(), mixture: this.mixture(this.broad), target: [...this.target] } };
+    return { kind: 'run', spec: { kind: 'train', name, seed: this.seed, ...this.base(), mixture: this.mixture(this.broad), target: this.targetRef() } };
   }
 
   /** Validate everything with the shared schemas plus the wizard's own rules; returns the issues. */
   validate(): FieldIssue[] {
     const out: FieldIssue[] = [];
     const m = this.m ?? 0;
-    if (this.target.length === 0) out.push({ field: 'target', path: 'target', message: 'pick at least one atomic skill' });
-    for (const i of this.target) if (i >= m) out.push({ field: 'target', path: 'target', message: `skill ${i} does not exist when m = ${m}` });
+    if (this.suite === 'images') {
+      if (!this.currentDataset) out.push({ field: 'dataset', path: 'task.dataset', message: 'choose an imported dataset' });
+      else if (!this.imgSkill && this.imgClasses.length === 0) out.push({ field: 'target', path: 'target', message: 'pick a subset or at least one class' });
+    } else {
+      if (this.target.length === 0) out.push({ field: 'target', path: 'target', message: 'pick at least one atomic skill' });
+      for (const i of this.target) if (i >= m) out.push({ field: 'target', path: 'target', message: `skill ${i} does not exist when m = ${m}` });
+    }
     const usesMix = this.route === 'scratch' || this.teacherMode === 'train';
-    if (usesMix && this.broad && this.broadSkills.length === 0) out.push({ field: 'broadSkills', path: 'mixture', message: 'pick at least one broad skill, or switch broad data off' });
-    for (const i of usesMix && this.broad ? this.broadSkills : []) if (i >= m) out.push({ field: 'broadSkills', path: 'mixture', message: `skill ${i} does not exist when m = ${m}` });
+    const broadCount = this.suite === 'cmsp' ? this.broadSkills.length : this.imgBroad.length;
+    if (usesMix && this.broad && broadCount === 0) out.push({ field: 'broadSkills', path: 'mixture', message: 'pick at least one broad skill, or switch broad data off' });
+    for (const i of usesMix && this.broad && this.suite === 'cmsp' ? this.broadSkills : []) if (i >= m) out.push({ field: 'broadSkills', path: 'mixture', message: `skill ${i} does not exist when m = ${m}` });
     if (usesMix && this.broad && this.mixMode === 'schedule' && this.steps != null && this.switchAt != null && this.switchAt >= this.steps) {
       out.push({ field: 'switchAt', path: 'mixture.schedule[1].fromStep', message: `must be below the number of steps (${this.steps})` });
     }
@@ -294,5 +346,5 @@ export class WizardState {
       : [{ field: 'general', path: '', message: fallback }];
   }
 
-  totalPerStep = $derived((this.targetPerStep ?? 0) + (this.broad ? this.broadSkills.length * (this.broadPerStep ?? 0) : 0));
+  totalPerStep = $derived((this.targetPerStep ?? 0) + (this.broad ? (this.suite === 'cmsp' ? this.broadSkills.length : this.imgBroad.length) * (this.broadPerStep ?? 0) : 0));
 }

@@ -140,6 +140,40 @@ describe('WizardState, compress route', () => {
   });
 });
 
+describe('WizardState, images', () => {
+  const ds = { name: 'shapes', classes: ['circle', 'square', 'star'], shape: [8, 8, 1], meta: { subsets: { round: [0] }, counts: { trainPerClass: [5, 5, 5] } } } as never;
+
+  it('builds an images training run on a named subset with broad data', () => {
+    const w = new WizardState();
+    w.suite = 'images';
+    expect(w.validate().map((i) => i.field)).toContain('dataset');
+    w.datasets = [ds];
+    w.dataset = 'shapes';
+    expect(w.validate().map((i) => i.field)).toContain('target');
+    expect(w.imgSubsets.map((x) => x.name)).toEqual(['all', 'even', 'odd', 'round']);
+    w.imgSkill = 'round';
+    expect(w.validate()).toEqual([]);
+    const spec = TrainSpec.parse(w.build().spec);
+    expect(spec.task).toEqual({ suite: 'images', dataset: 'shapes' });
+    expect(spec.target).toBe('round');
+    expect(spec.mixture).toEqual([{ skill: 'round', perStep: 256 }, { skill: 'all', perStep: 256 }]);
+  });
+
+  it('takes ticked classes as the skill, and ticking clears a chosen subset', () => {
+    const w = new WizardState();
+    w.suite = 'images';
+    w.datasets = [ds];
+    w.dataset = 'shapes';
+    w.imgSkill = 'round';
+    w.toggleImgClass(2);
+    w.toggleImgClass(1);
+    expect(w.imgSkill).toBe('');
+    expect(w.targetRef()).toEqual([1, 2]);
+    w.broad = false;
+    expect(TrainSpec.parse(w.build().spec).mixture).toEqual([{ skill: [1, 2], perStep: 256 }]);
+  });
+});
+
 describe('wizard helpers', () => {
   it('maps schema paths to form fields', () => {
     expect(fieldForPath('task.k')).toBe('k');
