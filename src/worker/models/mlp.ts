@@ -3,8 +3,9 @@
 // Layout follows tfjs (x @ W): layer l has W[l] of shape [in, out] and b[l] of shape [out].
 // Hidden unit j of hidden layer h (0-based) owns column j of W[h], b[h][j] (its incoming
 // group) and row j of W[h+1] (its outgoing group). masks[h][j] = 1 keeps it, 0 removes it.
+import { dense } from '../engine/kernels';
 import { Rng } from '../engine/rng';
-import { tf, type Tensor, type Tensor2D, type Variable } from '../engine/tf';
+import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../engine/tf';
 
 export type Activation = 'relu' | 'tanh';
 
@@ -105,10 +106,17 @@ export class MaskableMlp {
     let h: Tensor2D = x;
     const last = this.W.length - 1;
     for (let l = 0; l <= last; l++) {
-      let z = tf.add(tf.matMul(h, this.W[l]), this.b[l]) as Tensor2D; // [batch, d[l+1]]
-      if (l === last) return z;
-      if (opts.onPreActivation) z = opts.onPreActivation(l, z);
-      let a = (this.config.activation === 'tanh' ? tf.tanh(z) : tf.relu(z)) as Tensor2D;
+      const W = this.W[l] as Tensor as Tensor2D, b = this.b[l] as Tensor as Tensor1D;
+      if (l === last) return dense(h, W, b, 'linear'); // [batch, outputs]
+      let a: Tensor2D;
+      if (opts.onPreActivation) {
+        // attribution hooks need the pre-activation itself: unfused
+        const z = opts.onPreActivation(l, tf.add(tf.matMul(h, W), b) as Tensor2D); // [batch, d[l+1]]
+        a = (this.config.activation === 'tanh' ? tf.tanh(z) : tf.relu(z)) as Tensor2D;
+      } else {
+        // one fused kernel (matMul + bias + activation) where the backend has it
+        a = dense(h, W, b, this.config.activation);
+      }
       const mask = this.maskTensors[l];
       if (mask) a = tf.mul(a, mask) as Tensor2D;
       if (opts.training && this.config.dropout && this.config.dropout > 0) {

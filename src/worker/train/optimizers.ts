@@ -6,6 +6,7 @@
 // aligned to the variables (see step.ts, which also clips). `getState()` / `setState()` move the
 // moment buffers and step counter to and from plain arrays (a readback: checkpoint time only).
 import type { OptimizerSpec } from '../../shared/specs';
+import { adamUpdate } from '../engine/kernels';
 import { tf, type Tensor, type Variable } from '../engine/tf';
 
 /** Plain-array optimizer state: slot tensors by name (`m.3`, `v.3`, `buf.0`) plus a step counter. */
@@ -70,22 +71,14 @@ export class Adam implements Optimizer {
     const { lr, beta1, beta2, eps, weightDecay, decoupled } = this.cfg;
     const bc1 = 1 - beta1 ** this.t;
     const bc2 = 1 - beta2 ** this.t;
+    const s = { lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled };
     tf.tidy(() => {
       for (let i = 0; i < this.vars.length; i++) {
-        const p = this.vars[i];
-        let g = grads[i];
-        let base: Tensor = p;
-        if (weightDecay > 0) {
-          if (decoupled) base = tf.mul(p, 1 - lr * weightDecay); // AdamW: shrink the weights directly
-          else g = tf.add(g, tf.mul(p, weightDecay)); // Adam: L2 through the gradient
-        }
-        const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
+        // PyTorch: p -= (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps), one fused kernel per variable
+        const [p, m, v] = adamUpdate(this.vars[i], this.m[i], this.v[i], grads[i], s);
+        this.vars[i].assign(p);
         this.m[i].assign(m);
         this.v[i].assign(v);
-        // PyTorch: p -= (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps)
-        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
-        p.assign(tf.sub(base, tf.mul(tf.div(m, denom), lr / bc1)));
       }
     });
   }

@@ -14,6 +14,7 @@
 //
 // The objective is ceWeight · mean softmax cross-entropy (nats) + extraLoss. Everything inside runs
 // in tf.tidy; the only tensors that survive are the returned loss scalars (when keepLoss).
+import { softmaxCrossEntropy } from '../engine/kernels';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../engine/tf';
 import type { Batch } from '../tasks/types';
 import { clipByGlobalNorm } from './clip';
@@ -67,9 +68,9 @@ export function crossEntropyPerSample(logits: Tensor2D, labels: Tensor1D): Tenso
   });
 }
 
-/** Mean softmax cross-entropy in nats. */
+/** Mean softmax cross-entropy in nats (one fused kernel where the backend has it). */
 export function crossEntropy(logits: Tensor2D, labels: Tensor1D): Scalar {
-  return tf.tidy(() => tf.mean(crossEntropyPerSample(logits, labels)) as Scalar);
+  return softmaxCrossEntropy(logits, labels);
 }
 
 /** One update of `model` by `optimizer` on `batch`. Returns the loss tensors when keepLoss. */
