@@ -45,7 +45,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     const home = (args.options.home as string | undefined) ?? defaultHome();
     const ctx: CommandContext = {
       args, json: Boolean(args.options.json), home, io,
-      service: () => (service ??= new WhittleService({ home, mode: 'cli' })),
+      service: (o) => (service ??= new WhittleService({ home, mode: o?.mode ?? 'cli', exportRoot: o?.exportRoot })),
     };
     return await cmd.run(ctx);
   } catch (e) {

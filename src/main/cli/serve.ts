@@ -1,5 +1,6 @@
 // `whittle serve`: browser mode for machines reached over SSH.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { defaultRendererDir, startServer } from '../serve';
 import { type Command, EXIT } from './command';
@@ -17,7 +18,8 @@ export const serveCommand: Command = {
       return EXIT.failed;
     }
     const port = (ctx.args.options.port as number | undefined) ?? 7474;
-    const svc = ctx.service();
+    // Exports requested from the page stay inside the user's home folder.
+    const svc = ctx.service({ mode: 'browser', exportRoot: os.homedir() });
     const server = await startServer({ service: svc, port, rendererDir });
     if (ctx.json) printJson(ctx.io, { url: server.url, port: server.port, home: svc.store.home });
     else ctx.io.out(`Whittle is serving at ${server.url}\nOver SSH: ssh -L ${server.port}:127.0.0.1:${server.port} HOST, then open that URL here.\nData folder: ${svc.store.home}. Ctrl-C stops.\n`);

@@ -24,6 +24,8 @@ export interface ServiceOptions {
   home?: string;
   workers?: number;
   mode?: AppInfo['mode'];
+  /** Exports must stay inside this folder (browser mode: a page may not write anywhere on disk). */
+  exportRoot?: string;
 }
 
 export function defaultHome(): string {
@@ -203,7 +205,8 @@ export class WhittleService implements WhittleApi {
   }
 
   async exportRun(runId: string, options: ExportRunOptions): Promise<RunRow> {
-    return this.createRun(exportSpecFor(this.store, runId, options));
+    const root = this.opts.exportRoot;
+    return this.createRun(exportSpecFor(this.store, runId, root ? { ...options, within: options.within ?? root } : options));
   }
 
   async importDataset(request: ImportDatasetRequest): Promise<RunRow> {
