@@ -1,20 +1,10 @@
 // The CLI driven as a real subprocess, as a user or a script would.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/main/cli';
-import { BIN, tmpHome } from './helpers/tmp';
-
-export function whittle(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+import { whittle } from './helpers/cli';
+import { tmpHome } from './helpers/tmp';
 
 describe('whittle CLI', { timeout: 300_000 }, () => {
   it('prints help for the program and for every command', async () => {

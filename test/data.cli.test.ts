@@ -1,21 +1,12 @@
 // `whittle data …` as a subprocess: a real import through the scheduler and a worker thread, the
 // registry after it, and a broken source that fails naming the file and registers nothing.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeClassFolders, writeIdxFolder } from '../src/worker/tasks/images/fixtures';
-import { BIN, tmpHome } from './helpers/tmp';
+import { whittle } from './helpers/cli';
+import { tmpHome } from './helpers/tmp';
 
-function whittle(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe('whittle data', () => {
   it('imports, lists, shows and removes; a broken source fails and registers nothing', async () => {

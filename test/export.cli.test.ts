@@ -1,6 +1,5 @@
 // `whittle export` as a user runs it: a real CLI process, store, worker thread and export job, then
 // the exported files checked by onnxruntime-node and the safetensors decoder.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -11,18 +10,9 @@ import { Store } from '../src/main/services/store';
 import { Rng } from '../src/worker/engine/rng';
 import { initWeights } from '../src/worker/models/mlp';
 import { decodeMlp, encodeMlp } from '../src/worker/models/mlpFile';
-import { BIN, tmpHome } from './helpers/tmp';
+import { whittle } from './helpers/cli';
+import { tmpHome } from './helpers/tmp';
 
-// (Not imported from cli.test.ts: importing a test file runs its tests here too.)
-function whittle(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 const TRAIN_SPEC = {
   kind: 'train', seed: 3, task: { suite: 'cmsp', m: 4, n: 40, k: 3 }, model: { arch: 'mlp', hidden: [64, 48] },

@@ -1,21 +1,14 @@
 // `whittle text …` and an lm run as subprocesses: a real corpus import through the scheduler and a
 // worker thread, the registry after it, bad input that names the corpus, and a tiny language model
 // trained from a recipe file on the imported domain.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, tmpHome } from './helpers/tmp';
+import { whittle as run } from './helpers/cli';
+import { tmpHome } from './helpers/tmp';
 
-function whittle(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', WHITTLE_BACKEND: 'cpu' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+
+const whittle = (args: string[]) => run(args, { WHITTLE_BACKEND: 'cpu' });
 
 describe('whittle text', () => {
   const home = tmpHome();
