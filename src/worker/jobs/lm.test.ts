@@ -11,6 +11,7 @@ import { tf } from '../engine/tf';
 import { decodeTransformer } from '../models/transformerFile';
 import { importCorpusJob } from './importCorpus';
 import { lmJob } from './lm';
+import { trainJob } from './train';
 import type { JobContext } from './types';
 
 let home: string;
@@ -90,6 +91,19 @@ describe('lm job', () => {
     expect(s.sample.startsWith('    x')).toBe(true);
     expect(run.ckpts.length).toBe(2);
     general = { ...run.input(), summary: s };
+  });
+
+  it('runs a `train` spec on a text task as a language model', async () => {
+    const spec = RunSpec.parse({
+      kind: 'train', task: { suite: 'text', domains: ['code'], context: 16 }, model: tiny,
+      optimizer: { name: 'adam', lr: 1e-2, decoupled: true }, mixture: [{ skill: 'code', perStep: 2 }], steps: 10,
+      eval: { every: 5, samples: 6 },
+    });
+    const run = fakeCtx(spec);
+    const s = await trainJob(run.ctx as never) as Record<string, any>;
+    expect(s.tokens).toBe(10 * 2 * 16);
+    expect(run.metrics.some((m) => m.key === 'loss/code')).toBe(true);
+    expect(fs.existsSync(path.join(run.dir, 'model.safetensors'))).toBe(true);
   });
 
   it('stops at a cancel with a checkpoint and no final model', async () => {

@@ -7,7 +7,8 @@
 //   train/loss       bits, the last training batch's cross-entropy (whole mixture)
 // Summary: stepsToLearn / samplesToLearn per skill (null if never learned), finalLossBits, finalAcc,
 // params, steps, samples, target.
-import { skillKey, type SkillRef, type TrainSpec } from '../../shared/specs';
+import { type LmSpec, skillKey, type SkillRef, type TrainSpec } from '../../shared/specs';
+import { lmSpecFromTrain } from '../../shared/specs/textTrain';
 import { Rng } from '../engine/rng';
 import { MaskableMlp } from '../models/mlp';
 import { encodeMlp } from '../models/mlpFile';
@@ -18,7 +19,8 @@ import { LearnedTracker } from '../train/learned';
 import { MixtureSampler, mixtureSkills } from '../train/mixture';
 import { createOptimizer } from '../train/optimizers';
 import { readLoss, trainStep } from '../train/step';
-import type { Job } from './types';
+import { lmJob } from './lm';
+import type { Job, JobContext } from './types';
 
 /** Yield to the event loop so a cancel message can arrive between steps. */
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
@@ -33,6 +35,11 @@ export function evalSkillRefs(spec: TrainSpec): SkillRef[] {
 
 export const trainJob: Job<TrainSpec> = async (ctx) => {
   const { spec } = ctx;
+  // A text domain trains a transformer language model: the lm job does that, from the same spec.
+  if (spec.task.suite === 'text') {
+    const lm = lmSpecFromTrain(spec);
+    return lmJob({ ...ctx, spec: lm } as JobContext<LmSpec>);
+  }
   if (spec.model.arch !== 'mlp') throw new Error(`train: model.arch '${spec.model.arch}' is not trained by this job (MLPs only)`);
   const suite = await createSuite(spec.task, ctx.home);
   const sampler = new MixtureSampler(suite, spec.mixture);
