@@ -44,7 +44,8 @@ export interface Serve { url: string; base: string; token: string; home: string;
 export async function startServe(rendererDir: string, extraEnv: Record<string, string> = {}): Promise<Serve> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-e2e-'));
   const proc = spawn(process.execPath, [path.join(REPO, 'bin/whittle.mjs'), 'serve', '--port', '0'], {
-    cwd: REPO, env: { ...process.env, WHITTLE_HOME: home, WHITTLE_RENDERER: rendererDir, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
+    // HOME too: browser mode only exports inside the user's home folder, so the test's exports land in its temp folder.
+    cwd: REPO, env: { ...process.env, HOME: home, WHITTLE_HOME: home, WHITTLE_RENDERER: rendererDir, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
