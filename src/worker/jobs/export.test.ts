@@ -38,8 +38,9 @@ it('the export job writes every format, announces each file as an artifact of th
   const out = path.join(home, 'exports', 'pruned');
   const spec = ExportSpec.parse({ kind: 'export', inputs: { source: 'r-pruned' }, out, latency: { batches: [1], repeats: 2 } });
   const events: JobEvent[] = [];
-  const summary = await exportJob(context(spec, { source }, events)) as { sourceRun: string; files: { name: string }[]; report: { original: { runId: string; params: number }; compact: { params: number } } };
+  const summary = await exportJob(context(spec, { source }, events)) as { sourceRun: string; files: { name: string }[]; report: { original: { runId: string; params: number }; compact: { params: number } }; cardMarkdown: string };
   expect(summary.sourceRun).toBe('r-pruned');
+  expect(summary.cardMarkdown).toMatch(/^# /m);
   expect(summary.report.original.runId).toBe('r-general');
   expect(summary.report.compact.params).toBeLessThan(summary.report.original.params);
   const artifacts = events.filter((e): e is Extract<JobEvent, { type: 'artifact' }> => e.type === 'artifact');

@@ -1,6 +1,7 @@
 // The export job: writes the source run's (compacted) model in the requested formats with a model
 // card and a size/speed report. Every file is announced as an artifact (kind `export.<format>`,
 // meta.sourceRun) so the service can list it under the source run too.
+import { cardMarkdown } from '../export/card';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobInput } from '../../shared/events';
@@ -54,5 +55,7 @@ export const exportJob: Job<ExportSpec> = async (ctx) => {
     skill: res.card.skill,
     size: res.card.size,
     report: r,
+    // The export dialog previews the card from here.
+    cardMarkdown: cardMarkdown(res.card),
   };
 };
