@@ -143,6 +143,6 @@ describe('train job', () => {
     await expect(trainJob(recordingContext(tinySpec({ mixture: [{ skill: [5], perStep: 4 }] }), newDir(), backend))).rejects.toThrow(/atomic 5/);
     const text = tinySpec();
     (text as { task: unknown }).task = { suite: 'text', domains: ['x'], context: 8 };
-    await expect(trainJob(recordingContext(text, newDir(), backend))).rejects.toThrow(/unknown suite 'text'/);
+    await expect(trainJob(recordingContext(text, newDir(), backend))).rejects.toThrow(/a text task trains a transformer; spec.model.arch is 'mlp'/);
   });
 });
