@@ -52,6 +52,22 @@ describe('whittle serve', () => {
     expect((await request(server.port, '/api/listRuns', { method: 'POST', body: [], headers: { 'x-whittle-token': server.token, host: 'evil.example' } })).status).toBe(403);
   });
 
+  it('downloads recorded artifacts by id, with the token only', async () => {
+    const { server, svc } = await setup();
+    const run = await svc.createRun({ kind: 'selftest', steps: 1, stepMs: 0 });
+    await svc.waitForRun(run.id);
+    const file = path.join(svc.store.runDir(run.id), 'weights.bin');
+    fs.writeFileSync(file, Buffer.from([1, 2, 3, 4, 5]));
+    svc.store.addArtifact({ runId: run.id, kind: 'export.safetensors', path: file, bytes: 5, sha256: 'x' });
+    const id = svc.store.artifacts(run.id).find((a) => a.path === file)!.id;
+    expect((await request(server.port, `/api/artifact/${id}`)).status).toBe(401);
+    const ok = await request(server.port, `/api/artifact/${id}?token=${server.token}`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-disposition']).toBe('attachment; filename="weights.bin"');
+    expect(Buffer.from(ok.body, 'latin1')).toEqual(Buffer.from([1, 2, 3, 4, 5]));
+    expect((await request(server.port, `/api/artifact/99999?token=${server.token}`)).status).toBe(404);
+  });
+
   it('serves the API: a bad spec names the field, a good run streams events over SSE', async () => {
     const { server } = await setup();
     const h = { 'x-whittle-token': server.token, 'content-type': 'application/json' };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { API_METHODS, type ApiErrorPayload, type ApiMethod, type PushEvent } from '../shared/api';
 import { API_ARGS } from '../shared/apiSchemas';
 import { formatPath } from '../shared/validate';
-import { API_PREFIX, ApiError, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../shared/transport';
+import { API_PREFIX, ApiError, ARTIFACT_PATH, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../shared/transport';
 import type { WhittleService } from './services/api';
 
 export interface ServeOptions {
@@ -57,6 +57,17 @@ export async function startServer(opts: ServeOptions): Promise<Server> {
         res.write(': connected\n\n');
         clients.add(res);
         req.on('close', () => clients.delete(res));
+        return;
+      }
+      if (url.pathname.startsWith(ARTIFACT_PATH) && req.method === 'GET') {
+        // Only files the app itself recorded as artifacts can be downloaded, by their id.
+        const a = svc.store.artifact(Number(url.pathname.slice(ARTIFACT_PATH.length)));
+        if (!a || !fs.existsSync(a.path) || !fs.statSync(a.path).isFile()) return send(res, 404, { message: 'no such artifact', code: 'not_found' });
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream', 'content-length': String(fs.statSync(a.path).size),
+          'content-disposition': `attachment; filename="${path.basename(a.path).replace(/["\\]/g, '_')}"`, 'cache-control': 'no-store',
+        });
+        fs.createReadStream(a.path).pipe(res);
         return;
       }
       if (url.pathname.startsWith(API_PREFIX)) {

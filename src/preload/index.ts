@@ -1,7 +1,7 @@
 // Exposes the API to the sandboxed renderer as window.whittle (no Node, no Electron objects leak).
 import { contextBridge, ipcRenderer } from 'electron';
 import { API_METHODS, type PushEvent } from '../shared/api';
-import { ApiError, IPC_EVENT, IPC_INVOKE } from '../shared/transport';
+import { ApiError, IPC_EVENT, IPC_INVOKE, IPC_PICK_FOLDER } from '../shared/transport';
 
 type Reply = { ok: true; value: unknown } | { ok: false; error: { message: string; code: string; issues?: { path: string; message: string }[] } };
 
@@ -10,6 +10,9 @@ const bridge: Record<string, unknown> = {
     const handler = (_e: unknown, ev: PushEvent) => listener(ev);
     ipcRenderer.on(IPC_EVENT, handler);
     return () => ipcRenderer.off(IPC_EVENT, handler);
+  },
+  pickFolder(title?: string) {
+    return ipcRenderer.invoke(IPC_PICK_FOLDER, title) as Promise<string | null>;
   },
 };
 for (const method of API_METHODS) {

@@ -11,15 +11,20 @@ import type { PushEvent, WhittleApi } from './api';
 
 export const API_PREFIX = '/api/';
 export const EVENTS_PATH = '/api/events';
+/** GET {ARTIFACT_PATH}<artifact id>: download a file the app recorded as an artifact (browser mode). */
+export const ARTIFACT_PATH = '/api/artifact/';
 export const TOKEN_HEADER = 'x-whittle-token';
 export const TOKEN_QUERY = 'token';
 /** IPC channel names used by preload ↔ main. */
 export const IPC_INVOKE = 'whittle:invoke';
 export const IPC_EVENT = 'whittle:event';
+export const IPC_PICK_FOLDER = 'whittle:pickFolder';
 
 export interface WhittleBridge extends WhittleApi {
   /** Receive every PushEvent; returns an unsubscribe function. */
   subscribe(listener: (ev: PushEvent) => void): () => void;
+  /** Electron only: the native folder picker; resolves to null when the user cancels. */
+  pickFolder?(title?: string): Promise<string | null>;
 }
 
 /** Error thrown by API clients; carries the server's payload (message, code, field issues). */

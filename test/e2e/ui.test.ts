@@ -202,6 +202,11 @@ describe.skipIf(!HAVE_CHROMIUM)('GUI in browser mode (headless Chromium)', () =>
     await page.getByRole('table', { name: 'Size and speed report' }).waitFor({ timeout: 360_000 });
     await shot(page, 'export-done');
     for (const f of ['model.onnx', 'model.safetensors', 'model.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+    // Browser mode offers the written files as downloads.
+    const link = dialog.getByRole('link', { name: 'model.safetensors' });
+    await link.waitFor(WAIT);
+    const got = await page.evaluate(async (u) => (await (await fetch(u!)).arrayBuffer()).byteLength, await link.getAttribute('href'));
+    expect(got).toBe(fs.statSync(path.join(out, 'model.safetensors')).size);
     await dialog.getByRole('button', { name: 'Close' }).click();
   }, 500_000);
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'electron';
 import { API_METHODS, type ApiMethod } from '../../shared/api';
 import { API_ARGS } from '../../shared/apiSchemas';
-import { ApiError, IPC_EVENT, IPC_INVOKE } from '../../shared/transport';
+import { ApiError, IPC_EVENT, IPC_INVOKE, IPC_PICK_FOLDER } from '../../shared/transport';
 import { formatPath } from '../../shared/validate';
 import { WhittleService } from '../services/api';
 
@@ -29,6 +29,12 @@ function createWindow(): BrowserWindow {
 }
 
 function registerIpc(svc: WhittleService): void {
+  ipcMain.handle(IPC_PICK_FOLDER, async (e, title: unknown) => {
+    const win = BrowserWindow.fromWebContents(e.sender);
+    const opts = { title: typeof title === 'string' ? title.slice(0, 200) : 'Choose a folder', properties: ['openDirectory' as const, 'createDirectory' as const] };
+    const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+    return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+  });
   ipcMain.handle(IPC_INVOKE, async (_e, method: unknown, args: unknown) => {
     try {
       if (typeof method !== 'string' || !(API_METHODS as readonly string[]).includes(method)) throw new ApiError(`unknown API method '${String(method)}'`, 'not_found');

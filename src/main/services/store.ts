@@ -187,6 +187,11 @@ export class Store {
       .map((r) => ({ id: r.id, runId: r.run_id, kind: r.kind, path: r.path, bytes: r.bytes, sha256: r.sha256, createdAt: r.created_at, meta: parse<Json>(r.meta) }));
   }
 
+  artifact(id: number): ArtifactRow | null {
+    const r = this.db.prepare('SELECT run_id FROM artifacts WHERE id = ?').get(id) as { run_id: string } | undefined;
+    return r ? this.artifacts(r.run_id).find((a) => a.id === id) ?? null : null;
+  }
+
   addLog(runId: string | null, level: string, message: string): void {
     this.db.prepare('INSERT INTO events (run_id, at, level, message) VALUES (?, ?, ?, ?)').run(runId, Date.now(), level, message);
   }

@@ -11,6 +11,8 @@ export class WhittleClient {
   private readonly invoke: (method: string, args: unknown[]) => Promise<unknown>;
   private readonly sub: (l: (ev: PushEvent) => void) => () => void;
   private readonly http: HttpTransport | null;
+  /** Electron's native folder picker, when the preload offers it. */
+  readonly pickFolder: ((title?: string) => Promise<string | null>) | null;
 
   constructor(readonly mode: Mode, bridgeOrHttp: WhittleBridge | HttpTransport) {
     if (bridgeOrHttp instanceof HttpTransport) {
@@ -18,6 +20,7 @@ export class WhittleClient {
       this.http = http;
       this.invoke = (m, a) => http.call(m, a);
       this.sub = (l) => http.subscribe(l);
+      this.pickFolder = null;
     } else {
       const bridge = bridgeOrHttp as WhittleBridge & Record<string, unknown>;
       this.http = null;
@@ -27,6 +30,7 @@ export class WhittleClient {
         return (fn as (...args: unknown[]) => Promise<unknown>).apply(bridge, a);
       };
       this.sub = (l) => bridge.subscribe(l);
+      this.pickFolder = typeof bridge.pickFolder === 'function' ? (t) => bridge.pickFolder!(t) : null;
     }
     const api: Record<string, unknown> = {};
     for (const m of API_METHODS) api[m] = (...args: unknown[]) => this.invoke(m, args);
@@ -45,6 +49,11 @@ export class WhittleClient {
 
   subscribe(listener: (ev: PushEvent) => void): () => void {
     return this.sub(listener);
+  }
+
+  /** Browser mode: a download link for a recorded artifact. Electron: null (files are local). */
+  artifactUrl(id: number): string | null {
+    return this.http ? this.http.artifactUrl(id) : null;
   }
 
   /** Event-stream state (browser mode). Electron IPC never drops, so it reports `open` once. */

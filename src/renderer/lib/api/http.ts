@@ -1,7 +1,7 @@
 // Browser-mode client: POST /api/<method> with the arguments as a JSON array, push events over SSE.
 // See src/shared/transport.ts for the wire format.
 import type { PushEvent } from '../../../shared/api';
-import { API_PREFIX, ApiError, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../../../shared/transport';
+import { API_PREFIX, ApiError, ARTIFACT_PATH, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../../../shared/transport';
 
 type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{
   ok: boolean; status: number; text(): Promise<string>;
@@ -38,6 +38,11 @@ export class HttpTransport {
   constructor(private readonly opts: HttpClientOptions) {
     this.fetchImpl = opts.fetch ?? ((url, init) => fetch(url, init));
     this.EventSourceImpl = opts.EventSource ?? (globalThis as { EventSource?: EventSourceCtor }).EventSource;
+  }
+
+  /** Download address of a recorded artifact (the token rides in the query: a plain link cannot set headers). */
+  artifactUrl(id: number): string {
+    return `${this.opts.base}${ARTIFACT_PATH}${id}?${TOKEN_QUERY}=${encodeURIComponent(this.opts.token)}`;
   }
 
   async call(method: string, args: unknown[]): Promise<unknown> {
