@@ -1,6 +1,6 @@
 // Building blocks shared by every run spec. Pure zod, no runtime imports.
 import { z } from 'zod';
-import { TokenizerSpec } from './text';
+import { LmModelSpec, TokenizerSpec } from './text';
 
 export const int = (min = 0) => z.number().int().min(min);
 export const positive = () => z.number().positive();
@@ -57,15 +57,8 @@ export const MlpSpec = z.object({
   dropout: z.number().min(0).max(0.95).default(0),
 }).strict();
 
-export const TransformerSpec = z.object({
-  arch: z.literal('transformer'),
-  layers: int(1),
-  dModel: int(1),
-  heads: int(1),
-  mlpWidth: int(1),
-  context: int(2),
-  vocab: int(2).default(256),
-}).strict();
+/** The transformer shape: one schema, shared with the lm run kind (specs/text.ts). */
+export const TransformerSpec = LmModelSpec;
 
 export const ModelSpec = z.discriminatedUnion('arch', [MlpSpec, TransformerSpec]);
 export type ModelSpec = z.infer<typeof ModelSpec>;
