@@ -3,9 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobInput } from '../../shared/events';
-import type { TaskSpec } from '../../shared/specs';
+import type { SkillRef, TaskSpec } from '../../shared/specs';
+import { Rng } from '../engine/rng';
 import { encodeMlp, decodeMlp } from '../models/mlpFile';
 import type { MlpWeights } from '../models/mlp';
+import { createSuite } from '../tasks';
+import type { Skill, SkillSuite } from '../tasks/types';
 
 export const MODEL_FILE = 'model.safetensors';
 
@@ -25,4 +28,20 @@ export function resolveTask(own: TaskSpec | undefined, input: JobInput, role: st
 
 export function modelBytes(w: MlpWeights, meta: Record<string, string> = {}): Uint8Array {
   return encodeMlp(w, meta);
+}
+
+/** What every compression job starts from: the run it reads, the task's suite, the kept and removed
+ *  skills, and its seed stream. */
+export interface CompressSetup { input: JobInput; suite: SkillSuite; keep: Skill; remove: Skill[]; root: Rng }
+
+export async function openCompressJob(
+  ctx: { inputs: Record<string, JobInput>; home: string; resumeFrom: string | null; log(m: string): void },
+  spec: { task?: TaskSpec; keep: SkillRef; remove: SkillRef[]; seed: number },
+  role: 'source' | 'teacher', kind: string,
+): Promise<CompressSetup> {
+  const input = ctx.inputs[role];
+  if (!input) throw new Error(`inputs.${role}: no ${role} run was given`);
+  if (ctx.resumeFrom) ctx.log(`${kind} runs restart from the beginning (deterministic given the seed)`);
+  const suite = await createSuite(resolveTask(spec.task, input, role), ctx.home);
+  return { input, suite, keep: suite.skill(spec.keep), remove: spec.remove.map((r) => suite.skill(r)), root: new Rng(spec.seed) };
 }

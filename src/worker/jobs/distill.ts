@@ -2,29 +2,20 @@
 // soft targets, α·CE + (1−α)·T²·KL(teacher ‖ student) (METHODS §3, §4). The student is
 // initialised like any new model of the engine (PyTorch default). Saves the student.
 import type { DistillSpec } from '../../shared/specs';
-import { Rng } from '../engine/rng';
 import { tf, type Tensor2D } from '../engine/tf';
 import { MaskableMlp } from '../models/mlp';
 import { compactMlp } from '../compress/compact';
-import { loadInputModel, MODEL_FILE, modelBytes, resolveTask } from '../compress/io';
+import { loadInputModel, MODEL_FILE, modelBytes, openCompressJob } from '../compress/io';
 import { softKl } from '../compress/kd';
 import { runPhase } from '../compress/phase';
 import { compressSummary } from '../compress/summary';
 import { SkillTracker } from '../compress/tracker';
-import { createSuite } from '../tasks';
 import { createOptimizer } from '../train/optimizers';
 import type { Job } from './types';
 
 export const distillJob: Job<DistillSpec> = async (ctx) => {
   const { spec } = ctx;
-  const input = ctx.inputs.teacher;
-  if (!input) throw new Error('inputs.teacher: no teacher run was given');
-  if (ctx.resumeFrom) ctx.log('distillation runs restart from the beginning (deterministic given the seed)');
-  const task = resolveTask(spec.task, input, 'teacher');
-  const suite = await createSuite(task, ctx.home);
-  const keep = suite.skill(spec.keep);
-  const remove = spec.remove.map((r) => suite.skill(r));
-  const root = new Rng(spec.seed);
+  const { input, suite, keep, remove, root } = await openCompressJob(ctx, spec, 'teacher', 'distillation');
   const dataRng = root.fork(1), evalRng = root.fork(2), initRng = root.fork(3);
 
   const teacherWeights = loadInputModel(input, 'teacher');

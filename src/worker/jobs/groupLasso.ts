@@ -4,34 +4,25 @@
 // are masked for good, λ switches off once the target count is reached, and training continues
 // to the target accuracy (METHODS §3). Saves the compacted model.
 import type { GroupLassoSpec } from '../../shared/specs';
-import { Rng } from '../engine/rng';
 import { tf } from '../engine/tf';
 import { MaskableMlp } from '../models/mlp';
 import { compactMlp } from '../compress/compact';
 import { groupLassoPenalty, LambdaController, maskBelow, readGroupNorms } from '../compress/groupLasso';
-import { loadInputModel, MODEL_FILE, modelBytes, resolveTask } from '../compress/io';
+import { loadInputModel, MODEL_FILE, modelBytes, openCompressJob } from '../compress/io';
 import { runPhase } from '../compress/phase';
 import { selectUnits } from '../compress/select';
 import { compressSummary } from '../compress/summary';
 import { accuracies, SkillTracker } from '../compress/tracker';
 import { mlpUnits } from '../compress/units';
-import { createSuite } from '../tasks';
 import { createOptimizer } from '../train/optimizers';
 import type { Job } from './types';
 
 export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
   const { spec } = ctx;
-  const source = ctx.inputs.source;
-  if (!source) throw new Error('inputs.source: no source run was given');
   if (spec.schedule.kind === 'offAtTarget' && !(spec.threshold > 0)) {
     throw new Error('schedule.offAtTarget needs threshold > 0: units are only removed once their norm falls below it');
   }
-  if (ctx.resumeFrom) ctx.log('group-lasso runs restart from the beginning (deterministic given the seed)');
-  const task = resolveTask(spec.task, source, 'source');
-  const suite = await createSuite(task, ctx.home);
-  const keep = suite.skill(spec.keep);
-  const remove = spec.remove.map((r) => suite.skill(r));
-  const root = new Rng(spec.seed);
+  const { input: source, suite, keep, remove, root } = await openCompressJob(ctx, spec, 'source', 'group-lasso');
   const dataRng = root.fork(1), evalRng = root.fork(2);
 
   const before = loadInputModel(source, 'source');

@@ -6,32 +6,23 @@
 // samples the score consumed (the pruning phase) plus recovery samples.
 import type { PruneSpec } from '../../shared/specs';
 import { skillKey } from '../../shared/specs';
-import { Rng } from '../engine/rng';
 import { MaskableMlp } from '../models/mlp';
 import { compactMlp } from '../compress/compact';
 import { logLogPearson, type Correlation } from '../compress/correlation';
-import { loadInputModel, MODEL_FILE, modelBytes, resolveTask } from '../compress/io';
+import { loadInputModel, MODEL_FILE, modelBytes, openCompressJob } from '../compress/io';
 import { runPhase } from '../compress/phase';
 import { SCORES, type ScoreOptions } from '../compress/scores';
 import { selectUnits } from '../compress/select';
 import { compressSummary } from '../compress/summary';
 import { accuracies, SkillTracker } from '../compress/tracker';
 import { mlpUnits } from '../compress/units';
-import { createSuite } from '../tasks';
 import { batchTensors } from '../train/step';
 import { createOptimizer } from '../train/optimizers';
 import type { Job } from './types';
 
 export const pruneJob: Job<PruneSpec> = async (ctx) => {
   const { spec } = ctx;
-  const source = ctx.inputs.source;
-  if (!source) throw new Error('inputs.source: no source run was given');
-  if (ctx.resumeFrom) ctx.log('prune runs are short and deterministic: restarting from the beginning');
-  const task = resolveTask(spec.task, source, 'source');
-  const suite = await createSuite(task, ctx.home);
-  const keep = suite.skill(spec.keep);
-  const remove = spec.remove.map((r) => suite.skill(r));
-  const root = new Rng(spec.seed);
+  const { input: source, suite, keep, remove, root } = await openCompressJob(ctx, spec, 'source', 'prune');
   const dataRng = root.fork(1), evalRng = root.fork(2), scoreRng = root.fork(3), relearnRng = root.fork(4);
 
   const before = loadInputModel(source, 'source');
