@@ -92,8 +92,6 @@ export class Scheduler {
     });
   }
 
-  get busy(): boolean { return this.queue.length > 0 || this.slots.some((s) => s.runId); }
-
   /** Stop everything: running jobs are asked to checkpoint; what does not finish becomes interrupted. */
   async close(graceMs = 3000): Promise<void> {
     if (this.closed) return;

@@ -144,11 +144,6 @@ export class Store {
     this.db.prepare('UPDATE studies SET summary = ? WHERE id = ?').run(JSON.stringify(summary), id);
   }
 
-  deleteStudy(id: string): void {
-    for (const r of this.listRuns({ studyId: id })) this.deleteRun(r.id);
-    this.db.prepare('DELETE FROM studies WHERE id = ?').run(id);
-  }
-
   // ── metrics ───────────────────────────────────────────────────────────────
   /** One transaction per batch: this is what keeps metric writes fast and crash-consistent. */
   insertMetrics(runId: string, points: MetricPoint[]): void {

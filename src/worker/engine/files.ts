@@ -45,10 +45,6 @@ export function writeDirAtomic(dir: string, files: Record<string, string | Uint8
   fsyncDir(parent);
 }
 
-export function sha256File(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
