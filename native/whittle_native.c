@@ -10,7 +10,7 @@
 // BLAS: loaded at run time with dlopen (OpenBLAS on Linux/Windows, Accelerate on macOS, or any
 // library named by WHITTLE_BLAS), so building needs no BLAS headers and a machine without one
 // still works: the built-in blocked GEMM below takes over (slower, single-threaded, correct).
-#include <node_api.h>
+#include "whittle_native.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +129,22 @@ HOT static void builtin_sgemm(int ta, int tb, int M, int N, int K, const float *
   free(ap);
 }
 
+void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
+              float *C, int ldc) {
+  load_blas();
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    if (beta == 0.f) for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
+    return;
+  }
+  if (blas_sgemm && !force_builtin)
+    blas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);
+  else
+    builtin_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+int wn_threads(void) { return par_threads; }
+
 // ---- N-API helpers ----------------------------------------------------------------------------
 
 #define CHECK(call)                                                        \
@@ -139,7 +155,7 @@ HOT static void builtin_sgemm(int ta, int tb, int M, int N, int K, const float *
     }                                                                      \
   } while (0)
 
-static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+int wn_get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
     napi_throw_type_error(env, NULL, "whittle_native: too few arguments");
@@ -148,7 +164,7 @@ static int get_args(napi_env env, napi_callback_info info, size_t want, napi_val
   return 1;
 }
 
-static uint8_t *heap_ptr(napi_env env, napi_value v, size_t *len) {
+uint8_t *wn_heap_ptr(napi_env env, napi_value v, size_t *len) {
   void *data = NULL;
   bool is_ab = false;
   napi_is_arraybuffer(env, v, &is_ab);
@@ -180,9 +196,9 @@ static double num(napi_env env, napi_value v) {
 // are in bytes; a stride of 0 broadcasts that operand across the batch.
 static napi_value Gemm(napi_env env, napi_callback_info info) {
   napi_value a[14];
-  if (!get_args(env, info, 14, a)) return NULL;
+  if (!wn_get_args(env, info, 14, a)) return NULL;
   size_t heap_len = 0;
-  uint8_t *heap = heap_ptr(env, a[0], &heap_len);
+  uint8_t *heap = wn_heap_ptr(env, a[0], &heap_len);
   if (!heap) return NULL;
   bool ta = false, tb = false;
   napi_get_value_bool(env, a[1], &ta);
@@ -235,9 +251,9 @@ HOT static void bias_act_loop(const float *x, const float *bias, float *o, int M
 // 1 = relu. biasOff < 0 means no bias. out may alias x.
 static napi_value BiasAct(napi_env env, napi_callback_info info) {
   napi_value a[7];
-  if (!get_args(env, info, 7, a)) return NULL;
+  if (!wn_get_args(env, info, 7, a)) return NULL;
   size_t heap_len = 0;
-  uint8_t *heap = heap_ptr(env, a[0], &heap_len);
+  uint8_t *heap = wn_heap_ptr(env, a[0], &heap_len);
   if (!heap) return NULL;
   const double xOff = num(env, a[1]), bOff = num(env, a[2]), oOff = num(env, a[3]);
   const int M = (int)num(env, a[4]), N = (int)num(env, a[5]), act = (int)num(env, a[6]);
@@ -285,9 +301,9 @@ HOT static void col_sum_cols(const float *x, float *o, int M, int N, int j0, int
 // float per column like the reference kernels, row by row so the loop is contiguous.
 static napi_value ColSum(napi_env env, napi_callback_info info) {
   napi_value a[5];
-  if (!get_args(env, info, 5, a)) return NULL;
+  if (!wn_get_args(env, info, 5, a)) return NULL;
   size_t heap_len = 0;
-  uint8_t *heap = heap_ptr(env, a[0], &heap_len);
+  uint8_t *heap = wn_heap_ptr(env, a[0], &heap_len);
   if (!heap) return NULL;
   const double xOff = num(env, a[1]), oOff = num(env, a[2]);
   const int M = (int)num(env, a[3]), N = (int)num(env, a[4]);
@@ -314,9 +330,9 @@ HOT static void relu_grad_loop(const float *dy, const float *y, float *o, size_t
 // post-activation (same sign test). out may alias dy.
 static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   napi_value a[5];
-  if (!get_args(env, info, 5, a)) return NULL;
+  if (!wn_get_args(env, info, 5, a)) return NULL;
   size_t heap_len = 0;
-  uint8_t *heap = heap_ptr(env, a[0], &heap_len);
+  uint8_t *heap = wn_heap_ptr(env, a[0], &heap_len);
   if (!heap) return NULL;
   const double dOff = num(env, a[1]), yOff = num(env, a[2]), oOff = num(env, a[3]);
   const double n = num(env, a[4]);
@@ -349,9 +365,9 @@ HOT static void adam_loop(const float *p, const float *m, const float *v, const 
 //      weightDecay, decoupled)
 static napi_value Adam(napi_env env, napi_callback_info info) {
   napi_value a[17];
-  if (!get_args(env, info, 17, a)) return NULL;
+  if (!wn_get_args(env, info, 17, a)) return NULL;
   size_t heap_len = 0;
-  uint8_t *heap = heap_ptr(env, a[0], &heap_len);
+  uint8_t *heap = wn_heap_ptr(env, a[0], &heap_len);
   if (!heap) return NULL;
   double off[7];
   for (int i = 0; i < 7; i++) off[i] = num(env, a[1 + i]);
@@ -372,7 +388,7 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
 // setThreads(n): BLAS thread count (no-op for the built-in GEMM). Returns the count in effect.
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value a[1];
-  if (!get_args(env, info, 1, a)) return NULL;
+  if (!wn_get_args(env, info, 1, a)) return NULL;
   load_blas();
   int n = (int)num(env, a[0]);
   if (n >= 1 && blas_set_threads) blas_set_threads(n);
@@ -386,7 +402,7 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
 // useBuiltin(on): route GEMMs to the built-in kernel (true) or back to the loaded BLAS (false).
 static napi_value UseBuiltin(napi_env env, napi_callback_info info) {
   napi_value a[1];
-  if (!get_args(env, info, 1, a)) return NULL;
+  if (!wn_get_args(env, info, 1, a)) return NULL;
   bool on = false;
   napi_get_value_bool(env, a[0], &on);
   force_builtin = on ? 1 : 0;
@@ -406,7 +422,13 @@ static napi_value Info(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static void cleanup(void *arg) {
+  (void)arg;
+  wn_mlp_free_scratch();
+}
+
 NAPI_MODULE_INIT() {
+  napi_add_env_cleanup_hook(env, cleanup, NULL);
   napi_property_descriptor props[] = {
       {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
       {"biasAct", NULL, BiasAct, NULL, NULL, NULL, napi_default, NULL},
@@ -416,6 +438,8 @@ NAPI_MODULE_INIT() {
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
       {"useBuiltin", NULL, UseBuiltin, NULL, NULL, NULL, napi_default, NULL},
+      {"mlpForward", NULL, MlpForward, NULL, NULL, NULL, napi_default, NULL},
+      {"mlpBackward", NULL, MlpBackward, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

@@ -3,7 +3,7 @@
 // Layout follows tfjs (x @ W): layer l has W[l] of shape [in, out] and b[l] of shape [out].
 // Hidden unit j of hidden layer h (0-based) owns column j of W[h], b[h][j] (its incoming
 // group) and row j of W[h+1] (its outgoing group). masks[h][j] = 1 keeps it, 0 removes it.
-import { dense } from '../engine/kernels';
+import { dense, fusedMlp, fusedMlpAvailable } from '../engine/kernels';
 import { Rng } from '../engine/rng';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../engine/tf';
 
@@ -75,6 +75,7 @@ export class MaskableMlp {
   /** Host copy of the masks (source of truth); `maskTensors` mirror it on the backend. */
   readonly masks: Float32Array[];
   private maskTensors: (Tensor | null)[];
+  private binaryMasks = true;
 
   constructor(weights: MlpWeights) {
     this.config = { ...weights.config, hidden: [...weights.config.hidden] };
@@ -103,6 +104,10 @@ export class MaskableMlp {
 
   /** x [batch, inputs] → logits [batch, outputs]. Masked units output exactly 0. */
   forward(x: Tensor2D, opts: ForwardOptions = {}): Tensor2D {
+    if (this.canFuse(opts)) {
+      // the whole network in one kernel (and its gradient in one more): see engine/kernels/mlp.ts
+      return fusedMlp(x, this.W as Tensor[] as Tensor2D[], this.b as Tensor[] as Tensor1D[], this.maskTensors);
+    }
     let h: Tensor2D = x;
     const last = this.W.length - 1;
     for (let l = 0; l <= last; l++) {
@@ -128,10 +133,17 @@ export class MaskableMlp {
     throw new Error('unreachable');
   }
 
+  /** The fused kernel covers relu, 0/1 masks and no per-layer hooks or dropout. */
+  private canFuse(opts: ForwardOptions): boolean {
+    return this.config.activation === 'relu' && this.binaryMasks && !opts.onPreActivation && !opts.onActivation &&
+      !(opts.training && this.config.dropout && this.config.dropout > 0) && fusedMlpAvailable();
+  }
+
   /** Rebuild the backend copies of the masks after `masks` changed. */
   syncMasks(): void {
     this.maskTensors.forEach((t) => t?.dispose());
     this.maskTensors = this.masks.map((m) => (m.every((v) => v === 1) ? null : tf.keep(tf.tensor1d(m))));
+    this.binaryMasks = this.masks.every((m) => m.every((v) => v === 0 || v === 1));
   }
 
   setMask(layer: number, mask: ArrayLike<number>): void {

@@ -7,6 +7,7 @@ import { type WasmBackendLike } from './heap';
 import { registerFusedWasm } from './fusedKernels';
 import { makeIdentity } from './identity';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul';
+import { registerFusedMlp } from './mlp';
 import { loadNative, nativeLoadError } from './native';
 import { registerFusedGradients } from './ops';
 import { unsortedSegmentSumKernel } from './segment';
@@ -78,6 +79,7 @@ export function installKernels(backendName: string, opts: { threads?: number; na
     registerFusedGradients();
     registerFusedWasm(native, (name, fn) => replace(name, 'wasm', () => fn, done));
     if (native) {
+      registerFusedMlp(native, (name, fn) => replace(name, 'wasm', () => fn, done));
       const threads = native.setThreads(opts.threads ?? defaultThreads());
       info = { ...info, native: true, blas: native.info().blas, threads };
     } else {
@@ -103,4 +105,5 @@ export function setKernelThreads(n: number): number {
 }
 
 export type { WasmBackendLike };
+export { fusedMlp, fusedMlpAvailable } from './mlp';
 export { adamUpdate, dense, softmaxCrossEntropy, type AdamStep, type DenseActivation } from './ops';

@@ -5,8 +5,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { tf, type Tensor } from '../tf';
-import { MaskableMlp } from '../../models/mlp';
-import { adamUpdate, dense, installKernels, softmaxCrossEntropy, uninstallKernels } from './index';
+import { initWeights, MaskableMlp } from '../../models/mlp';
+import { adamUpdate, dense, fusedMlpAvailable, installKernels, softmaxCrossEntropy, uninstallKernels } from './index';
 import { loadNative } from './native';
 
 type Fn = () => Tensor | Tensor[];
@@ -109,6 +109,46 @@ describe.each(routes)('wasm kernels ($name route)', ({ native, builtin }) => {
       return out;
     };
     await expectMatch(fn);
+  });
+
+  // The fused MLP (native route only; elsewhere forward() composes dense() and this compares the
+  // composition with itself). Cases: several row blocks per thread (width 300 → 218-row blocks),
+  // uneven thread split, one thread (< 128 rows), no hidden layer, masked units, a deep narrow net.
+  it.each([
+    { hidden: [300, 40], batch: 1001, masked: false },
+    { hidden: [300, 40], batch: 1001, masked: true },
+    { hidden: [16, 16], batch: 37, masked: true },
+    { hidden: [], batch: 70, masked: false },
+    { hidden: [8, 8, 8, 8], batch: 200, masked: false },
+  ])('fused MLP $hidden × $batch rows (masked: $masked): logits, loss and every gradient', async ({ hidden, batch, masked }) => {
+    const weights = initWeights({ inputs: 13, hidden, outputs: 3, activation: 'relu' }, new Rng(31));
+    if (masked) weights.masks.forEach((m) => { for (let j = 0; j < m.length; j += 3) m[j] = 0; });
+    const labels = () => tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => (i * 5) % 3), 'int32');
+    await tf.setBackend('wasm');
+    expect(fusedMlpAvailable()).toBe(native);
+    await expectMatch(() => {
+      const model = new MaskableMlp(weights);
+      const x = rand([batch, 13], 32, 0, 1) as tf.Tensor2D;
+      const logits = model.forward(x);
+      const { value, grads } = tf.variableGrads(() => softmaxCrossEntropy(model.forward(x), labels()), model.params());
+      const out = [logits, value, ...model.params().map((p) => grads[p.name])];
+      model.dispose();
+      return out;
+    }, 2e-5);
+  });
+
+  it('fused MLP: the input gets its gradient when it needs one (variable, or a taped op upstream)', async () => {
+    const weights = initWeights({ inputs: 7, hidden: [20], outputs: 2, activation: 'relu' }, new Rng(33));
+    await expectMatch(() => {
+      const model = new MaskableMlp(weights);
+      const v = tf.variable(rand([150, 7], 34));
+      const { grads } = tf.variableGrads(() => tf.sum(tf.square(model.forward(v as Tensor as tf.Tensor2D))) as tf.Scalar, [v, ...model.params()]);
+      const { grads: viaOp } = tf.variableGrads(() => tf.sum(model.forward(tf.mul(v, 2) as tf.Tensor2D)) as tf.Scalar, [v]);
+      const out = [grads[v.name], ...model.params().map((p) => grads[p.name]), viaOp[v.name]];
+      model.dispose();
+      v.dispose();
+      return out;
+    }, 2e-5);
   });
 
   it('Sum over leading axes (bias gradient) and the cases it delegates', async () => {

@@ -19,6 +19,10 @@ export interface NativeKernels {
   /** One Adam update (PyTorch's rule) of n floats: p, m, v, g → p2, m2, v2 (byte offsets). */
   adam(heap: ArrayBuffer, p: number, m: number, v: number, g: number, p2: number, m2: number, v2: number, n: number,
     lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number, decoupled: boolean): void;
+  /** Whole ReLU-MLP forward / backward (native/mlp.c; argument layout documented there and built by
+   *  kernels/mlp.ts). */
+  mlpForward(heap: ArrayBuffer, args: Float64Array): void;
+  mlpBackward(heap: ArrayBuffer, args: Float64Array): void;
   setThreads(n: number): number;
   info(): { blas: string; threads: number };
   /** Route GEMMs to the addon's own kernel (tests of the no-BLAS fallback). */

@@ -1,0 +1,383 @@
+// The fused MLP: a whole ReLU MLP's forward pass, and its whole backward pass, each in one call.
+//
+// Why: an op-by-op step makes every intermediate ([batch, width], megabytes) travel through main
+// memory several times (GEMM out, bias + relu, relu mask, column sums), and splits each GEMM
+// across threads, which scales poorly for the narrow matrices of the paper's MLPs. Here
+//  - the batch is split into one contiguous chunk per thread (data parallel: each thread runs the
+//    whole network on its rows with single-threaded GEMMs; weight gradients are summed at the end);
+//  - each chunk is walked in row blocks small enough to stay in the core's L2 cache, so the
+//    element-wise work after a GEMM (bias, relu, mask, relu gradient, bias gradient) reads data
+//    the GEMM just wrote.
+//
+// Layout (row-major, float32, byte offsets into the wasm heap): layer l maps d[l] → d[l+1] with
+// W_l [d[l], d[l+1]] and b_l [d[l+1]]; hidden layers (all but the last) apply relu and then an
+// optional 0/1 unit mask; the last layer is linear (logits). Since h = relu(z)·mask ≥ 0, and
+// h > 0 exactly where both relu and mask pass, the backward pass needs only h, not z or the masks.
+//
+// Arguments come as one Float64Array (see src/worker/engine/kernels/mlp.ts, which builds them):
+//   forward:  [B, L, d0..dL, x, W_0..W_{L-1}, b_0..b_{L-1}, mask_1..mask_{L-1}, h_1..h_{L-1}, logits]
+//   backward: [B, L, d0..dL, x, W_0..W_{L-1}, h_1..h_{L-1}, dlogits, dW_0..dW_{L-1}, db_0..db_{L-1}, dx]
+// with -1 for an absent mask or an unwanted dx.
+#include "whittle_native.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
+#define MAX_LAYERS 32
+// Rows a thread needs before a second thread pays for itself (waking it costs ~10 µs).
+#define MIN_ROWS_PER_THREAD 64
+
+typedef struct {
+  int B, L;
+  int d[MAX_LAYERS + 1];
+  int maxw;  // widest layer
+  const float *x;
+  const float *W[MAX_LAYERS], *b[MAX_LAYERS], *mask[MAX_LAYERS + 1];
+  float *h[MAX_LAYERS + 1];  // h[1..L-1] hidden activations, h[L] logits (forward)
+  const float *dy;           // backward: dlogits [B, dL]
+  float *dW[MAX_LAYERS], *db[MAX_LAYERS], *dx;
+} Net;
+
+// Rows per block: an env override for tuning, else ~256 KB of the widest activation per block.
+static int block_rows(const Net *n) {
+  const char *env = getenv("WHITTLE_MLP_BLOCK");
+  int rb = env ? atoi(env) : 0;
+  if (rb <= 0) rb = (256 * 1024) / (4 * (n->maxw > 0 ? n->maxw : 1));
+  if (rb < 16) rb = 16;
+  return rb;
+}
+
+static int thread_count(const Net *n) {
+  int t = wn_threads();
+  int by_rows = n->B / MIN_ROWS_PER_THREAD;
+  if (t > by_rows) t = by_rows;
+  return t < 1 ? 1 : t;
+}
+
+// ---- element-wise passes over one block (in cache) ---------------------------------------------
+
+// out[i,j] = relu(out[i,j] + b[j]) · mask[j]  (hidden) or out + b (last layer)
+HOT static void bias_relu_mask(float *out, const float *b, const float *mask, int rows, int cols, int relu) {
+  for (int i = 0; i < rows; i++) {
+    float *o = out + (size_t)i * cols;
+    if (!relu) {
+      for (int j = 0; j < cols; j++) o[j] += b[j];
+    } else if (mask) {
+      for (int j = 0; j < cols; j++) { float v = o[j] + b[j]; o[j] = (v > 0.f ? v : 0.f) * mask[j]; }
+    } else {
+      for (int j = 0; j < cols; j++) { float v = o[j] + b[j]; o[j] = v > 0.f ? v : 0.f; }
+    }
+  }
+}
+
+// g ⊙= (h > 0), and acc[j] += Σ_i g[i,j] (the next layer down's bias gradient), one pass.
+HOT static void relu_grad_colsum(float *g, const float *h, int rows, int cols, float *acc) {
+  for (int i = 0; i < rows; i++) {
+    float *gr = g + (size_t)i * cols;
+    const float *hr = h + (size_t)i * cols;
+    for (int j = 0; j < cols; j++) {
+      const float v = gr[j] * (float)(hr[j] > 0.f);  // branch-free: the sign is random
+      gr[j] = v;
+      acc[j] += v;
+    }
+  }
+}
+
+HOT static void colsum(const float *g, int rows, int cols, float *acc) {
+  for (int i = 0; i < rows; i++) {
+    const float *gr = g + (size_t)i * cols;
+    for (int j = 0; j < cols; j++) acc[j] += gr[j];
+  }
+}
+
+// ---- forward ---------------------------------------------------------------------------------
+
+static void forward_rows(const Net *n, int r0, int r1, int rb) {
+  const int L = n->L;
+  for (int r = r0; r < r1; r += rb) {
+    const int rows = r1 - r < rb ? r1 - r : rb;
+    const float *in = n->x + (size_t)r * n->d[0];
+    for (int l = 0; l < L; l++) {
+      const int din = n->d[l], dout = n->d[l + 1];
+      float *out = n->h[l + 1] + (size_t)r * dout;
+      wn_sgemm(0, 0, rows, dout, din, in, din, n->W[l], dout, 0.f, out, dout);  // [rows, dout]
+      bias_relu_mask(out, n->b[l], l + 1 < L ? n->mask[l + 1] : NULL, rows, dout, l + 1 < L);
+      in = out;
+    }
+  }
+}
+
+static void forward(const Net *n) {
+  const int T = thread_count(n), rb = block_rows(n);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(T) if (T > 1)
+#endif
+  {
+#ifdef _OPENMP
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+#else
+    const int t = 0, nt = 1;
+#endif
+    const int r0 = (int)((long)n->B * t / nt), r1 = (int)((long)n->B * (t + 1) / nt);
+    forward_rows(n, r0, r1, rb);
+  }
+  (void)T;
+}
+
+// ---- backward --------------------------------------------------------------------------------
+
+// Per-thread scratch, kept between calls (no page faults on the hot path). Thread-local to the
+// calling JS thread: two Node workers may train at once, each with its own OpenMP team.
+typedef struct {
+  uint8_t *buf;
+  size_t cap;  // bytes
+} Scratch;
+#define MAX_THREADS 64
+static _Thread_local Scratch scratch[MAX_THREADS];
+
+static uint8_t *scratch_get(Scratch *s, size_t bytes) {
+  if (s->cap < bytes) {
+    free(s->buf);
+    s->buf = (uint8_t *)malloc(bytes);
+    s->cap = s->buf ? bytes : 0;
+  }
+  return s->buf;
+}
+
+void wn_mlp_free_scratch(void) {
+  for (int t = 0; t < MAX_THREADS; t++) { free(scratch[t].buf); scratch[t].buf = NULL; scratch[t].cap = 0; }
+}
+
+// One thread's working memory: two gradient blocks [rb, maxw], the bias-gradient sums of the
+// current block (float, vectorised) and of all its rows (double), and its weight-gradient partials
+// (threads > 0; thread 0 accumulates into the outputs).
+typedef struct {
+  float *ga, *gb, *dbBlock, *dW;
+  double *db;
+} Work;
+
+#define ALIGN64(x) (((x) + 63) & ~(size_t)63)
+
+static size_t work_bytes(size_t gFloats, size_t bTotal, size_t wTotal) {
+  return 2 * ALIGN64(4 * gFloats) + ALIGN64(4 * bTotal) + ALIGN64(8 * bTotal) + ALIGN64(4 * wTotal);
+}
+
+static Work work_at(uint8_t *base, size_t gFloats, size_t bTotal) {
+  Work w;
+  w.ga = (float *)base; base += ALIGN64(4 * gFloats);
+  w.gb = (float *)base; base += ALIGN64(4 * gFloats);
+  w.dbBlock = (float *)base; base += ALIGN64(4 * bTotal);
+  w.db = (double *)base; base += ALIGN64(8 * bTotal);
+  w.dW = (float *)base;
+  return w;
+}
+
+// The backward pass of rows [r0, r1) into dW (beta 0 on the first block, then accumulated) and
+// w->db (double sums of the per-block float sums).
+static void backward_rows(const Net *n, int r0, int r1, int rb, float **dW, const Work *w) {
+  const int L = n->L;
+  size_t dbOff[MAX_LAYERS];
+  size_t bTotal = 0;
+  for (int l = 0; l < L; l++) { dbOff[l] = bTotal; bTotal += (size_t)n->d[l + 1]; }
+  memset(w->db, 0, sizeof(double) * bTotal);
+  int first = 1;
+  for (int r = r0; r < r1; r += rb) {
+    const int rows = r1 - r < rb ? r1 - r : rb;
+    memset(w->dbBlock, 0, sizeof(float) * bTotal);
+    const float *g = n->dy + (size_t)r * n->d[L];  // [rows, d[l+1]]: the gradient at layer l's output
+    colsum(g, rows, n->d[L], w->dbBlock + dbOff[L - 1]);
+    for (int l = L - 1; l >= 0; l--) {
+      const int din = n->d[l], dout = n->d[l + 1];
+      const float *act = (l == 0 ? n->x : n->h[l]) + (size_t)r * din;  // [rows, din]
+      wn_sgemm(1, 0, din, dout, rows, act, din, g, dout, first ? 0.f : 1.f, dW[l], dout);  // += actᵀ·g
+      if (l > 0) {
+        float *gn = g == w->ga ? w->gb : w->ga;
+        wn_sgemm(0, 1, rows, din, dout, g, dout, n->W[l], dout, 0.f, gn, din);  // g·W_lᵀ [rows, din]
+        relu_grad_colsum(gn, act, rows, din, w->dbBlock + dbOff[l - 1]);
+        g = gn;
+      } else if (n->dx) {
+        wn_sgemm(0, 1, rows, din, dout, g, dout, n->W[0], dout, 0.f, n->dx + (size_t)r * din, din);
+      }
+    }
+    for (size_t j = 0; j < bTotal; j++) w->db[j] += w->dbBlock[j];
+    first = 0;
+  }
+  if (first)  // no rows: this thread's partial sums are zero
+    for (int l = 0; l < L; l++) memset(dW[l], 0, sizeof(float) * (size_t)n->d[l] * n->d[l + 1]);
+}
+
+static int backward(const Net *n) {
+  int T = thread_count(n);
+  if (T > MAX_THREADS) T = MAX_THREADS;
+  const int rb = block_rows(n), L = n->L;
+  size_t wTotal = 0, bTotal = 0;
+  for (int l = 0; l < L; l++) { wTotal += (size_t)n->d[l] * n->d[l + 1]; bTotal += (size_t)n->d[l + 1]; }
+  const size_t gFloats = (size_t)rb * n->maxw;
+  Scratch *mine = scratch;  // the calling thread's; the team below shares it
+  Work work[MAX_THREADS];
+  int used = 1;  // threads the runtime actually gave the team
+  for (int t = 0; t < T; t++) {
+    uint8_t *base = scratch_get(&mine[t], work_bytes(gFloats, bTotal, t > 0 ? wTotal : 0));
+    if (!base) return 0;
+    work[t] = work_at(base, gFloats, bTotal);
+  }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(T) if (T > 1)
+#endif
+  {
+#ifdef _OPENMP
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+#else
+    const int t = 0, nt = 1;
+#endif
+    float *dW[MAX_LAYERS];
+    size_t wo = 0;
+    for (int l = 0; l < L; l++) {
+      dW[l] = t == 0 ? n->dW[l] : work[t].dW + wo;
+      wo += (size_t)n->d[l] * n->d[l + 1];
+    }
+    const int r0 = (int)((long)n->B * t / nt), r1 = (int)((long)n->B * (t + 1) / nt);
+    if (t == 0) used = nt;
+    backward_rows(n, r0, r1, rb, dW, &work[t]);
+#ifdef _OPENMP
+    if (nt > 1) {
+#pragma omp barrier
+      // Sum the other threads' weight partials into the outputs, each thread a slice of elements.
+      wo = 0;
+      for (int l = 0; l < L; l++) {
+        const size_t cnt = (size_t)n->d[l] * n->d[l + 1];
+        const size_t e0 = cnt * t / nt, e1 = cnt * (t + 1) / nt;
+        float *out = n->dW[l];
+        for (int s = 1; s < nt; s++) {
+          const float *part = work[s].dW + wo;
+          for (size_t e = e0; e < e1; e++) out[e] += part[e];
+        }
+        wo += cnt;
+      }
+    }
+#endif
+    (void)nt;
+  }
+  size_t bo = 0;
+  for (int l = 0; l < L; l++) {
+    for (int j = 0; j < n->d[l + 1]; j++) {
+      double s = 0;
+      for (int t = 0; t < used; t++) s += work[t].db[bo + j];
+      n->db[l][j] = (float)s;
+    }
+    bo += (size_t)n->d[l + 1];
+  }
+  return 1;
+}
+
+// ---- N-API entry points ----------------------------------------------------------------------
+
+// Reads the shared head [B, L, d0..dL] and checks every offset it is given against the heap.
+typedef struct {
+  const double *v;
+  size_t len, at;
+  uint8_t *heap;
+  size_t heapLen;
+  int ok;
+} Reader;
+
+static double next(Reader *r) {
+  if (r->at >= r->len) { r->ok = 0; return 0; }
+  return r->v[r->at++];
+}
+
+// A tensor of `count` floats at the next offset; NULL when the offset is -1 and `optional`.
+static float *tensor_at(Reader *r, double count, int optional) {
+  const double off = next(r);
+  if (optional && off < 0) return NULL;
+  if (!(off >= 0 && off + 4.0 * count <= (double)r->heapLen && fmod(off, 4.0) == 0)) { r->ok = 0; return NULL; }
+  return (float *)(r->heap + (size_t)off);
+}
+
+static int read_head(napi_env env, napi_callback_info info, Reader *r, Net *n) {
+  napi_value a[2];
+  if (!wn_get_args(env, info, 2, a)) return 0;
+  memset(n, 0, sizeof(*n));
+  memset(r, 0, sizeof(*r));
+  r->ok = 1;
+  r->heap = wn_heap_ptr(env, a[0], &r->heapLen);
+  if (!r->heap) return 0;
+  napi_typedarray_type type;
+  size_t len = 0;
+  void *data = NULL;
+  bool isTa = false;
+  napi_is_typedarray(env, a[1], &isTa);
+  if (!isTa || napi_get_typedarray_info(env, a[1], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_float64_array) {
+    napi_throw_type_error(env, NULL, "whittle_native: expected a Float64Array of MLP arguments");
+    return 0;
+  }
+  r->v = (const double *)data;
+  r->len = len;
+  n->B = (int)next(r);
+  n->L = (int)next(r);
+  if (!r->ok || n->B < 0 || n->L < 1 || n->L > MAX_LAYERS) {
+    napi_throw_range_error(env, NULL, "whittle_native: MLP needs 1 to 32 layers and a batch size >= 0");
+    return 0;
+  }
+  for (int l = 0; l <= n->L; l++) {
+    n->d[l] = (int)next(r);
+    if (n->d[l] < 1) r->ok = 0;
+    if (n->d[l] > n->maxw) n->maxw = n->d[l];
+  }
+  return 1;
+}
+
+static napi_value fail(napi_env env, const char *msg) {
+  napi_throw_range_error(env, NULL, msg);
+  return NULL;
+}
+
+// mlpForward(heap, args): see the layout at the top.
+napi_value MlpForward(napi_env env, napi_callback_info info) {
+  Reader r;
+  Net n;
+  if (!read_head(env, info, &r, &n)) return NULL;
+  const int L = n.L;
+  n.x = tensor_at(&r, (double)n.B * n.d[0], 0);
+  for (int l = 0; l < L; l++) n.W[l] = tensor_at(&r, (double)n.d[l] * n.d[l + 1], 0);
+  for (int l = 0; l < L; l++) n.b[l] = tensor_at(&r, n.d[l + 1], 0);
+  for (int l = 1; l < L; l++) n.mask[l] = tensor_at(&r, n.d[l], 1);
+  for (int l = 1; l <= L; l++) n.h[l] = tensor_at(&r, (double)n.B * n.d[l], 0);
+  if (!r.ok || r.at != r.len) return fail(env, "whittle_native: mlpForward arguments malformed or outside the heap");
+  if (n.B > 0) forward(&n);
+  return NULL;
+}
+
+// mlpBackward(heap, args): see the layout at the top.
+napi_value MlpBackward(napi_env env, napi_callback_info info) {
+  Reader r;
+  Net n;
+  if (!read_head(env, info, &r, &n)) return NULL;
+  const int L = n.L;
+  n.x = tensor_at(&r, (double)n.B * n.d[0], 0);
+  for (int l = 0; l < L; l++) n.W[l] = tensor_at(&r, (double)n.d[l] * n.d[l + 1], 0);
+  for (int l = 1; l < L; l++) n.h[l] = tensor_at(&r, (double)n.B * n.d[l], 0);
+  n.dy = tensor_at(&r, (double)n.B * n.d[L], 0);
+  for (int l = 0; l < L; l++) n.dW[l] = tensor_at(&r, (double)n.d[l] * n.d[l + 1], 0);
+  for (int l = 0; l < L; l++) n.db[l] = tensor_at(&r, n.d[l + 1], 0);
+  n.dx = tensor_at(&r, (double)n.B * n.d[0], 1);
+  if (!r.ok || r.at != r.len) return fail(env, "whittle_native: mlpBackward arguments malformed or outside the heap");
+  if (n.B == 0) {
+    for (int l = 0; l < L; l++) {
+      memset(n.dW[l], 0, sizeof(float) * (size_t)n.d[l] * n.d[l + 1]);
+      memset(n.db[l], 0, sizeof(float) * (size_t)n.d[l + 1]);
+    }
+    return NULL;
+  }
+  if (!backward(&n)) return fail(env, "whittle_native: out of memory for the MLP backward scratch");
+  return NULL;
+}

@@ -1,0 +1,22 @@
+// Shared pieces of the native addon (whittle_native.c: BLAS binding, element-wise kernels, module
+// init; mlp.c: the fused MLP forward/backward).
+#ifndef WHITTLE_NATIVE_H
+#define WHITTLE_NATIVE_H
+#include <node_api.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// C[M,N] = op(A)·op(B) + beta·C, row-major, single call: the loaded BLAS or the built-in GEMM.
+void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
+              float *C, int ldc);
+// Threads the element-wise and fused kernels may use (setThreads).
+int wn_threads(void);
+// N-API argument helpers (throw a JS error and return 0/NULL on failure).
+int wn_get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv);
+uint8_t *wn_heap_ptr(napi_env env, napi_value v, size_t *len);
+
+// Frees the calling thread's MLP scratch (env cleanup).
+void wn_mlp_free_scratch(void);
+napi_value MlpForward(napi_env env, napi_callback_info info);
+napi_value MlpBackward(napi_env env, napi_callback_info info);
+#endif
