@@ -12,6 +12,7 @@
 // still works: the built-in blocked GEMM below takes over (slower, single-threaded, correct).
 #include "whittle_native.h"
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -42,7 +43,7 @@
 #define PAR_MIN 262144
 static int par_threads = 1;
 // Each parallel loop sets `par_n` (its element count) just before the pragma.
-#define PAR_FOR _Pragma("omp parallel for schedule(static) num_threads(par_threads) if(par_n >= PAR_MIN)")
+#define PAR_FOR _Pragma("omp parallel for simd schedule(static) num_threads(par_threads) if(par_n >= PAR_MIN)")
 
 // ---- BLAS binding ----------------------------------------------------------------------------
 
@@ -86,7 +87,14 @@ static void load_blas(void) {
     if (!blas_set_threads) blas_set_threads = (set_threads_fn)DLSYM(h, "MKL_Set_Num_Threads");
     blas_get_threads = (get_threads_fn)DLSYM(h, "openblas_get_num_threads");
     strncpy(blas_name, candidates[i], sizeof(blas_name) - 1);
-    return;
+    // OpenBLAS names the kernel set it chose (its own CPU detection, or OPENBLAS_CORETYPE).
+    typedef char *(*corename_fn)(void);
+    corename_fn core = (corename_fn)DLSYM(h, "openblas_get_corename");
+    if (core && core()) {
+      const size_t used = strlen(blas_name);
+      snprintf(blas_name + used, sizeof(blas_name) - used, " (%s)", core());
+    }
+    break;
   }
 }
 
@@ -343,9 +351,11 @@ static napi_value ReluGrad(napi_env env, napi_callback_info info) {
 }
 
 // PyTorch's Adam for one variable (see src/worker/train/optimizers.ts for the rule), one pass.
-// The float32 moments as stored feed the update, as in the op-by-op version.
-HOT static void adam_loop(const float *p, const float *m, const float *v, const float *g, float *p2, float *m2,
-                          float *v2, size_t n, float lr, float b1, float b2, float eps, float step, float rbc2,
+// The float32 moments as stored feed the update, as in the op-by-op version. The outputs are
+// fresh tensors, never the inputs: `restrict` lets the compiler vectorise (seven pointers are too
+// many for its run-time alias checks, and the scalar loop ran at 2.6 ns per element).
+HOT static void adam_loop(const float *restrict p, const float *restrict m, const float *restrict v,
+                          const float *restrict g, float *restrict p2, float *restrict m2, float *restrict v2, size_t n, float lr, float b1, float b2, float eps, float step, float rbc2,
                           float shrink, float l2) {
   const long nn = (long)n;
   const long par_n = nn;
