@@ -28,7 +28,12 @@ export interface StartMessage {
   /** Path of the checkpoint to resume from, when resuming. */
   resumeFrom: string | null;
   inputs: Record<string, JobInput>;
+  /** The run's share of the cores for native kernels (absent: the worker's default). */
+  threads?: number;
 }
 export interface CancelMessage { type: 'cancel' }
-export type ToWorker = StartMessage | CancelMessage;
+/** How many threads the worker's native kernels may use from now on (the scheduler shares the
+ *  cores among the runs in progress). */
+export interface ThreadsMessage { type: 'threads'; threads: number }
+export type ToWorker = StartMessage | CancelMessage | ThreadsMessage;
 export type FromWorker = JobEvent & { runId: string };

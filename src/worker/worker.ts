@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import type { FromWorker, JobEvent, StartMessage, ToWorker } from '../shared/events';
 import type { MetricPoint } from '../shared/events';
 import { type BackendInfo, initBackend } from './engine/backend';
+import { setKernelThreads } from './engine/kernels';
 import { sha256, writeDirAtomic, writeFileAtomic } from './engine/files';
 import { JOBS } from './jobs';
 import type { JobContext } from './jobs/types';
@@ -13,6 +14,18 @@ if (!port) throw new Error('worker.ts must run inside a worker thread');
 
 let current: { runId: string; cancel: boolean } | null = null;
 let backend: BackendInfo | null = null;
+/** Thread share the scheduler last granted (applied once the backend is up). */
+let threadShare: number | null = null;
+
+/** Only the native kernels' threads can change at run time (wasm itself is single-threaded). */
+function applyThreadShare(): void {
+  if (threadShare === null || !backend?.kernels?.native) return;
+  const before = backend.threads;
+  backend.threads = setKernelThreads(threadShare);
+  if (current && backend.threads !== before) {
+    send(current.runId, { type: 'log', level: 'info', message: `native kernels now use ${backend.threads} thread(s) (cores shared with the runs in progress)` });
+  }
+}
 
 function send(runId: string, ev: JobEvent): void {
   port!.postMessage({ ...ev, runId } as FromWorker);
@@ -21,7 +34,11 @@ function send(runId: string, ev: JobEvent): void {
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'cancel') {
     if (current) current.cancel = true;
+  } else if (msg.type === 'threads') {
+    threadShare = msg.threads;
+    applyThreadShare();
   } else if (msg.type === 'start') {
+    if (msg.threads) threadShare = msg.threads;
     void run(msg);
   }
 });
@@ -43,6 +60,7 @@ async function run(msg: StartMessage): Promise<void> {
   try {
     const prefer = 'backend' in msg.spec ? msg.spec.backend : undefined;
     backend = await initBackend(prefer);
+    applyThreadShare();
     emit({ type: 'backend', backend: backend.backend, threads: backend.threads, simd: backend.simd });
     const job = await JOBS[msg.spec.kind]();
     const ctx: JobContext = {

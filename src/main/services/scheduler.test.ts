@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushEvent } from '../../shared/api';
 import { tmpHome } from '../../../test/helpers/tmp';
@@ -43,6 +44,27 @@ describe('Scheduler', () => {
     const steps = (await svc.metrics(run.id)).series.count.map((p) => p.step);
     expect(steps).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     expect((await svc.logs(run.id)).some((l) => l.message.startsWith('resumed from ckpt-'))).toBe(true);
+  });
+
+  it('shares the cores among the runs in progress: one run alone gets them all', async (t) => {
+    const cores = os.availableParallelism();
+    const svc = open(tmpHome(), 2);
+    const a = await svc.createRun({ kind: 'selftest', steps: 400, stepMs: 5 });
+    await untilProgress(svc, a.id, 2);
+    const threadsOf = async (id: string) => Number(/×(\d+)$/.exec((await svc.getRun(id))!.backend ?? '')?.[1]);
+    // Without the native kernels (or one core) there is nothing to share: threads stay 1.
+    if (cores < 2 || (await threadsOf(a.id)) === 1) t.skip();
+    expect(await threadsOf(a.id)).toBe(cores);
+    const b = await svc.createRun({ kind: 'selftest', steps: 20, stepMs: 5 });
+    expect((await svc.waitForRun(b.id)).status).toBe('done');
+    expect(await threadsOf(b.id)).toBe(Math.floor(cores / 2));
+    await untilProgress(svc, a.id, 60);
+    await svc.cancelRun(a.id);
+    await svc.waitForRun(a.id);
+    const notes = (await svc.logs(a.id)).map((l) => l.message).filter((m) => m.startsWith('native kernels now use'));
+    // a was told to halve its share while b ran, and got every core back after
+    expect(notes[0]).toContain(`use ${Math.floor(cores / 2)} thread`);
+    expect(notes[notes.length - 1]).toContain(`use ${cores} thread`);
   });
 
   it('marks a run whose job throws as failed, and keeps serving', async () => {

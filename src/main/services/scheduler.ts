@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PushEvent, RunStatus } from '../../shared/api';
-import type { FromWorker, JobInput, StartMessage } from '../../shared/events';
+import type { FromWorker, JobInput, StartMessage, ToWorker } from '../../shared/events';
 import type { RunInternal, Store } from './store';
 import { resolveWorkerEntry } from './workerEntry';
 
@@ -143,9 +143,7 @@ export class Scheduler {
     if (idle) return idle;
     if (this.slots.length >= this.size) return null;
     const entry = resolveWorkerEntry();
-    // Native kernels thread their BLAS; share the cores among the pool instead of oversubscribing.
-    const threads = process.env.WHITTLE_THREADS ?? String(Math.max(1, Math.floor(os.availableParallelism() / this.size)));
-    const worker = new Worker(entry.file, { eval: entry.eval, env: { ...process.env, WHITTLE_THREADS: threads } });
+    const worker = new Worker(entry.file, { eval: entry.eval, env: { ...process.env } });
     const slot: Slot = { worker, runId: null, exited: false };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => this.onWorkerGone(slot, `worker crashed: ${err.message}`));
@@ -171,10 +169,27 @@ export class Scheduler {
     }
     const msg: StartMessage = {
       type: 'start', runId: run.id, spec: run.spec, dir: this.store.runDir(run.id), home: this.store.home, resumeFrom, inputs,
+      threads: this.coreShare(),
     };
     slot.worker.postMessage(msg);
+    this.shareCores();
     this.store.addLog(run.id, 'info', resumeFrom ? `resumed from ${path.basename(resumeFrom)}` : 'started');
     this.emitRun(run.id);
+  }
+
+  /** Native kernels thread their work: the runs in progress share the cores (one run alone gets
+   *  all of them) instead of oversubscribing. WHITTLE_THREADS, when set, fixes every worker's count. */
+  private shareCores(): void {
+    const threads = this.coreShare();
+    if (threads === undefined) return;
+    for (const s of this.slots) if (s.runId && !s.exited) s.worker.postMessage({ type: 'threads', threads } satisfies ToWorker);
+  }
+
+  /** Threads per run in progress (undefined when WHITTLE_THREADS fixes them). */
+  private coreShare(): number | undefined {
+    if (process.env.WHITTLE_THREADS) return undefined;
+    const busy = this.slots.filter((s) => s.runId && !s.exited).length;
+    return Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, busy)));
   }
 
   private onMessage(slot: Slot, m: FromWorker): void {
@@ -213,12 +228,14 @@ export class Scheduler {
         slot.runId = null;
         this.finish(id, { status: m.status, summary: m.summary });
         this.pump();
+        this.shareCores();
         break;
       case 'error':
         slot.runId = null;
         store.addLog(id, 'error', m.stack ?? m.message);
         this.finish(id, { status: 'failed', error: m.message });
         this.pump();
+        this.shareCores();
         break;
     }
   }
@@ -233,6 +250,7 @@ export class Scheduler {
       this.finish(id, { status: 'failed', error: reason });
     }
     this.pump();
+    this.shareCores();
   }
 
   private finish(id: string, r: { status: RunStatus; summary?: Record<string, unknown>; error?: string }): void {
