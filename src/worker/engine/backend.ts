@@ -1,11 +1,15 @@
 // Picks the fastest available tfjs backend: tensorflow (tfjs-node[-gpu], optional) → wasm → cpu.
-// WHITTLE_BACKEND=tensorflow|wasm|cpu overrides the choice.
+// WHITTLE_BACKEND=tensorflow|wasm|cpu|webgpu overrides the choice. 'webgpu' (see webgpu.ts) is
+// opt-in only, never in the automatic order: its tensors cannot be read back synchronously under
+// Node, which checkpoints and optimizer state still do. Like any preference, an unavailable webgpu
+// falls back to the automatic order; the reason is logged and kept in BackendInfo.note.
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { installKernels, type KernelInstall } from './kernels';
 import { tf } from './tf';
+import { initWebgpu, type WebgpuAdapterInfo } from './webgpu';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgpu';
 export interface BackendInfo {
   backend: BackendName;
   /** Threads the step's heavy kernels use (wasm: the native BLAS's threads when it is in use). */
@@ -13,11 +17,22 @@ export interface BackendInfo {
   simd: boolean;
   /** Whittle's kernel registrations on this backend (native BLAS route, replaced kernels). */
   kernels?: KernelInstall;
+  /** webgpu: the adapter in use. */
+  adapter?: WebgpuAdapterInfo;
+  /** Why a requested backend is not the one in use (e.g. 'webgpu unavailable: no adapter: …'). */
+  note?: string;
 }
+
+/** Tried when nothing is requested, fastest first. */
+const AUTOMATIC: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+/** Accepted as a preference (WHITTLE_BACKEND or initBackend's argument). */
+const ALL: BackendName[] = [...AUTOMATIC, 'webgpu'];
 
 // Not named `require`: the app bundle declares its own `require` shim at module scope.
 const requireOptional = createRequire(import.meta.url);
 const loaded = new Set<BackendName>();
+/** Fallback warnings already logged (once per process each). */
+const warned = new Set<string>();
 
 async function load(name: BackendName): Promise<boolean> {
   if (loaded.has(name)) return true;
@@ -37,31 +52,43 @@ async function load(name: BackendName): Promise<boolean> {
   }
 }
 
-/** Backend names in preference order, honouring WHITTLE_BACKEND. */
+/** Backend names in preference order, honouring WHITTLE_BACKEND (webgpu only when named). */
 export function preferenceOrder(override = process.env.WHITTLE_BACKEND): BackendName[] {
-  const all: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
-  if (!override) return all;
-  if (!all.includes(override as BackendName)) {
-    throw new Error(`WHITTLE_BACKEND must be one of ${all.join(', ')} (got '${override}')`);
+  if (!override) return [...AUTOMATIC];
+  if (!ALL.includes(override as BackendName)) {
+    throw new Error(`WHITTLE_BACKEND must be one of ${ALL.join(', ')} (got '${override}')`);
   }
-  return [override as BackendName, ...all.filter((b) => b !== override)];
+  return [override as BackendName, ...AUTOMATIC.filter((b) => b !== override)];
 }
 
 /** Initialise and activate the best available backend; returns what it runs on. */
 export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   const order = prefer ? [prefer, ...preferenceOrder().filter((b) => b !== prefer)] : preferenceOrder();
+  let note: string | undefined;
   for (const name of order) {
+    if (name === 'webgpu') {
+      // Only here when requested (never in the automatic order); initWebgpu never throws.
+      const r = await initWebgpu();
+      if (r.available) return { ...describe('webgpu', installKernels('webgpu')), adapter: r.adapter };
+      note = `webgpu unavailable: ${r.reason}`;
+      if (!warned.has(note)) {
+        warned.add(note);
+        console.warn(`whittle: ${note}; falling back to ${order.filter((b) => b !== 'webgpu').join(' → ')}`);
+      }
+      continue;
+    }
     if (!(await load(name))) continue;
     try {
       if (tf.getBackend() !== name && !(await tf.setBackend(name))) continue;
       await tf.ready();
       // Our kernel fixes go in as soon as the backend exists, before any job runs a kernel.
-      return describe(name, installKernels(name));
+      const info = describe(name, installKernels(name));
+      return note ? { ...info, note } : info;
     } catch {
       continue;
     }
   }
-  throw new Error('no tfjs backend could be initialised');
+  throw new Error(`no tfjs backend could be initialised${note ? ` (${note})` : ''}`);
 }
 
 function describe(name: BackendName, kernels: KernelInstall): BackendInfo {
