@@ -3,11 +3,11 @@
 // Why: an op-by-op step makes every intermediate ([batch, width], megabytes) travel through main
 // memory several times (GEMM out, bias + relu, relu mask, column sums), and splits each GEMM
 // across threads, which scales poorly for the narrow matrices of the paper's MLPs. Here
-//  - the batch is split into one contiguous chunk per thread (data parallel: each thread runs the
-//    whole network on its rows with single-threaded GEMMs; weight gradients are summed at the end);
-//  - each chunk is walked in row blocks small enough to stay in the core's L2 cache, so the
-//    element-wise work after a GEMM (bias, relu, mask, relu gradient, bias gradient) reads data
-//    the GEMM just wrote.
+//  - the batch is cut into row blocks that threads take one at a time (data parallel: each thread
+//    runs the whole network on its blocks with single-threaded GEMMs, keeping its own weight-
+//    gradient sums, added up at the end);
+//  - blocks are small enough to stay in the core's L2 cache, so the element-wise work after a GEMM
+//    (bias, relu, mask, relu gradient, bias gradient) reads data the GEMM just wrote.
 //
 // Layout (row-major, float32, byte offsets into the wasm heap): layer l maps d[l] → d[l+1] with
 // W_l [d[l], d[l+1]] and b_l [d[l+1]]; hidden layers (all but the last) apply relu and then an
@@ -47,15 +47,20 @@ typedef struct {
   float *dW[MAX_LAYERS], *db[MAX_LAYERS], *dx;
 } Net;
 
-// Rows per block: WHITTLE_MLP_BLOCK (tuning), else sized to the cache.
-static int block_rows(const Net *n) {
+// Rows per block: WHITTLE_MLP_BLOCK (tuning), else sized to the cache, and small enough that
+// every thread gets several blocks (threads take blocks as they finish the last one, so a thread
+// the OS preempts — a GUI, a second run — delays the step by a block, not by its whole share).
+static int block_rows(const Net *n, int threads) {
   const char *env = getenv("WHITTLE_MLP_BLOCK");
   int rb = env ? atoi(env) : 0;
-  if (rb <= 0) {
-    // ~512 KB of the widest activation (half of a typical L2), but at least 256 rows: fewer rows
-    // make each GEMM call too small for the BLAS kernels to reach full speed.
-    rb = (512 * 1024) / (4 * (n->maxw > 0 ? n->maxw : 1));
-    if (rb < 256) rb = 256;
+  if (rb > 0) return rb;
+  // ~512 KB of the widest activation (half of a typical L2), but at least 256 rows: fewer rows
+  // make each GEMM call too small for the BLAS kernels to reach full speed.
+  rb = (512 * 1024) / (4 * (n->maxw > 0 ? n->maxw : 1));
+  if (rb < 256) rb = 256;
+  if (threads > 1) {
+    const int share = (n->B + 4 * threads - 1) / (4 * threads);  // ≥ 4 blocks per thread
+    if (share < rb) rb = share < 64 ? 64 : share;
   }
   return rb;
 }
@@ -121,17 +126,13 @@ static void forward_rows(const Net *n, int r0, int r1, int rb) {
 }
 
 static void forward(const Net *n) {
-  const int T = thread_count(n), rb = block_rows(n);
+  const int T = thread_count(n), rb = block_rows(n, T);
+  const long blocks = ((long)n->B + rb - 1) / rb;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(T) if (T > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (T > 1)
 #endif
-  {
-#ifdef _OPENMP
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-#else
-    const int t = 0, nt = 1;
-#endif
-    const int r0 = (int)((long)n->B * t / nt), r1 = (int)((long)n->B * (t + 1) / nt);
+  for (long k = 0; k < blocks; k++) {
+    const int r0 = (int)(k * rb), r1 = (long)n->B < (k + 1) * rb ? n->B : (int)((k + 1) * rb);
     forward_rows(n, r0, r1, rb);
   }
   (void)T;
@@ -185,46 +186,41 @@ static Work work_at(uint8_t *base, size_t gFloats, size_t bTotal) {
   return w;
 }
 
-// The backward pass of rows [r0, r1) into dW (beta 0 on the first block, then accumulated) and
-// w->db (double sums of the per-block float sums).
-static void backward_rows(const Net *n, int r0, int r1, int rb, float **dW, const Work *w) {
+// The backward pass of one block of rows [r, r + rows) into this thread's dW (overwritten when
+// `first`, then accumulated) and w->db (double sums of the block's float sums).
+static void backward_block(const Net *n, int r, int rows, int first, float **dW, const Work *w, size_t bTotal,
+                           const size_t *dbOff) {
   const int L = n->L;
-  size_t dbOff[MAX_LAYERS];
-  size_t bTotal = 0;
-  for (int l = 0; l < L; l++) { dbOff[l] = bTotal; bTotal += (size_t)n->d[l + 1]; }
-  memset(w->db, 0, sizeof(double) * bTotal);
-  int first = 1;
-  for (int r = r0; r < r1; r += rb) {
-    const int rows = r1 - r < rb ? r1 - r : rb;
-    memset(w->dbBlock, 0, sizeof(float) * bTotal);
-    const float *g = n->dy + (size_t)r * n->d[L];  // [rows, d[l+1]]: the gradient at layer l's output
-    colsum(g, rows, n->d[L], w->dbBlock + dbOff[L - 1]);
-    for (int l = L - 1; l >= 0; l--) {
-      const int din = n->d[l], dout = n->d[l + 1];
-      const float *act = (l == 0 ? n->x : n->h[l]) + (size_t)r * din;  // [rows, din]
-      wn_sgemm(1, 0, din, dout, rows, act, din, g, dout, first ? 0.f : 1.f, dW[l], dout);  // += actᵀ·g
-      if (l > 0) {
-        float *gn = g == w->ga ? w->gb : w->ga;
-        wn_sgemm(0, 1, rows, din, dout, g, dout, n->W[l], dout, 0.f, gn, din);  // g·W_lᵀ [rows, din]
-        relu_grad_colsum(gn, act, rows, din, w->dbBlock + dbOff[l - 1]);
-        g = gn;
-      } else if (n->dx) {
-        wn_sgemm(0, 1, rows, din, dout, g, dout, n->W[0], dout, 0.f, n->dx + (size_t)r * din, din);
-      }
+  memset(w->dbBlock, 0, sizeof(float) * bTotal);
+  const float *g = n->dy + (size_t)r * n->d[L];  // [rows, d[l+1]]: the gradient at layer l's output
+  colsum(g, rows, n->d[L], w->dbBlock + dbOff[L - 1]);
+  for (int l = L - 1; l >= 0; l--) {
+    const int din = n->d[l], dout = n->d[l + 1];
+    const float *act = (l == 0 ? n->x : n->h[l]) + (size_t)r * din;  // [rows, din]
+    wn_sgemm(1, 0, din, dout, rows, act, din, g, dout, first ? 0.f : 1.f, dW[l], dout);  // += actᵀ·g
+    if (l > 0) {
+      float *gn = g == w->ga ? w->gb : w->ga;
+      wn_sgemm(0, 1, rows, din, dout, g, dout, n->W[l], dout, 0.f, gn, din);  // g·W_lᵀ [rows, din]
+      relu_grad_colsum(gn, act, rows, din, w->dbBlock + dbOff[l - 1]);
+      g = gn;
+    } else if (n->dx) {
+      wn_sgemm(0, 1, rows, din, dout, g, dout, n->W[0], dout, 0.f, n->dx + (size_t)r * din, din);
     }
-    for (size_t j = 0; j < bTotal; j++) w->db[j] += w->dbBlock[j];
-    first = 0;
   }
-  if (first)  // no rows: this thread's partial sums are zero
-    for (int l = 0; l < L; l++) memset(dW[l], 0, sizeof(float) * (size_t)n->d[l] * n->d[l + 1]);
+  for (size_t j = 0; j < bTotal; j++) w->db[j] += w->dbBlock[j];
 }
 
 static int backward(const Net *n) {
   int T = thread_count(n);
   if (T > MAX_THREADS) T = MAX_THREADS;
-  const int rb = block_rows(n), L = n->L;
-  size_t wTotal = 0, bTotal = 0;
-  for (int l = 0; l < L; l++) { wTotal += (size_t)n->d[l] * n->d[l + 1]; bTotal += (size_t)n->d[l + 1]; }
+  const int rb = block_rows(n, T), L = n->L;
+  const long blocks = ((long)n->B + rb - 1) / rb;
+  size_t wTotal = 0, bTotal = 0, dbOff[MAX_LAYERS];
+  for (int l = 0; l < L; l++) {
+    dbOff[l] = bTotal;
+    wTotal += (size_t)n->d[l] * n->d[l + 1];
+    bTotal += (size_t)n->d[l + 1];
+  }
   const size_t gFloats = (size_t)rb * n->maxw;
   Scratch *mine = scratch;  // the calling thread's; the team below shares it
   Work work[MAX_THREADS];
@@ -243,15 +239,26 @@ static int backward(const Net *n) {
 #else
     const int t = 0, nt = 1;
 #endif
+    if (t == 0) used = nt;
     float *dW[MAX_LAYERS];
     size_t wo = 0;
     for (int l = 0; l < L; l++) {
+      // thread 0 accumulates into the outputs, the others into their partials
       dW[l] = t == 0 ? n->dW[l] : work[t].dW + wo;
       wo += (size_t)n->d[l] * n->d[l + 1];
     }
-    const int r0 = (int)((long)n->B * t / nt), r1 = (int)((long)n->B * (t + 1) / nt);
-    if (t == 0) used = nt;
-    backward_rows(n, r0, r1, rb, dW, &work[t]);
+    memset(work[t].db, 0, sizeof(double) * bTotal);
+    int first = 1;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1) nowait
+#endif
+    for (long k = 0; k < blocks; k++) {
+      const int r = (int)(k * rb), rows = n->B - r < rb ? n->B - r : rb;
+      backward_block(n, r, rows, first, dW, &work[t], bTotal, dbOff);
+      first = 0;
+    }
+    if (first)  // took no block: this thread's partial sums are zero
+      for (int l = 0; l < L; l++) memset(dW[l], 0, sizeof(float) * (size_t)n->d[l] * n->d[l + 1]);
 #ifdef _OPENMP
     if (nt > 1) {
 #pragma omp barrier

@@ -450,6 +450,7 @@ NAPI_MODULE_INIT() {
       {"useBuiltin", NULL, UseBuiltin, NULL, NULL, NULL, napi_default, NULL},
       {"mlpForward", NULL, MlpForward, NULL, NULL, NULL, napi_default, NULL},
       {"mlpBackward", NULL, MlpBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"cmspFill", NULL, CmspFill, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

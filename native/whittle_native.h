@@ -18,5 +18,6 @@ uint8_t *wn_heap_ptr(napi_env env, napi_value v, size_t *len);
 // Frees the calling thread's MLP scratch (env cleanup).
 void wn_mlp_free_scratch(void);
 napi_value MlpForward(napi_env env, napi_callback_info info);
+napi_value CmspFill(napi_env env, napi_callback_info info);
 napi_value MlpBackward(napi_env env, napi_callback_info info);
 #endif

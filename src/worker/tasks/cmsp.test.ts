@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../engine/rng';
-import { CmspSuite, defaultSubsets } from './cmsp';
+import { loadNative } from '../engine/kernels/native';
+import { CmspSuite, defaultSubsets, fillRows, packedSkill } from './cmsp';
 
 // Brute-force label oracle, written from the definition: y = Σ_{j ∈ ∪_{i∈c} S_i} b_j mod 2,
 // reading the control bits back from x to find c (so x's layout is checked too).
@@ -71,6 +72,39 @@ describe('CMSP suite', () => {
     expect(out.y[4]).toBe(9);
     expect(() => suite.sampleInto(suite.skill([1]), 3, new Rng(3), out, 4)).toThrow(/cannot hold/);
   });
+
+  // Oracle: the definition, row by row from the same seed (control one-hot, rng.fillBits data bits,
+  // parity of the skill's bits), against the batch expansion — native and JS — for widths that do
+  // and do not fill whole 32-bit words.
+  it.each([[4, 64, 4, [0, 1, 2, 3]], [6, 18, 3, [1, 4]], [5, 40, 7, [2]], [3, 33, 11, [0, 2]]] as const)(
+    'batch rows equal the row-by-row definition (m=%i, n=%i, k=%i, code %j), native and JS alike', (m, n, k, code) => {
+      const suite = new CmspSuite({ m, n, k });
+      const skill = suite.skill([...code]);
+      const count = 700;
+      const want = { x: new Float32Array(count * (m + n)), y: new Int32Array(count) };
+      const ref = new Rng(11);
+      for (let r = 0; r < count; r++) {
+        const row = r * (m + n);
+        for (const i of code) want.x[row + i] = 1;
+        ref.fillBits(want.x, row + m, n);
+        want.y[r] = skill.bits.reduce((p, j) => p ^ want.x[row + m + j], 0);
+      }
+      const got = suite.sample(skill, count, new Rng(11));
+      expect(Array.from(got.x)).toEqual(Array.from(want.x));
+      expect(Array.from(got.y)).toEqual(Array.from(want.y));
+      // the JS expansion equals the native one on the same words (where the addon is built)
+      const native = loadNative();
+      if (native) {
+        const { code: c, masks } = packedSkill(skill, n);
+        const words = Uint32Array.from({ length: count * masks.length }, (_, i) => Math.imul(i + 1, 0x9e3779b1) >>> 0);
+        const js = { x: new Float32Array((count + 3) * (m + n)), y: new Int32Array(count + 3), count: count + 3 };
+        const nat = { x: new Float32Array((count + 3) * (m + n)), y: new Int32Array(count + 3), count: count + 3 };
+        fillRows(words, js, 3, count, m, n, c, masks);
+        native.cmspFill(words, nat.x, nat.y, 3, count, m, n, c, masks);
+        expect(Array.from(nat.x)).toEqual(Array.from(js.x));
+        expect(Array.from(nat.y)).toEqual(Array.from(js.y));
+      }
+    });
 
   it('names skills by their codes and rejects invalid references', () => {
     const suite = new CmspSuite({ m: 4, n: 16, k: 4 });

@@ -23,6 +23,9 @@ export interface NativeKernels {
    *  kernels/mlp.ts). */
   mlpForward(heap: ArrayBuffer, args: Float64Array): void;
   mlpBackward(heap: ArrayBuffer, args: Float64Array): void;
+  /** CMSP batch rows from pre-drawn random words (native/data.c documents the layout). */
+  cmspFill(words: Uint32Array, x: Float32Array, y: Int32Array, rowOffset: number, rows: number, m: number, n: number,
+    code: Uint32Array, masks: Uint32Array): void;
   setThreads(n: number): number;
   info(): { blas: string; threads: number };
   /** Route GEMMs to the addon's own kernel (tests of the no-BLAS fallback). */
