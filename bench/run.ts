@@ -2,11 +2,14 @@
 // shapes and thread counts, plus any other bench module's JSON; prints one JSON object on stdout
 // (progress goes to stderr).
 //
-//   npm run bench -- [--rounds 3] [--shapes a,b,c] [--backends wasm,wasm-only,cpu] [--threads 1,2]
-//                    [--variants engine,fused] [--no-torch] [--no-extra] [--quick]
+//   npm run bench -- [--rounds 3] [--shapes a,b,c] [--backends wasm,wasm-only,cpu,webgpu] [--threads 1,2]
+//                    [--variants engine,per-layer] [--no-torch] [--no-extra] [--quick]
 //
-// Variants (wasm): `engine` times train/step.ts exactly as train jobs run it; `fused` times the same
-// math through engine/kernels/ops.ts (dense, softmax CE, Adam: one kernel each).
+// Backends: tensorflow (tfjs-node, when installed), wasm (the default route: native kernels when the
+// addon is built), wasm-only (no addon), cpu (tfjs's reference), webgpu (only where a real GPU
+// adapter is found; opt-in in the app).
+// Variants (wasm): `engine` times train/step.ts exactly as train jobs run it (the whole MLP in one
+// fused kernel, backward in another); `per-layer` times the same math one fused dense op per layer.
 //
 // Fairness on a shared, noisy machine: every Whittle measurement is paired with a PyTorch one run
 // right after it (same shape, same thread count, same malloc settings), repeated `rounds` times;
@@ -32,7 +35,7 @@ const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const { values: opt } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' }, shapes: { type: 'string', default: 'a,b,c' },
-    backends: { type: 'string' }, threads: { type: 'string' }, variants: { type: 'string', default: 'engine,fused' },
+    backends: { type: 'string' }, threads: { type: 'string' }, variants: { type: 'string', default: 'engine,per-layer' },
     'no-torch': { type: 'boolean', default: false }, 'no-extra': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
   },
@@ -47,6 +50,11 @@ const SHAPES: Shape[] = [
 
 /** Same allocator tuning for both sides (it roughly halves torch's step time on glibc). */
 const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '2147483647' };
+/** Whittle's children run as the app's workers do (the scheduler sets passive OpenMP waits);
+ *  PyTorch keeps its own default. Anything else (OPENBLAS_CORETYPE, …) both sides inherit alike. */
+const WHITTLE_ENV = { ...MALLOC_ENV, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+/** Variables that change BLAS / OpenMP behaviour, recorded with the results. */
+const BLAS_VARS = ['OPENBLAS_CORETYPE', 'OPENBLAS_NUM_THREADS', 'OPENBLAS_L2_SIZE', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'MKL_NUM_THREADS'];
 
 /** The last JSON object a child printed: one line, or pretty-printed over several to the end. */
 function lastJson(out: string): Record<string, unknown> | null {
@@ -84,24 +92,14 @@ function probeTensorflow(): { available: boolean; note?: string } {
   return { available: false, note: 'tfjs-node(-gpu) not installed (optional dependency; its installer needs to download libtensorflow)' };
 }
 
-/** WebGPU (Dawn via the `webgpu` npm package): report why it is unavailable instead of failing. */
-async function probeWebgpu(): Promise<{ available: boolean; reason: string; adapter?: string }> {
-  const req = createRequire(import.meta.url);
-  let modPath: string;
-  try { modPath = req.resolve('webgpu'); } catch {
-    return { available: false, reason: "no package: 'webgpu' (Dawn for Node) is not installed, and no tfjs WebGPU backend is wired" };
-  }
-  try {
-    const mod = await import(modPath) as { create?: (o: string[]) => GPU; globals?: object };
-    if (mod.globals) Object.assign(globalThis, mod.globals);
-    const gpu = mod.create?.([]);
-    const adapter = await gpu?.requestAdapter();
-    if (!adapter) return { available: false, reason: 'no adapter: the webgpu package loaded but found no GPU' };
-    const info = (adapter as unknown as { info?: { vendor?: string; architecture?: string } }).info;
-    return { available: true, reason: 'adapter found (no tfjs WebGPU backend is wired yet)', adapter: `${info?.vendor ?? '?'} ${info?.architecture ?? ''}`.trim() };
-  } catch (e) {
-    return { available: false, reason: `webgpu failed to start: ${(e as Error).message}` };
-  }
+/** WebGPU (Dawn via the optional `webgpu` package): the engine's own probe, in a child process (a
+ *  GPU driver can crash its process; the bench should survive that). */
+function probeWebgpu(): { available: boolean; reason: string; adapter?: unknown } {
+  const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', '--input-type=module', '-e',
+    "const { probeWebgpu } = await import('./src/worker/engine/webgpu.ts'); const p = await probeWebgpu(); process.stdout.write(JSON.stringify(p) + '\\n'); process.exit(0);"],
+  {}, 60_000);
+  const j = lastJson(r.stdout) as { available: boolean; reason: string; adapter?: unknown } | null;
+  return j ?? { available: false, reason: `probe failed: ${r.error ?? r.stderr.trim().split('\n').slice(-1)[0] ?? 'no output'}` };
 }
 
 // ---- one measurement on each side ---------------------------------------------------------------
@@ -115,7 +113,7 @@ function whittle(backend: string, native: boolean, shape: Shape, threads: number
   const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', 'bench/whittle-step.ts',
     '--backend', backend, '--dims', shape.dims.join(','), '--batch', String(shape.batch),
     '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads), '--variant', variant],
-  { ...MALLOC_ENV, WHITTLE_NATIVE: native ? '1' : '0', WHITTLE_THREADS: String(threads), OMP_NUM_THREADS: String(threads) });
+  { ...WHITTLE_ENV, WHITTLE_NATIVE: native ? '1' : '0', WHITTLE_THREADS: String(threads), OMP_NUM_THREADS: String(threads) });
   const j = lastJson(r.stdout);
   if (!j || j.ok !== true) return { error: String(j?.error ?? r.error ?? r.stderr.trim().split('\n').slice(-3).join(' | ')) };
   return j as unknown as Side;
@@ -174,12 +172,13 @@ async function main(): Promise<void> {
   const rounds = Math.max(1, Number(opt.rounds));
   const torchInfo = probeTorch();
   const tfInfo = probeTensorflow();
-  const webgpu = await probeWebgpu();
+  const webgpu = probeWebgpu();
   const shapes = SHAPES.filter((s) => opt.shapes!.split(',').includes(s.id));
   const threadList = (opt.threads ?? `1,${cpus}`).split(',').map(Number).filter((n, i, a) => n >= 1 && a.indexOf(n) === i);
   // wasm = the default route (native BLAS kernels when the addon is built); wasm-only = the
   // portable route without the addon; cpu = tfjs's reference backend (slow: fewer steps).
-  const backends = (opt.backends ?? ['tensorflow', 'wasm', 'wasm-only', 'cpu'].filter((b) => b !== 'tensorflow' || tfInfo.available).join(',')).split(',');
+  const backends = (opt.backends ?? ['tensorflow', 'webgpu', 'wasm', 'wasm-only', 'cpu']
+    .filter((b) => (b !== 'tensorflow' || tfInfo.available) && (b !== 'webgpu' || webgpu.available)).join(',')).split(',');
   log(`torch: ${torchInfo.available ? torchInfo.version : torchInfo.note}; webgpu: ${webgpu.reason}; load ${load0.map((x) => x.toFixed(1)).join(' ')}`);
 
   const results: Record<string, unknown>[] = [];
@@ -189,7 +188,7 @@ async function main(): Promise<void> {
       const native = b === 'wasm';
       // Only the native route runs more than one thread (wasm is single-threaded in Node).
       const threadsHere = b === 'wasm' ? threadList : b === 'tensorflow' ? [cpus] : [1];
-      const variants = b === 'cpu' || b === 'tensorflow' ? ['engine'] : opt.variants!.split(',');
+      const variants = b === 'wasm' || b === 'wasm-only' ? opt.variants!.split(',') : ['engine'];
       for (const threads of threadsHere) for (const variant of variants) {
         const slow = b === 'cpu' || (b === 'wasm-only' && shape.batch * shape.dims[1] > 1e6);
         const n = slow ? 1 : rounds;
@@ -197,14 +196,14 @@ async function main(): Promise<void> {
         for (let i = 0; i < n; i++) {
           log(`${shape.id} ${shape.dims.join('→')} batch ${shape.batch}: ${b} ${variant} ${threads} thread(s), round ${i + 1}/${n}`);
           const w = whittle(backend, native, shape, threads, variant, slow);
-          const t = torchInfo.available ? torch(shape, threads) : null;
+          const t = torchInfo.available && isSide(w) ? torch(shape, threads) : null;
           pairs.push({ w, t });
         }
         const s = summarise(pairs, shape.batch);
         const wFirst = pairs.map((p) => p.w).find(isSide);
         results.push({
           shape: shape.id, dims: shape.dims, batch: shape.batch, backend: b, variant, threads,
-          kernels: wFirst ? (wFirst.blas ? `native BLAS (${wFirst.blas})` : b === 'cpu' ? 'tfjs cpu' : 'wasm (XNNPACK + Whittle registrations)') : null,
+          kernels: wFirst ? (wFirst.blas ? `native BLAS (${wFirst.blas})` : b === 'cpu' ? 'tfjs cpu' : b === 'webgpu' ? 'tfjs webgpu' : 'wasm (XNNPACK + Whittle registrations)') : null,
           ...s,
         });
         log(`  → Whittle ${s.whittle?.medianMs ?? '–'} ms, torch ${s.torch?.medianMs ?? '–'} ms, ratio ${s.ratio ?? '–'} (cpu-time ratio ${s.ratioCpuTime ?? '–'})`);
@@ -217,15 +216,21 @@ async function main(): Promise<void> {
     for (const f of fs.readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort()) {
       const name = f.replace(/\.bench\.ts$/, '');
       log(`extra: ${f}`);
-      const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', path.join('bench', f)], MALLOC_ENV);
+      const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', path.join('bench', f)], WHITTLE_ENV);
       extra[name] = lastJson(r.stdout) ?? { error: r.error ?? r.stderr.trim().split('\n').slice(-3).join(' | ') };
     }
   }
 
-  const def = results.filter((r) => (r.backend === 'wasm' && r.variant === 'engine') || r.backend === 'tensorflow');
+  // The default backend: tensorflow where installed, else wasm (webgpu is opt-in).
+  const defaultBackend = tfInfo.available ? 'tensorflow' : 'wasm';
+  const def = results.filter((r) => r.backend === defaultBackend && r.variant === 'engine');
   process.stdout.write(JSON.stringify({
     when: new Date().toISOString(),
-    machine: { cpus, model: os.cpus()[0]?.model, node: process.version, loadavgBefore: load0.map(r2), loadavgAfter: os.loadavg().map(r2) },
+    machine: {
+      cpus, model: os.cpus()[0]?.model, node: process.version, loadavgBefore: load0.map(r2), loadavgAfter: os.loadavg().map(r2),
+      env: Object.fromEntries(BLAS_VARS.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])),
+      whittleEnv: { OMP_WAIT_POLICY: WHITTLE_ENV.OMP_WAIT_POLICY },
+    },
     note: 'ratio = PyTorch ms/step ÷ Whittle ms/step at the same thread count (> 1: Whittle faster), the median over paired rounds; ' +
       'ratioCpuTime compares CPU ms per step (robust to other load; meaningful at 1 thread). Wall times on a shared machine are noisy: compare ratios, not absolute figures.',
     torch: torchInfo, tensorflow: tfInfo, webgpu,

@@ -1,7 +1,7 @@
 // Child process of bench/run.ts: times Whittle's training step for one shape on one backend and
 // prints one JSON line. Run with the ESM hook (see esm-hook.mjs):
 //   node --import ./bench/esm-hook.mjs --import tsx bench/whittle-step.ts \
-//     --backend wasm --dims 68,128,128,2 --batch 10000 --steps 20 --warmup 3 [--threads 1] [--variant fused]
+//     --backend wasm --dims 68,128,128,2 --batch 10000 --steps 20 --warmup 3 [--threads 1] [--variant per-layer]
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendName } from '../src/worker/engine/backend';
 import { setKernelThreads } from '../src/worker/engine/kernels';
@@ -23,7 +23,7 @@ try {
   const r = await timeTrainSteps({
     inputDim: dims[0], hidden: dims.slice(1, -1), outputs: dims[dims.length - 1],
     batch: Number(values.batch), steps: Number(values.steps), warmup: Number(values.warmup), seed: Number(values.seed),
-    variant: values.variant === 'fused' ? 'fused' : 'engine',
+    variant: values.variant === 'per-layer' ? 'per-layer' : 'engine',
   });
   process.stdout.write(JSON.stringify({ ok: true, simd: info.simd, ...r }) + '\n');
 } catch (e) {

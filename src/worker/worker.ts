@@ -62,6 +62,7 @@ async function run(msg: StartMessage): Promise<void> {
     backend = await initBackend(prefer);
     applyThreadShare();
     emit({ type: 'backend', backend: backend.backend, threads: backend.threads, simd: backend.simd });
+    if (backend.note) emit({ type: 'log', level: 'warn', message: backend.note });
     const job = await JOBS[msg.spec.kind]();
     const ctx: JobContext = {
       runId: msg.runId, spec: msg.spec, dir: msg.dir, home: msg.home, resumeFrom: msg.resumeFrom,
