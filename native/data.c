@@ -37,7 +37,8 @@ HOT static void fill_rows(const uint32_t *words, float *x, int32_t *y, long rows
       for (int j = 0; j < bits; j++) out[j] = (float)((word >> j) & 1u);
       acc ^= word & masks[w];
     }
-    y[r] = __builtin_parity(acc);
+    acc ^= acc >> 16; acc ^= acc >> 8; acc ^= acc >> 4; acc ^= acc >> 2; acc ^= acc >> 1;
+    y[r] = (int32_t)(acc & 1u);
   }
 }
 

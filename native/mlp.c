@@ -147,7 +147,7 @@ typedef struct {
   size_t cap;  // bytes
 } Scratch;
 #define MAX_THREADS 64
-static _Thread_local Scratch scratch[MAX_THREADS];
+static WN_THREAD_LOCAL Scratch scratch[MAX_THREADS];
 
 static uint8_t *scratch_get(Scratch *s, size_t bytes) {
   if (s->cap < bytes) {

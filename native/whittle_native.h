@@ -6,6 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// Portability: MSVC compiles these files as C without C11's keywords by default.
+#if defined(_MSC_VER)
+#define WN_RESTRICT __restrict
+#define WN_THREAD_LOCAL __declspec(thread)
+#else
+#define WN_RESTRICT restrict
+#define WN_THREAD_LOCAL _Thread_local
+#endif
+
 // C[M,N] = op(A)·op(B) + beta·C, row-major, single call: the loaded BLAS or the built-in GEMM.
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc);

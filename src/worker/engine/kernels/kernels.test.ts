@@ -43,6 +43,12 @@ async function expectMatch(fn: Fn, tol = 1e-5): Promise<void> {
   for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i])).toBeLessThanOrEqual(tol);
 }
 
+/** Random 0/1 values (about a third ones). */
+function bits(shape: number[], seed: number): Tensor {
+  const r = new Rng(seed);
+  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r.next() < 1 / 3 ? 1 : 0)), shape);
+}
+
 function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   const r = new Rng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
@@ -114,13 +120,14 @@ describe.each(routes)('wasm kernels ($name route)', ({ native, builtin }) => {
   // The fused MLP (native route only; elsewhere forward() composes dense() and this compares the
   // composition with itself). Cases: several row blocks per thread (1001 rows → 126-row blocks),
   // uneven thread split, one thread (< 128 rows), no hidden layer, masked units, a deep narrow net.
+  // Inputs: uniform floats, or 0/1 bits as the CMSP task feeds them.
   it.each([
-    { hidden: [300, 40], batch: 1001, masked: false },
-    { hidden: [300, 40], batch: 1001, masked: true },
-    { hidden: [16, 16], batch: 37, masked: true },
-    { hidden: [], batch: 70, masked: false },
-    { hidden: [8, 8, 8, 8], batch: 200, masked: false },
-  ])('fused MLP $hidden × $batch rows (masked: $masked): logits, loss and every gradient', async ({ hidden, batch, masked }) => {
+    { hidden: [300, 40], batch: 1001, masked: false, input: 'float' },
+    { hidden: [300, 40], batch: 1001, masked: true, input: 'bits' },
+    { hidden: [16, 16], batch: 37, masked: true, input: 'bits' },
+    { hidden: [], batch: 70, masked: false, input: 'float' },
+    { hidden: [8, 8, 8, 8], batch: 200, masked: false, input: 'float' },
+  ])('fused MLP $hidden × $batch rows (masked: $masked, $input): logits, loss and every gradient', async ({ hidden, batch, masked, input }) => {
     const weights = initWeights({ inputs: 13, hidden, outputs: 3, activation: 'relu' }, new Rng(31));
     if (masked) weights.masks.forEach((m) => { for (let j = 0; j < m.length; j += 3) m[j] = 0; });
     const labels = () => tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => (i * 5) % 3), 'int32');
@@ -128,7 +135,7 @@ describe.each(routes)('wasm kernels ($name route)', ({ native, builtin }) => {
     expect(fusedMlpAvailable()).toBe(native);
     await expectMatch(() => {
       const model = new MaskableMlp(weights);
-      const x = rand([batch, 13], 32, 0, 1) as tf.Tensor2D;
+      const x = (input === 'float' ? rand([batch, 13], 32, 0, 1) : bits([batch, 13], 32)) as tf.Tensor2D;
       const logits = model.forward(x);
       const { value, grads } = tf.variableGrads(() => softmaxCrossEntropy(model.forward(x), labels()), model.params());
       const out = [logits, value, ...model.params().map((p) => grads[p.name])];
