@@ -400,7 +400,7 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// setThreads(n): BLAS thread count (no-op for the built-in GEMM). Returns the count in effect.
+// setThreads(n): threads for the native kernels and the BLAS. Returns the count in effect.
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (!wn_get_args(env, info, 1, a)) return NULL;
@@ -408,9 +408,11 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   int n = (int)num(env, a[0]);
   if (n >= 1 && blas_set_threads) blas_set_threads(n);
   if (n >= 1) par_threads = n;
-  int now = blas_sgemm ? (blas_get_threads ? blas_get_threads() : n) : 1;
+  // The count our kernels use (the fused MLP splits its batch this many ways even over the
+  // built-in GEMM). Not the BLAS's own answer: that global is shared by every worker thread of the
+  // process and may be in the middle of another worker's change.
   napi_value out;
-  CHECK(napi_create_int32(env, now, &out));
+  CHECK(napi_create_int32(env, par_threads, &out));
   return out;
 }
 

@@ -49,7 +49,7 @@ describe('Scheduler', () => {
   it('shares the cores among the runs in progress: one run alone gets them all', async (t) => {
     const cores = os.availableParallelism();
     const svc = open(tmpHome(), 2);
-    const a = await svc.createRun({ kind: 'selftest', steps: 400, stepMs: 5 });
+    const a = await svc.createRun({ kind: 'selftest', steps: 100_000, stepMs: 5 }); // runs until cancelled
     await untilProgress(svc, a.id, 2);
     const threadsOf = async (id: string) => Number(/×(\d+)$/.exec((await svc.getRun(id))!.backend ?? '')?.[1]);
     // Without the native kernels (or one core) there is nothing to share: threads stay 1.

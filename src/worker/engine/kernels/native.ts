@@ -26,6 +26,7 @@ export interface NativeKernels {
   /** CMSP batch rows from pre-drawn random words (native/data.c documents the layout). */
   cmspFill(words: Uint32Array, x: Float32Array, y: Int32Array, rowOffset: number, rows: number, m: number, n: number,
     code: Uint32Array, masks: Uint32Array): void;
+  /** Threads for the native kernels (and the BLAS); returns the count they now use. */
   setThreads(n: number): number;
   info(): { blas: string; threads: number };
   /** Route GEMMs to the addon's own kernel (tests of the no-BLAS fallback). */
