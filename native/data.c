@@ -5,12 +5,6 @@
 #include "whittle_native.h"
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
-#define HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define HOT
-#endif
-
 static void *typed(napi_env env, napi_value v, napi_typedarray_type want, size_t *len) {
   napi_typedarray_type type;
   void *data = NULL;

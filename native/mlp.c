@@ -26,12 +26,6 @@
 #include <omp.h>
 #endif
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
-#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HOT
-#endif
-
 #define MAX_LAYERS 32
 // Rows a thread needs before a second thread pays for itself (waking it costs ~10 µs).
 #define MIN_ROWS_PER_THREAD 64
@@ -292,7 +286,7 @@ static int backward(const Net *n) {
 
 // ---- N-API entry points ----------------------------------------------------------------------
 
-// Reads the shared head [B, L, d0..dL] and checks every offset it is given against the heap.
+// Reads the shared head [B, L, d0..dL, x, W_0..W_{L-1}]; tensor_at checks every offset against the heap.
 typedef struct {
   const double *v;
   size_t len, at;
@@ -344,6 +338,9 @@ static int read_head(napi_env env, napi_callback_info info, Reader *r, Net *n) {
     if (n->d[l] < 1) r->ok = 0;
     if (n->d[l] > n->maxw) n->maxw = n->d[l];
   }
+  // both layouts continue with x and W_0..W_{L-1}
+  n->x = tensor_at(r, (double)n->B * n->d[0], 0);
+  for (int l = 0; l < n->L; l++) n->W[l] = tensor_at(r, (double)n->d[l] * n->d[l + 1], 0);
   return 1;
 }
 
@@ -358,8 +355,6 @@ napi_value MlpForward(napi_env env, napi_callback_info info) {
   Net n;
   if (!read_head(env, info, &r, &n)) return NULL;
   const int L = n.L;
-  n.x = tensor_at(&r, (double)n.B * n.d[0], 0);
-  for (int l = 0; l < L; l++) n.W[l] = tensor_at(&r, (double)n.d[l] * n.d[l + 1], 0);
   for (int l = 0; l < L; l++) n.b[l] = tensor_at(&r, n.d[l + 1], 0);
   for (int l = 1; l < L; l++) n.mask[l] = tensor_at(&r, n.d[l], 1);
   for (int l = 1; l <= L; l++) n.h[l] = tensor_at(&r, (double)n.B * n.d[l], 0);
@@ -374,8 +369,6 @@ napi_value MlpBackward(napi_env env, napi_callback_info info) {
   Net n;
   if (!read_head(env, info, &r, &n)) return NULL;
   const int L = n.L;
-  n.x = tensor_at(&r, (double)n.B * n.d[0], 0);
-  for (int l = 0; l < L; l++) n.W[l] = tensor_at(&r, (double)n.d[l] * n.d[l + 1], 0);
   for (int l = 1; l < L; l++) n.h[l] = tensor_at(&r, (double)n.B * n.d[l], 0);
   n.dy = tensor_at(&r, (double)n.B * n.d[L], 0);
   for (int l = 0; l < L; l++) n.dW[l] = tensor_at(&r, (double)n.d[l] * n.d[l + 1], 0);

@@ -30,13 +30,6 @@
 #define DLSYM(h, s) dlsym(h, s)
 #endif
 
-// Hot loops get AVX2 / AVX-512 clones picked at load time where the toolchain supports it
-// (GCC/Clang on x86-64 Linux); elsewhere the compiler's baseline vectorisation.
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
-#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HOT
-#endif
 
 // Element-wise loops split across threads (OpenMP where the compiler has it; serial otherwise) only
 // when the work is large enough to pay for waking them. These passes are memory-bound, and idle

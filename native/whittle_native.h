@@ -15,6 +15,14 @@
 #define WN_THREAD_LOCAL _Thread_local
 #endif
 
+// Hot loops get AVX2 / AVX-512 clones picked at load time where the toolchain supports it
+// (GCC/Clang on x86-64 Linux); elsewhere the compiler's baseline vectorisation.
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
 // C[M,N] = op(A)·op(B) + beta·C, row-major, single call: the loaded BLAS or the built-in GEMM.
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc);

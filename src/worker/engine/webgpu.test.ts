@@ -5,6 +5,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
+import { relErr } from '../../../test/helpers/numeric';
 import { initBackend, preferenceOrder } from './backend';
 import { Rng } from './rng';
 import { tf, type Tensor } from './tf';
@@ -13,14 +14,6 @@ import { initWeights, MaskableMlp, type MlpWeights } from '../models/mlp';
 import { createOptimizer } from '../train/optimizers';
 import { crossEntropy, trainStep } from '../train/step';
 import type { Batch } from '../tasks/types';
-
-function relErr(a: Float32Array, ref: Float32Array): number {
-  expect(a.length).toBe(ref.length);
-  let scale = 1, err = 0;
-  for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i]));
-  for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(a[i] - ref[i]));
-  return err / scale;
-}
 
 const weights: MlpWeights = initWeights({ inputs: 12, hidden: [32], outputs: 5, activation: 'relu' }, new Rng(7));
 const batch: Batch = (() => {

@@ -3,6 +3,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relErr } from '../../../../test/helpers/numeric';
 import { Rng } from '../rng';
 import { tf, type Tensor } from '../tf';
 import { initWeights, MaskableMlp } from '../../models/mlp';
@@ -25,15 +26,6 @@ async function on(backend: string, fn: Fn): Promise<Float32Array[]> {
   expect(tf.memory().numTensors).toBe(before);
   expect(dataIds()).toBe(idsBefore);
   return vals;
-}
-
-/** max |a-b| / max(1, max |ref|) — relative to the reference's scale. */
-function relErr(a: Float32Array, ref: Float32Array): number {
-  expect(a.length).toBe(ref.length);
-  let scale = 1, err = 0;
-  for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i]));
-  for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(a[i] - ref[i]));
-  return err / scale;
 }
 
 async function expectMatch(fn: Fn, tol = 1e-5): Promise<void> {
