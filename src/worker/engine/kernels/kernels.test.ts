@@ -110,7 +110,7 @@ describe.each(routes)('wasm kernels ($name route)', ({ native, builtin }) => {
   });
 
   // The fused MLP (native route only; elsewhere forward() composes dense() and this compares the
-  // composition with itself). Cases: several row blocks per thread (1001 rows → 126-row blocks),
+  // composition with itself). Cases: several row blocks per thread (1001 rows → 251-row blocks),
   // uneven thread split, one thread (< 128 rows), no hidden layer, masked units, a deep narrow net.
   // Inputs: uniform floats, or 0/1 bits as the CMSP task feeds them.
   it.each([
