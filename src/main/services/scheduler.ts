@@ -149,7 +149,7 @@ export class Scheduler {
     if (idle) return idle;
     if (this.slots.length >= this.size) return null;
     const entry = resolveWorkerEntry();
-    const worker = new Worker(entry.file, { eval: entry.eval, env: { ...process.env } });
+    const worker = new Worker(entry.file, { eval: entry.eval });
     const slot: Slot = { worker, runId: null, exited: false };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => this.onWorkerGone(slot, `worker crashed: ${err.message}`));

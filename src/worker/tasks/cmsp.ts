@@ -1,7 +1,7 @@
 // Compositional multitask sparse parity (METHODS.md §1). A skill is a code: a set of atomic
 // indices c ⊆ {0..m-1}. A sample is x = [1{i∈c}]_{i<m} ⊕ b with b uniform in {0,1}^n, and the label
 // is the parity of b over the union of the code's subsets S_i. Samples are generated straight into
-// typed arrays (rng.fillBits), never per-sample tensors.
+// typed arrays, never per-sample tensors.
 import type { SkillRef } from '../../shared/specs';
 import { skillKey } from '../../shared/specs';
 import { loadNative } from '../engine/kernels/native';
@@ -113,7 +113,8 @@ export class CmspSuite implements SkillSuite {
     for (let i = 0; i < count * W; i++) words[i] = rng.u32();
     const { code, masks } = packedSkill(s, this.n);
     const native = loadNative();
-    if (native) native.cmspFill(words, out.x, out.y, offset, count, this.m, this.n, code, masks);
+    // (an addon built from older sources lacks cmspFill: `npm install` rebuilds it)
+    if (native?.cmspFill) native.cmspFill(words, out.x, out.y, offset, count, this.m, this.n, code, masks);
     else fillRows(words, out, offset, count, this.m, this.n, code, masks);
   }
 

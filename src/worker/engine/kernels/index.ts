@@ -79,7 +79,8 @@ export function installKernels(backendName: string, opts: { threads?: number; na
     registerFusedGradients();
     registerFusedWasm(native, (name, fn) => replace(name, 'wasm', () => fn, done));
     if (native) {
-      registerFusedMlp(native, (name, fn) => replace(name, 'wasm', () => fn, done));
+      // an addon built from older sources lacks the MLP entry points (`npm install` rebuilds it)
+      if (typeof native.mlpForward === 'function') registerFusedMlp(native, (name, fn) => replace(name, 'wasm', () => fn, done));
       const threads = native.setThreads(opts.threads ?? defaultThreads());
       info = { ...info, native: true, blas: native.info().blas, threads };
     } else {
