@@ -216,22 +216,10 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   BOUNDS(M >= 0 && N >= 0 && K >= 0 && batch >= 1);
   BOUNDS(IN_HEAP(aOff + sA * (batch - 1), (double)M * K) && IN_HEAP(bOff + sB * (batch - 1), (double)K * N) &&
          IN_HEAP(cOff + sC * (batch - 1), (double)M * N));
-  load_blas();
   const int lda = ta ? M : K, ldb = tb ? K : N, ldc = N;
-  for (int i = 0; i < batch; i++) {
-    const float *A = (const float *)(heap + (size_t)(aOff + sA * i));
-    const float *B = (const float *)(heap + (size_t)(bOff + sB * i));
-    float *C = (float *)(heap + (size_t)(cOff + sC * i));
-    if (M == 0 || N == 0) continue;
-    if (K == 0) {
-      if (beta == 0.f) memset(C, 0, sizeof(float) * (size_t)M * N);
-      continue;
-    }
-    if (blas_sgemm && !force_builtin)
-      blas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);
-    else
-      builtin_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
-  }
+  for (int i = 0; i < batch; i++)
+    wn_sgemm(ta, tb, M, N, K, (const float *)(heap + (size_t)(aOff + sA * i)), lda,
+             (const float *)(heap + (size_t)(bOff + sB * i)), ldb, beta, (float *)(heap + (size_t)(cOff + sC * i)), ldc);
   return NULL;
 }
 

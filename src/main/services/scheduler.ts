@@ -122,7 +122,13 @@ export class Scheduler {
   }
 
   // ── internals ─────────────────────────────────────────────────────────────
+  /** Start whatever can start, then re-share the cores among the runs in progress. */
   private pump(): void {
+    this.startReady();
+    this.shareCores();
+  }
+
+  private startReady(): void {
     if (this.closed) return;
     for (let i = 0; i < this.queue.length; i++) {
       const id = this.queue[i];
@@ -178,7 +184,6 @@ export class Scheduler {
       threads: this.coreShare(),
     };
     slot.worker.postMessage(msg);
-    this.shareCores();
     this.store.addLog(run.id, 'info', resumeFrom ? `resumed from ${path.basename(resumeFrom)}` : 'started');
     this.emitRun(run.id);
   }
@@ -234,14 +239,12 @@ export class Scheduler {
         slot.runId = null;
         this.finish(id, { status: m.status, summary: m.summary });
         this.pump();
-        this.shareCores();
         break;
       case 'error':
         slot.runId = null;
         store.addLog(id, 'error', m.stack ?? m.message);
         this.finish(id, { status: 'failed', error: m.message });
         this.pump();
-        this.shareCores();
         break;
     }
   }
@@ -256,7 +259,6 @@ export class Scheduler {
       this.finish(id, { status: 'failed', error: reason });
     }
     this.pump();
-    this.shareCores();
   }
 
   private finish(id: string, r: { status: RunStatus; summary?: Record<string, unknown>; error?: string }): void {

@@ -60,6 +60,15 @@ function makeReluGrad(native: NativeKernels | null): KernelFunc {
   });
 }
 
+/** log Σ_c exp(z[row + c]), shifted by the row's max for stability (float64). */
+function rowLogSumExp(z: Float32Array, row: number, C: number): number {
+  let max = -Infinity;
+  for (let c = 0; c < C; c++) if (z[row + c] > max) max = z[row + c];
+  let s = 0;
+  for (let c = 0; c < C; c++) s += Math.exp(z[row + c] - max);
+  return max + Math.log(s);
+}
+
 /** Mean softmax cross-entropy in nats of logits [B,C] against int32 labels [B] (float64 inside). */
 const softmaxCe = kf(({ inputs: { logits, labels }, backend }) => {
   const [B, C] = logits.shape;
@@ -67,14 +76,7 @@ const softmaxCe = kf(({ inputs: { logits, labels }, backend }) => {
   const z = f32(backend, logits, B * C);
   const y = new Int32Array(heapBuffer(backend), offsetOf(backend, labels), B);
   let total = 0;
-  for (let i = 0; i < B; i++) {
-    const row = i * C;
-    let max = -Infinity;
-    for (let c = 0; c < C; c++) if (z[row + c] > max) max = z[row + c];
-    let s = 0;
-    for (let c = 0; c < C; c++) s += Math.exp(z[row + c] - max);
-    total += max + Math.log(s) - z[row + y[i]];
-  }
+  for (let i = 0; i < B; i++) total += rowLogSumExp(z, i * C, C) - z[i * C + y[i]];
   f32(backend, out, 1)[0] = B > 0 ? total / B : 0;
   return out;
 });
@@ -89,11 +91,8 @@ const softmaxCeGrad = kf(({ inputs: { dy, logits, labels }, backend }) => {
   const scale = f32(backend, dy, 1)[0] / B;
   for (let i = 0; i < B; i++) {
     const row = i * C;
-    let max = -Infinity;
-    for (let c = 0; c < C; c++) if (z[row + c] > max) max = z[row + c];
-    let s = 0;
-    for (let c = 0; c < C; c++) s += Math.exp(z[row + c] - max);
-    for (let c = 0; c < C; c++) g[row + c] = (Math.exp(z[row + c] - max) / s - (c === y[i] ? 1 : 0)) * scale;
+    const lse = rowLogSumExp(z, row, C);
+    for (let c = 0; c < C; c++) g[row + c] = (Math.exp(z[row + c] - lse) - (c === y[i] ? 1 : 0)) * scale;
   }
   return out;
 });
