@@ -3,13 +3,15 @@
 // (progress goes to stderr).
 //
 //   npm run bench -- [--rounds 3] [--shapes a,b,c] [--backends wasm,wasm-only,cpu,webgpu] [--threads 1,2]
-//                    [--variants engine,per-layer] [--no-torch] [--no-extra] [--quick]
+//                    [--variants engine,engine-blas,per-layer] [--no-torch] [--no-extra] [--quick]
 //
 // Backends: tensorflow (tfjs-node, when installed), wasm (the default route: native kernels when the
 // addon is built), wasm-only (no addon), cpu (tfjs's reference), webgpu (only where a real GPU
 // adapter is found; opt-in in the app).
 // Variants (wasm): `engine` times train/step.ts exactly as train jobs run it (the whole MLP in one
-// fused kernel, backward in another); `per-layer` times the same math one fused dense op per layer.
+// fused kernel, backward in another) with the GEMM the app picks (`auto`: the addon's AVX-512 kernel
+// where the CPU has it, else the BLAS); `engine-blas` the same with every GEMM sent to the loaded BLAS
+// (WHITTLE_GEMM=blas, what PyTorch calls too); `per-layer` the same math one fused dense op per layer.
 //
 // Fairness on a shared, noisy machine: every Whittle measurement is paired with a PyTorch one run
 // right after it (same shape, same thread count, same malloc settings), repeated `rounds` times;
@@ -35,7 +37,7 @@ const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const { values: opt } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' }, shapes: { type: 'string', default: 'a,b,c' },
-    backends: { type: 'string' }, threads: { type: 'string' }, variants: { type: 'string', default: 'engine,per-layer' },
+    backends: { type: 'string' }, threads: { type: 'string' }, variants: { type: 'string', default: 'engine,engine-blas,per-layer' },
     'no-torch': { type: 'boolean', default: false }, 'no-extra': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
   },
@@ -113,7 +115,8 @@ function whittle(backend: string, native: boolean, shape: Shape, threads: number
   const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', 'bench/whittle-step.ts',
     '--backend', backend, '--dims', shape.dims.join(','), '--batch', String(shape.batch),
     '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads), '--variant', variant],
-  { ...WHITTLE_ENV, WHITTLE_NATIVE: native ? '1' : '0', WHITTLE_THREADS: String(threads), OMP_NUM_THREADS: String(threads) });
+  { ...WHITTLE_ENV, WHITTLE_NATIVE: native ? '1' : '0', WHITTLE_THREADS: String(threads), OMP_NUM_THREADS: String(threads),
+    WHITTLE_GEMM: variant.endsWith('-blas') ? 'blas' : process.env.WHITTLE_GEMM ?? 'auto' });
   const j = lastJson(r.stdout);
   if (!j || j.ok !== true) return { error: String(j?.error ?? r.error ?? r.stderr.trim().split('\n').slice(-3).join(' | ')) };
   return j as unknown as Side;
@@ -188,7 +191,7 @@ async function main(): Promise<void> {
       const native = b === 'wasm';
       // Only the native route runs more than one thread (wasm is single-threaded in Node).
       const threadsHere = b === 'wasm' ? threadList : b === 'tensorflow' ? [cpus] : [1];
-      const variants = b === 'wasm' || b === 'wasm-only' ? opt.variants!.split(',') : ['engine'];
+      const variants = b === 'wasm' ? opt.variants!.split(',') : b === 'wasm-only' ? opt.variants!.split(',').filter((v) => !v.endsWith('-blas')) : ['engine'];
       for (const threads of threadsHere) for (const variant of variants) {
         const slow = b === 'cpu' || (b === 'wasm-only' && shape.batch * shape.dims[1] > 1e6);
         const n = slow ? 1 : rounds;
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
         const wFirst = pairs.map((p) => p.w).find(isSide);
         results.push({
           shape: shape.id, dims: shape.dims, batch: shape.batch, backend: b, variant, threads,
-          kernels: wFirst ? (wFirst.blas ? `native BLAS (${wFirst.blas})` : b === 'cpu' ? 'tfjs cpu' : b === 'webgpu' ? 'tfjs webgpu' : 'wasm (XNNPACK + Whittle registrations)') : null,
+          kernels: wFirst ? (wFirst.blas ? `native, ${wFirst.gemm} GEMM (BLAS ${wFirst.blas})` : b === 'cpu' ? 'tfjs cpu' : b === 'webgpu' ? 'tfjs webgpu' : 'wasm (XNNPACK + Whittle registrations)') : null,
           ...s,
         });
         log(`  → Whittle ${s.whittle?.medianMs ?? '–'} ms, torch ${s.torch?.medianMs ?? '–'} ms, ratio ${s.ratio ?? '–'} (cpu-time ratio ${s.ratioCpuTime ?? '–'})`);

@@ -23,7 +23,7 @@ try {
   const r = await timeTrainSteps({
     inputDim: dims[0], hidden: dims.slice(1, -1), outputs: dims[dims.length - 1],
     batch: Number(values.batch), steps: Number(values.steps), warmup: Number(values.warmup), seed: Number(values.seed),
-    variant: values.variant === 'per-layer' ? 'per-layer' : 'engine',
+    variant: values.variant === 'per-layer' ? 'per-layer' : 'engine',  // engine-blas: engine, WHITTLE_GEMM=blas set by run.ts
   });
   process.stdout.write(JSON.stringify({ ok: true, simd: info.simd, ...r }) + '\n');
 } catch (e) {

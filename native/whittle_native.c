@@ -55,7 +55,27 @@ static set_threads_fn blas_set_threads = NULL;
 static get_threads_fn blas_get_threads = NULL;
 static char blas_name[512] = "builtin";
 static int blas_tried = 0;
-static int force_builtin = 0;  // tests: exercise the built-in GEMM even where a BLAS loaded
+
+// Which GEMM serves a call. auto: our AVX-512 kernel where the CPU has it (and the output is at
+// least 16 wide, below which packing costs more than it saves), else the BLAS, else the built-in
+// one. WHITTLE_GEMM=blas|avx512|builtin narrows the choice; tests switch with useGemm().
+enum { GEMM_AUTO, GEMM_BLAS, GEMM_AVX512, GEMM_BUILTIN };
+static const char *gemm_names[] = {"auto", "blas", "avx512", "builtin"};
+static int gemm_mode = -1;
+
+static int parse_gemm(const char *s) {
+  for (int i = 0; i < 4; i++)
+    if (s && strcmp(s, gemm_names[i]) == 0) return i;
+  return -1;
+}
+
+static int current_gemm_mode(void) {
+  if (gemm_mode < 0) {
+    const int m = parse_gemm(getenv("WHITTLE_GEMM"));
+    gemm_mode = m < 0 ? GEMM_AUTO : m;
+  }
+  return gemm_mode;
+}
 
 static void load_blas(void) {
   if (blas_tried) return;
@@ -134,6 +154,33 @@ HOT static void builtin_sgemm(int ta, int tb, int M, int N, int K, const float *
   free(ap);
 }
 
+// The AVX-512 kernel is single-threaded (the fused MLP calls it from each of its threads). A call
+// from outside any parallel region (the per-layer route) splits C across the kernels' threads:
+// by rows, or by columns when C is wider than tall; each thread packs its own operands.
+static int avx512_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                        float beta, float *C, int ldc) {
+#ifdef _OPENMP
+  const int T = par_threads;
+  const int by_rows = M >= N, len = by_rows ? M : N;
+  if (T > 1 && omp_get_level() == 0 && len >= 128) {
+    const int chunk = ((len + T - 1) / T + 31) / 32 * 32;
+    int ok = 1;
+#pragma omp parallel for num_threads(T) schedule(static, 1) reduction(&& : ok)
+    for (int t = 0; t < T; t++) {
+      const int s = t * chunk, n = len - s < chunk ? len - s : chunk;
+      if (n <= 0) continue;
+      if (by_rows)
+        ok = ok && wn_sgemm_avx512(ta, tb, n, N, K, ta ? A + s : A + (size_t)s * lda, lda, B, ldb, beta,
+                                   C + (size_t)s * ldc, ldc);
+      else
+        ok = ok && wn_sgemm_avx512(ta, tb, M, n, K, A, lda, tb ? B + (size_t)s * ldb : B + s, ldb, beta, C + s, ldc);
+    }
+    return ok;
+  }
+#endif
+  return wn_sgemm_avx512(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc) {
   load_blas();
@@ -142,10 +189,22 @@ void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, cons
     if (beta == 0.f) for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
     return;
   }
-  if (blas_sgemm && !force_builtin)
+  const int mode = current_gemm_mode();
+  if ((mode == GEMM_AUTO || mode == GEMM_AVX512) && N >= 16 && wn_avx512_available() &&
+      avx512_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc))
+    return;
+  if (blas_sgemm && mode != GEMM_BUILTIN)
     blas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);
   else
     builtin_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+// The GEMM that serves large calls under the current mode.
+static const char *gemm_in_use(void) {
+  load_blas();
+  const int mode = current_gemm_mode();
+  if ((mode == GEMM_AUTO || mode == GEMM_AVX512) && wn_avx512_available()) return "avx512";
+  return blas_sgemm && mode != GEMM_BUILTIN ? "blas" : "builtin";
 }
 
 int wn_threads(void) { return par_threads; }
@@ -397,23 +456,32 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// useBuiltin(on): route GEMMs to the built-in kernel (true) or back to the loaded BLAS (false).
-static napi_value UseBuiltin(napi_env env, napi_callback_info info) {
-  napi_value a[1];
+// useGemm('auto' | 'blas' | 'avx512' | 'builtin') → the GEMM that now serves large calls.
+static napi_value UseGemm(napi_env env, napi_callback_info info) {
+  napi_value a[1], out;
   if (!wn_get_args(env, info, 1, a)) return NULL;
-  bool on = false;
-  napi_get_value_bool(env, a[0], &on);
-  force_builtin = on ? 1 : 0;
-  return NULL;
+  char name[16] = {0};
+  size_t len = 0;
+  napi_get_value_string_utf8(env, a[0], name, sizeof(name), &len);
+  const int m = parse_gemm(name);
+  if (m < 0) {
+    napi_throw_range_error(env, NULL, "whittle_native: useGemm expects 'auto', 'blas', 'avx512' or 'builtin'");
+    return NULL;
+  }
+  gemm_mode = m;
+  CHECK(napi_create_string_utf8(env, gemm_in_use(), NAPI_AUTO_LENGTH, &out));
+  return out;
 }
 
-// info() → { blas: path or 'builtin', threads }
+// info() → { blas: path (+ OpenBLAS core) or 'builtin', threads, gemm: the GEMM serving large calls }
 static napi_value Info(napi_env env, napi_callback_info info) {
   (void)info;
   load_blas();
-  napi_value out, name, threads;
+  napi_value out, name, threads, gemm;
   CHECK(napi_create_object(env, &out));
-  CHECK(napi_create_string_utf8(env, force_builtin ? "builtin" : blas_name, NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_string_utf8(env, blas_name, NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_string_utf8(env, gemm_in_use(), NAPI_AUTO_LENGTH, &gemm));
+  CHECK(napi_set_named_property(env, out, "gemm", gemm));
   CHECK(napi_create_int32(env, blas_sgemm ? (blas_get_threads ? blas_get_threads() : 0) : 1, &threads));
   CHECK(napi_set_named_property(env, out, "blas", name));
   CHECK(napi_set_named_property(env, out, "threads", threads));
@@ -423,6 +491,7 @@ static napi_value Info(napi_env env, napi_callback_info info) {
 static void cleanup(void *arg) {
   (void)arg;
   wn_mlp_free_scratch();
+  wn_gemm_free_scratch();
 }
 
 NAPI_MODULE_INIT() {
@@ -435,7 +504,7 @@ NAPI_MODULE_INIT() {
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
-      {"useBuiltin", NULL, UseBuiltin, NULL, NULL, NULL, napi_default, NULL},
+      {"useGemm", NULL, UseGemm, NULL, NULL, NULL, napi_default, NULL},
       {"mlpForward", NULL, MlpForward, NULL, NULL, NULL, napi_default, NULL},
       {"mlpBackward", NULL, MlpBackward, NULL, NULL, NULL, napi_default, NULL},
       {"cmspFill", NULL, CmspFill, NULL, NULL, NULL, napi_default, NULL},

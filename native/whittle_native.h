@@ -26,6 +26,11 @@
 // C[M,N] = op(A)·op(B) + beta·C, row-major, single call: the loaded BLAS or the built-in GEMM.
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc);
+// The AVX-512 packed GEMM (gemm_avx512.c): single-threaded, returns 0 where it cannot run.
+int wn_avx512_available(void);
+int wn_sgemm_avx512(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                    float beta, float *C, int ldc);
+void wn_gemm_free_scratch(void);
 // Threads the element-wise and fused kernels may use (setThreads).
 int wn_threads(void);
 // N-API argument helpers (throw a JS error and return 0/NULL on failure).

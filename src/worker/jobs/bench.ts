@@ -21,6 +21,8 @@ export interface BenchResult {
   threads: number;
   /** Native BLAS in use by the wasm kernels, if any. */
   blas: string | null;
+  /** GEMM the native kernels ran (avx512 / blas / builtin), if native. */
+  gemm: string | null;
   dims: number[];
   batch: number;
   steps: number;
@@ -121,6 +123,7 @@ export async function timeTrainSteps(spec: BenchShape, onStep?: (done: number, t
     backend: name,
     threads: k?.native ? k.threads : 1,
     blas: k?.native ? k.blas : null,
+    gemm: k?.native ? k.gemm : null,
     dims, batch: spec.batch, steps: times.length,
     medianMs: round(med), minMs: round(Math.min(...times)), cpuMs: round(median(cpu)),
     samplesPerSec: Math.round((spec.batch / med) * 1000),

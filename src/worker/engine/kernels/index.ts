@@ -8,7 +8,7 @@ import { registerFusedWasm } from './fusedKernels';
 import { makeIdentity } from './identity';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul';
 import { registerFusedMlp } from './mlp';
-import { loadNative, nativeLoadError } from './native';
+import { loadNative, nativeLoadError, type NativeGemm } from './native';
 import { registerFusedGradients } from './ops';
 import { unsortedSegmentSumKernel } from './segment';
 import { makeSum } from './sum';
@@ -21,6 +21,8 @@ export interface KernelInstall {
   native: boolean;
   /** BLAS library the addon loaded ('builtin' = its own GEMM), or null without the addon. */
   blas: string | null;
+  /** GEMM serving large products: the addon's AVX-512 kernel, the BLAS, or its built-in one. */
+  gemm: NativeGemm | null;
   /** Threads the heavy kernels use (BLAS threads; wasm itself is single-threaded in Node). */
   threads: number;
   /** Why the native route is off, when it is. */
@@ -63,7 +65,7 @@ export function installKernels(backendName: string, opts: { threads?: number; na
   const have = installed.get(backendName);
   if (have) return have;
   const done: string[] = [];
-  let info: KernelInstall = { backend: backendName, kernels: done, native: false, blas: null, threads: 1 };
+  let info: KernelInstall = { backend: backendName, kernels: done, native: false, blas: null, gemm: null, threads: 1 };
   if (backendName === 'wasm') {
     const native = opts.native === false ? null : loadNative();
     const transpose = tf.getKernel('Transpose', 'wasm')?.kernelFunc;
@@ -82,7 +84,8 @@ export function installKernels(backendName: string, opts: { threads?: number; na
       // an addon built from older sources lacks the MLP entry points (`npm install` rebuilds it)
       if (typeof native.mlpForward === 'function') registerFusedMlp(native, (name, fn) => replace(name, 'wasm', () => fn, done));
       const threads = native.setThreads(opts.threads ?? defaultThreads());
-      info = { ...info, native: true, blas: native.info().blas, threads };
+      const { blas, gemm } = native.info();
+      info = { ...info, native: true, blas, gemm, threads };
     } else {
       info.note = opts.native === false ? 'native kernels not requested' : nativeLoadError() ?? undefined;
     }

@@ -8,7 +8,7 @@ import { Rng } from '../rng';
 import { tf, type Tensor } from '../tf';
 import { initWeights, MaskableMlp } from '../../models/mlp';
 import { adamUpdate, dense, fusedMlpAvailable, installKernels, softmaxCrossEntropy, uninstallKernels } from './index';
-import { loadNative } from './native';
+import { loadNative, type NativeGemm } from './native';
 
 type Fn = () => Tensor | Tensor[];
 
@@ -47,10 +47,16 @@ function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   return tf.tensor(Float32Array.from({ length: n }, () => r.uniform(lo, hi)), shape);
 }
 
-// wasm-only always; with the addon: its BLAS GEMM and its built-in GEMM (the fallback where no
-// BLAS library is found, e.g. Windows without OpenBLAS).
-const routes: { name: string; native: boolean; builtin?: boolean }[] = [{ name: 'wasm-only', native: false }];
-if (loadNative()) routes.push({ name: 'native', native: true }, { name: 'native, built-in GEMM', native: true, builtin: true });
+// wasm-only always; with the addon, each GEMM it can route to: its AVX-512 kernel (where the CPU
+// has it), the loaded BLAS, and its built-in GEMM (the fallback where no BLAS library is found).
+const routes: { name: string; native: boolean; gemm?: NativeGemm }[] = [{ name: 'wasm-only', native: false }];
+const addon = loadNative();
+if (addon) {
+  const gemms: NativeGemm[] = [];
+  for (const g of ['avx512', 'blas', 'builtin'] as const) if (addon.useGemm(g) === g) gemms.push(g);
+  addon.useGemm('auto');
+  for (const g of gemms) routes.push({ name: `native, ${g} GEMM`, native: true, gemm: g });
+}
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -60,14 +66,15 @@ beforeAll(async () => {
 });
 afterAll(() => uninstallKernels('wasm'));
 
-describe.each(routes)('wasm kernels ($name route)', ({ native, builtin }) => {
+describe.each(routes)('wasm kernels ($name route)', ({ native, gemm }) => {
   beforeAll(() => {
     uninstallKernels('wasm');
-    loadNative()?.useBuiltin(Boolean(builtin));
+    if (gemm) expect(loadNative()!.useGemm(gemm)).toBe(gemm);
     const info = installKernels('wasm', { native, threads: 2 });
     expect(info.native).toBe(native);
+    if (gemm) expect(info.gemm).toBe(gemm);
   });
-  afterAll(() => loadNative()?.useBuiltin(false));
+  afterAll(() => loadNative()?.useGemm('auto'));
 
   it.each([[false, false], [true, false], [false, true], [true, true]])('matMul transposeA=%s transposeB=%s', async (ta, tb) => {
     const [M, K, N] = [37, 53, 29];

@@ -5,6 +5,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The GEMMs the addon has: its AVX-512 packed kernel, the loaded BLAS, its portable blocked one. */
+export type NativeGemm = 'avx512' | 'blas' | 'builtin';
+
 export interface NativeKernels {
   /** C = op(A)·op(B) + beta·C per batch entry, row-major; offsets/strides in bytes into `heap`. */
   gemm(heap: ArrayBuffer, ta: boolean, tb: boolean, M: number, N: number, K: number,
@@ -28,9 +31,11 @@ export interface NativeKernels {
     code: Uint32Array, masks: Uint32Array): void;
   /** Threads for the native kernels (and the BLAS); returns the count they now use. */
   setThreads(n: number): number;
-  info(): { blas: string; threads: number };
-  /** Route GEMMs to the addon's own kernel (tests of the no-BLAS fallback). */
-  useBuiltin(on: boolean): void;
+  /** blas: the library loaded (with OpenBLAS's kernel set) or 'builtin'; gemm: what serves large GEMMs. */
+  info(): { blas: string; threads: number; gemm: NativeGemm };
+  /** Choose the GEMM ('auto' = AVX-512 kernel where the CPU has it, else the BLAS, else built-in);
+   *  returns the one now serving large calls. Tests use it to cover every route. */
+  useGemm(mode: 'auto' | NativeGemm): NativeGemm;
 }
 
 const FILE = 'whittle_native.node';

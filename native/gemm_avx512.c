@@ -1,0 +1,167 @@
+// Whittle's own single-precision GEMM for CPUs with AVX-512: C[M,N] = op(A)[M,K]·op(B)[K,N] + beta·C,
+// row-major, one thread per call.
+//
+// Why our own: the BLAS we load is whatever the machine has, and it often cannot use AVX-512 — an
+// OpenBLAS too old to know the CPU picks an AVX2 kernel set, and some systems pin one
+// (OPENBLAS_CORETYPE=Haswell on the reference machine, because older builds miscompute there).
+// On a Zen 5 core this packed kernel ran the MLP's 512-wide GEMMs at 150–185 GFLOP/s against
+// OpenBLAS's 85–100 with its Haswell kernels and ~158 with its own AVX-512 ones (bench/README.md).
+//
+// Design (Goto/BLIS): op(B) is packed into [KC, NR] column panels and op(A) into [KC, MR] row
+// panels, both zero-padded, so the micro-kernel streams contiguous memory and handles no edge
+// cases; only its final store is masked. The micro-kernel keeps an MR×NR tile of C in 24 zmm
+// registers: per k it loads NR/16 vectors of B and broadcasts MR scalars of A.
+//   loops: j0 (NC cols of C) → p0 (KC of K: pack B) → i0 (MC rows: pack A) → jb (NR) → ib (MR)
+// The B block [KC, NC] (512 KB) lives in L2, an A block [MC, KC] (96 KB) in L2, one B panel (32 KB)
+// in L1 across the MC/MR micro-kernel calls that reuse it.
+#include "whittle_native.h"
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MR 12
+#define NR 32
+#define NV (NR / 16)
+#define KC 256
+#define MC 96
+#define NC 512
+
+#define AVX512 __attribute__((target("avx512f")))
+
+int wn_avx512_available(void) {
+  static int known = -1;
+  if (known < 0) {
+    __builtin_cpu_init();
+    known = __builtin_cpu_supports("avx512f") ? 1 : 0;  // also checks that the OS saves zmm state
+  }
+  return known;
+}
+
+// Per-thread packing buffers: calls run concurrently from the fused MLP's threads.
+static WN_THREAD_LOCAL float *pack_a = NULL, *pack_b = NULL;
+
+void wn_gemm_free_scratch(void) {
+  _mm_free(pack_a);
+  _mm_free(pack_b);
+  pack_a = pack_b = NULL;
+}
+
+// C tile [mr, nr] (mr ≤ MR, nr ≤ NR) = Apanel[kc, MR]ᵀ·Bpanel[kc, NR] (+ C when accumulate).
+AVX512 static void micro_kernel(int kc, const float *WN_RESTRICT pa, const float *WN_RESTRICT pb, float *c, int ldc,
+                                int mr, int nr, int accumulate) {
+  __m512 acc[MR][NV];  // [MR, NR] tile of C, NV vectors per row
+  for (int i = 0; i < MR; i++)
+    for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+  for (int k = 0; k < kc; k++) {
+    __m512 b[NV];
+    for (int v = 0; v < NV; v++) b[v] = _mm512_loadu_ps(pb + 16 * v);
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; i++) {
+      const __m512 a = _mm512_set1_ps(pa[i]);
+      for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(a, b[v], acc[i][v]);
+    }
+    pa += MR;
+    pb += NR;
+  }
+  for (int i = 0; i < mr; i++) {
+    float *ci = c + (size_t)i * ldc;
+    for (int v = 0; v < NV; v++) {
+      const int left = nr - 16 * v;
+      if (left <= 0) break;
+      const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+      __m512 r = acc[i][v];
+      if (accumulate) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, ci + 16 * v));
+      _mm512_mask_storeu_ps(ci + 16 * v, m, r);
+    }
+  }
+}
+
+// op(A)[i0 : i0+mc, p0 : p0+kc] → MR-row panels, each [kc, MR], rows past mc zero.
+static void pack_a_block(int ta, const float *A, int lda, int i0, int mc, int p0, int kc, float *out) {
+  for (int ib = 0; ib < mc; ib += MR) {
+    const int mr = mc - ib < MR ? mc - ib : MR;
+    if (ta) {  // op(A)[i, k] = A[k, i]: each k reads mr contiguous floats
+      for (int k = 0; k < kc; k++) {
+        const float *src = A + (size_t)(p0 + k) * lda + i0 + ib;
+        float *dst = out + (size_t)k * MR;
+        for (int i = 0; i < mr; i++) dst[i] = src[i];
+        for (int i = mr; i < MR; i++) dst[i] = 0.f;
+      }
+    } else {  // op(A)[i, k] = A[i, k]: read rows contiguously, write with stride MR
+      for (int i = 0; i < mr; i++) {
+        const float *src = A + (size_t)(i0 + ib + i) * lda + p0;
+        for (int k = 0; k < kc; k++) out[(size_t)k * MR + i] = src[k];
+      }
+      for (int i = mr; i < MR; i++)
+        for (int k = 0; k < kc; k++) out[(size_t)k * MR + i] = 0.f;
+    }
+    out += (size_t)kc * MR;
+  }
+}
+
+// op(B)[p0 : p0+kc, j0 : j0+nc] → NR-column panels, each [kc, NR], columns past nc zero.
+static void pack_b_block(int tb, const float *B, int ldb, int j0, int nc, int p0, int kc, float *out) {
+  for (int jb = 0; jb < nc; jb += NR) {
+    const int nr = nc - jb < NR ? nc - jb : NR;
+    if (tb) {  // op(B)[k, j] = B[j, k]: read each column's k-run contiguously
+      for (int j = 0; j < nr; j++) {
+        const float *src = B + (size_t)(j0 + jb + j) * ldb + p0;
+        for (int k = 0; k < kc; k++) out[(size_t)k * NR + j] = src[k];
+      }
+      for (int j = nr; j < NR; j++)
+        for (int k = 0; k < kc; k++) out[(size_t)k * NR + j] = 0.f;
+    } else {
+      for (int k = 0; k < kc; k++) {
+        const float *src = B + (size_t)(p0 + k) * ldb + j0 + jb;
+        float *dst = out + (size_t)k * NR;
+        memcpy(dst, src, sizeof(float) * (size_t)nr);
+        for (int j = nr; j < NR; j++) dst[j] = 0.f;
+      }
+    }
+    out += (size_t)kc * NR;
+  }
+}
+
+int wn_sgemm_avx512(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                    float beta, float *C, int ldc) {
+  if (!pack_a) pack_a = (float *)_mm_malloc(sizeof(float) * MC * KC, 64);
+  if (!pack_b) pack_b = (float *)_mm_malloc(sizeof(float) * KC * ((NC + NR - 1) / NR) * NR, 64);
+  if (!pack_a || !pack_b) return 0;  // out of memory: the caller falls back
+  if (beta != 0.f && beta != 1.f)
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] *= beta;
+  for (int j0 = 0; j0 < N; j0 += NC) {
+    const int nc = N - j0 < NC ? N - j0 : NC;
+    for (int p0 = 0; p0 < K; p0 += KC) {
+      const int kc = K - p0 < KC ? K - p0 : KC;
+      const int accumulate = p0 > 0 || beta != 0.f;
+      pack_b_block(tb, B, ldb, j0, nc, p0, kc, pack_b);
+      for (int i0 = 0; i0 < M; i0 += MC) {
+        const int mc = M - i0 < MC ? M - i0 : MC;
+        pack_a_block(ta, A, lda, i0, mc, p0, kc, pack_a);
+        for (int jb = 0; jb < nc; jb += NR) {
+          const int nr = nc - jb < NR ? nc - jb : NR;
+          for (int ib = 0; ib < mc; ib += MR) {
+            const int mr = mc - ib < MR ? mc - ib : MR;
+            micro_kernel(kc, pack_a + (size_t)ib * kc, pack_b + (size_t)jb * kc, C + (size_t)(i0 + ib) * ldc + j0 + jb,
+                         ldc, mr, nr, accumulate);
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+#else  // no x86-64 GCC/Clang: the BLAS or the built-in GEMM serves every call
+
+int wn_avx512_available(void) { return 0; }
+void wn_gemm_free_scratch(void) {}
+int wn_sgemm_avx512(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                    float beta, float *C, int ldc) {
+  (void)ta; (void)tb; (void)M; (void)N; (void)K; (void)A; (void)lda; (void)B; (void)ldb; (void)beta; (void)C; (void)ldc;
+  return 0;
+}
+#endif
