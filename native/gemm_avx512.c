@@ -16,7 +16,7 @@
 // in L1 across the MC/MR micro-kernel calls that reuse it.
 #include "whittle_native.h"
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,11 +124,28 @@ static void pack_b_block(int tb, const float *B, int ldb, int j0, int nc, int p0
   }
 }
 
-int wn_sgemm_avx512(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
-                    float beta, float *C, int ldc) {
+#define ROUND_UP(n, m) (((size_t)(n) + (m) - 1) / (m) * (m))
+
+size_t wn_avx512_packed_floats(int N, int K) { return (size_t)K * ROUND_UP(N, NR); }
+
+// The blocks of op(B) in the order gemm() walks them: per NC column block, per KC block, its panels.
+void wn_avx512_pack_b(int tb, int N, int K, const float *B, int ldb, float *out) {
+  for (int j0 = 0; j0 < N; j0 += NC) {
+    const int nc = N - j0 < NC ? N - j0 : NC;
+    for (int p0 = 0; p0 < K; p0 += KC) {
+      const int kc = K - p0 < KC ? K - p0 : KC;
+      pack_b_block(tb, B, ldb, j0, nc, p0, kc, out);
+      out += (size_t)kc * ROUND_UP(nc, NR);
+    }
+  }
+}
+
+// op(B) comes packed (`packed`, from wn_avx512_pack_b) or is packed here block by block.
+static int gemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                const float *packed, float beta, float *C, int ldc) {
   if (!pack_a) pack_a = (float *)_mm_malloc(sizeof(float) * MC * KC, 64);
-  if (!pack_b) pack_b = (float *)_mm_malloc(sizeof(float) * KC * ((NC + NR - 1) / NR) * NR, 64);
-  if (!pack_a || !pack_b) return 0;  // out of memory: the caller falls back
+  if (!pack_b && !packed) pack_b = (float *)_mm_malloc(sizeof(float) * KC * ROUND_UP(NC, NR), 64);
+  if (!pack_a || (!pack_b && !packed)) return 0;  // out of memory: the caller falls back
   if (beta != 0.f && beta != 1.f)
     for (int i = 0; i < M; i++)
       for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] *= beta;
@@ -137,7 +154,9 @@ int wn_sgemm_avx512(int ta, int tb, int M, int N, int K, const float *A, int lda
     for (int p0 = 0; p0 < K; p0 += KC) {
       const int kc = K - p0 < KC ? K - p0 : KC;
       const int accumulate = p0 > 0 || beta != 0.f;
-      pack_b_block(tb, B, ldb, j0, nc, p0, kc, pack_b);
+      const float *pb = packed;
+      if (packed) packed += (size_t)kc * ROUND_UP(nc, NR);
+      else pack_b_block(tb, B, ldb, j0, nc, p0, kc, pack_b), pb = pack_b;
       for (int i0 = 0; i0 < M; i0 += MC) {
         const int mc = M - i0 < MC ? M - i0 : MC;
         pack_a_block(ta, A, lda, i0, mc, p0, kc, pack_a);
@@ -145,7 +164,7 @@ int wn_sgemm_avx512(int ta, int tb, int M, int N, int K, const float *A, int lda
           const int nr = nc - jb < NR ? nc - jb : NR;
           for (int ib = 0; ib < mc; ib += MR) {
             const int mr = mc - ib < MR ? mc - ib : MR;
-            micro_kernel(kc, pack_a + (size_t)ib * kc, pack_b + (size_t)jb * kc, C + (size_t)(i0 + ib) * ldc + j0 + jb,
+            micro_kernel(kc, pack_a + (size_t)ib * kc, pb + (size_t)jb * kc, C + (size_t)(i0 + ib) * ldc + j0 + jb,
                          ldc, mr, nr, accumulate);
           }
         }
@@ -155,6 +174,16 @@ int wn_sgemm_avx512(int ta, int tb, int M, int N, int K, const float *A, int lda
   return 1;
 }
 
+int wn_sgemm_avx512(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                    float beta, float *C, int ldc) {
+  return gemm(ta, tb, M, N, K, A, lda, B, ldb, NULL, beta, C, ldc);
+}
+
+int wn_sgemm_avx512_packed(int ta, int M, int N, int K, const float *A, int lda, const float *packedB, float beta,
+                           float *C, int ldc) {
+  return gemm(ta, 0, M, N, K, A, lda, NULL, 0, packedB, beta, C, ldc);
+}
+
 #else  // no x86-64 GCC/Clang: the BLAS or the built-in GEMM serves every call
 
 int wn_avx512_available(void) { return 0; }
@@ -162,6 +191,15 @@ void wn_gemm_free_scratch(void) {}
 int wn_sgemm_avx512(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                     float beta, float *C, int ldc) {
   (void)ta; (void)tb; (void)M; (void)N; (void)K; (void)A; (void)lda; (void)B; (void)ldb; (void)beta; (void)C; (void)ldc;
+  return 0;
+}
+size_t wn_avx512_packed_floats(int N, int K) { (void)N; (void)K; return 0; }
+void wn_avx512_pack_b(int tb, int N, int K, const float *B, int ldb, float *out) {
+  (void)tb; (void)N; (void)K; (void)B; (void)ldb; (void)out;
+}
+int wn_sgemm_avx512_packed(int ta, int M, int N, int K, const float *A, int lda, const float *packedB, float beta,
+                           float *C, int ldc) {
+  (void)ta; (void)M; (void)N; (void)K; (void)A; (void)lda; (void)packedB; (void)beta; (void)C; (void)ldc;
   return 0;
 }
 #endif

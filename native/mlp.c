@@ -39,6 +39,8 @@ typedef struct {
   float *h[MAX_LAYERS + 1];  // h[1..L-1] hidden activations, h[L] logits (forward)
   const float *dy;           // backward: dlogits [B, dL]
   float *dW[MAX_LAYERS], *db[MAX_LAYERS], *dx;
+  // W_l (forward) and W_lᵀ (backward) packed for the AVX-512 GEMM, once per pass; NULL = not packed
+  const float *packedW[MAX_LAYERS], *packedWt[MAX_LAYERS];
 } Net;
 
 // Rows per block: WHITTLE_MLP_BLOCK (tuning), else sized to the cache, and small enough that
@@ -105,6 +107,53 @@ HOT static void colsum(const float *g, int rows, int cols, float *acc) {
   }
 }
 
+// ---- weights packed once per pass -------------------------------------------------------------
+// Every row block multiplies by the same weights; the AVX-512 GEMM would re-pack them per block
+// (a 512×512 matrix is 1 MB of copying, against ~0.8 ms of arithmetic for a 256-row block).
+
+static WN_THREAD_LOCAL float *packed_buf = NULL;  // the calling JS thread's, kept between calls
+static WN_THREAD_LOCAL size_t packed_cap = 0;     // floats
+
+// Packs op(B) = W_l (forward) or W_lᵀ (backward) for the layers whose GEMM the AVX-512 kernel
+// serves. Leaves a layer unpacked (plain wn_sgemm) if memory runs out.
+static void pack_weights(Net *n, int backward) {
+  size_t need = 0;
+  for (int l = 0; l < n->L; l++) {
+    n->packedW[l] = n->packedWt[l] = NULL;
+    const int din = n->d[l], dout = n->d[l + 1];
+    if (!backward && wn_gemm_uses_avx512(dout)) need += wn_avx512_packed_floats(dout, din);
+    if (backward && (l > 0 || n->dx) && wn_gemm_uses_avx512(din)) need += wn_avx512_packed_floats(din, dout);
+  }
+  if (!need) return;
+  if (packed_cap < need) {
+    free(packed_buf);
+    packed_buf = (float *)malloc(sizeof(float) * need);
+    packed_cap = packed_buf ? need : 0;
+    if (!packed_buf) return;
+  }
+  float *at = packed_buf;
+  for (int l = 0; l < n->L; l++) {
+    const int din = n->d[l], dout = n->d[l + 1];
+    if (!backward && wn_gemm_uses_avx512(dout)) {
+      wn_avx512_pack_b(0, dout, din, n->W[l], dout, at);  // op(B) = W_l [din, dout]
+      n->packedW[l] = at;
+      at += wn_avx512_packed_floats(dout, din);
+    }
+    if (backward && (l > 0 || n->dx) && wn_gemm_uses_avx512(din)) {
+      wn_avx512_pack_b(1, din, dout, n->W[l], dout, at);  // op(B) = W_lᵀ [dout, din]
+      n->packedWt[l] = at;
+      at += wn_avx512_packed_floats(din, dout);
+    }
+  }
+}
+
+// C[M,N] = op(A)·op(B) + beta·C where op(B) is a weight matrix, packed or not.
+static void gemm_w(const float *packed, int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B,
+                   int ldb, float beta, float *C, int ldc) {
+  if (packed && wn_sgemm_avx512_packed(ta, M, N, K, A, lda, packed, beta, C, ldc)) return;
+  wn_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
 // ---- forward ---------------------------------------------------------------------------------
 
 static void forward_rows(const Net *n, int r0, int r1, int rb) {
@@ -115,7 +164,7 @@ static void forward_rows(const Net *n, int r0, int r1, int rb) {
     for (int l = 0; l < L; l++) {
       const int din = n->d[l], dout = n->d[l + 1];
       float *out = n->h[l + 1] + (size_t)r * dout;
-      wn_sgemm(0, 0, rows, dout, din, in, din, n->W[l], dout, 0.f, out, dout);  // [rows, dout]
+      gemm_w(n->packedW[l], 0, 0, rows, dout, din, in, din, n->W[l], dout, 0.f, out, dout);  // [rows, dout]
       bias_relu_mask(out, n->b[l], l + 1 < L ? n->mask[l + 1] : NULL, rows, dout, l + 1 < L);
       in = out;
     }
@@ -156,6 +205,9 @@ static uint8_t *scratch_get(Scratch *s, size_t bytes) {
 }
 
 void wn_mlp_free_scratch(void) {
+  free(packed_buf);
+  packed_buf = NULL;
+  packed_cap = 0;
   for (int t = 0; t < MAX_THREADS; t++) { free(scratch[t].buf); scratch[t].buf = NULL; scratch[t].cap = 0; }
 }
 
@@ -197,11 +249,11 @@ static void backward_block(const Net *n, int r, int rows, int first, float **dW,
     wn_sgemm(1, 0, din, dout, rows, act, din, g, dout, first ? 0.f : 1.f, dW[l], dout);  // += actᵀ·g
     if (l > 0) {
       float *gn = g == w->ga ? w->gb : w->ga;
-      wn_sgemm(0, 1, rows, din, dout, g, dout, n->W[l], dout, 0.f, gn, din);  // g·W_lᵀ [rows, din]
+      gemm_w(n->packedWt[l], 0, 1, rows, din, dout, g, dout, n->W[l], dout, 0.f, gn, din);  // g·W_lᵀ [rows, din]
       relu_grad_colsum(gn, act, rows, din, w->dbBlock + dbOff[l - 1]);
       g = gn;
     } else if (n->dx) {
-      wn_sgemm(0, 1, rows, din, dout, g, dout, n->W[0], dout, 0.f, n->dx + (size_t)r * din, din);
+      gemm_w(n->packedWt[0], 0, 1, rows, din, dout, g, dout, n->W[0], dout, 0.f, n->dx + (size_t)r * din, din);
     }
   }
   for (size_t j = 0; j < bTotal; j++) w->db[j] += w->dbBlock[j];
@@ -362,7 +414,10 @@ napi_value MlpForward(napi_env env, napi_callback_info info) {
   for (int l = 1; l < L; l++) n.mask[l] = tensor_at(&r, n.d[l], 1);
   for (int l = 1; l <= L; l++) n.h[l] = tensor_at(&r, (double)n.B * n.d[l], 0);
   if (!r.ok || r.at != r.len) return fail(env, "whittle_native: mlpForward arguments malformed or outside the heap");
-  if (n.B > 0) forward(&n);
+  if (n.B > 0) {
+    pack_weights(&n, 0);
+    forward(&n);
+  }
   return NULL;
 }
 
@@ -385,6 +440,7 @@ napi_value MlpBackward(napi_env env, napi_callback_info info) {
     }
     return NULL;
   }
+  pack_weights(&n, 1);
   if (!backward(&n)) return fail(env, "whittle_native: out of memory for the MLP backward scratch");
   return NULL;
 }

@@ -154,6 +154,11 @@ HOT static void builtin_sgemm(int ta, int tb, int M, int N, int K, const float *
   free(ap);
 }
 
+int wn_gemm_uses_avx512(int N) {
+  const int mode = current_gemm_mode();
+  return (mode == GEMM_AUTO || mode == GEMM_AVX512) && N >= 16 && wn_avx512_available();
+}
+
 // The AVX-512 kernel is single-threaded (the fused MLP calls it from each of its threads). A call
 // from outside any parallel region (the per-layer route) splits C across the kernels' threads:
 // by rows, or by columns when C is wider than tall; each thread packs its own operands.
@@ -190,8 +195,7 @@ void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, cons
     return;
   }
   const int mode = current_gemm_mode();
-  if ((mode == GEMM_AUTO || mode == GEMM_AVX512) && N >= 16 && wn_avx512_available() &&
-      avx512_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc))
+  if (wn_gemm_uses_avx512(N) && avx512_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc))
     return;
   if (blas_sgemm && mode != GEMM_BUILTIN)
     blas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);

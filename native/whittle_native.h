@@ -31,6 +31,14 @@ int wn_avx512_available(void);
 int wn_sgemm_avx512(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                     float beta, float *C, int ldc);
 void wn_gemm_free_scratch(void);
+// The same with op(B) packed beforehand (wn_avx512_pack_b into wn_avx512_packed_floats(N, K) floats),
+// for a B that many calls share: the fused MLP packs each weight matrix once per pass, not per block.
+size_t wn_avx512_packed_floats(int N, int K);
+void wn_avx512_pack_b(int tb, int N, int K, const float *B, int ldb, float *out);
+int wn_sgemm_avx512_packed(int ta, int M, int N, int K, const float *A, int lda, const float *packedB, float beta,
+                           float *C, int ldc);
+// Whether wn_sgemm sends a product with N output columns to the AVX-512 kernel.
+int wn_gemm_uses_avx512(int N);
 // Threads the element-wise and fused kernels may use (setThreads).
 int wn_threads(void);
 // N-API argument helpers (throw a JS error and return 0/NULL on failure).
