@@ -59,7 +59,7 @@ const perStepMs = (end - firstStepAt) / Math.max(1, lastStep - 1);
 const batch = sampler.batchSizeAt(0);
 process.stdout.write(JSON.stringify({
   bench: 'trainloop', recipe: 'cmsp-reference', dims: spec.model.arch === 'mlp' ? [68, ...spec.model.hidden, 2] : null, batch, steps,
-  backend: backend.backend, threads: backend.threads, blas: backend.kernels?.blas ?? null,
+  backend: backend.backend, threads: backend.threads, blas: backend.kernels?.blas ?? null, gemm: backend.kernels?.gemm ?? null,
   msPerStep: round(perStepMs), samplesPerSec: Math.round((batch / perStepMs) * 1000),
   generateMsPerBatch: round(generateMs), generateShare: round(generateMs / perStepMs),
   jobWallMs: Math.round(total),
