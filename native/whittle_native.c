@@ -159,31 +159,46 @@ int wn_gemm_uses_avx512(int N) {
   return (mode == GEMM_AUTO || mode == GEMM_AVX512) && N >= 16 && wn_avx512_available();
 }
 
+// The BLAS, or the built-in GEMM where none loaded or the mode asks for it.
+static void other_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                        float beta, float *C, int ldc) {
+  if (blas_sgemm && current_gemm_mode() != GEMM_BUILTIN)
+    blas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);
+  else
+    builtin_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+// The AVX-512 kernel, or the other GEMM where it cannot get its packing memory (it fails before
+// writing any of C, so nothing is counted twice).
+static void avx512_or_other(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                            float beta, float *C, int ldc) {
+  if (!wn_sgemm_avx512(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc))
+    other_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
 // The AVX-512 kernel is single-threaded (the fused MLP calls it from each of its threads). A call
 // from outside any parallel region (the per-layer route) splits C across the kernels' threads:
 // by rows, or by columns when C is wider than tall; each thread packs its own operands.
-static int avx512_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+static void avx512_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                         float beta, float *C, int ldc) {
 #ifdef _OPENMP
   const int T = par_threads;
   const int by_rows = M >= N, len = by_rows ? M : N;
   if (T > 1 && omp_get_level() == 0 && len >= 128) {
     const int chunk = ((len + T - 1) / T + 31) / 32 * 32;
-    int ok = 1;
-#pragma omp parallel for num_threads(T) schedule(static, 1) reduction(&& : ok)
+#pragma omp parallel for num_threads(T) schedule(static, 1)
     for (int t = 0; t < T; t++) {
       const int s = t * chunk, n = len - s < chunk ? len - s : chunk;
       if (n <= 0) continue;
       if (by_rows)
-        ok = ok && wn_sgemm_avx512(ta, tb, n, N, K, ta ? A + s : A + (size_t)s * lda, lda, B, ldb, beta,
-                                   C + (size_t)s * ldc, ldc);
+        avx512_or_other(ta, tb, n, N, K, ta ? A + s : A + (size_t)s * lda, lda, B, ldb, beta, C + (size_t)s * ldc, ldc);
       else
-        ok = ok && wn_sgemm_avx512(ta, tb, M, n, K, A, lda, tb ? B + (size_t)s * ldb : B + s, ldb, beta, C + s, ldc);
+        avx512_or_other(ta, tb, M, n, K, A, lda, tb ? B + (size_t)s * ldb : B + s, ldb, beta, C + s, ldc);
     }
-    return ok;
+    return;
   }
 #endif
-  return wn_sgemm_avx512(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  avx512_or_other(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
@@ -194,13 +209,8 @@ void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, cons
     if (beta == 0.f) for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
     return;
   }
-  const int mode = current_gemm_mode();
-  if (wn_gemm_uses_avx512(N) && avx512_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc))
-    return;
-  if (blas_sgemm && mode != GEMM_BUILTIN)
-    blas_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);
-  else
-    builtin_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  if (wn_gemm_uses_avx512(N)) avx512_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  else other_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 // The GEMM that serves large calls under the current mode.
