@@ -26,8 +26,12 @@
 #define MR 12
 #define NR 32
 #define NV (NR / 16)
+#ifndef KC
 #define KC 256
+#endif
+#ifndef MC
 #define MC 96
+#endif
 #define NC 512
 
 #define AVX512 __attribute__((target("avx512f")))

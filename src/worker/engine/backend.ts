@@ -83,7 +83,8 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
       await tf.ready();
       // Our kernel fixes go in as soon as the backend exists, before any job runs a kernel.
       const info = describe(name, installKernels(name));
-      return note ? { ...info, note } : info;
+      const notes = [note, info.kernels?.native ? info.kernels.note : undefined].filter(Boolean);
+      return notes.length ? { ...info, note: notes.join('; ') } : info;
     } catch {
       continue;
     }

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { relErr } from '../../../../test/helpers/numeric';
 import { Rng } from '../rng';
-import { loadNative, type NativeGemm } from './native';
+import { gemmRequestNote, loadNative, type NativeGemm } from './native';
 
 const addon = loadNative();
 const gemms: NativeGemm[] = [];
@@ -82,5 +82,16 @@ describe.skipIf(!addon)('native GEMM', () => {
     expect(addon!.info().gemm).toBe('builtin');
     expect(() => addon!.useGemm('fast' as never)).toThrow(/useGemm expects/);
     expect(['avx512', 'blas', 'builtin']).toContain(addon!.useGemm('auto'));
+  });
+});
+
+describe('WHITTLE_GEMM', () => {
+  it('a request the addon cannot honour is explained; honoured or absent ones say nothing', () => {
+    expect(gemmRequestNote(undefined, 'avx512')).toBeUndefined();
+    expect(gemmRequestNote('auto', 'blas')).toBeUndefined();
+    expect(gemmRequestNote('blas', 'blas')).toBeUndefined();
+    expect(gemmRequestNote('fast', 'avx512')).toMatch(/WHITTLE_GEMM='fast' is not one of auto, avx512, blas, builtin: ignored, using the avx512 GEMM/);
+    expect(gemmRequestNote('avx512', 'blas')).toMatch(/WHITTLE_GEMM=avx512 is not available here \(this CPU has no AVX-512\): using the blas GEMM/);
+    expect(gemmRequestNote('blas', 'builtin')).toMatch(/WHITTLE_GEMM=blas is not available here \(no BLAS library was found\): using the builtin GEMM/);
   });
 });

@@ -8,7 +8,7 @@ import { registerFusedWasm } from './fusedKernels';
 import { makeIdentity } from './identity';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul';
 import { registerFusedMlp } from './mlp';
-import { loadNative, nativeLoadError, type NativeGemm } from './native';
+import { gemmRequestNote, loadNative, nativeLoadError, type NativeGemm } from './native';
 import { registerFusedGradients } from './ops';
 import { unsortedSegmentSumKernel } from './segment';
 import { makeSum } from './sum';
@@ -25,7 +25,7 @@ export interface KernelInstall {
   gemm: NativeGemm | null;
   /** Threads the heavy kernels use (BLAS threads; wasm itself is single-threaded in Node). */
   threads: number;
-  /** Why the native route is off, when it is. */
+  /** Why the native route is off, or why it runs another GEMM than WHITTLE_GEMM asks for. */
   note?: string;
 }
 
@@ -86,6 +86,8 @@ export function installKernels(backendName: string, opts: { threads?: number; na
       const threads = native.setThreads(opts.threads ?? defaultThreads());
       const { blas, gemm } = native.info();
       info = { ...info, native: true, blas, gemm, threads };
+      const asked = gemmRequestNote(process.env.WHITTLE_GEMM, gemm);
+      if (asked) info.note = asked;
     } else {
       info.note = opts.native === false ? 'native kernels not requested' : nativeLoadError() ?? undefined;
     }

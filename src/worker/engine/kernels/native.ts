@@ -38,6 +38,15 @@ export interface NativeKernels {
   useGemm(mode: 'auto' | NativeGemm): NativeGemm;
 }
 
+const GEMM_MODES = ['auto', 'avx512', 'blas', 'builtin'];
+
+/** Why WHITTLE_GEMM did not get what it names (the addon reads it once and falls back to auto). */
+export function gemmRequestNote(asked: string | undefined, got: NativeGemm): string | undefined {
+  if (!asked || asked === 'auto' || asked === got) return undefined;
+  if (!GEMM_MODES.includes(asked)) return `WHITTLE_GEMM='${asked}' is not one of ${GEMM_MODES.join(', ')}: ignored, using the ${got} GEMM`;
+  return `WHITTLE_GEMM=${asked} is not available here (${asked === 'avx512' ? 'this CPU has no AVX-512' : 'no BLAS library was found'}): using the ${got} GEMM`;
+}
+
 const FILE = 'whittle_native.node';
 let cached: NativeKernels | null | undefined;
 let loadError: string | null = null;
