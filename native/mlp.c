@@ -114,15 +114,25 @@ HOT static void colsum(const float *g, int rows, int cols, float *acc) {
 static WN_THREAD_LOCAL float *packed_buf = NULL;  // the calling JS thread's, kept between calls
 static WN_THREAD_LOCAL size_t packed_cap = 0;     // floats
 
-// Packs op(B) = W_l (forward) or W_lᵀ (backward) for the layers whose GEMM the AVX-512 kernel
-// serves. Leaves a layer unpacked (plain wn_sgemm) if memory runs out.
+// Whether layer l's weight GEMM goes to the AVX-512 kernel in this pass, and op(B)'s shape [K, N]:
+// forward op(B) = W_l [din, dout]; backward op(B) = W_lᵀ [dout, din] (not needed for layer 0
+// unless the input wants its gradient).
+static int packs_layer(const Net *n, int l, int backward, int *N, int *K) {
+  const int din = n->d[l], dout = n->d[l + 1];
+  *N = backward ? din : dout;
+  *K = backward ? dout : din;
+  if (backward && l == 0 && !n->dx) return 0;
+  return wn_gemm_uses_avx512(*N);
+}
+
+// Packs op(B) for the layers whose GEMM the AVX-512 kernel serves. Leaves every layer unpacked
+// (plain wn_sgemm) if memory runs out.
 static void pack_weights(Net *n, int backward) {
   size_t need = 0;
+  int N, K;
   for (int l = 0; l < n->L; l++) {
     n->packedW[l] = n->packedWt[l] = NULL;
-    const int din = n->d[l], dout = n->d[l + 1];
-    if (!backward && wn_gemm_uses_avx512(dout)) need += wn_avx512_packed_floats(dout, din);
-    if (backward && (l > 0 || n->dx) && wn_gemm_uses_avx512(din)) need += wn_avx512_packed_floats(din, dout);
+    if (packs_layer(n, l, backward, &N, &K)) need += wn_avx512_packed_floats(N, K);
   }
   if (!need) return;
   if (packed_cap < need) {
@@ -133,17 +143,11 @@ static void pack_weights(Net *n, int backward) {
   }
   float *at = packed_buf;
   for (int l = 0; l < n->L; l++) {
-    const int din = n->d[l], dout = n->d[l + 1];
-    if (!backward && wn_gemm_uses_avx512(dout)) {
-      wn_avx512_pack_b(0, dout, din, n->W[l], dout, at);  // op(B) = W_l [din, dout]
-      n->packedW[l] = at;
-      at += wn_avx512_packed_floats(dout, din);
-    }
-    if (backward && (l > 0 || n->dx) && wn_gemm_uses_avx512(din)) {
-      wn_avx512_pack_b(1, din, dout, n->W[l], dout, at);  // op(B) = W_lᵀ [dout, din]
-      n->packedWt[l] = at;
-      at += wn_avx512_packed_floats(din, dout);
-    }
+    if (!packs_layer(n, l, backward, &N, &K)) continue;
+    wn_avx512_pack_b(backward, N, K, n->W[l], n->d[l + 1], at);  // W_l is [din, dout], row-major
+    if (backward) n->packedWt[l] = at;
+    else n->packedW[l] = at;
+    at += wn_avx512_packed_floats(N, K);
   }
 }
 

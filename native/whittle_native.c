@@ -216,9 +216,8 @@ void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, cons
 // The GEMM that serves large calls under the current mode.
 static const char *gemm_in_use(void) {
   load_blas();
-  const int mode = current_gemm_mode();
-  if ((mode == GEMM_AUTO || mode == GEMM_AVX512) && wn_avx512_available()) return "avx512";
-  return blas_sgemm && mode != GEMM_BUILTIN ? "blas" : "builtin";
+  if (wn_gemm_uses_avx512(16)) return "avx512";  // 16: the narrowest output it takes
+  return blas_sgemm && current_gemm_mode() != GEMM_BUILTIN ? "blas" : "builtin";
 }
 
 int wn_threads(void) { return par_threads; }
