@@ -23,7 +23,8 @@
 #define HOT
 #endif
 
-// C[M,N] = op(A)·op(B) + beta·C, row-major, single call: the loaded BLAS or the built-in GEMM.
+// C[M,N] = op(A)·op(B) + beta·C, row-major, single call: the AVX-512 kernel, the loaded BLAS or the
+// built-in GEMM (see WHITTLE_GEMM in whittle_native.c).
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc);
 // The AVX-512 packed GEMM (gemm_avx512.c): single-threaded, returns 0 where it cannot run.
