@@ -39,8 +39,9 @@ typedef struct {
   float *h[MAX_LAYERS + 1];  // h[1..L-1] hidden activations, h[L] logits (forward)
   const float *dy;           // backward: dlogits [B, dL]
   float *dW[MAX_LAYERS], *db[MAX_LAYERS], *dx;
-  // W_l (forward) and W_lᵀ (backward) packed for the AVX-512 GEMM, once per pass; NULL = not packed
-  const float *packedW[MAX_LAYERS], *packedWt[MAX_LAYERS];
+  // op(B) of layer l's weight GEMM in this pass (W_l forward, W_lᵀ backward) packed for the
+  // AVX-512 GEMM; NULL = not packed
+  const float *packed[MAX_LAYERS];
 } Net;
 
 // Rows per block: WHITTLE_MLP_BLOCK (tuning), else sized to the cache, and small enough that
@@ -131,7 +132,7 @@ static void pack_weights(Net *n, int backward) {
   size_t need = 0;
   int N, K;
   for (int l = 0; l < n->L; l++) {
-    n->packedW[l] = n->packedWt[l] = NULL;
+    n->packed[l] = NULL;
     if (packs_layer(n, l, backward, &N, &K)) need += wn_avx512_packed_floats(N, K);
   }
   if (!need) return;
@@ -145,8 +146,7 @@ static void pack_weights(Net *n, int backward) {
   for (int l = 0; l < n->L; l++) {
     if (!packs_layer(n, l, backward, &N, &K)) continue;
     wn_avx512_pack_b(backward, N, K, n->W[l], n->d[l + 1], at);  // W_l is [din, dout], row-major
-    if (backward) n->packedWt[l] = at;
-    else n->packedW[l] = at;
+    n->packed[l] = at;
     at += wn_avx512_packed_floats(N, K);
   }
 }
@@ -160,18 +160,16 @@ static void gemm_w(const float *packed, int ta, int tb, int M, int N, int K, con
 
 // ---- forward ---------------------------------------------------------------------------------
 
-static void forward_rows(const Net *n, int r0, int r1, int rb) {
+// The forward pass of rows [r, r + rows).
+static void forward_block(const Net *n, int r, int rows) {
   const int L = n->L;
-  for (int r = r0; r < r1; r += rb) {
-    const int rows = r1 - r < rb ? r1 - r : rb;
-    const float *in = n->x + (size_t)r * n->d[0];
-    for (int l = 0; l < L; l++) {
-      const int din = n->d[l], dout = n->d[l + 1];
-      float *out = n->h[l + 1] + (size_t)r * dout;
-      gemm_w(n->packedW[l], 0, 0, rows, dout, din, in, din, n->W[l], dout, 0.f, out, dout);  // [rows, dout]
-      bias_relu_mask(out, n->b[l], l + 1 < L ? n->mask[l + 1] : NULL, rows, dout, l + 1 < L);
-      in = out;
-    }
+  const float *in = n->x + (size_t)r * n->d[0];
+  for (int l = 0; l < L; l++) {
+    const int din = n->d[l], dout = n->d[l + 1];
+    float *out = n->h[l + 1] + (size_t)r * dout;
+    gemm_w(n->packed[l], 0, 0, rows, dout, din, in, din, n->W[l], dout, 0.f, out, dout);  // [rows, dout]
+    bias_relu_mask(out, n->b[l], l + 1 < L ? n->mask[l + 1] : NULL, rows, dout, l + 1 < L);
+    in = out;
   }
 }
 
@@ -182,8 +180,8 @@ static void forward(const Net *n) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (T > 1)
 #endif
   for (long k = 0; k < blocks; k++) {
-    const int r0 = (int)(k * rb), r1 = (long)n->B < (k + 1) * rb ? n->B : (int)((k + 1) * rb);
-    forward_rows(n, r0, r1, rb);
+    const int r = (int)(k * rb), rows = n->B - r < rb ? n->B - r : rb;
+    forward_block(n, r, rows);
   }
   (void)T;
 }
@@ -253,11 +251,11 @@ static void backward_block(const Net *n, int r, int rows, int first, float **dW,
     wn_sgemm(1, 0, din, dout, rows, act, din, g, dout, first ? 0.f : 1.f, dW[l], dout);  // += actᵀ·g
     if (l > 0) {
       float *gn = g == w->ga ? w->gb : w->ga;
-      gemm_w(n->packedWt[l], 0, 1, rows, din, dout, g, dout, n->W[l], dout, 0.f, gn, din);  // g·W_lᵀ [rows, din]
+      gemm_w(n->packed[l], 0, 1, rows, din, dout, g, dout, n->W[l], dout, 0.f, gn, din);  // g·W_lᵀ [rows, din]
       relu_grad_colsum(gn, act, rows, din, w->dbBlock + dbOff[l - 1]);
       g = gn;
     } else if (n->dx) {
-      gemm_w(n->packedWt[0], 0, 1, rows, din, dout, g, dout, n->W[0], dout, 0.f, n->dx + (size_t)r * din, din);
+      gemm_w(n->packed[0], 0, 1, rows, din, dout, g, dout, n->W[0], dout, 0.f, n->dx + (size_t)r * din, din);
     }
   }
   for (size_t j = 0; j < bTotal; j++) w->db[j] += w->dbBlock[j];

@@ -48,11 +48,9 @@ enum { RowMajor = 101, NoTrans = 111, Trans = 112 };
 typedef void (*sgemm_fn)(int order, int ta, int tb, int m, int n, int k, float alpha, const float *a,
                          int lda, const float *b, int ldb, float beta, float *c, int ldc);
 typedef void (*set_threads_fn)(int);
-typedef int (*get_threads_fn)(void);
 
 static sgemm_fn blas_sgemm = NULL;
 static set_threads_fn blas_set_threads = NULL;
-static get_threads_fn blas_get_threads = NULL;
 static char blas_name[512] = "builtin";
 static int blas_tried = 0;
 
@@ -102,7 +100,6 @@ static void load_blas(void) {
     blas_sgemm = f;
     blas_set_threads = (set_threads_fn)DLSYM(h, "openblas_set_num_threads");
     if (!blas_set_threads) blas_set_threads = (set_threads_fn)DLSYM(h, "MKL_Set_Num_Threads");
-    blas_get_threads = (get_threads_fn)DLSYM(h, "openblas_get_num_threads");
     strncpy(blas_name, candidates[i], sizeof(blas_name) - 1);
     // OpenBLAS names the kernel set it chose (its own CPU detection, or OPENBLAS_CORETYPE).
     typedef char *(*corename_fn)(void);
@@ -486,18 +483,16 @@ static napi_value UseGemm(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// info() → { blas: path (+ OpenBLAS core) or 'builtin', threads, gemm: the GEMM serving large calls }
+// info() → { blas: path (+ OpenBLAS core) or 'builtin', gemm: the GEMM serving large calls }
 static napi_value Info(napi_env env, napi_callback_info info) {
   (void)info;
   load_blas();
-  napi_value out, name, threads, gemm;
+  napi_value out, name, gemm;
   CHECK(napi_create_object(env, &out));
   CHECK(napi_create_string_utf8(env, blas_name, NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_string_utf8(env, gemm_in_use(), NAPI_AUTO_LENGTH, &gemm));
   CHECK(napi_set_named_property(env, out, "gemm", gemm));
-  CHECK(napi_create_int32(env, blas_sgemm ? (blas_get_threads ? blas_get_threads() : 0) : 1, &threads));
   CHECK(napi_set_named_property(env, out, "blas", name));
-  CHECK(napi_set_named_property(env, out, "threads", threads));
   return out;
 }
 

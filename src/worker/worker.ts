@@ -64,7 +64,7 @@ async function run(msg: StartMessage): Promise<void> {
     emit({ type: 'backend', backend: backend.backend, threads: backend.threads, simd: backend.simd });
     if (backend.note) emit({ type: 'log', level: 'warn', message: backend.note });
     const k = backend.kernels;
-    if (k?.native) emit({ type: 'log', level: 'info', message: `native kernels: ${k.gemm} GEMM (BLAS: ${k.blas}), ${k.threads} thread(s)` });
+    if (k?.native) emit({ type: 'log', level: 'info', message: `native kernels: ${k.gemm} GEMM (BLAS: ${k.blas}), ${backend.threads} thread(s)` });
     const job = await JOBS[msg.spec.kind]();
     const ctx: JobContext = {
       runId: msg.runId, spec: msg.spec, dir: msg.dir, home: msg.home, resumeFrom: msg.resumeFrom,

@@ -30,6 +30,18 @@ function widths(inputs: Record<string, TensorInfo>, L: number): number[] {
   return d;
 }
 
+/** Heap offset of a tensor, or -1 for an absent optional one. */
+function offsetOrNone(backend: WasmBackendLike, t: TensorInfo | undefined): number {
+  return t ? offsetOf(backend, t) : -1;
+}
+
+/** [B, L, d0..dL, x, W_0..W_{L-1}]: the head both native entry points read (read_head in mlp.c). */
+function headArgs(backend: WasmBackendLike, inputs: Record<string, TensorInfo>, L: number, d: number[]): number[] {
+  const args = [inputs.x.shape[0], L, ...d, offsetOf(backend, inputs.x)];
+  for (let l = 0; l < L; l++) args.push(offsetOf(backend, inputs[`W${l}`]));
+  return args;
+}
+
 /** Forward: inputs x, W0.., b0.., optional m1.. (0/1 unit masks of the hidden layers);
  *  outputs [logits, h1, …, h_{L-1}] (the hidden activations, saved for the backward pass). */
 function makeForward(native: NativeKernels): KernelFunc {
@@ -39,9 +51,8 @@ function makeForward(native: NativeKernels): KernelFunc {
     const d = widths(inputs, L);
     const outs = d.slice(1).map((w) => backend.makeOutput([B, w], 'float32')); // h1..h_{L-1}, logits
     // Offsets after every makeOutput: an allocation may grow (and move) the heap.
-    const off = (t: TensorInfo | undefined) => (t ? offsetOf(backend, t) : -1);
-    const args = [B, L, ...d, off(inputs.x)];
-    for (let l = 0; l < L; l++) args.push(off(inputs[`W${l}`]));
+    const off = (t: TensorInfo | undefined) => offsetOrNone(backend, t);
+    const args = headArgs(backend, inputs, L, d);
     for (let l = 0; l < L; l++) args.push(off(inputs[`b${l}`]));
     for (let l = 1; l < L; l++) args.push(off(inputs[`m${l}`]));
     for (const o of outs) args.push(off(o));
@@ -60,9 +71,8 @@ function makeBackward(native: NativeKernels): KernelFunc {
     const dW = d.slice(0, L).map((din, l) => backend.makeOutput([din, d[l + 1]], 'float32'));
     const db = d.slice(1).map((w) => backend.makeOutput([w], 'float32'));
     const dx = wantDx ? backend.makeOutput([B, d[0]], 'float32') : undefined;
-    const off = (t: TensorInfo | undefined) => (t ? offsetOf(backend, t) : -1);
-    const args = [B, L, ...d, off(inputs.x)];
-    for (let l = 0; l < L; l++) args.push(off(inputs[`W${l}`]));
+    const off = (t: TensorInfo | undefined) => offsetOrNone(backend, t);
+    const args = headArgs(backend, inputs, L, d);
     for (let l = 1; l < L; l++) args.push(off(inputs[`h${l}`]));
     args.push(off(inputs.dy));
     for (const t of dW) args.push(off(t));

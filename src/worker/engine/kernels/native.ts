@@ -32,7 +32,7 @@ export interface NativeKernels {
   /** Threads for the native kernels (and the BLAS); returns the count they now use. */
   setThreads(n: number): number;
   /** blas: the library loaded (with OpenBLAS's kernel set) or 'builtin'; gemm: what serves large GEMMs. */
-  info(): { blas: string; threads: number; gemm: NativeGemm };
+  info(): { blas: string; gemm: NativeGemm };
   /** Choose the GEMM ('auto' = AVX-512 kernel where the CPU has it, else the BLAS, else built-in);
    *  returns the one now serving large calls. Tests use it to cover every route. */
   useGemm(mode: 'auto' | NativeGemm): NativeGemm;
