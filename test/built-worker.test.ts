@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WhittleService } from '../src/main/services/api';
+import { need } from './helpers/prereqs';
 import { REPO, tmpHome } from './helpers/tmp';
 
 const bundle = path.join(REPO, 'out/main/worker.js');
 
-describe.runIf(fs.existsSync(bundle))('built worker bundle', () => {
+describe.runIf(need('builtApp', import.meta.url))('built worker bundle', () => {
   const prev = process.env.WHITTLE_WORKER;
   afterAll(() => { if (prev === undefined) delete process.env.WHITTLE_WORKER; else process.env.WHITTLE_WORKER = prev; });
 

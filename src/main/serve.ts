@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { API_METHODS, type ApiErrorPayload, type ApiMethod, type PushEvent } from '../shared/api';
 import { API_ARGS } from '../shared/apiSchemas';
 import { formatPath } from '../shared/validate';
@@ -156,16 +157,45 @@ function readBody(req: http.IncomingMessage, limit = 10 * 1024 * 1024): Promise<
   });
 }
 
-/** The built renderer: out/renderer next to the source tree or the bundle. */
-export function defaultRendererDir(): string {
-  if (process.env.WHITTLE_RENDERER) return process.env.WHITTLE_RENDERER;
-  let dir = path.dirname(new URL(import.meta.url).pathname);
-  for (let i = 0; i < 5; i++) {
-    const cand = path.join(dir, 'out', 'renderer');
-    if (fs.existsSync(path.join(cand, 'index.html'))) return cand;
-    const sibling = path.join(dir, 'renderer');
-    if (fs.existsSync(path.join(sibling, 'index.html'))) return sibling;
-    dir = path.dirname(dir);
+/** A folder holds the built renderer when its index.html loads bundled scripts, not the
+ *  TypeScript entry of the source page (src/renderer/index.html has `src="./main.ts"`). */
+export function isBuiltRenderer(dir: string): boolean {
+  const index = path.join(dir, 'index.html');
+  if (!fs.existsSync(index)) return false;
+  const html = fs.readFileSync(index, 'utf8');
+  const scripts = [...html.matchAll(/<script\b[^>]*\bsrc=["']([^"']+)["']/gi)].map((m) => m[1]);
+  return scripts.length > 0 && scripts.every((s) => !/\.(ts|svelte)(\?|$)/.test(s));
+}
+
+export type RendererLookup = { dir: string; built: true } | { dir: string; built: false; packageRoot: string | null };
+
+/** The built renderer for a module in `fromDir`: `out/renderer` of the package that holds it (a
+ *  source checkout, an installed package) or the bundle's sibling `renderer/` (out/main → out/renderer).
+ *  Never the source page. When there is no build, `dir` is where `npm run build` would put it. */
+export function findRendererDir(fromDir: string): RendererLookup {
+  let packageRoot: string | null = null;
+  for (let dir = path.resolve(fromDir), i = 0; i < 8; i++) {
+    for (const cand of [path.join(dir, 'out', 'renderer'), ...(path.basename(dir) === 'out' ? [path.join(dir, 'renderer')] : [])]) {
+      if (isBuiltRenderer(cand)) return { dir: cand, built: true };
+    }
+    if (isWhittlePackage(dir)) { packageRoot = dir; break; }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
   }
-  return path.resolve('out/renderer');
+  return { dir: path.join(packageRoot ?? process.cwd(), 'out', 'renderer'), built: false, packageRoot };
+}
+
+function isWhittlePackage(dir: string): boolean {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'whittle';
+  } catch { return false; }
+}
+
+/** The renderer browser mode serves: $WHITTLE_RENDERER (a folder the user built elsewhere), else the
+ *  package's own build. */
+export function defaultRendererDir(): RendererLookup {
+  const override = process.env.WHITTLE_RENDERER;
+  if (override) return isBuiltRenderer(override) ? { dir: override, built: true } : { dir: override, built: false, packageRoot: null };
+  return findRendererDir(path.dirname(fileURLToPath(import.meta.url)));
 }

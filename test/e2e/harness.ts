@@ -7,8 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
+import { findChromium } from '../helpers/prereqs';
+
 export const REPO = path.resolve(__dirname, '../..');
-export const CHROMIUM = process.env.WHITTLE_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.join(REPO, 'test-artifacts', 'e2e');
 
 function newestMtime(dir: string): number {
@@ -40,12 +41,26 @@ export async function ensureRenderer(): Promise<string> {
 
 export interface Serve { url: string; base: string; token: string; home: string; proc: ChildProcess; output: () => string; stop(): Promise<void> }
 
-/** Starts `whittle serve --port 0` as a subprocess and waits for the URL it prints. */
-export async function startServe(rendererDir: string, extraEnv: Record<string, string> = {}): Promise<Serve> {
+export interface ServeHow {
+  /** The program and its arguments (default: node bin/whittle.mjs serve --port 0). */
+  command?: string[];
+  cwd?: string;
+  /** A renderer folder to serve through WHITTLE_RENDERER; without it, serve finds the build itself as for a user. */
+  rendererDir?: string;
+  env?: Record<string, string>;
+}
+
+/** Starts `whittle serve` as a subprocess and waits for the URL it prints. */
+export async function startServe(how: ServeHow = {}): Promise<Serve> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-e2e-'));
-  const proc = spawn(process.execPath, [path.join(REPO, 'bin/whittle.mjs'), 'serve', '--port', '0'], {
+  const [cmd, ...args] = how.command ?? [process.execPath, path.join(REPO, 'bin/whittle.mjs'), 'serve', '--port', '0'];
+  const env: Record<string, string | undefined> = { ...process.env, HOME: home, WHITTLE_HOME: home, NO_COLOR: '1', ...how.env };
+  if (how.rendererDir) env.WHITTLE_RENDERER = how.rendererDir; else delete env.WHITTLE_RENDERER;
+  const proc = spawn(cmd, args, {
     // HOME too: browser mode only exports inside the user's home folder, so the test's exports land in its temp folder.
-    cwd: REPO, env: { ...process.env, HOME: home, WHITTLE_HOME: home, WHITTLE_RENDERER: rendererDir, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: how.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: `npx` starts whittle as a child, and stop() must reach both.
+    detached: true,
   });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
@@ -53,8 +68,9 @@ export async function startServe(rendererDir: string, extraEnv: Record<string, s
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const kill = (sig: NodeJS.Signals) => { try { process.kill(-proc.pid!, sig); } catch { proc.kill(sig); } };
+      kill('SIGTERM');
+      const t = setTimeout(() => kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(t);
     }
@@ -89,7 +105,7 @@ export async function call<T = unknown>(s: Serve, method: string, ...args: unkno
 export async function launch(): Promise<{ ctx: BrowserContext; page: Page; profile: string; close(): Promise<void> }> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 900 },
+    executablePath: findChromium() ?? 'chromium', headless: true, viewport: { width: 1280, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = ctx.pages()[0] ?? (await ctx.newPage());

@@ -6,12 +6,12 @@ import { encode as encodePng } from 'fast-png';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRow, StudyRow } from '../../src/shared/api';
-import { call, CHROMIUM, ensureRenderer, launch, shot, startServe, type Serve } from './harness';
+import { need } from '../helpers/prereqs';
+import { call, ensureRenderer, launch, shot, startServe, type Serve } from './harness';
 
-const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
 const WAIT = { timeout: 120_000 };
 
-describe.skipIf(!HAVE_CHROMIUM)('GUI in browser mode (headless Chromium)', () => {
+describe.runIf(need('chromium', import.meta.url))('GUI in browser mode (headless Chromium)', () => {
   let serve: Serve | null = null;
   let browser: Awaited<ReturnType<typeof launch>> | null = null;
   let page: Page;
@@ -19,7 +19,7 @@ describe.skipIf(!HAVE_CHROMIUM)('GUI in browser mode (headless Chromium)', () =>
 
   beforeAll(async () => {
     const renderer = await ensureRenderer();
-    serve = await startServe(renderer);
+    serve = await startServe({ rendererDir: renderer });
     browser = await launch();
     page = browser.page;
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -115,32 +115,15 @@ describe.skipIf(!HAVE_CHROMIUM)('GUI in browser mode (headless Chromium)', () =>
     await shot(page, 'wizard-review');
     await page.getByRole('button', { name: 'Start' }).click();
 
-    // Until the curriculum study kind is registered on the server, the wizard shows the server's
-    // refusal where it happened; then it makes a single training run instead.
-    const outcome = await Promise.race([
-      page.waitForFunction(() => location.hash.startsWith('#/studies/'), undefined, WAIT).then(() => 'study' as const, () => null),
-      page.locator('[data-field="general"]').waitFor(WAIT).then(() => 'refused' as const, () => null),
-    ]);
-    let studyId: string | null = null;
-    let runId: string;
-    if (outcome === 'study') {
-      studyId = decodeURIComponent((await page.evaluate(() => location.hash)).split('/')[2]);
-      const study = await call<StudyRow>(serve!, 'getStudy', studyId);
-      expect(study.runIds.length).toBe(2);
-      await expect.poll(async () => (await call<RunRow[]>(serve!, 'listRuns', { studyId })).some((r) => r.status === 'running'), WAIT).toBe(true);
-      runId = (await call<RunRow[]>(serve!, 'listRuns', { studyId: studyId! })).find((r) => r.status === 'running')!.id;
-    } else {
-      expect(outcome).toBe('refused');
-      expect(await page.locator('[data-field="general"]').textContent()).toMatch(/not available/);
-      await shot(page, 'wizard-server-error');
-      expect(await call<StudyRow[]>(serve!, 'listStudies')).toHaveLength(0);
-      await page.getByRole('button', { name: 'Back' }).click();
-      await page.getByLabel(/Also train the narrow-only baseline/).uncheck();
-      await page.getByRole('button', { name: 'Next' }).click();
-      await page.getByRole('button', { name: 'Start' }).click();
-      await page.waitForFunction(() => location.hash.startsWith('#/runs/'), undefined, WAIT);
-      runId = decodeURIComponent((await page.evaluate(() => location.hash)).split('/')[2]);
-    }
+    // The wizard creates a curriculum study (the broad regime and the narrow-only baseline) and opens it.
+    await page.waitForFunction(() => location.hash.startsWith('#/studies/'), undefined, WAIT);
+    const studyId = decodeURIComponent((await page.evaluate(() => location.hash)).split('/')[2]);
+    const study = await call<StudyRow>(serve!, 'getStudy', studyId);
+    expect(study.kind).toBe('curriculum');
+    expect(study.runIds.length).toBe(2);
+    expect(await page.locator('[data-field="general"]').count()).toBe(0);
+    await expect.poll(async () => (await call<RunRow[]>(serve!, 'listRuns', { studyId })).some((r) => r.status === 'running'), WAIT).toBe(true);
+    const runId = (await call<RunRow[]>(serve!, 'listRuns', { studyId })).find((r) => r.status === 'running')!.id;
     const created = await call<RunRow>(serve!, 'getRun', runId);
     expect(created.kind).toBe('train');
     await go(`#/runs/${runId}`);
@@ -166,15 +149,13 @@ describe.skipIf(!HAVE_CHROMIUM)('GUI in browser mode (headless Chromium)', () =>
     }
     await page.getByRole('tab', { name: 'Charts' }).click();
 
-    if (studyId) {
-      await page.locator('header').getByRole('link', { name: /\// }).click();
-      await page.getByRole('heading', { name: 'e2e curriculum' }).waitFor(WAIT);
-      await page.locator('figure.chart').waitFor(WAIT);
-      await shot(page, 'study');
-      await page.getByRole('tab', { name: /^Runs/ }).click();
-      expect(await page.locator('tr[data-run-id]').count()).toBe(2);
-      await call(serve!, 'cancelStudy', studyId).catch(() => {});
-    }
+    await page.locator('header').getByRole('link', { name: /\// }).click();
+    await page.getByRole('heading', { name: 'e2e curriculum' }).waitFor(WAIT);
+    await page.locator('figure.chart').waitFor(WAIT);
+    await shot(page, 'study');
+    await page.getByRole('tab', { name: /^Runs/ }).click();
+    expect(await page.locator('tr[data-run-id]').count()).toBe(2);
+    await call(serve!, 'cancelStudy', studyId);
   }, 400_000);
 
   it('exports a finished model through the export dialog', async () => {

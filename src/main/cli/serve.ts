@@ -1,7 +1,5 @@
 // `whittle serve`: browser mode for machines reached over SSH.
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { defaultRendererDir, startServer } from '../serve';
 import { type Command, EXIT } from './command';
 import { printJson } from './output';
@@ -12,11 +10,14 @@ export const serveCommand: Command = {
     { name: 'port', type: 'number', valueName: 'P', description: 'port on 127.0.0.1 (default 7474; 0 = any free port)' },
   ],
   async run(ctx) {
-    const rendererDir = defaultRendererDir();
-    if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
-      ctx.io.err(`the app is not built yet (no ${path.join(rendererDir, 'index.html')}): run \`npm run build\` first\n`);
+    const renderer = defaultRendererDir();
+    if (!renderer.built) {
+      const where = renderer.packageRoot ? ` in ${renderer.packageRoot}` : '';
+      ctx.io.err(`whittle serve: the app is not built yet (no built page in ${renderer.dir}).\n` +
+        `Build it once with \`npm run build\`${where}, then run \`whittle serve\` again.\n`);
       return EXIT.failed;
     }
+    const rendererDir = renderer.dir;
     const port = (ctx.args.options.port as number | undefined) ?? 7474;
     // Exports requested from the page stay inside the user's home folder.
     const svc = ctx.service({ mode: 'browser', exportRoot: os.homedir() });

@@ -71,7 +71,7 @@ describe('webgpu backend', () => {
 
   it('without an adapter, initWebgpu reports why and leaves no backend registered; initBackend falls back and says so', async (t) => {
     const p = await probeWebgpu();
-    if (p.available) t.skip(`a WebGPU adapter is present (${p.reason})`);
+    if (p.available) t.skip(`runs only where there is no WebGPU adapter, and this machine has one (${p.reason})`);
     const r = await initWebgpu();
     expect(r.available).toBe(false);
     expect(r.reason).toBe(p.reason);
@@ -84,7 +84,7 @@ describe('webgpu backend', () => {
   it('a backend that fails after the probe is unregistered, globals undone, previous backend restored', async (t) => {
     const real = await probeWebgpu();
     // the backend package registers itself once per process: keep it for the real adapter when there is one
-    if (real.available) t.skip('a real WebGPU adapter is present; the MLP test covers this machine');
+    if (real.available) t.skip('runs only without a real WebGPU adapter; this machine has one, and the MLP test covers it');
     try { createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-webgpu'); } catch { t.skip('@tensorflow/tfjs-backend-webgpu is not installed'); }
     await tf.setBackend('cpu');
     const hadNavigator = 'navigator' in globalThis;
@@ -106,7 +106,7 @@ describe('webgpu backend', () => {
 
   it('MLP values, gradients and Adam steps match the cpu backend within 1e-4', async (t) => {
     const p = await probeWebgpu();
-    if (!p.available) t.skip(`no WebGPU: ${p.reason}`);
+    if (!p.available) t.skip(`no WebGPU adapter (${p.reason}); to run it here: apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1 (Mesa 25 gives a software adapter; bench/README.md, WebGPU)`);
     const r = await initWebgpu();
     expect(r.reason).toBeTruthy();
     if (!r.available) throw new Error(`probe found an adapter but the backend did not start: ${r.reason}`);

@@ -4,13 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { need } from '../../../test/helpers/prereqs';
 import { initBackend } from '../engine/backend';
 import { decodeMlp } from '../models/mlpFile';
 import { encodeSafetensorsExport } from './safetensors';
 import { CMSP_CONFIG, IMAGE_CONFIG, maxAbsDiff, randomInputs, randomModel, referenceForward, TEST_META } from './testModels';
 
 const READER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'safetensors_reader.py');
-const hasPython = (() => { try { execFileSync('python3', ['--version']); return true; } catch { return false; } })();
+const hasPython = need('python3', import.meta.url);
 
 let tmp: string;
 beforeAll(async () => { await initBackend('cpu'); tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-st-')); });

@@ -3,6 +3,7 @@
 // (native/gemm_avx512.c: MR 12 rows, NR 32 columns, KC 256 of K, MC 96 rows, NC 512 columns).
 import { afterAll, describe, expect, it } from 'vitest';
 import { relErr } from '../../../../test/helpers/numeric';
+import { need } from '../../../../test/helpers/prereqs';
 import { Rng } from '../rng';
 import { gemmRequestNote, loadNative, type NativeGemm } from './native';
 
@@ -46,7 +47,7 @@ function run(ta: boolean, tb: boolean, M: number, N: number, K: number, a: Float
 // [M, N, K]: tails in every dimension; K past one KC block; N past one NC block; M past MC.
 const shapes: [number, number, number][] = [[1, 16, 1], [13, 37, 7], [97, 45, 300], [200, 530, 70], [25, 17, 513]];
 
-describe.skipIf(!addon)('native GEMM', () => {
+describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('native GEMM', () => {
   afterAll(() => { addon?.useGemm('auto'); addon?.setThreads(1); });
 
   describe.each(gemms)('%s', (gemm) => {

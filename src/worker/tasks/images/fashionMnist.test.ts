@@ -8,14 +8,14 @@ import { Rng } from '../../engine/rng';
 import { importDataset } from './importer';
 import { loadImageSuite } from './suite';
 
-export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
-const present = fs.existsSync(path.join(FASHION_DIR, 'train-images-idx3-ubyte.gz'));
-if (!present) console.warn(`skipping the Fashion-MNIST import test: ${FASHION_DIR} is absent (apt-get install dataset-fashion-mnist)`);
+import { FASHION_MNIST_DIR as FASHION_DIR, need } from '../../../../test/helpers/prereqs';
+
+const present = need('fashionMnist', import.meta.url);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-fmnist-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe.skipIf(!present)('Fashion-MNIST from the Debian package', () => {
+describe.runIf(present)('Fashion-MNIST from the Debian package', () => {
   it('imports 60,000 / 10,000 images of 28×28 in 10 named classes', async () => {
     const meta = await importDataset(ImportDatasetSpec.parse({ kind: 'importDataset', dataset: 'fashion-mnist', source: FASHION_DIR }), tmp);
     expect(meta.counts.train).toBe(60000);

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO } from '../../../../test/helpers/tmp';
 import { Rng } from '../../engine/rng';
 import { BpeTokenizer, ByteTokenizer, chunkBounds, tokenizerFromJSON } from './tokenizer';
 
@@ -60,9 +62,8 @@ describe('BPE tokenizer', () => {
     expect(Array.from(c.encode(text))).toEqual(Array.from(a.encode(text)));
   });
 
-  it('round-trips real Python source when present', () => {
-    const file = '/usr/lib/python3.11/textwrap.py';
-    if (!fs.existsSync(file)) return;
+  it('round-trips real Python source and compresses it', () => {
+    const file = path.join(REPO, 'test/fixtures/text/python-sample.py');
     const src = new Uint8Array(fs.readFileSync(file));
     const t = BpeTokenizer.train(src, 512);
     const ids = t.encode(src);
