@@ -2,8 +2,8 @@
 // shapes and thread counts, plus any other bench module's JSON; prints one JSON object on stdout
 // (progress goes to stderr).
 //
-//   npm run bench -- [--rounds 3] [--shapes a,b,c] [--backends wasm,wasm-only,cpu,webgpu] [--threads 1,2]
-//                    [--variants engine,engine-blas,per-layer] [--no-torch] [--no-extra] [--quick]
+//   npm run bench -- [--rounds 5] [--shapes a,b,c] [--backends wasm,wasm-only,cpu,webgpu] [--threads 1,2]
+//                    [--variants engine,engine-blas,per-layer] [--omp passive,default] [--no-torch] [--no-extra] [--quick]
 //
 // Backends: tensorflow (tfjs-node, when installed), wasm (the default route: native kernels when the
 // addon is built), wasm-only (no addon), cpu (tfjs's reference), webgpu (only where a real GPU
@@ -13,10 +13,18 @@
 // where the CPU has it, else the BLAS); `engine-blas` the same with every GEMM sent to the loaded BLAS
 // (WHITTLE_GEMM=blas, what PyTorch calls too); `per-layer` the same math one fused dense op per layer.
 //
-// Fairness on a shared, noisy machine: every Whittle measurement is paired with a PyTorch one run
-// right after it (same shape, same thread count, same malloc settings), repeated `rounds` times;
-// the reported ratio is the median of the per-pair ratios. Each side also reports CPU ms per step,
-// which other processes disturb far less than wall time (meaningful at 1 thread).
+// Fairness on a shared, noisy machine: every Whittle measurement is paired with PyTorch ones run
+// next to it (same shape, thread count, malloc settings and OpenMP wait policy), in alternating
+// order (W T T' in even pairs, T' T W in odd ones), `rounds` times (≥ 5 by default); the reported
+// ratio is the median of the per-pair ratios, with their spread (min, max). The PyTorch side is
+// the strongest one this machine offers: its OpenBLAS picks the kernels for this CPU (the
+// machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE pin is unset for that child only, and the kernel
+// set it reports is recorded); where the machine pins OpenBLAS, a second PyTorch child with the pin
+// (T') is reported beside it as `ratioPinned`. At more than one thread both OpenMP wait policies are
+// measured (`passive`: what Whittle's workers run with; `default`: libgomp's spin-then-sleep, what
+// PyTorch runs with unless told otherwise), each with both sides under the same policy. Each side
+// also reports CPU ms per step, which other processes disturb far less than wall time (meaningful at
+// 1 thread).
 //
 // Other benchmarks: drop a `bench/<name>.bench.ts` that prints one JSON object as its last stdout
 // line; it is run as a child process and merged under `extra.<name>`.
@@ -30,13 +38,14 @@ import { parseArgs } from 'node:util';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
-const torchScript = path.resolve(root, '..', 'shared', 'bench', 'torch_mlp_step.py');
+const torchScript = path.join(here, 'torch', 'torch_mlp_step.py');
+const torchClock = path.join(here, 'torch', 'torch_clock.py');
 const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 const { values: opt } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' }, shapes: { type: 'string', default: 'a,b,c' },
+    rounds: { type: 'string', default: '5' }, omp: { type: 'string', default: 'passive,default' }, shapes: { type: 'string', default: 'a,b,c' },
     backends: { type: 'string' }, threads: { type: 'string' }, variants: { type: 'string', default: 'engine,engine-blas,per-layer' },
     'no-torch': { type: 'boolean', default: false }, 'no-extra': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
@@ -52,9 +61,14 @@ const SHAPES: Shape[] = [
 
 /** Same allocator tuning for both sides (it roughly halves torch's step time on glibc). */
 const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '2147483647' };
-/** Whittle's children run as the app's workers do (the scheduler sets passive OpenMP waits);
- *  PyTorch keeps its own default. Anything else (OPENBLAS_CORETYPE, …) both sides inherit alike. */
-const WHITTLE_ENV = { ...MALLOC_ENV, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+/** OpenMP wait policies: `passive` is what the app's workers run with (the scheduler sets it);
+ *  `default` leaves OMP_WAIT_POLICY unset (libgomp spins a while, then sleeps). Both sides of a
+ *  pair always run under the same one. */
+type OmpPolicy = 'passive' | 'default';
+const ompEnv = (p: OmpPolicy): Record<string, string | undefined> => ({ OMP_WAIT_POLICY: p === 'passive' ? 'PASSIVE' : undefined });
+/** The machine's pin of OpenBLAS's kernel set (set on these machines for old OpenBLAS builds). */
+const OPENBLAS_PIN_VARS = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
+const machinePinsOpenblas = OPENBLAS_PIN_VARS.some((k) => process.env[k] !== undefined);
 /** Variables that change BLAS / OpenMP behaviour, recorded with the results. */
 const BLAS_VARS = ['OPENBLAS_CORETYPE', 'OPENBLAS_NUM_THREADS', 'OPENBLAS_L2_SIZE', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'MKL_NUM_THREADS'];
 
@@ -71,8 +85,11 @@ function lastJson(out: string): Record<string, unknown> | null {
   return null;
 }
 
-function run(cmd: string, args: string[], env: Record<string, string>, timeoutMs = 900_000) {
-  const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+/** Runs a child with the parent's environment plus `env`; an `undefined` value removes that variable. */
+function run(cmd: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 900_000) {
+  const full: Record<string, string | undefined> = { ...process.env, ...env };
+  for (const [k, v] of Object.entries(full)) if (v === undefined) delete full[k];
+  const r = spawnSync(cmd, args, { cwd: root, env: full as NodeJS.ProcessEnv, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
   return { ok: r.status === 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error?.message };
 }
 
@@ -108,31 +125,34 @@ function probeWebgpu(): { available: boolean; reason: string; adapter?: unknown 
 
 interface Side { medianMs: number; minMs: number; cpuMs: number | null; samplesPerSec: number; gflops: number; [k: string]: unknown }
 
-function whittle(backend: string, native: boolean, shape: Shape, threads: number, variant: string, fewer = false): Side | { error: string } {
+function whittle(backend: string, native: boolean, shape: Shape, threads: number, variant: string, omp: OmpPolicy, fewer = false): Side | { error: string } {
   // tfjs's cpu backend needs ~2 min per step at shape (c): one untimed warm-up would double that.
   const steps = fewer ? (backend === 'cpu' ? 1 : 2) : opt.quick ? Math.max(3, shape.steps >> 2) : shape.steps;
   const warmup = fewer ? (backend === 'cpu' ? 0 : 1) : shape.warmup;
   const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', 'bench/whittle-step.ts',
     '--backend', backend, '--dims', shape.dims.join(','), '--batch', String(shape.batch),
     '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads), '--variant', variant],
-  { ...WHITTLE_ENV, WHITTLE_NATIVE: native ? '1' : '0', WHITTLE_THREADS: String(threads), OMP_NUM_THREADS: String(threads),
+  { ...MALLOC_ENV, ...ompEnv(omp), WHITTLE_NATIVE: native ? '1' : '0', WHITTLE_THREADS: String(threads), OMP_NUM_THREADS: String(threads),
     WHITTLE_GEMM: variant.endsWith('-blas') ? 'blas' : process.env.WHITTLE_GEMM ?? 'auto' });
   const j = lastJson(r.stdout);
   if (!j || j.ok !== true) return { error: String(j?.error ?? r.error ?? r.stderr.trim().split('\n').slice(-3).join(' | ')) };
   return j as unknown as Side;
 }
 
-function torch(shape: Shape, threads: number): Side | { error: string } {
+/** PyTorch's step. `pinned`: with the machine's OpenBLAS pin as set; otherwise the pin is removed
+ *  for this child, so OpenBLAS uses the kernels it picks for this CPU. */
+function torch(shape: Shape, threads: number, omp: OmpPolicy, pinned: boolean): Side | { error: string } {
   const steps = opt.quick ? Math.max(3, shape.steps >> 2) : shape.steps;
-  const args = [path.join(here, 'torch_clock.py'), torchScript, '--inputs', String(shape.dims[0]), '--width', String(shape.dims[1]),
+  const unpin = pinned ? {} : Object.fromEntries(OPENBLAS_PIN_VARS.map((k) => [k, undefined]));
+  const args = [torchClock, torchScript, '--inputs', String(shape.dims[0]), '--width', String(shape.dims[1]),
     '--depth', String(shape.dims.length - 1), '--outputs', String(shape.dims[shape.dims.length - 1]), '--batch', String(shape.batch),
     '--threads', String(threads), '--steps', String(steps), '--warmup', String(shape.warmup)];
-  const r = run(python, args, { ...MALLOC_ENV, OMP_NUM_THREADS: String(threads) });
+  const r = run(python, args, { ...MALLOC_ENV, ...ompEnv(omp), ...unpin, OMP_NUM_THREADS: String(threads) });
   const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{'));
   if (!r.ok || lines.length < 2) return { error: r.error ?? r.stderr.trim().split('\n').slice(-2).join(' | ') };
   const main = JSON.parse(lines[0]);
   const clock = JSON.parse(lines[1]);
-  return { impl: main.impl, medianMs: main.median_ms, minMs: main.min_ms, cpuMs: clock.cpu_ms, samplesPerSec: main.samples_per_s, gflops: main.gflops };
+  return { impl: main.impl, medianMs: main.median_ms, minMs: main.min_ms, cpuMs: clock.cpu_ms, samplesPerSec: main.samples_per_s, gflops: main.gflops, openblasCore: clock.openblas?.core ?? null };
 }
 
 const med = (xs: number[]) => {
@@ -145,24 +165,45 @@ const r2 = (x: number | null) => (x == null ? null : Math.round(x * 100) / 100);
 const r3 = (x: number | null) => (x == null ? null : Math.round(x * 1000) / 1000);
 const isSide = (x: Side | { error: string }): x is Side => !('error' in x);
 
-/** Combine paired rounds: medians per side, the median per-pair ratio (throughput Whittle ÷ torch). */
-function summarise(rounds: { w: Side | { error: string }; t: Side | { error: string } | null }[], batch: number) {
-  const ws = rounds.map((r) => r.w).filter(isSide);
-  const ts = rounds.map((r) => r.t).filter((t): t is Side => !!t && isSide(t));
-  const side = (xs: Side[]) => xs.length === 0 ? null : {
-    medianMs: r2(med(xs.map((x) => x.medianMs))), minMs: r2(Math.min(...xs.map((x) => x.minMs))),
-    cpuMs: r2(med(xs.map((x) => (x.cpuMs ?? NaN) as number))),
-    samplesPerSec: Math.round(batch / med(xs.map((x) => x.medianMs))! * 1000), gflops: r2(med(xs.map((x) => x.gflops))),
-    rounds: xs.map((x) => r2(x.medianMs)),
-  };
-  const pairs = rounds.filter((r) => isSide(r.w) && r.t && isSide(r.t)) as { w: Side; t: Side }[];
-  const errors = rounds.flatMap((r) => [r.w, r.t]).filter((x): x is { error: string } => !!x && !isSide(x)).map((x) => x.error);
+type Measured = Side | { error: string };
+interface Pair { w: Measured; t: Measured | null; tPinned: Measured | null; order: string }
+
+const sideSummary = (xs: Side[], batch: number) => xs.length === 0 ? null : {
+  medianMs: r2(med(xs.map((x) => x.medianMs))), minMs: r2(Math.min(...xs.map((x) => x.minMs))),
+  cpuMs: r2(med(xs.map((x) => (x.cpuMs ?? NaN) as number))),
+  samplesPerSec: Math.round(batch / med(xs.map((x) => x.medianMs))! * 1000), gflops: r2(med(xs.map((x) => x.gflops))),
+  rounds: xs.map((x) => r2(x.medianMs)),
+};
+
+/** Per-pair ratios (PyTorch ms ÷ Whittle ms: > 1 means Whittle is faster): median and spread. */
+function ratios(pairs: Pair[], pick: (p: Pair) => Measured | null) {
+  const both = pairs.filter((p) => isSide(p.w) && pick(p) && isSide(pick(p)!)).map((p) => ({ w: p.w as Side, t: pick(p) as Side }));
+  const each = both.map((p) => p.t.medianMs / p.w.medianMs);
   return {
-    whittle: side(ws), torch: side(ts),
-    // > 1 means Whittle is faster.
-    ratio: r3(med(pairs.map((p) => p.t.medianMs / p.w.medianMs))),
-    ratioBestOf: pairs.length ? r3(Math.min(...pairs.map((p) => p.t.minMs)) / Math.min(...pairs.map((p) => p.w.minMs))) : null,
-    ratioCpuTime: r3(med(pairs.map((p) => (p.t.cpuMs ?? NaN) / (p.w.cpuMs ?? NaN)))),
+    ratio: r3(med(each)),
+    spread: each.length ? [r3(Math.min(...each)), r3(Math.max(...each))] : null,
+    pairs: each.map(r3),
+    cpuTime: r3(med(both.map((p) => (p.t.cpuMs ?? NaN) / (p.w.cpuMs ?? NaN)))),
+  };
+}
+
+/** Combine paired rounds: medians per side, the median per-pair ratio with its spread. */
+function summarise(pairs: Pair[], batch: number) {
+  const sides = (pick: (p: Pair) => Measured | null) => pairs.map(pick).filter((x): x is Side => !!x && isSide(x));
+  const vs = ratios(pairs, (p) => p.t);
+  const vsPinned = ratios(pairs, (p) => p.tPinned);
+  const errors = pairs.flatMap((p) => [p.w, p.t, p.tPinned]).filter((x): x is { error: string } => !!x && !isSide(x)).map((x) => x.error);
+  const torchSides = sides((p) => p.t);
+  const pinnedSides = sides((p) => p.tPinned);
+  return {
+    whittle: sideSummary(sides((p) => p.w), batch),
+    torch: torchSides.length ? { ...sideSummary(torchSides, batch), openblasCore: torchSides[0].openblasCore ?? null } : null,
+    torchPinned: pinnedSides.length ? { ...sideSummary(pinnedSides, batch), openblasCore: pinnedSides[0].openblasCore ?? null } : null,
+    // Against PyTorch with OpenBLAS on the kernels it picks for this CPU: the headline figure.
+    ratio: vs.ratio, ratioSpread: vs.spread, ratioPairs: vs.pairs, ratioCpuTime: vs.cpuTime,
+    // Against PyTorch with the machine's OpenBLAS pin (absent where the machine sets none).
+    ...(pinnedSides.length ? { ratioPinned: vsPinned.ratio, ratioPinnedSpread: vsPinned.spread } : {}),
+    order: pairs.map((p) => p.order),
     ...(errors.length ? { errors: [...new Set(errors)] } : {}),
   };
 }
@@ -192,24 +233,38 @@ async function main(): Promise<void> {
       // Only the native route runs more than one thread (wasm is single-threaded in Node).
       const threadsHere = b === 'wasm' ? threadList : b === 'tensorflow' ? [cpus] : [1];
       const variants = b === 'wasm' ? opt.variants!.split(',') : b === 'wasm-only' ? opt.variants!.split(',').filter((v) => !v.endsWith('-blas')) : ['engine'];
-      for (const threads of threadsHere) for (const variant of variants) {
+      const policies = opt.omp!.split(',').map((x) => x.trim()).filter((x): x is OmpPolicy => x === 'passive' || x === 'default');
+      for (const threads of threadsHere) for (const variant of variants) for (const omp of threads > 1 ? policies : policies.slice(0, 1)) {
         const slow = b === 'cpu' || (b === 'wasm-only' && shape.batch * shape.dims[1] > 1e6);
         const n = slow ? 1 : rounds;
-        const pairs: { w: Side | { error: string }; t: Side | { error: string } | null }[] = [];
+        const pairs: Pair[] = [];
         for (let i = 0; i < n; i++) {
-          log(`${shape.id} ${shape.dims.join('→')} batch ${shape.batch}: ${b} ${variant} ${threads} thread(s), round ${i + 1}/${n}`);
-          const w = whittle(backend, native, shape, threads, variant, slow);
-          const t = torchInfo.available && isSide(w) ? torch(shape, threads) : null;
-          pairs.push({ w, t });
+          log(`${shape.id} ${shape.dims.join('→')} batch ${shape.batch}: ${b} ${variant} ${threads} thread(s), OpenMP ${omp}, pair ${i + 1}/${n}`);
+          // Alternate who goes first, so neither side always gets the cooler (or hotter) machine.
+          const pair: Pair = { w: { error: 'not run' }, t: null, tPinned: null, order: i % 2 === 0 ? 'W T Tpinned' : 'Tpinned T W' };
+          const measureTorch = () => {
+            if (!torchInfo.available) return;
+            if (i % 2 === 0) {
+              pair.t = torch(shape, threads, omp, false);
+              if (machinePinsOpenblas) pair.tPinned = torch(shape, threads, omp, true);
+            } else {
+              if (machinePinsOpenblas) pair.tPinned = torch(shape, threads, omp, true);
+              pair.t = torch(shape, threads, omp, false);
+            }
+          };
+          if (i % 2 === 0) { pair.w = whittle(backend, native, shape, threads, variant, omp, slow); if (isSide(pair.w)) measureTorch(); }
+          else { measureTorch(); pair.w = whittle(backend, native, shape, threads, variant, omp, slow); }
+          pairs.push(pair);
         }
         const s = summarise(pairs, shape.batch);
         const wFirst = pairs.map((p) => p.w).find(isSide);
         results.push({
-          shape: shape.id, dims: shape.dims, batch: shape.batch, backend: b, variant, threads,
+          shape: shape.id, dims: shape.dims, batch: shape.batch, backend: b, variant, threads, omp,
           kernels: wFirst ? (wFirst.blas ? `native, ${wFirst.gemm} GEMM (BLAS ${wFirst.blas})` : b === 'cpu' ? 'tfjs cpu' : b === 'webgpu' ? 'tfjs webgpu' : 'wasm (XNNPACK + Whittle registrations)') : null,
           ...s,
         });
-        log(`  → Whittle ${s.whittle?.medianMs ?? '–'} ms, torch ${s.torch?.medianMs ?? '–'} ms, ratio ${s.ratio ?? '–'} (cpu-time ratio ${s.ratioCpuTime ?? '–'})`);
+        log(`  → Whittle ${s.whittle?.medianMs ?? '–'} ms, torch ${s.torch?.medianMs ?? '–'} ms (${s.torch?.openblasCore ?? '?'}), ratio ${s.ratio ?? '–'} [${s.ratioSpread?.join('–') ?? '–'}]` +
+          (s.torchPinned ? `, pinned torch ${s.torchPinned.medianMs} ms (${s.torchPinned.openblasCore ?? '?'}), ratio ${s.ratioPinned ?? '–'}` : ''));
       }
     }
   }
@@ -219,7 +274,8 @@ async function main(): Promise<void> {
     for (const f of fs.readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort()) {
       const name = f.replace(/\.bench\.ts$/, '');
       log(`extra: ${f}`);
-      const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', path.join('bench', f)], WHITTLE_ENV);
+      // As the app's workers run: passive OpenMP waits.
+      const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', path.join('bench', f)], { ...MALLOC_ENV, ...ompEnv('passive') });
       extra[name] = lastJson(r.stdout) ?? { error: r.error ?? r.stderr.trim().split('\n').slice(-3).join(' | ') };
     }
   }
@@ -232,10 +288,12 @@ async function main(): Promise<void> {
     machine: {
       cpus, model: os.cpus()[0]?.model, node: process.version, loadavgBefore: load0.map(r2), loadavgAfter: os.loadavg().map(r2),
       env: Object.fromEntries(BLAS_VARS.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])),
-      whittleEnv: { OMP_WAIT_POLICY: WHITTLE_ENV.OMP_WAIT_POLICY },
+      openblasPinnedByMachine: machinePinsOpenblas,
     },
-    note: 'ratio = PyTorch ms/step ÷ Whittle ms/step at the same thread count (> 1: Whittle faster), the median over paired rounds; ' +
-      'ratioCpuTime compares CPU ms per step (robust to other load; meaningful at 1 thread). Wall times on a shared machine are noisy: compare ratios, not absolute figures.',
+    note: 'ratio = PyTorch ms/step ÷ Whittle ms/step at the same thread count and OpenMP wait policy (> 1: Whittle faster), the median over ' +
+      'paired rounds in alternating order, with ratioSpread = [min, max] over the pairs. PyTorch runs with OpenBLAS on the kernels it picks for ' +
+      'this CPU (torch.openblasCore); ratioPinned is against PyTorch with the machine\'s OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE pin. ratioCpuTime ' +
+      'compares CPU ms per step (robust to other load; meaningful at 1 thread). Wall times on a shared machine are noisy: compare ratios, not absolute figures.',
     torch: torchInfo, tensorflow: tfInfo, webgpu,
     target: { goal: 'ratio ≥ 1.0 for every shape with the default backend', reached: def.length > 0 && def.every((r) => (r.ratio as number | null) != null && (r.ratio as number) >= 1) },
     results, extra,

@@ -26,7 +26,7 @@ describe('whittle data', () => {
     const [again, bad] = await Promise.all([whittle(['data', 'import', src, '--home', home]), whittle(['data', 'import', pics, '--home', home])]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/dataset 'digits' already exists/);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/pics[/\\]y[/\\]notes\.txt at byte offset 0: not a PNG or JPEG image.*nothing was registered/s);
 
     const [ls, show] = await Promise.all([whittle(['data', 'ls', '--home', home, '--json']), whittle(['data', 'show', 'digits', '--home', home])]);

@@ -30,7 +30,7 @@ describe('whittle text', () => {
     const [again, bad] = await Promise.all([whittle(['text', 'import', src, '--home', home]), whittle(['text', 'import', empty, '--home', home])]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/corpus 'code' already exists/);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/corpus 'empty': no text files found.*nothing was registered/s);
 
     const show = await whittle(['text', 'show', 'code', '--home', home]);

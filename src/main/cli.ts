@@ -18,7 +18,8 @@ function mainHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
     '',
     'Every command takes --help, --json (machine output) and --home DIR (data folder).',
-    'Exit codes: 0 success, 1 a run failed or was cancelled, 2 bad usage or input.',
+    'Exit codes: 0 success, 1 a run failed or was cancelled (or the command could not finish, e.g. a port in use),',
+    '2 bad usage or bad input (unknown option or run, a spec with a wrong field, a file an import rejects).',
     '',
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 // The API every interface speaks (Electron IPC, HTTP in browser mode, the CLI in-process).
 // Payloads are JSON-plain so every transport carries them unchanged.
+import type { RunErrorKind } from './errors';
 import type { MetricPoint } from './events';
 import type { RunSpec } from './specs';
 import type { DatasetRow, DatasetSample, ImportDatasetRequest } from './specs/dataset';
@@ -27,6 +28,8 @@ export interface RunRow {
   progress: Progress | null;
   summary: Record<string, unknown> | null;
   error: string | null;
+  /** Set with `error`: 'input' when the run rejected its input's content (the CLI exits 2), else 'internal'. */
+  errorKind: RunErrorKind | null;
   backend: string | null;
 }
 

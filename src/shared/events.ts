@@ -1,4 +1,5 @@
 // Events a job streams from its worker thread, and the messages the scheduler sends it.
+import type { RunErrorKind } from './errors';
 import type { RunSpec } from './specs';
 
 export interface ProgressEvent { type: 'progress'; step: number; total: number; /** seconds, null until measurable */ eta: number | null; phase?: string }
@@ -9,7 +10,8 @@ export interface CheckpointEvent { type: 'checkpoint'; step: number; path: strin
 export interface ArtifactEvent { type: 'artifact'; kind: string; path: string; bytes: number; sha256: string; meta?: Record<string, unknown> }
 export interface BackendEvent { type: 'backend'; backend: string; threads: number; simd?: boolean }
 export interface DoneEvent { type: 'done'; status: 'done' | 'cancelled'; summary: Record<string, unknown> }
-export interface ErrorEvent { type: 'error'; message: string; stack?: string }
+/** `kind: 'input'`: the job rejected its input's content (see shared/errors.ts). */
+export interface ErrorEvent { type: 'error'; message: string; stack?: string; kind?: RunErrorKind }
 
 export type JobEvent =
   | ProgressEvent | MetricEvent | LogEvent | CheckpointEvent | ArtifactEvent | BackendEvent | DoneEvent | ErrorEvent;

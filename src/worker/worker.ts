@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import type { FromWorker, JobEvent, StartMessage, ToWorker } from '../shared/events';
 import type { MetricPoint } from '../shared/events';
+import { errorKindOf } from '../shared/errors';
 import { type BackendInfo, initBackend } from './engine/backend';
 import { setKernelThreads } from './engine/kernels';
 import { sha256, writeDirAtomic, writeFileAtomic } from './engine/files';
@@ -105,7 +106,7 @@ async function run(msg: StartMessage): Promise<void> {
   } catch (err) {
     flush();
     const e = err instanceof Error ? err : new Error(String(err));
-    emit({ type: 'error', message: e.message, stack: e.stack });
+    emit({ type: 'error', message: e.message, stack: e.stack, kind: errorKindOf(err) });
   } finally {
     if (current === state) current = null;
   }

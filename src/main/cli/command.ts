@@ -25,7 +25,8 @@ export interface Command {
   /** e.g. `whittle show RUN` */
   usage: string;
   options: OptionDef[];
-  /** Exit code: 0 success, 1 run failed, 2 bad usage or input. */
+  /** Exit code: 0 success; 1 a run failed or was cancelled, or the command could not finish; 2 bad
+   *  usage or bad input (including a run that failed on its input's content: see exitCodeFor). */
   run(ctx: CommandContext): Promise<number>;
 }
 

@@ -77,8 +77,12 @@ export async function followRuns(ctx: CommandContext, runIds: string[], label: (
   }
 }
 
-export function exitCodeFor(runs: { status: string }[]): number {
-  return runs.every((r) => r.status === 'done') ? EXIT.ok : EXIT.failed;
+/** 0 when every run is done; 2 when one failed on its input's content (a corrupt file, an empty
+ *  folder: the user's to fix, as bad usage is); else 1 (a run failed or was cancelled). */
+export function exitCodeFor(runs: { status: string; errorKind?: string | null }[]): number {
+  if (runs.every((r) => r.status === 'done')) return EXIT.ok;
+  if (runs.some((r) => r.status === 'failed' && r.errorKind === 'input')) return EXIT.usage;
+  return EXIT.failed;
 }
 
 export function printJson(io: CliIO, value: unknown): void {

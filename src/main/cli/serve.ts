@@ -1,6 +1,7 @@
 // `whittle serve`: browser mode for machines reached over SSH.
 import os from 'node:os';
 import { defaultRendererDir, startServer } from '../serve';
+import { UsageError } from './args';
 import { type Command, EXIT } from './command';
 import { printJson } from './output';
 
@@ -10,6 +11,8 @@ export const serveCommand: Command = {
     { name: 'port', type: 'number', valueName: 'P', description: 'port on 127.0.0.1 (default 7474; 0 = any free port)' },
   ],
   async run(ctx) {
+    const port = (ctx.args.options.port as number | undefined) ?? 7474;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port expects a whole number from 0 to 65535 (got ${port})`);
     const renderer = defaultRendererDir();
     if (!renderer.built) {
       const where = renderer.packageRoot ? ` in ${renderer.packageRoot}` : '';
@@ -18,10 +21,17 @@ export const serveCommand: Command = {
       return EXIT.failed;
     }
     const rendererDir = renderer.dir;
-    const port = (ctx.args.options.port as number | undefined) ?? 7474;
     // Exports requested from the page stay inside the user's home folder.
     const svc = ctx.service({ mode: 'browser', exportRoot: os.homedir() });
-    const server = await startServer({ service: svc, port, rendererDir });
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer({ service: svc, port, rendererDir });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') { ctx.io.err(`whittle serve: port ${port} on 127.0.0.1 is in use; choose another with --port P (0 = any free port)\n`); return EXIT.failed; }
+      if (code === 'EACCES') { ctx.io.err(`whittle serve: no permission to listen on port ${port}; choose a port above 1023 with --port P\n`); return EXIT.failed; }
+      throw e;
+    }
     if (ctx.json) printJson(ctx.io, { url: server.url, port: server.port, home: svc.store.home });
     else ctx.io.out(`Whittle is serving at ${server.url}\nOver SSH: ssh -L ${server.port}:127.0.0.1:${server.port} HOST, then open that URL here.\nData folder: ${svc.store.home}. Ctrl-C stops.\n`);
     await new Promise<void>((resolve) => {

@@ -87,6 +87,7 @@ export const benchCommand: Command = {
 export const recipesCommand: Command = {
   name: 'recipes', summary: 'list built-in recipes', usage: 'whittle recipes', options: [],
   async run(ctx) {
+    if (ctx.args.positionals.length) throw new UsageError(`'whittle recipes' takes no arguments (got '${ctx.args.positionals[0]}')`);
     const rs = listRecipes();
     if (ctx.json) printJson(ctx.io, rs.map(({ name, title, kind, spec }) => ({ name, title, kind, spec })));
     else ctx.io.out(`${table([['NAME', 'KIND', 'TITLE'], ...rs.map((r) => [r.name, r.kind, r.title])])}\n`);

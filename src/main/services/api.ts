@@ -130,7 +130,7 @@ export class WhittleService implements WhittleApi {
     if (!this.store.transition(id, ['cancelled', 'interrupted', 'failed'], 'queued', { ownerPid: process.pid })) {
       throw new ApiError(`run ${id} changed state while resuming; try again`, 'conflict');
     }
-    this.store.updateRun(id, { error: null, endedAt: null });
+    this.store.updateRun(id, { error: null, errorKind: null, endedAt: null });
     this.scheduler.enqueue(id, run.checkpoint);
     return publicRun(this.store.getRun(id)!);
   }

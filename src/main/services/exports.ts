@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type ExportFormat, type ExportRunOptions, ExportSpec, expandFormats } from '../../shared/specs/export';
 import { ApiError } from '../../shared/transport';
+import { parseSpec, SpecError } from '../../shared/validate';
 import type { RunInternal, Store } from './store';
 
 /** What the GUI dialog and `whittle export` ask for (shared with the API types). */
@@ -50,11 +51,17 @@ export function exportSpecFor(store: Store, sourceId: string, o: ExportOptions):
   const upId = up?.source ?? up?.teacher;
   const upstream = upId ? store.getRun(upId) : null;
   const original = upstream && upstream.status === 'done' && fs.existsSync(path.join(store.runDir(upstream.id), MODEL_FILE)) ? upstream.id : null;
-  return ExportSpec.parse({
-    kind: 'export', name: `export of ${source.name}`, inputs: { source: sourceId, ...(original ? { original } : {}) }, formats, out,
-    force: Boolean(o.force), ...(o.within !== undefined ? { within: path.resolve(o.within) } : {}),
-    ...(o.compact !== undefined ? { compact: o.compact } : {}), ...(o.onnxOpset !== undefined ? { onnxOpset: o.onnxOpset } : {}),
-  });
+  try {
+    return parseSpec(ExportSpec, {
+      kind: 'export', name: `export of ${source.name}`, inputs: { source: sourceId, ...(original ? { original } : {}) }, formats, out,
+      force: Boolean(o.force), ...(o.within !== undefined ? { within: path.resolve(o.within) } : {}),
+      ...(o.compact !== undefined ? { compact: o.compact } : {}), ...(o.onnxOpset !== undefined ? { onnxOpset: o.onnxOpset } : {}),
+    });
+  } catch (e) {
+    // Named as the caller knows the fields (the export options), not as the spec stores them.
+    if (e instanceof SpecError) throw new ApiError(`invalid export: ${e.message}`, 'bad_request', e.issues);
+    throw e;
+  }
 }
 
 /** Once an export run is done, list its files under the source run too (the job announced them as

@@ -48,4 +48,9 @@ export const MIGRATIONS: { name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    name: 'run error kind',
+    // 'input' (the run rejected its input's content) or 'internal'; null for runs without an error.
+    sql: 'ALTER TABLE runs ADD COLUMN error_kind TEXT;',
+  },
 ];

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PushEvent, RunStatus } from '../../shared/api';
+import type { RunErrorKind } from '../../shared/errors';
 import type { FromWorker, JobInput, StartMessage, ToWorker } from '../../shared/events';
 import type { RunInternal, Store } from './store';
 import { resolveWorkerEntry } from './workerEntry';
@@ -171,7 +172,7 @@ export class Scheduler {
     if (resumeFrom && step !== null) this.store.truncateMetrics(run.id, step);
     else if (!resumeFrom) this.store.truncateMetrics(run.id, -1);
     if (!this.store.transition(run.id, ['queued'], 'running', { ownerPid: process.pid })) return;
-    this.store.updateRun(run.id, { startedAt: Date.now(), endedAt: null, error: null, cancelRequested: false });
+    this.store.updateRun(run.id, { startedAt: Date.now(), endedAt: null, error: null, errorKind: null, cancelRequested: false });
     slot.runId = run.id;
     const inputs: Record<string, JobInput> = {};
     const specInputs = (run.spec as { inputs?: Record<string, string> }).inputs ?? {};
@@ -243,7 +244,7 @@ export class Scheduler {
       case 'error':
         slot.runId = null;
         store.addLog(id, 'error', m.stack ?? m.message);
-        this.finish(id, { status: 'failed', error: m.message });
+        this.finish(id, { status: 'failed', error: m.message, errorKind: m.kind ?? 'internal' });
         this.pump();
         break;
     }
@@ -256,18 +257,18 @@ export class Scheduler {
     slot.runId = null;
     if (id) {
       this.store.addLog(id, 'error', reason);
-      this.finish(id, { status: 'failed', error: reason });
+      this.finish(id, { status: 'failed', error: reason, errorKind: 'internal' });
     }
     this.pump();
   }
 
-  private finish(id: string, r: { status: RunStatus; summary?: Record<string, unknown>; error?: string }): void {
+  private finish(id: string, r: { status: RunStatus; summary?: Record<string, unknown>; error?: string; errorKind?: RunErrorKind }): void {
     const run = this.store.getRun(id);
     if (!run) return;
     const progress = run.progress && r.status === 'done' ? { ...run.progress, step: run.progress.total, eta: 0 } : run.progress;
     this.store.updateRun(id, {
       status: r.status, endedAt: Date.now(), progress, cancelRequested: false,
-      ...(r.summary ? { summary: r.summary } : {}), ...(r.error !== undefined ? { error: r.error } : {}),
+      ...(r.summary ? { summary: r.summary } : {}), ...(r.error !== undefined ? { error: r.error, errorKind: r.errorKind ?? 'internal' } : {}),
     });
     this.lastProgressWrite.delete(id);
     const final = this.store.getRun(id)!;

@@ -14,7 +14,7 @@ const parse = <T>(s: string | null): T | null => (s == null ? null : (JSON.parse
 interface RunRecord {
   id: string; name: string; kind: string; status: string; study_id: string | null; study_key: string | null;
   spec: string; depends_on: string; created_at: number; started_at: number | null; ended_at: number | null;
-  progress: string | null; summary: string | null; error: string | null; backend: string | null;
+  progress: string | null; summary: string | null; error: string | null; error_kind: string | null; backend: string | null;
   checkpoint: string | null; owner_pid: number | null; cancel_requested: number;
 }
 
@@ -26,7 +26,7 @@ function toRun(r: RunRecord): RunInternal {
     studyId: r.study_id, studyKey: r.study_key, spec: JSON.parse(r.spec) as RunSpec,
     dependsOn: JSON.parse(r.depends_on) as string[], createdAt: r.created_at, startedAt: r.started_at,
     endedAt: r.ended_at, progress: parse<Progress>(r.progress), summary: parse<Json>(r.summary),
-    error: r.error, backend: r.backend, checkpoint: r.checkpoint, ownerPid: r.owner_pid,
+    error: r.error, errorKind: (r.error_kind as RunRow['errorKind']) ?? (r.error == null ? null : 'internal'), backend: r.backend, checkpoint: r.checkpoint, ownerPid: r.owner_pid,
     cancelRequested: r.cancel_requested === 1,
   };
 }
@@ -91,9 +91,9 @@ export class Store {
   }
 
   updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number | null; endedAt: number | null; progress: Progress | null;
-    summary: Json | null; error: string | null; backend: string | null; checkpoint: string | null; ownerPid: number | null; cancelRequested: boolean; name: string }>): void {
+    summary: Json | null; error: string | null; errorKind: RunRow['errorKind']; backend: string | null; checkpoint: string | null; ownerPid: number | null; cancelRequested: boolean; name: string }>): void {
     const cols: Record<string, string> = {
-      status: 'status', startedAt: 'started_at', endedAt: 'ended_at', progress: 'progress', summary: 'summary', error: 'error',
+      status: 'status', startedAt: 'started_at', endedAt: 'ended_at', progress: 'progress', summary: 'summary', error: 'error', errorKind: 'error_kind',
       backend: 'backend', checkpoint: 'checkpoint', ownerPid: 'owner_pid', cancelRequested: 'cancel_requested', name: 'name',
     };
     const sets: string[] = [];

@@ -11,7 +11,7 @@ const task = { suite: 'cmsp', m: 6, k: 3, n: 18 };
 const train = { model: { arch: 'mlp', hidden: [64, 64] }, mixture: [{ skill: [0, 1, 2], perStep: 100 }], steps: 100 };
 
 function row(key: string, summary: Record<string, unknown> | null, status = 'done'): RunRow {
-  return { id: `id-${key}`, name: key, kind: 'prune', status: status as RunRow['status'], studyId: 's', studyKey: key, spec: {} as RunRow['spec'], dependsOn: [], createdAt: 0, startedAt: 0, endedAt: 0, progress: null, summary, error: null, backend: 'cpu' };
+  return { id: `id-${key}`, name: key, kind: 'prune', status: status as RunRow['status'], studyId: 's', studyKey: key, spec: {} as RunRow['spec'], dependsOn: [], createdAt: 0, startedAt: 0, endedAt: 0, progress: null, summary, error: null, errorKind: null, backend: 'cpu' };
 }
 
 describe('compare study', () => {

@@ -17,7 +17,7 @@ const spec = CurriculumStudySpec.parse({
 function row(key: string, status: RunRow['status'], steps: number | null): RunRow {
   return {
     id: `id-${key}`, name: key, kind: 'train', status, studyId: 's', studyKey: key, spec: {} as RunRow['spec'], dependsOn: [],
-    createdAt: 0, startedAt: 0, endedAt: 0, progress: null, error: null, backend: 'cpu',
+    createdAt: 0, startedAt: 0, endedAt: 0, progress: null, error: null, errorKind: null, backend: 'cpu',
     summary: status === 'queued' ? null : {
       steps: 100, stepsToLearn: { '[0,1,2]': steps, '[0]': 10 }, samplesToLearn: { '[0,1,2]': steps === null ? null : steps * 8 },
       finalLossBits: { '[0,1,2]': steps === null ? 1 : 0.01 },

@@ -40,7 +40,7 @@ describe('lmCompare study', () => {
   it('summarises tokens to the target per method and size', () => {
     const runs = lmCompareStudy.plan(spec).map((p, i): RunRow => ({
       id: `r${i}`, name: p.key, kind: 'lm', status: 'done', studyId: 's', studyKey: p.key, spec: p.spec, dependsOn: [],
-      createdAt: 0, startedAt: 0, endedAt: 0, progress: null, error: null, backend: 'cpu',
+      createdAt: 0, startedAt: 0, endedAt: 0, progress: null, error: null, errorKind: null, backend: 'cpu',
       summary: { tokensToTarget: p.key.startsWith('scratch') ? 40000 : p.key.startsWith('distill') ? 20000 : p.key.startsWith('attr') ? 5000 : 4000, pruneTokens: 512, params: 1000, losses: { code: 1.9 } },
     }));
     const s = lmCompareStudy.summarize(spec, runs) as any;

@@ -5,7 +5,7 @@ export function runRow(over: Partial<RunRow> = {}): RunRow {
   return {
     id: 'r1', name: 'run one', kind: 'selftest', status: 'queued', studyId: null, studyKey: null,
     spec: { kind: 'selftest', seed: 0, steps: 10, stepMs: 0, checkpointEvery: 5, failAt: 0 },
-    dependsOn: [], createdAt: 1000, startedAt: null, endedAt: null, progress: null, summary: null, error: null, backend: null,
+    dependsOn: [], createdAt: 1000, startedAt: null, endedAt: null, progress: null, summary: null, error: null, errorKind: null, backend: null,
     ...over,
   };
 }

@@ -3,7 +3,9 @@
 
 export interface Where { offset?: number; index?: number }
 
-export class DatasetError extends Error {
+import { InputError } from '../../../shared/errors';
+
+export class DatasetError extends InputError {
   constructor(public readonly file: string, detail: string, public readonly where: Where = {}) {
     const at = where.offset !== undefined ? ` at byte offset ${where.offset}` : where.index !== undefined ? ` at item ${where.index}` : '';
     super(`${file}${at}: ${detail}`);

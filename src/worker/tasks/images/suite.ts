@@ -8,6 +8,7 @@ import { skillKey, type SkillRef } from '../../../shared/specs';
 import { Rng } from '../../engine/rng';
 import type { Batch, Skill, SkillSuite } from '../types';
 import { datasetDir, type LoadedDataset, readDatasetFolder } from './datasetFolder';
+import { InputError } from '../../../shared/errors';
 
 export interface ImageSkill extends Skill { classes: number[] }
 
@@ -50,7 +51,7 @@ export class ImageSuite implements SkillSuite {
     const train = indicesOf(this.data.train.labels, classes);
     const test = indicesOf(this.data.test.labels, classes);
     const names = classes.map((c) => this.meta.classes[c]).join(', ');
-    if (train.length === 0) throw new Error(`skill ${key}: dataset ${this.meta.name} has no training images of classes ${names}`);
+    if (train.length === 0) throw new InputError(`skill ${key}: dataset ${this.meta.name} has no training images of classes ${names}`);
     const skill: ImageSkill = {
       key, classes,
       description: `${this.meta.name}: ${classes.length === this.numClasses ? 'all classes' : names} (${train.length} train / ${test.length} test images)`,
@@ -118,7 +119,7 @@ const CACHE_LIMIT = 2;
 export function loadImageSuite(home: string, dataset: string): ImageSuite {
   const dir = datasetDir(home, dataset);
   const metaFile = path.join(dir, DATASET_FILES.meta);
-  if (!fs.existsSync(metaFile)) throw new Error(`dataset "${dataset}" is not imported (no ${metaFile}); run: whittle data import PATH --name ${dataset}`);
+  if (!fs.existsSync(metaFile)) throw new InputError(`dataset "${dataset}" is not imported (no ${metaFile}); run: whittle data import PATH --name ${dataset}`);
   const mtimeMs = fs.statSync(metaFile).mtimeMs;
   let hit = cache.get(dir);
   if (!hit || hit.mtimeMs !== mtimeMs) {

@@ -13,6 +13,7 @@ import {
   CORPORA_DIR, CORPUS_FILES, type CorpusManifest, type CorpusSkipped, type ImportCorpusSpec,
 } from '../../../shared/specs/text';
 import { writeDirAtomic } from '../../engine/files';
+import { InputError } from '../../../shared/errors';
 
 /** Glob → RegExp over '/'-separated relative paths: `**` any folders, `*` and `?` within a name,
  *  `{a,b}` alternatives. A pattern without '/' matches the file name anywhere (like .gitignore). */
@@ -59,10 +60,10 @@ interface FoundFile { abs: string; rel: string }
 function walk(source: string, out: FoundFile[], unreadable: string[], skipped: CorpusSkipped): void {
   let st: fs.Stats;
   try { st = fs.statSync(source); } catch (e) {
-    throw new Error(`source ${source} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(`source ${source} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (st.isFile()) { out.push({ abs: source, rel: path.basename(source) }); return; }
-  if (!st.isDirectory()) throw new Error(`source ${source} is neither a folder nor a file`);
+  if (!st.isDirectory()) throw new InputError(`source ${source} is neither a folder nor a file`);
   const rec = (dir: string, rel: string) => {
     let entries: fs.Dirent[];
     try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch (e) {
@@ -129,7 +130,7 @@ export function importCorpus(home: string, spec: ImportCorpusSpec, onProgress?: 
   const why = `skipped ${skipped.binary} binary, ${skipped.tooLarge} over ${spec.maxFileBytes} bytes, ${skipped.unreadable} unreadable, ${skipped.empty} empty, ${skipped.overBudget} over the ${spec.maxTotalBytes}-byte budget`;
   if (docs.length === 0) {
     const filt = candidates.length < found.length ? ` (${found.length - candidates.length} of ${found.length} files filtered out by include/exclude)` : '';
-    throw new Error(`corpus '${spec.corpus}': no text files found in ${spec.sources.join(', ')}${filt}; ${why}`);
+    throw new InputError(`corpus '${spec.corpus}': no text files found in ${spec.sources.join(', ')}${filt}; ${why}`);
   }
   // split by document; fall back to the tail when either side would be empty
   const trainParts: Buffer[] = [];
@@ -174,7 +175,7 @@ export function loadCorpus(home: string, name: string): LoadedCorpus {
   if (!fs.existsSync(mf)) {
     const root = path.join(home, CORPORA_DIR);
     const have = fs.existsSync(root) ? fs.readdirSync(root).filter((n) => fs.existsSync(path.join(root, n, CORPUS_FILES.manifest))) : [];
-    throw new Error(`text domain '${name}' is not an imported corpus (have: ${have.length ? have.join(', ') : 'none'}); import a folder of text first`);
+    throw new InputError(`text domain '${name}' is not an imported corpus (have: ${have.length ? have.join(', ') : 'none'}); import a folder of text first`);
   }
   const manifest = JSON.parse(fs.readFileSync(mf, 'utf8')) as CorpusManifest;
   const read = (f: string) => new Uint8Array(fs.readFileSync(path.join(dir, f)));

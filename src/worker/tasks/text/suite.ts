@@ -7,6 +7,7 @@ import type { Rng } from '../../engine/rng';
 import type { Skill } from '../types';
 import { loadCorpus, type LoadedCorpus } from './corpus';
 import { buildTokenizer, type Tokenizer } from './tokenizer';
+import { InputError } from '../../../shared/errors';
 
 /** `count` windows of `T + 1` tokens, row-major [count, T + 1]: inputs are [:, :T], targets [:, 1:]. */
 export interface SequenceBatch { tokens: Int32Array; count: number; T: number }
@@ -60,7 +61,7 @@ export class TextSuite implements SequenceSuite {
       const val = this.tokenizer.encode(corpus.val);
       const need = this.context + 1;
       if (train.length < need || val.length < need) {
-        throw new Error(`text domain '${name}' is too small for context ${this.context}: it has ${train.length} train and ${val.length} held-out tokens, and each split needs at least ${need}` +
+        throw new InputError(`text domain '${name}' is too small for context ${this.context}: it has ${train.length} train and ${val.length} held-out tokens, and each split needs at least ${need}` +
           ` (import more text into '${name}', raise its valFraction, or lower the context)`);
       }
       this.byName.set(name, { name, train, val, valBytes: corpus.val.length, corpus });
