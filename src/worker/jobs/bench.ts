@@ -1,7 +1,7 @@
 // The `bench` job: times the engine's real training step (train/step.ts: forward, softmax
 // cross-entropy, backward, the project's Adam) for one MLP shape on the worker's backend.
 //
-// Like the PyTorch reference (../shared/bench/torch_mlp_step.py) it reuses one random batch, so the
+// Like the PyTorch reference (bench/torch/torch_mlp_step.py) it reuses one random batch, so the
 // figure is the step itself, not data generation. Each step ends with a readback of one weight
 // value: tfjs backends may run asynchronously, and the clock must stop when the work is done.
 import os from 'node:os';
