@@ -150,7 +150,9 @@ describe.runIf(need('chromium', import.meta.url))('GUI in browser mode (headless
     await page.getByRole('tab', { name: 'Charts' }).click();
 
     await page.locator('header').getByRole('link', { name: /\// }).click();
-    await page.getByRole('heading', { name: 'e2e curriculum' }).waitFor(WAIT);
+    // The run page's own heading also contains the study's name: wait for the study page itself.
+    await page.waitForFunction((id) => location.hash === `#/studies/${encodeURIComponent(id)}` || location.hash === `#/studies/${id}`, studyId, WAIT);
+    await page.getByRole('heading', { name: 'e2e curriculum', exact: true }).waitFor(WAIT);
     await page.locator('figure.chart').waitFor(WAIT);
     await shot(page, 'study');
     await page.getByRole('tab', { name: /^Runs/ }).click();
