@@ -242,18 +242,12 @@ async function main(): Promise<void> {
           log(`${shape.id} ${shape.dims.join('→')} batch ${shape.batch}: ${b} ${variant} ${threads} thread(s), OpenMP ${omp}, pair ${i + 1}/${n}`);
           // Alternate who goes first, so neither side always gets the cooler (or hotter) machine.
           const pair: Pair = { w: { error: 'not run' }, t: null, tPinned: null, order: i % 2 === 0 ? 'W T Tpinned' : 'Tpinned T W' };
-          const measureTorch = () => {
-            if (!torchInfo.available) return;
-            if (i % 2 === 0) {
-              pair.t = torch(shape, threads, omp, false);
-              if (machinePinsOpenblas) pair.tPinned = torch(shape, threads, omp, true);
-            } else {
-              if (machinePinsOpenblas) pair.tPinned = torch(shape, threads, omp, true);
-              pair.t = torch(shape, threads, omp, false);
-            }
-          };
-          if (i % 2 === 0) { pair.w = whittle(backend, native, shape, threads, variant, omp, slow); if (isSide(pair.w)) measureTorch(); }
-          else { measureTorch(); pair.w = whittle(backend, native, shape, threads, variant, omp, slow); }
+          const sequence = [
+            () => { pair.w = whittle(backend, native, shape, threads, variant, omp, slow); },
+            () => { if (torchInfo.available) pair.t = torch(shape, threads, omp, false); },
+            () => { if (torchInfo.available && machinePinsOpenblas) pair.tPinned = torch(shape, threads, omp, true); },
+          ];
+          for (const measure of i % 2 === 0 ? sequence : sequence.reverse()) measure();
           pairs.push(pair);
         }
         const s = summarise(pairs, shape.batch);

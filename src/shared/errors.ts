@@ -14,7 +14,7 @@ export class InputError extends Error {
   }
 }
 
-/** 'input' for an InputError (or any error that marks itself so, across realms), else 'internal'. */
+/** 'input' for an InputError (or any error that marks itself `kind: 'input'`), else 'internal'. */
 export function errorKindOf(e: unknown): RunErrorKind {
-  return e instanceof InputError || (typeof e === 'object' && e !== null && (e as { kind?: unknown }).kind === 'input') ? 'input' : 'internal';
+  return (e as { kind?: unknown } | null)?.kind === 'input' ? 'input' : 'internal';
 }

@@ -55,7 +55,9 @@ export async function startServe(how: ServeHow = {}): Promise<Serve> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-e2e-'));
   const [cmd, ...args] = how.command ?? [process.execPath, path.join(REPO, 'bin/whittle.mjs'), 'serve', '--port', '0'];
   const env: Record<string, string | undefined> = { ...process.env, HOME: home, WHITTLE_HOME: home, NO_COLOR: '1', ...how.env };
-  if (how.rendererDir) env.WHITTLE_RENDERER = how.rendererDir; else delete env.WHITTLE_RENDERER;
+  // The package's own build is what serve finds by itself, as for a user: only another folder needs the variable.
+  if (how.rendererDir && path.resolve(how.rendererDir) !== path.join(REPO, 'out/renderer')) env.WHITTLE_RENDERER = how.rendererDir;
+  else delete env.WHITTLE_RENDERER;
   const proc = spawn(cmd, args, {
     // HOME too: browser mode only exports inside the user's home folder, so the test's exports land in its temp folder.
     cwd: how.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'],

@@ -244,7 +244,7 @@ export class Scheduler {
       case 'error':
         slot.runId = null;
         store.addLog(id, 'error', m.stack ?? m.message);
-        this.finish(id, { status: 'failed', error: m.message, errorKind: m.kind ?? 'internal' });
+        this.finish(id, { status: 'failed', error: m.message, errorKind: m.kind });
         this.pump();
         break;
     }
@@ -257,7 +257,7 @@ export class Scheduler {
     slot.runId = null;
     if (id) {
       this.store.addLog(id, 'error', reason);
-      this.finish(id, { status: 'failed', error: reason, errorKind: 'internal' });
+      this.finish(id, { status: 'failed', error: reason });
     }
     this.pump();
   }

@@ -3,12 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FASHION_MNIST_DIR as FASHION_DIR, need } from '../../../../test/helpers/prereqs';
 import { ImportDatasetSpec } from '../../../shared/specs/dataset';
 import { Rng } from '../../engine/rng';
 import { importDataset } from './importer';
 import { loadImageSuite } from './suite';
-
-import { FASHION_MNIST_DIR as FASHION_DIR, need } from '../../../../test/helpers/prereqs';
 
 const present = need('fashionMnist', import.meta.url);
 

@@ -63,8 +63,9 @@ describe('BPE tokenizer', () => {
   });
 
   it('round-trips real Python source and compresses it', () => {
-    const file = path.join(REPO, 'test/fixtures/text/python-sample.py');
-    const src = new Uint8Array(fs.readFileSync(file));
+    // The project's own Python files: always in the checkout, unlike a system library.
+    const files = ['bench/torch/torch_mlp_step.py', 'bench/torch/torch_lm_step.py', 'bench/torch/cmsp_ref.py', 'bench/torch/torch_clock.py', 'src/worker/export/safetensors_reader.py'];
+    const src = new Uint8Array(Buffer.concat(files.map((f) => fs.readFileSync(path.join(REPO, f)))));
     const t = BpeTokenizer.train(src, 512);
     const ids = t.encode(src);
     expect(ids.length).toBeLessThan(src.length * 0.6);
