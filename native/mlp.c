@@ -62,9 +62,9 @@ static int block_rows(const Net *n) {
   // make each GEMM call too small for the BLAS kernels to reach full speed.
   rb = (512 * 1024) / (4 * (n->maxw > 0 ? n->maxw : 1));
   if (rb < 256) rb = 256;
-  // ≥ 4 blocks (2 per thread on two cores). More balanced better but cost more than they saved:
-  // each block re-packs its operands for the weight-gradient GEMM (68→512→512→2 at batch 1,024 on
-  // 2 threads: 11.3 ms with 256-row blocks, 12.2 ms with 128).
+  // ≥ 4 blocks: 2 per thread on two cores, as the thread-count-based split had it. More (4 per
+  // thread) balanced better but cost more than they saved: every block re-packs the weights for
+  // its GEMMs (68→512→512→2 at batch 1,024 on 2 threads: 11.3 ms with 256-row blocks, 12.2 ms with 128).
   const int share = (n->B + MIN_BLOCKS - 1) / MIN_BLOCKS;
   if (share < rb) rb = share < 64 ? 64 : share;
   return rb;
@@ -247,29 +247,25 @@ static Work work_at(uint8_t *base, size_t gFloats) {
 // alone, so the result is the same bytes whatever the thread count. (The earlier split — one
 // partial per thread, blocks taken dynamically — summed in an order that changed from run to run
 // at 2 threads, and two runs of one seed drifted apart.)
-//   Lanes are up to MAX_LANES: enough that threads take them one at a time and stay busy (batch
-// 1,024 at width 512 makes 4 blocks, 4 lanes); beyond that, a lane holds several blocks, which
-// keeps the partials' memory and the final additions bounded (batch 10,000: 40 blocks, 14 lanes
-// of 3). LANE_BYTES caps the partials for very wide nets (at least 2 lanes remain, so two threads
-// still share the work).
+//   Lanes are one per block up to MAX_LANES, so threads take them one at a time as they took
+// blocks before (batch 1,024 at width 512: 4 blocks, 4 lanes). Larger batches spread their blocks
+// evenly over MAX_LANES lanes (batch 10,000: 40 blocks, lanes of 2 or 3), which bounds the
+// partials' memory and the final additions; 16 lanes share out evenly over 2, 4, 8 or 16
+// threads. LANE_BYTES caps the partials of very wide nets (at least 2 lanes remain, so two
+// threads still share the work). Cost against one partial per thread: the extra partials' writes
+// and additions, ~1–3 % of the backward pass (see the README's note on determinism).
 #define MAX_LANES 16
 #define LANE_BYTES ((size_t)256 << 20)
 
-typedef struct {
-  int count;       // lanes
-  long per;        // blocks per lane (the last may have fewer)
-} Lanes;
-
-static Lanes lanes_for(long blocks, size_t wTotal) {
+static int lane_count(long blocks, size_t wTotal) {
   long most = MAX_LANES;
   const long fit = 1 + (long)(LANE_BYTES / (4 * (wTotal ? wTotal : 1)));
   if (fit < most) most = fit < 2 ? 2 : fit;
-  Lanes z;
-  z.per = (blocks + most - 1) / most;
-  if (z.per < 1) z.per = 1;
-  z.count = (int)((blocks + z.per - 1) / z.per);
-  return z;
+  return (int)(blocks < most ? blocks : most);
 }
+
+// Lane s of `count` holds blocks [first_block(s), first_block(s + 1)).
+static long first_block(long blocks, int count, int s) { return blocks * s / count; }
 
 // The backward pass of one block of rows [r, r + rows) into its lane's dW (overwritten when
 // `first`, then accumulated) and db (double sums of the block's float sums, in block order).
@@ -321,11 +317,11 @@ static int backward(const Net *n) {
     wTotal += (size_t)n->d[l] * n->d[l + 1];
     bTotal += (size_t)n->d[l + 1];
   }
-  const Lanes lanes = lanes_for(blocks, wTotal);
-  if (T > lanes.count) T = lanes.count;
+  const int lanes = lane_count(blocks, wTotal);
+  if (T > lanes) T = lanes;
   // Lane memory: the partial weight gradients of lanes 1.., then every lane's double bias sums.
-  const size_t partBytes = ALIGN64(4 * wTotal * (size_t)(lanes.count - 1));
-  uint8_t *laneBase = scratch_get(&lane_scratch, partBytes + 8 * bTotal * (size_t)lanes.count);
+  const size_t partBytes = ALIGN64(4 * wTotal * (size_t)(lanes - 1));
+  uint8_t *laneBase = scratch_get(&lane_scratch, partBytes + 8 * bTotal * (size_t)lanes);
   if (!laneBase) return 0;
   float *parts = (float *)laneBase;
   double *laneDb = (double *)(laneBase + partBytes);
@@ -349,10 +345,10 @@ static int backward(const Net *n) {
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-    for (int s = 0; s < lanes.count; s++) {
+    for (int s = 0; s < lanes; s++) {
       float *dW[MAX_LAYERS];
       for (int l = 0; l < L; l++) dW[l] = s == 0 ? n->dW[l] : parts + (size_t)(s - 1) * wTotal + wOff[l];
-      const long k0 = s * lanes.per, k1 = k0 + lanes.per < blocks ? k0 + lanes.per : blocks;
+      const long k0 = first_block(blocks, lanes, s), k1 = first_block(blocks, lanes, s + 1);
       for (long k = k0; k < k1; k++) {
         const int r = (int)(k * rb), rows = n->B - r < rb ? n->B - r : rb;
         backward_block(n, r, rows, k == k0, dW, laneDb + (size_t)s * bTotal, &work[t], bTotal, dbOff);
@@ -360,16 +356,16 @@ static int backward(const Net *n) {
     }
     // (the loop's barrier: every lane is done) Each thread adds the partials into a slice of
     // every layer's elements; a slice's bounds do not change any element's order of additions.
-    if (lanes.count > 1)
+    if (lanes > 1)
       for (int l = 0; l < L; l++) {
         const size_t cnt = (size_t)n->d[l] * n->d[l + 1];
-        add_lanes(n->dW[l], parts + wOff[l], wTotal, lanes.count, cnt * t / nt, cnt * (t + 1) / nt);
+        add_lanes(n->dW[l], parts + wOff[l], wTotal, lanes, cnt * t / nt, cnt * (t + 1) / nt);
       }
   }
   for (int l = 0; l < L; l++)
     for (int j = 0; j < n->d[l + 1]; j++) {
       double sum = 0;
-      for (int s = 0; s < lanes.count; s++) sum += laneDb[(size_t)s * bTotal + dbOff[l] + j];
+      for (int s = 0; s < lanes; s++) sum += laneDb[(size_t)s * bTotal + dbOff[l] + j];
       n->db[l][j] = (float)sum;
     }
   return 1;
