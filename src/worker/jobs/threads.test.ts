@@ -12,6 +12,7 @@ import { need } from '../../../test/helpers/prereqs';
 import { TrainSpec } from '../../shared/specs';
 import { type BackendInfo, initBackend } from '../engine/backend';
 import { fusedMlpAvailable, setKernelThreads } from '../engine/kernels';
+import { loadNative, type NativeGemm } from '../engine/kernels/native';
 import { tf } from '../engine/tf';
 import { recordingContext } from './testContext';
 import { trainJob } from './train';
@@ -31,22 +32,23 @@ afterAll(() => {
 });
 
 // 3 × 100 rows per step: enough rows for a second thread and several row blocks. Hidden widths
-// past one GEMM tile (32 columns), odd on purpose. A few seconds per run.
-const spec = TrainSpec.parse({
+// past one GEMM tile (32 columns), odd on purpose. Under a second per run.
+const spec = (dropout: number) => TrainSpec.parse({
   kind: 'train', seed: 3,
   task: { suite: 'cmsp', m: 3, n: 8, k: 2 },
-  model: { arch: 'mlp', hidden: [96, 45] },
+  model: { arch: 'mlp', hidden: [96, 45], dropout },
   optimizer: { name: 'adam', lr: 3e-3, eps: 1e-5 },
   mixture: [{ skill: [0], perStep: 100 }, { skill: [1], perStep: 100 }, { skill: [0, 1], perStep: 100 }],
   target: [0, 1],
   steps: 60, eval: { every: 10, samples: 300 }, checkpointEvery: 30,
 });
 
-async function runAt(threads: number) {
+let runNo = 0;
+async function runAt(threads: number, dropout: number) {
   expect(setKernelThreads(threads)).toBe(threads);
-  const dir = path.join(tmp, `t${threads}`);
+  const dir = path.join(tmp, `run${runNo++}`);
   fs.mkdirSync(dir);
-  const ctx = recordingContext(spec, dir, backend);
+  const ctx = recordingContext(spec(dropout), dir, backend);
   const before = tf.memory().numTensors;
   const summary = await trainJob(ctx);
   expect(tf.memory().numTensors).toBe(before);
@@ -59,12 +61,26 @@ async function runAt(threads: number) {
   return { summary, model, points, checkpoints };
 }
 
+// The fused MLP, with the GEMM the app picks and with the BLAS; and the per-layer route (dropout
+// turns the fused kernel off: one dense op per layer, each GEMM split across the threads by rows
+// or columns, never along the sum, and by the BLAS's own threads on the blas route).
+const routes: { route: string; dropout: number; gemm: 'auto' | NativeGemm }[] = [
+  { route: 'fused MLP', dropout: 0, gemm: 'auto' },
+  { route: 'fused MLP', dropout: 0, gemm: 'blas' },
+  { route: 'per-layer (dropout)', dropout: 0.1, gemm: 'auto' },
+  { route: 'per-layer (dropout)', dropout: 0.1, gemm: 'blas' },
+];
+
 describe.runIf(ready)('train job on the native route', () => {
-  it('gives the same metrics, checkpoints and model bytes at 1 and 2 threads', async () => {
+  afterAll(() => { loadNative()?.useGemm('auto'); });
+
+  it.each(routes)('$route, $gemm GEMM: the same metrics, checkpoints and model bytes at 1 and 2 threads', async ({ dropout, gemm }) => {
     expect(backend.backend).toBe('wasm');
+    const used = loadNative()!.useGemm(gemm);
+    if (gemm !== 'auto' && used !== gemm) return; // no BLAS library here: the auto rows cover the rest
+    const one = await runAt(1, dropout);
+    const two = await runAt(2, dropout);
     expect(fusedMlpAvailable()).toBe(true);
-    const one = await runAt(1);
-    const two = await runAt(2);
     expect(one.points.length).toBeGreaterThan(20);
     expect(two.checkpoints[0]).toEqual(one.checkpoints[0]);  // step 30: the weights and Adam's moments
     expect(two.checkpoints).toEqual(one.checkpoints);

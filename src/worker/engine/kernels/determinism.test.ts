@@ -1,9 +1,12 @@
-// Same bytes at any thread count: the fused MLP's forward and backward (native/mlp.c) at 1, 2, 3
-// and 4 threads, on every GEMM the addon can route to, must give bit-identical activations,
-// weight and bias gradients and input gradients. (The thread-count-based split summed the weight
-// gradients in an order that changed with the threads, and from run to run at 2 threads.)
-// Shapes: odd batch sizes and widths (row-block and GEMM-tile tails), one block only, many blocks
-// over 16 lanes, a batch too small for a second thread, masked units, no hidden layer.
+// Same bytes at any thread count, on every GEMM the addon can route to:
+//  - the fused MLP's forward and backward (native/mlp.c) at 1, 2, 3 and 4 threads must give
+//    bit-identical activations, weight and bias gradients and input gradients. (The
+//    thread-count-based split summed the weight gradients in an order that changed with the
+//    threads, and from run to run at 2 threads.) Shapes: odd batch sizes and widths (row-block
+//    and GEMM-tile tails), one block only, many blocks over 16 lanes, a batch too small for a
+//    second thread, masked units, no hidden layer;
+//  - a GEMM called on its own (the per-layer route), which threads split by rows or columns. (The
+//    BLAS threaded such a call itself, and OpenBLAS's results changed with its thread count.)
 import { afterAll, describe, expect, it } from 'vitest';
 import { need } from '../../../../test/helpers/prereqs';
 import { Rng } from '../rng';
@@ -80,6 +83,36 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('fused MLP: sa
         // twice each: a dynamic schedule can hand blocks out differently from one call to the next
         for (let rep = 0; rep < 2; rep++) {
           expect(firstDifference(pass(c, threads), one), `${threads} threads, try ${rep + 1}: first differing byte`).toBe(-1);
+        }
+      }
+    });
+  });
+});
+
+/** C = op(A)·op(B) + 0.5·C through the addon at `threads`; returns C's bytes. */
+function gemmAt(threads: number, ta: boolean, tb: boolean, M: number, N: number, K: number): Uint8Array {
+  const rng = new Rng(M * 131 + N * 7 + K);
+  const heap = new ArrayBuffer(4 * (M * K + K * N + M * N));
+  const f = new Float32Array(heap);
+  for (let i = 0; i < f.length; i++) f[i] = rng.uniform(-1, 1);
+  expect(addon!.setThreads(threads)).toBe(threads);
+  addon!.gemm(heap, ta, tb, M, N, K, 0, 4 * M * K, 4 * (M * K + K * N), 0.5, 1, 0, 0, 0);
+  return new Uint8Array(heap, 4 * (M * K + K * N)).slice();
+}
+
+describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('a GEMM on its own: same bytes at any thread count', () => {
+  afterAll(() => { addon?.useGemm('auto'); addon?.setThreads(1); });
+
+  // [M, N, K]: split by rows (odd tail), by columns (wider than tall), a 2-wide output (the BLAS
+  // even where the AVX-512 kernel serves the rest), and one too small to split.
+  const shapes: [number, number, number][] = [[1001, 300, 70], [97, 530, 100], [2500, 2, 900], [60, 40, 30]];
+  describe.each(gemms)('%s GEMM', (gemm) => {
+    it.each(shapes)('M=%i N=%i K=%i, every transpose', (M, N, K) => {
+      expect(addon!.useGemm(gemm)).toBe(gemm);
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+        const one = gemmAt(1, ta, tb, M, N, K);
+        for (const threads of [2, 3, 4]) {
+          expect(firstDifference(gemmAt(threads, ta, tb, M, N, K), one), `ta=${ta} tb=${tb}, ${threads} threads: first differing byte`).toBe(-1);
         }
       }
     });
