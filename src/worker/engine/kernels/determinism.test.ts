@@ -90,11 +90,14 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('fused MLP: sa
 });
 
 /** C = op(A)·op(B) + 0.5·C through the addon at `threads`; returns C's bytes. */
+const operands = new Map<string, Float32Array>();
 function gemmAt(threads: number, ta: boolean, tb: boolean, M: number, N: number, K: number): Uint8Array {
-  const rng = new Rng(M * 131 + N * 7 + K);
-  const heap = new ArrayBuffer(4 * (M * K + K * N + M * N));
-  const f = new Float32Array(heap);
-  for (let i = 0; i < f.length; i++) f[i] = rng.uniform(-1, 1);
+  const key = `${M},${N},${K}`;
+  if (!operands.has(key)) {
+    const rng = new Rng(M * 131 + N * 7 + K);
+    operands.set(key, Float32Array.from({ length: M * K + K * N + M * N }, () => rng.uniform(-1, 1)));
+  }
+  const heap = operands.get(key)!.slice().buffer;
   expect(addon!.setThreads(threads)).toBe(threads);
   addon!.gemm(heap, ta, tb, M, N, K, 0, 4 * M * K, 4 * (M * K + K * N), 0.5, 1, 0, 0, 0);
   return new Uint8Array(heap, 4 * (M * K + K * N)).slice();
