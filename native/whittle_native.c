@@ -234,16 +234,28 @@ static void blas_split(int ta, int tb, int M, int N, int K, const float *A, int 
   other_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
+// Whether the product is empty (C is then zeroed for beta 0, or left alone).
+static int empty_product(int M, int N, int K, float beta, float *C, int ldc) {
+  if (M == 0 || N == 0) return 1;
+  if (K > 0) return 0;
+  if (beta == 0.f) for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
+  return 1;
+}
+
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc) {
   load_blas();
-  if (M == 0 || N == 0) return;
-  if (K == 0) {
-    if (beta == 0.f) for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
-    return;
-  }
+  if (empty_product(M, N, K, beta, C, ldc)) return;
   if (wn_gemm_uses_avx512(N)) avx512_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
   else blas_split(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+void wn_sgemm1(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
+               float *C, int ldc) {
+  load_blas();
+  if (empty_product(M, N, K, beta, C, ldc)) return;
+  if (wn_gemm_uses_avx512(N)) avx512_or_other(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  else other_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 // The GEMM that serves large calls under the current mode.
