@@ -344,6 +344,9 @@ static int backward(const Net *n) {
   }
   const int lanes = lane_count(blocks, wTotal);
   if (T > lanes) T = lanes;
+#ifndef _OPENMP
+  T = 1;  // no threads to share the lanes: the one-thread path below
+#endif
   // Lane memory: the partial weight gradients of lanes 1.. (one, reused, on one thread: below),
   // then every lane's double bias sums.
   const size_t partBytes = ALIGN64(4 * wTotal * (size_t)(T == 1 ? lanes > 1 : lanes - 1));
@@ -361,9 +364,10 @@ static int backward(const Net *n) {
   }
   const Lane lane = {n, rb, blocks, lanes, wOff, laneDb, bTotal, dbOff};
   if (T == 1) {
-    // One thread (no parallel region: its GEMMs are single calls, as inside the team's): each lane is added to the outputs as soon as it is done, through one partial
-    // that stays in cache (16 of them at batch 10,000 cost ~10 % of the pass through memory).
-    // The same additions in the same order as the threads' path below, so the same bytes.
+    // One thread: each lane is added to the outputs as soon as it is done, through one partial
+    // that stays in cache (16 partials at batch 10,000, summed at the end, cost ~10 % of the pass
+    // through memory). The same additions in the same order as the threads' path below, and the
+    // same single GEMM calls (wn_sgemm1), so the same bytes.
     for (int s = 0; s < lanes; s++) {
       run_lane(&lane, s, s == 0 ? NULL : parts, &work[0]);
       if (s > 0)
