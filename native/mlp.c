@@ -4,10 +4,15 @@
 // memory several times (GEMM out, bias + relu, relu mask, column sums), and splits each GEMM
 // across threads, which scales poorly for the narrow matrices of the paper's MLPs. Here
 //  - the batch is cut into row blocks that threads take one at a time (data parallel: each thread
-//    runs the whole network on its blocks with single-threaded GEMMs, keeping its own weight-
-//    gradient sums, added up at the end);
+//    runs the whole network on its blocks with single-threaded GEMMs);
 //  - blocks are small enough to stay in the core's L2 cache, so the element-wise work after a GEMM
 //    (bias, relu, mask, relu gradient, bias gradient) reads data the GEMM just wrote.
+//
+// Same bytes at any thread count: float sums depend on their order, so nothing that decides an
+// order may depend on the threads. The row blocks are sized from the shapes alone; the weight and
+// bias gradients are summed per "lane" (a fixed run of consecutive blocks, in block order), and
+// the lanes are then added in lane order. Which thread runs a block or a lane only changes when,
+// never what is added to what (see backward()).
 //
 // Layout (row-major, float32, byte offsets into the wasm heap): layer l maps d[l] → d[l+1] with
 // W_l [d[l], d[l+1]] and b_l [d[l+1]]; hidden layers (all but the last) apply relu and then an
@@ -44,10 +49,12 @@ typedef struct {
   const float *packed[MAX_LAYERS];
 } Net;
 
-// Rows per block: WHITTLE_MLP_BLOCK (tuning), else sized to the cache, and small enough that
-// every thread gets more than one (threads take blocks as they finish the last one, so a thread
-// the OS preempts — a GUI, a second run — delays the step by a block, not by its whole share).
-static int block_rows(const Net *n, int threads) {
+// Rows per block: WHITTLE_MLP_BLOCK (tuning), else sized to the cache, and small enough that the
+// batch makes at least MIN_BLOCKS of them (threads take blocks as they finish the last one, so a
+// thread the OS preempts — a GUI, a second run — delays the step by a block, not by its whole
+// share). Never a function of the thread count: the blocks decide the order of the gradient sums.
+#define MIN_BLOCKS 4
+static int block_rows(const Net *n) {
   const char *env = getenv("WHITTLE_MLP_BLOCK");
   int rb = env ? atoi(env) : 0;
   if (rb > 0) return rb;
@@ -55,13 +62,11 @@ static int block_rows(const Net *n, int threads) {
   // make each GEMM call too small for the BLAS kernels to reach full speed.
   rb = (512 * 1024) / (4 * (n->maxw > 0 ? n->maxw : 1));
   if (rb < 256) rb = 256;
-  if (threads > 1) {
-    // ≥ 2 blocks per thread. More (4) balanced better but cost more than they saved: every block
-    // re-packs the weights for its GEMMs (68→512→512→2 at batch 1,024 on 2 threads: 11.3 ms with
-    // 256-row blocks, 12.2 ms with 128).
-    const int share = (n->B + 2 * threads - 1) / (2 * threads);
-    if (share < rb) rb = share < 64 ? 64 : share;
-  }
+  // ≥ 4 blocks: 2 per thread on two cores, as the thread-count-based split had it. More (4 per
+  // thread) balanced better but cost more than they saved: every block re-packs the weights for
+  // its GEMMs (68→512→512→2 at batch 1,024 on 2 threads: 11.3 ms with 256-row blocks, 12.2 ms with 128).
+  const int share = (n->B + MIN_BLOCKS - 1) / MIN_BLOCKS;
+  if (share < rb) rb = share < 64 ? 64 : share;
   return rb;
 }
 
@@ -127,7 +132,7 @@ static int packs_layer(const Net *n, int l, int backward, int *N, int *K) {
 }
 
 // Packs op(B) for the layers whose GEMM the AVX-512 kernel serves. Leaves every layer unpacked
-// (plain wn_sgemm) if memory runs out.
+// (plain wn_sgemm1) if memory runs out.
 static void pack_weights(Net *n, int backward) {
   size_t need = 0;
   int N, K;
@@ -155,7 +160,7 @@ static void pack_weights(Net *n, int backward) {
 static void gemm_w(const float *packed, int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B,
                    int ldb, float beta, float *C, int ldc) {
   if (packed && wn_sgemm_avx512_packed(ta, M, N, K, A, lda, packed, beta, C, ldc)) return;
-  wn_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  wn_sgemm1(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 // ---- forward ---------------------------------------------------------------------------------
@@ -174,7 +179,7 @@ static void forward_block(const Net *n, int r, int rows) {
 }
 
 static void forward(const Net *n) {
-  const int T = thread_count(n), rb = block_rows(n, T);
+  const int T = thread_count(n), rb = block_rows(n);
   const long blocks = ((long)n->B + rb - 1) / rb;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (T > 1)
@@ -196,6 +201,7 @@ typedef struct {
 } Scratch;
 #define MAX_THREADS 64
 static WN_THREAD_LOCAL Scratch scratch[MAX_THREADS];
+static WN_THREAD_LOCAL Scratch lane_scratch;  // the lanes' partial sums (see backward)
 
 static uint8_t *scratch_get(Scratch *s, size_t bytes) {
   if (s->cap < bytes) {
@@ -211,36 +217,61 @@ void wn_mlp_free_scratch(void) {
   packed_buf = NULL;
   packed_cap = 0;
   for (int t = 0; t < MAX_THREADS; t++) { free(scratch[t].buf); scratch[t].buf = NULL; scratch[t].cap = 0; }
+  free(lane_scratch.buf);
+  lane_scratch.buf = NULL;
+  lane_scratch.cap = 0;
 }
 
-// One thread's working memory: two gradient blocks [rb, maxw], the bias-gradient sums of the
-// current block (float, vectorised) and of all its rows (double), and its weight-gradient partials
-// (threads > 0; thread 0 accumulates into the outputs).
+// One thread's working memory: two gradient blocks [rb, maxw] and the bias-gradient sums of the
+// current block (float, vectorised).
 typedef struct {
-  float *ga, *gb, *dbBlock, *dW;
-  double *db;
+  float *ga, *gb, *dbBlock;
 } Work;
 
 #define ALIGN64(x) (((x) + 63) & ~(size_t)63)
 
-static size_t work_bytes(size_t gFloats, size_t bTotal, size_t wTotal) {
-  return 2 * ALIGN64(4 * gFloats) + ALIGN64(4 * bTotal) + ALIGN64(8 * bTotal) + ALIGN64(4 * wTotal);
-}
+static size_t work_bytes(size_t gFloats, size_t bTotal) { return 2 * ALIGN64(4 * gFloats) + ALIGN64(4 * bTotal); }
 
-static Work work_at(uint8_t *base, size_t gFloats, size_t bTotal) {
+static Work work_at(uint8_t *base, size_t gFloats) {
   Work w;
   w.ga = (float *)base; base += ALIGN64(4 * gFloats);
   w.gb = (float *)base; base += ALIGN64(4 * gFloats);
-  w.dbBlock = (float *)base; base += ALIGN64(4 * bTotal);
-  w.db = (double *)base; base += ALIGN64(8 * bTotal);
-  w.dW = (float *)base;
+  w.dbBlock = (float *)base;
   return w;
 }
 
-// The backward pass of one block of rows [r, r + rows) into this thread's dW (overwritten when
-// `first`, then accumulated) and w->db (double sums of the block's float sums).
-static void backward_block(const Net *n, int r, int rows, int first, float **dW, const Work *w, size_t bTotal,
-                           const size_t *dbOff) {
+// ---- lanes: the fixed order of the gradient sums ------------------------------------------------
+// A lane is a run of consecutive blocks whose weight gradients one GEMM after another accumulates
+// (beta = 1, block order) into the lane's own sums; lane 0 sums into the outputs, the others into
+// partials that are then added to the outputs in lane order. The lanes follow from the shapes
+// alone, so the result is the same bytes whatever the thread count. (The earlier split — one
+// partial per thread, blocks taken dynamically — summed in an order that changed from run to run
+// at 2 threads, and two runs of one seed drifted apart.)
+//   Lanes are one per block up to MAX_LANES, so threads take them one at a time as they took
+// blocks before (batch 1,024 at width 512: 4 blocks, 4 lanes). Larger batches spread their blocks
+// evenly over MAX_LANES lanes (batch 10,000: 40 blocks, lanes of 2 or 3), which bounds the
+// partials' memory and the final additions; 16 lanes share out evenly over 2, 4, 8 or 16
+// threads. LANE_BYTES caps the partials of very wide nets (at least 2 lanes remain, so two
+// threads still share the work). Cost against the old one partial per thread: the extra
+// partials' writes and additions, measured on 2 AVX-512 cores at 68→512→512→2 as 0–2 % of the
+// backward pass on one thread and 1–4 % on two (batch 1,024 / 10,000); a step, ≤ 3 %.
+#define MAX_LANES 16
+#define LANE_BYTES ((size_t)256 << 20)
+
+static int lane_count(long blocks, size_t wTotal) {
+  long most = MAX_LANES;
+  const long fit = 1 + (long)(LANE_BYTES / (4 * (wTotal ? wTotal : 1)));
+  if (fit < most) most = fit < 2 ? 2 : fit;
+  return (int)(blocks < most ? blocks : most);
+}
+
+// Lane s of `count` holds blocks [first_block(s), first_block(s + 1)).
+static long first_block(long blocks, int count, int s) { return blocks * s / count; }
+
+// The backward pass of one block of rows [r, r + rows) into its lane's dW (overwritten when
+// `first`, then accumulated) and db (double sums of the block's float sums, in block order).
+static void backward_block(const Net *n, int r, int rows, int first, float **dW, double *db, const Work *w,
+                           size_t bTotal, const size_t *dbOff) {
   const int L = n->L;
   memset(w->dbBlock, 0, sizeof(float) * bTotal);
   const float *g = n->dy + (size_t)r * n->d[L];  // [rows, d[l+1]]: the gradient at layer l's output
@@ -248,7 +279,7 @@ static void backward_block(const Net *n, int r, int rows, int first, float **dW,
   for (int l = L - 1; l >= 0; l--) {
     const int din = n->d[l], dout = n->d[l + 1];
     const float *act = (l == 0 ? n->x : n->h[l]) + (size_t)r * din;  // [rows, din]
-    wn_sgemm(1, 0, din, dout, rows, act, din, g, dout, first ? 0.f : 1.f, dW[l], dout);  // += actᵀ·g
+    wn_sgemm1(1, 0, din, dout, rows, act, din, g, dout, first ? 0.f : 1.f, dW[l], dout);  // += actᵀ·g
     if (l > 0) {
       float *gn = g == w->ga ? w->gb : w->ga;
       gemm_w(n->packed[l], 0, 1, rows, din, dout, g, dout, n->W[l], dout, 0.f, gn, din);  // g·W_lᵀ [rows, din]
@@ -258,86 +289,112 @@ static void backward_block(const Net *n, int r, int rows, int first, float **dW,
       gemm_w(n->packed[0], 0, 1, rows, din, dout, g, dout, n->W[0], dout, 0.f, n->dx + (size_t)r * din, din);
     }
   }
-  for (size_t j = 0; j < bTotal; j++) w->db[j] += w->dbBlock[j];
+  for (size_t j = 0; j < bTotal; j++) {
+    if (first) db[j] = 0;
+    db[j] += w->dbBlock[j];
+  }
+}
+
+// out[e0, e1) += partial lanes 1.., in lane order; in chunks that stay in L1 across the lanes.
+HOT static void add_lanes(float *out, const float *parts, size_t stride, int count, size_t e0, size_t e1) {
+  for (size_t c0 = e0; c0 < e1; c0 += 2048) {
+    const size_t c1 = e1 - c0 < 2048 ? e1 : c0 + 2048;
+    for (int s = 1; s < count; s++) {
+      const float *p = parts + (size_t)(s - 1) * stride;
+      for (size_t e = c0; e < c1; e++) out[e] += p[e];
+    }
+  }
+}
+
+// What every lane of one backward pass shares.
+typedef struct {
+  const Net *n;
+  int rb;
+  long blocks;
+  int lanes;
+  const size_t *wOff;  // layer l's offset in a partial
+  double *laneDb;      // [lanes, bTotal]
+  size_t bTotal;
+  const size_t *dbOff;
+} Lane;
+
+// Lane s's blocks in order, into the outputs (part NULL: lane 0) or into `part`.
+static void run_lane(const Lane *z, int s, float *part, const Work *w) {
+  const Net *n = z->n;
+  float *dW[MAX_LAYERS];
+  for (int l = 0; l < n->L; l++) dW[l] = part ? part + z->wOff[l] : n->dW[l];
+  const long k0 = first_block(z->blocks, z->lanes, s), k1 = first_block(z->blocks, z->lanes, s + 1);
+  for (long k = k0; k < k1; k++) {
+    const int r = (int)(k * z->rb), rows = n->B - r < z->rb ? n->B - r : z->rb;
+    backward_block(n, r, rows, k == k0, dW, z->laneDb + (size_t)s * z->bTotal, w, z->bTotal, z->dbOff);
+  }
 }
 
 static int backward(const Net *n) {
   int T = thread_count(n);
   if (T > MAX_THREADS) T = MAX_THREADS;
-  const int rb = block_rows(n, T), L = n->L;
+  const int rb = block_rows(n), L = n->L;
   const long blocks = ((long)n->B + rb - 1) / rb;
-  size_t wTotal = 0, bTotal = 0, dbOff[MAX_LAYERS];
+  size_t wTotal = 0, bTotal = 0, dbOff[MAX_LAYERS], wOff[MAX_LAYERS];
   for (int l = 0; l < L; l++) {
     dbOff[l] = bTotal;
+    wOff[l] = wTotal;
     wTotal += (size_t)n->d[l] * n->d[l + 1];
     bTotal += (size_t)n->d[l + 1];
   }
+  const int lanes = lane_count(blocks, wTotal);
+  if (T > lanes) T = lanes;
+#ifndef _OPENMP
+  T = 1;  // no threads to share the lanes: the one-thread path below
+#endif
+  // Lane memory: the partial weight gradients of lanes 1.. (one, reused, on one thread: below),
+  // then every lane's double bias sums.
+  const size_t partBytes = ALIGN64(4 * wTotal * (size_t)(T == 1 ? lanes > 1 : lanes - 1));
+  uint8_t *laneBase = scratch_get(&lane_scratch, partBytes + 8 * bTotal * (size_t)lanes);
+  if (!laneBase) return 0;
+  float *parts = (float *)laneBase;
+  double *laneDb = (double *)(laneBase + partBytes);
   const size_t gFloats = (size_t)rb * n->maxw;
   Scratch *mine = scratch;  // the calling thread's; the team below shares it
   Work work[MAX_THREADS];
-  int used = 1;  // threads the runtime actually gave the team
   for (int t = 0; t < T; t++) {
-    uint8_t *base = scratch_get(&mine[t], work_bytes(gFloats, bTotal, t > 0 ? wTotal : 0));
+    uint8_t *base = scratch_get(&mine[t], work_bytes(gFloats, bTotal));
     if (!base) return 0;
-    work[t] = work_at(base, gFloats, bTotal);
+    work[t] = work_at(base, gFloats);
   }
-#ifdef _OPENMP
-#pragma omp parallel num_threads(T) if (T > 1)
-#endif
-  {
-#ifdef _OPENMP
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-#else
-    const int t = 0, nt = 1;
-#endif
-    if (t == 0) used = nt;
-    float *dW[MAX_LAYERS];
-    size_t wo = 0;
-    for (int l = 0; l < L; l++) {
-      // thread 0 accumulates into the outputs, the others into their partials
-      dW[l] = t == 0 ? n->dW[l] : work[t].dW + wo;
-      wo += (size_t)n->d[l] * n->d[l + 1];
+  const Lane lane = {n, rb, blocks, lanes, wOff, laneDb, bTotal, dbOff};
+  if (T == 1) {
+    // One thread: each lane is added to the outputs as soon as it is done, through one partial
+    // that stays in cache (16 partials at batch 10,000, summed at the end, cost ~10 % of the pass
+    // through memory). The same additions in the same order as the threads' path below, and the
+    // same single GEMM calls (wn_sgemm1), so the same bytes.
+    for (int s = 0; s < lanes; s++) {
+      run_lane(&lane, s, s == 0 ? NULL : parts, &work[0]);
+      if (s > 0)
+        for (int l = 0; l < L; l++) add_lanes(n->dW[l], parts + wOff[l], wTotal, 2, 0, (size_t)n->d[l] * n->d[l + 1]);
     }
-    memset(work[t].db, 0, sizeof(double) * bTotal);
-    int first = 1;
+  } else {
 #ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1) nowait
-#endif
-    for (long k = 0; k < blocks; k++) {
-      const int r = (int)(k * rb), rows = n->B - r < rb ? n->B - r : rb;
-      backward_block(n, r, rows, first, dW, &work[t], bTotal, dbOff);
-      first = 0;
-    }
-    if (first)  // took no block: this thread's partial sums are zero
-      for (int l = 0; l < L; l++) memset(dW[l], 0, sizeof(float) * (size_t)n->d[l] * n->d[l + 1]);
-#ifdef _OPENMP
-    if (nt > 1) {
-#pragma omp barrier
-      // Sum the other threads' weight partials into the outputs, each thread a slice of elements.
-      wo = 0;
+#pragma omp parallel num_threads(T)
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+#pragma omp for schedule(dynamic, 1)
+      for (int s = 0; s < lanes; s++) run_lane(&lane, s, s == 0 ? NULL : parts + (size_t)(s - 1) * wTotal, &work[t]);
+      // (the loop's barrier: every lane is done) Each thread adds the partials into a slice of
+      // every layer's elements; a slice's bounds do not change any element's order of additions.
       for (int l = 0; l < L; l++) {
         const size_t cnt = (size_t)n->d[l] * n->d[l + 1];
-        const size_t e0 = cnt * t / nt, e1 = cnt * (t + 1) / nt;
-        float *out = n->dW[l];
-        for (int s = 1; s < nt; s++) {
-          const float *part = work[s].dW + wo;
-          for (size_t e = e0; e < e1; e++) out[e] += part[e];
-        }
-        wo += cnt;
+        add_lanes(n->dW[l], parts + wOff[l], wTotal, lanes, cnt * t / nt, cnt * (t + 1) / nt);
       }
     }
 #endif
-    (void)nt;
   }
-  size_t bo = 0;
-  for (int l = 0; l < L; l++) {
+  for (int l = 0; l < L; l++)
     for (int j = 0; j < n->d[l + 1]; j++) {
-      double s = 0;
-      for (int t = 0; t < used; t++) s += work[t].db[bo + j];
-      n->db[l][j] = (float)s;
+      double sum = 0;
+      for (int s = 0; s < lanes; s++) sum += laneDb[(size_t)s * bTotal + dbOff[l] + j];
+      n->db[l][j] = (float)sum;
     }
-    bo += (size_t)n->d[l + 1];
-  }
   return 1;
 }
 

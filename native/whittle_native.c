@@ -100,6 +100,10 @@ static void load_blas(void) {
     blas_sgemm = f;
     blas_set_threads = (set_threads_fn)DLSYM(h, "openblas_set_num_threads");
     if (!blas_set_threads) blas_set_threads = (set_threads_fn)DLSYM(h, "MKL_Set_Num_Threads");
+    // One thread per BLAS call, always: the threads are ours (blas_split below, the fused MLP's
+    // row blocks). A BLAS that threads a call itself splits it by the thread count, and OpenBLAS's
+    // edge kernels round differently from its main one, so its results changed with the count.
+    if (blas_set_threads) blas_set_threads(1);
     strncpy(blas_name, candidates[i], sizeof(blas_name) - 1);
     // OpenBLAS names the kernel set it chose (its own CPU detection, or OPENBLAS_CORETYPE).
     typedef char *(*corename_fn)(void);
@@ -198,15 +202,59 @@ static void avx512_sgemm(int ta, int tb, int M, int N, int K, const float *A, in
   avx512_or_other(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
+// A BLAS call from outside any parallel region (the per-layer route) is cut into parts that
+// threads take one at a time, each part one single-threaded BLAS call. The parts follow from the
+// shape alone — never from the thread count — so every element of C comes out of the same call
+// geometry, hence the same bytes, at any thread count. (Unlike the AVX-512 kernel above, whose
+// tiles round alike wherever they fall, OpenBLAS's results depend on where a row or column falls
+// in the call.) Rows, or columns when C is wider than tall, in up to BLAS_PARTS parts of at least
+// 64 (a multiple of 32); products under BLAS_SPLIT_FLOPS stay whole.
+#define BLAS_PARTS 16
+#define BLAS_SPLIT_FLOPS 4e6
+static void blas_split(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                       float beta, float *C, int ldc) {
+#ifdef _OPENMP
+  const int by_rows = M >= N, len = by_rows ? M : N;
+  if (omp_get_level() == 0 && 2.0 * M * N * K >= BLAS_SPLIT_FLOPS && len >= 128) {
+    int chunk = ((len + BLAS_PARTS - 1) / BLAS_PARTS + 31) / 32 * 32;
+    if (chunk < 64) chunk = 64;
+    const int parts = (len + chunk - 1) / chunk;
+    const int T = par_threads < parts ? par_threads : parts;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
+    for (int p = 0; p < parts; p++) {
+      const int s = p * chunk, n = len - s < chunk ? len - s : chunk;
+      if (by_rows)
+        other_sgemm(ta, tb, n, N, K, ta ? A + s : A + (size_t)s * lda, lda, B, ldb, beta, C + (size_t)s * ldc, ldc);
+      else
+        other_sgemm(ta, tb, M, n, K, A, lda, tb ? B + (size_t)s * ldb : B + s, ldb, beta, C + s, ldc);
+    }
+    return;
+  }
+#endif
+  other_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+// Whether the product is empty (C is then zeroed for beta 0, or left alone).
+static int empty_product(int M, int N, int K, float beta, float *C, int ldc) {
+  if (M == 0 || N == 0) return 1;
+  if (K > 0) return 0;
+  if (beta == 0.f) for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
+  return 1;
+}
+
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc) {
   load_blas();
-  if (M == 0 || N == 0) return;
-  if (K == 0) {
-    if (beta == 0.f) for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
-    return;
-  }
+  if (empty_product(M, N, K, beta, C, ldc)) return;
   if (wn_gemm_uses_avx512(N)) avx512_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  else blas_split(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+void wn_sgemm1(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
+               float *C, int ldc) {
+  load_blas();
+  if (empty_product(M, N, K, beta, C, ldc)) return;
+  if (wn_gemm_uses_avx512(N)) avx512_or_other(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
   else other_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
@@ -450,17 +498,14 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// setThreads(n): threads for the native kernels and the BLAS. Returns the count in effect.
+// setThreads(n): threads for the native kernels, the fused MLP's and the per-layer GEMMs' splits
+// included (the BLAS itself runs one thread per call). Returns the count in effect.
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (!wn_get_args(env, info, 1, a)) return NULL;
   load_blas();
   int n = (int)num(env, a[0]);
-  if (n >= 1 && blas_set_threads) blas_set_threads(n);
-  if (n >= 1) par_threads = n;
-  // The count our kernels use (the fused MLP splits its batch this many ways even over the
-  // built-in GEMM). Not the BLAS's own answer: that global is shared by every worker thread of the
-  // process and may be in the middle of another worker's change.
+  if (n >= 1) par_threads = n;  // (the BLAS keeps its one thread: see load_blas)
   napi_value out;
   CHECK(napi_create_int32(env, par_threads, &out));
   return out;

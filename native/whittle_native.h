@@ -27,6 +27,10 @@
 // built-in GEMM (see WHITTLE_GEMM in whittle_native.c).
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc);
+// The same as one single-threaded call, never split: for callers that bring their own threads and
+// fix the split themselves (the fused MLP's row blocks).
+void wn_sgemm1(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
+               float *C, int ldc);
 // The AVX-512 packed GEMM (gemm_avx512.c): single-threaded, returns 0 where it cannot run.
 int wn_avx512_available(void);
 int wn_sgemm_avx512(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,

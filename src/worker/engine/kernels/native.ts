@@ -29,7 +29,8 @@ export interface NativeKernels {
   /** CMSP batch rows from pre-drawn random words (native/data.c documents the layout). */
   cmspFill(words: Uint32Array, x: Float32Array, y: Int32Array, rowOffset: number, rows: number, m: number, n: number,
     code: Uint32Array, masks: Uint32Array): void;
-  /** Threads for the native kernels (and the BLAS); returns the count they now use. */
+  /** Threads for the native kernels (their splits of the work; the BLAS runs one thread per call);
+   *  returns the count they now use. */
   setThreads(n: number): number;
   /** blas: the library loaded (with OpenBLAS's kernel set) or 'builtin'; gemm: what serves large GEMMs. */
   info(): { blas: string; gemm: NativeGemm };
