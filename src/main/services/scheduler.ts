@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { PushEvent, RunStatus } from '../../shared/api';
 import type { RunErrorKind } from '../../shared/errors';
 import type { FromWorker, JobInput, StartMessage, ToWorker } from '../../shared/events';
+import { guarded } from './guard';
 import type { RunInternal, Store } from './store';
 import { resolveWorkerEntry } from './workerEntry';
 
@@ -158,7 +159,7 @@ export class Scheduler {
     const entry = resolveWorkerEntry();
     const worker = new Worker(entry.file, { eval: entry.eval });
     const slot: Slot = { worker, runId: null, exited: false };
-    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    worker.on('message', (m: FromWorker) => guarded(`could not record run ${m.runId}'s ${m.type} event`, () => this.onMessage(slot, m), (msg) => this.onRecordFailed(slot, m, msg)));
     worker.on('error', (err) => this.onWorkerGone(slot, `worker crashed: ${err.message}`));
     worker.on('exit', (code) => this.onWorkerGone(slot, `worker exited with code ${code}`));
     this.slots.push(slot);
@@ -247,6 +248,23 @@ export class Scheduler {
         this.finish(id, { status: 'failed', error: m.message, errorKind: m.kind });
         this.pump();
         break;
+    }
+  }
+
+  /** An event the store could not take (see guard.ts): say so and keep going; a run whose end
+   *  could not be recorded still frees its slot, so the queue moves on. */
+  private onRecordFailed(slot: Slot, m: FromWorker, message: string): void {
+    process.stderr.write(`whittle: ${message}\n`);
+    if (m.type === 'done' || m.type === 'error') {
+      if (slot.runId === m.runId) slot.runId = null;
+      const stderr = (msg: string) => process.stderr.write(`whittle: ${msg}\n`);
+      guarded(`could not mark run ${m.runId} failed`, () => {
+        const r = this.store.getRun(m.runId);
+        if (r && !ENDED.includes(r.status)) this.finish(m.runId, { status: 'failed', error: message });
+      }, stderr);
+      guarded('could not start the next queued run', () => this.pump(), stderr);
+    } else {
+      this.store.addLog(m.runId, 'warn', message);
     }
   }
 
