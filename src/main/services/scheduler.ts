@@ -237,7 +237,7 @@ export class Scheduler {
         store.updateRun(id, { checkpoint: m.path });
         // the new resume point is recorded first, so no crash can leave it naming a deleted folder
         const run = store.getRun(id);
-        if (run) pruneCheckpoints(store.runDir(id), checkpointKeep(run.spec), [m.path]);
+        if (run) guarded(`could not delete run ${id}'s old checkpoints`, () => pruneCheckpoints(store.runDir(id), checkpointKeep(run.spec), [m.path]), (msg) => store.addLog(id, 'warn', msg));
         break;
       }
       case 'artifact':
