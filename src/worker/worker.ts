@@ -49,6 +49,7 @@ async function run(msg: StartMessage): Promise<void> {
   current = state;
   const emit = (ev: JobEvent) => send(msg.runId, ev);
   let pending: MetricPoint[] = [];
+  const warnedKeys = new Set<string>();
   let lastFlush = 0;
   const flush = () => {
     if (pending.length) emit({ type: 'metric', points: pending });
@@ -80,7 +81,14 @@ async function run(msg: StartMessage): Promise<void> {
         emit({ type: 'progress', step, total, eta, phase });
       },
       metrics(points) {
-        pending.push(...points);
+        // a point without a finite value never leaves the worker (the store cannot hold NaN);
+        // the job's bug is named once per key instead (#15 item 15)
+        for (const p of points) {
+          if (Number.isFinite(p.value)) { pending.push(p); continue; }
+          if (warnedKeys.has(p.key)) continue;
+          warnedKeys.add(p.key);
+          emit({ type: 'log', level: 'warn', message: `metric ${p.key} at step ${p.step} has no finite value (${p.value}); not recorded` });
+        }
         if (Date.now() - lastFlush > 100 || pending.length > 5000) flush();
       },
       log(message, level = 'info') { emit({ type: 'log', level, message }); },

@@ -11,6 +11,7 @@ import { WHITTLE_VERSION } from '../../shared/version';
 import { parseSpec, SpecError } from '../../shared/validate';
 import type { ImportDatasetRequest } from '../../shared/specs/dataset';
 import type { ExportRunOptions } from '../../shared/specs/export';
+import { tidyRunFolders } from './checkpoints';
 import { DatasetRegistry } from './datasets';
 import { exportSpecFor, recordExportOnSource } from './exports';
 import { listRecipes } from './recipes';
@@ -61,6 +62,8 @@ export class WhittleService implements WhittleApi {
       onRunSettled: (run) => this.onRunSettled(run),
     });
     this.scheduler.recoverInterrupted();
+    // temps a killed writer left, and checkpoints beyond each run's keep count (#15 item 10)
+    tidyRunFolders(this.store.listRuns(), (id) => this.store.runDir(id), (id, msg) => { try { this.store.addLog(id, 'warn', msg); } catch { /* best effort */ } });
   }
 
   subscribe(listener: (ev: PushEvent) => void): () => void {

@@ -5,6 +5,8 @@ import { Worker } from 'node:worker_threads';
 import type { PushEvent, RunStatus } from '../../shared/api';
 import type { RunErrorKind } from '../../shared/errors';
 import type { FromWorker, JobInput, StartMessage, ToWorker } from '../../shared/events';
+import { checkpointKeep, pruneCheckpoints, sweepStaleTemps } from './checkpoints';
+import { guarded } from './guard';
 import type { RunInternal, Store } from './store';
 import { resolveWorkerEntry } from './workerEntry';
 
@@ -158,7 +160,7 @@ export class Scheduler {
     const entry = resolveWorkerEntry();
     const worker = new Worker(entry.file, { eval: entry.eval });
     const slot: Slot = { worker, runId: null, exited: false };
-    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    worker.on('message', (m: FromWorker) => guarded(`could not record run ${m.runId}'s ${m.type} event`, () => this.onMessage(slot, m), (msg) => this.onRecordFailed(slot, m, msg)));
     worker.on('error', (err) => this.onWorkerGone(slot, `worker crashed: ${err.message}`));
     worker.on('exit', (code) => this.onWorkerGone(slot, `worker exited with code ${code}`));
     this.slots.push(slot);
@@ -172,6 +174,7 @@ export class Scheduler {
     if (resumeFrom && step !== null) this.store.truncateMetrics(run.id, step);
     else if (!resumeFrom) this.store.truncateMetrics(run.id, -1);
     if (!this.store.transition(run.id, ['queued'], 'running', { ownerPid: process.pid })) return;
+    this.tidyRunDir(run, resumeFrom);
     this.store.updateRun(run.id, { startedAt: Date.now(), endedAt: null, error: null, errorKind: null, cancelRequested: false });
     slot.runId = run.id;
     const inputs: Record<string, JobInput> = {};
@@ -230,9 +233,13 @@ export class Scheduler {
       case 'backend':
         store.updateRun(id, { backend: `${m.backend}×${m.threads}` });
         break;
-      case 'checkpoint':
+      case 'checkpoint': {
         store.updateRun(id, { checkpoint: m.path });
+        // the new resume point is recorded first, so no crash can leave it naming a deleted folder
+        const run = store.getRun(id);
+        if (run) guarded(`could not delete run ${id}'s old checkpoints`, () => pruneCheckpoints(store.runDir(id), checkpointKeep(run.spec), [m.path]), (msg) => store.addLog(id, 'warn', msg));
         break;
+      }
       case 'artifact':
         store.addArtifact({ runId: id, kind: m.kind, path: m.path, bytes: m.bytes, sha256: m.sha256, meta: m.meta });
         break;
@@ -247,6 +254,34 @@ export class Scheduler {
         this.finish(id, { status: 'failed', error: m.message, errorKind: m.kind });
         this.pump();
         break;
+    }
+  }
+
+  /** A run about to start (fresh or resumed) owns its folder: nothing else writes there now, so
+   *  temps left by a killed writer go, even this process's (a worker that died mid-write), and the
+   *  checkpoints beyond the run's keep count, never the one it resumes from. */
+  private tidyRunDir(run: RunInternal, resumeFrom: string | null): void {
+    const dir = this.store.runDir(run.id);
+    guarded(`could not tidy ${dir}`, () => {
+      sweepStaleTemps(dir, { ownToo: true });
+      pruneCheckpoints(dir, checkpointKeep(run.spec), [resumeFrom, run.checkpoint]);
+    }, (msg) => this.store.addLog(run.id, 'warn', msg));
+  }
+
+  /** An event the store could not take (see guard.ts): say so and keep going; a run whose end
+   *  could not be recorded still frees its slot, so the queue moves on. */
+  private onRecordFailed(slot: Slot, m: FromWorker, message: string): void {
+    process.stderr.write(`whittle: ${message}\n`);
+    if (m.type === 'done' || m.type === 'error') {
+      if (slot.runId === m.runId) slot.runId = null;
+      const stderr = (msg: string) => process.stderr.write(`whittle: ${msg}\n`);
+      guarded(`could not mark run ${m.runId} failed`, () => {
+        const r = this.store.getRun(m.runId);
+        if (r && !ENDED.includes(r.status)) this.finish(m.runId, { status: 'failed', error: message });
+      }, stderr);
+      guarded('could not start the next queued run', () => this.pump(), stderr);
+    } else {
+      this.store.addLog(m.runId, 'warn', message);
     }
   }
 

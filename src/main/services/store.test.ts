@@ -24,6 +24,16 @@ describe('Store', () => {
     again.close();
   });
 
+  it('drops metric points without a finite value with a warning, keeping the rest of the batch', () => {
+    const s = new Store(tmpHome());
+    s.insertRun({ id: 'r1', name: 'one', spec });
+    const bad = [{ step: 3, key: 'train/loss', value: NaN }, { step: 3, key: 'x', value: null as unknown as number }, { step: 3, key: 'y', value: Infinity }];
+    expect(() => s.insertMetrics('r1', [{ step: 3, key: 'lr', value: 0.1 }, ...bad])).not.toThrow();
+    expect(s.metrics('r1').series).toEqual({ lr: [{ step: 3, value: 0.1, samples: null }] });
+    expect(s.logs('r1').map((l) => [l.level, l.message])).toEqual([['warn', 'dropped 3 metric point(s) without a finite value (train/loss, x, y)']]);
+    s.close();
+  });
+
   it('round-trips runs, metrics, artifacts and logs', () => {
     const s = new Store(tmpHome());
     s.insertRun({ id: 'r1', name: 'one', spec });

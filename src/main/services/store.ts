@@ -147,9 +147,16 @@ export class Store {
   // ── metrics ───────────────────────────────────────────────────────────────
   /** One transaction per batch: this is what keeps metric writes fast and crash-consistent. */
   insertMetrics(runId: string, points: MetricPoint[]): void {
-    if (!points.length) return;
+    // A point without a finite value (NaN binds as NULL) is dropped with a warning: one bad point
+    // must not lose the batch, nor throw into the caller (#15 item 15). Workers never send one.
+    const ok = points.filter((p) => Number.isFinite(p.value) && Number.isFinite(p.step));
+    if (ok.length < points.length) {
+      const keys = [...new Set(points.filter((p) => !ok.includes(p)).map((p) => p.key))];
+      this.addLog(runId, 'warn', `dropped ${points.length - ok.length} metric point(s) without a finite value (${keys.join(', ')})`);
+    }
+    if (!ok.length) return;
     this.db.transaction(() => {
-      for (const p of points) this.insertMetric.run(runId, p.step, p.key, p.value, p.samples ?? null);
+      for (const p of ok) this.insertMetric.run(runId, p.step, p.key, p.value, p.samples ?? null);
     })();
   }
 

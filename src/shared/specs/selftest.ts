@@ -10,6 +10,8 @@ export const SelftestSpec = z.object({
   steps: int(1).default(100),
   stepMs: int(0).default(10),
   checkpointEvery: int(1).default(10),
+  /** Keep this many newest checkpoints (absent: 2); older ones are deleted (the resume point is always kept). */
+  checkpointKeep: int(1).optional(),
   /** Fail on purpose at `failAt`: throw an error, or exit the worker thread. */
   fail: z.enum(['throw', 'exit']).optional(),
   failAt: int(0).default(0),

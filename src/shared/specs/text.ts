@@ -158,6 +158,8 @@ export const LmSpec = z.object({
     windows: int(1).default(32),
   }).strict().default({ every: 100, windows: 32 }),
   checkpointEvery: int(1).default(1000),
+  /** Keep this many newest checkpoints; older ones are deleted (the resume point is always kept). */
+  checkpointKeep: int(1).default(2),
   /** Text sampled from the final model (a log line and an artifact). */
   sample: z.object({ prompt: z.string().default(''), tokens: int(1).default(200), temperature: z.number().min(0).default(0.8) }).strict().optional(),
 }).strict().superRefine((s, ctx) => {

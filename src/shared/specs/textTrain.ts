@@ -23,5 +23,6 @@ export function lmSpecFromTrain(t: TrainSpec): LmSpec {
     gradClip: t.gradClip,
     eval: { every: t.eval.every, windows: Math.max(1, Math.min(t.eval.samples, 256)) },
     checkpointEvery: t.checkpointEvery,
+    checkpointKeep: t.checkpointKeep,
   });
 }

@@ -21,5 +21,7 @@ export const TrainSpec = z.object({
   stopWhenLearned: z.boolean().default(false),
   /** Save a checkpoint every this many steps (and always at the end / on cancel). */
   checkpointEvery: int(1).default(1000),
+  /** Keep this many newest checkpoints; older ones are deleted (the resume point is always kept). */
+  checkpointKeep: int(1).default(2),
 }).strict();
 export type TrainSpec = z.infer<typeof TrainSpec>;

@@ -150,4 +150,27 @@ describe('compression jobs', () => {
       expect(decodeMlp(new Uint8Array(fs.readFileSync(path.join(dir, 'model.safetensors')))).config.hidden).toEqual([5, 3]);
     }
   });
+
+  // #15 item 15: every compression job with steps below eval.every (and maskEvery) ends with a
+  // summary and only finite metrics.
+  it('short runs (steps below every interval) end with a summary and finite metrics', async () => {
+    const short = { every: 100, samples: 128 };
+    const specs: [RunSpec, (c: JobContext<any>) => Promise<Record<string, unknown>>, Record<string, JobInput>][] = [
+      [PruneSpec.parse({ kind: 'prune', keep: [0], remove: [[1]], inputs: { source: 'source' }, eval: short, score: { name: 'magnitude' },
+        selection: { scope: 'global', sparsity: 0.5 }, recovery: { steps: 3, batch: 16 }, relearn: { steps: 2, batch: 16 } }), pruneJob, { source }],
+      [GroupLassoSpec.parse({ kind: 'groupLasso', keep: [0], inputs: { source: 'source' }, eval: short, lambda: 0.01, maskEvery: 50,
+        train: { steps: 3, batch: 16, optimizer: { name: 'adam', lr: 1e-2 } } }), groupLassoJob, { source }],
+      [DistillSpec.parse({ kind: 'distill', keep: [0], inputs: { teacher: 'source' }, eval: short, model: { arch: 'mlp', hidden: [4] },
+        train: { steps: 3, batch: 16, optimizer: { name: 'adam', lr: 1e-2 } } }), distillJob, { teacher: source }],
+    ];
+    for (const [spec, job, inputs] of specs) {
+      const before = tf.memory().numTensors;
+      const { ctx, metrics } = fakeCtx(spec, inputs);
+      const s = await job(ctx);
+      expect(tf.memory().numTensors, spec.kind).toBe(before);
+      expect(s.samples, spec.kind).toBeGreaterThan(0);
+      expect(metrics.filter((m) => !Number.isFinite(m.value)), spec.kind).toEqual([]);
+      expect(metrics.some((m) => m.key === 'trainLoss' || m.key.startsWith('acc/')), spec.kind).toBe(true);
+    }
+  });
 });

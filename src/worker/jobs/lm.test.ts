@@ -161,4 +161,22 @@ describe('lm job', () => {
     const tooLong = LmSpec.parse({ ...base, task: { ...base.task, context: 4000 }, model: { ...tiny, context: 4000 }, mixture: [{ skill: 'code', perStep: 1 }], steps: 1 });
     await expect(lmJob(fakeCtx(tooLong).ctx)).rejects.toThrow(/text domain 'code' is too small for context 4000/);
   });
+
+  // #15 item 15: a run shorter than every interval (eval.every, checkpointEvery, the group-lasso
+  // mask cadence) must end with a summary and only finite metrics (the store cannot hold NaN).
+  it.each(['train', 'prune', 'distill'] as const)('a short %s run (steps below every interval) ends with finite metrics', async (method) => {
+    const before = tf.memory().numTensors;
+    const extra = method === 'prune'
+      ? { inputs: { source: 'x' }, prune: { keep: 12, scoreWindows: 4, groupLasso: { lambda: 1e-3, steps: 2 } } }
+      : method === 'distill' ? { inputs: { teacher: 'x' }, model: { ...tiny, mlpWidth: 8 } } : { model: tiny };
+    const spec = LmSpec.parse({ ...base, ...extra, method, eval: { every: 100, windows: 4 }, checkpointEvery: 1000, mixture: [{ skill: 'code', perStep: 2 }], steps: 3 });
+    const run = fakeCtx(spec, method === 'prune' ? { source: general } : method === 'distill' ? { teacher: general } : {});
+    const s = await lmJob(run.ctx) as Record<string, any>;
+    expect(tf.memory().numTensors).toBe(before);
+    expect(s).toMatchObject({ method, steps: 3 });
+    expect(Object.keys(s.losses)).toEqual(['code', 'prose']);
+    expect(run.metrics.filter((m) => !Number.isFinite(m.value))).toEqual([]);
+    expect(run.metrics.find((m) => m.key === 'train/loss' && m.step === 3)).toBeDefined();
+    expect(run.ckpts.map((c) => path.basename(c))).toEqual(['ckpt-3']);
+  });
 });

@@ -203,7 +203,9 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       if (ctx.cancelled()) break;
       if (spec.stopAtTarget && state.reachedAt) break;
       setLearningRate(opt, spec.optimizer.lr * warmupCosine(state.step, sched));
-      const keep = (state.step + 1) % spec.eval.every === 0;
+      // the last step is logged too (below), so its loss must be kept: a run shorter than
+      // eval.every would otherwise log train/loss = NaN, which the store cannot hold (#15 item 15)
+      const keep = (state.step + 1) % spec.eval.every === 0 || state.step + 1 === spec.steps;
       const loss = lmTrainStep(model, opt, nextBatch(), {
         gradClip: spec.gradClip,
         teacher: teacher ? { model: teacher, alpha: spec.distill?.alpha ?? 0.5, temperature: spec.distill?.temperature ?? 2 } : undefined,

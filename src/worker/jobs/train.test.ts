@@ -145,4 +145,16 @@ describe('train job', () => {
     (text as { task: unknown }).task = { suite: 'text', domains: ['x'], context: 8 };
     await expect(trainJob(recordingContext(text, newDir(), backend))).rejects.toThrow(/a text task trains a transformer; spec.model.arch is 'mlp'/);
   });
+
+  // #15 item 15: steps below eval.every and checkpointEvery still end done, with finite metrics.
+  it('a short run (steps below every interval) ends with a summary and finite metrics', async () => {
+    const before = tf.memory().numTensors;
+    const ctx = recordingContext(tinySpec({ steps: 3, eval: { every: 50, samples: 100 }, checkpointEvery: 1000 }), newDir(), backend);
+    const summary = await trainJob(ctx);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(summary).toMatchObject({ steps: 3, completed: true });
+    expect(ctx.points.filter((p) => !Number.isFinite(p.value))).toEqual([]);
+    expect(series(ctx.points, 'train/loss').map(([s]) => s)).toEqual([3]);
+    expect(ctx.checkpoints.map((c) => c.step)).toEqual([3]);
+  });
 });
