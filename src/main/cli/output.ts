@@ -2,7 +2,8 @@
 import type { PushEvent, RunRow } from '../../shared/api';
 import type { RunInternal } from '../services/store';
 import type { CliIO, CommandContext } from './command';
-import { EXIT } from './command';
+import { EXIT, SignalStop } from './command';
+import { checkpointStep } from '../services/scheduler';
 
 export function formatDuration(s: number | null | undefined): string {
   if (s == null || !Number.isFinite(s)) return '--:--';
@@ -44,7 +45,13 @@ export class ProgressLine {
   }
 }
 
-/** Follow runs until all end; Ctrl-C cancels them (they checkpoint) instead of killing the process. */
+/** How long runs get to checkpoint after SIGTERM before they are marked interrupted regardless
+ *  (service managers send SIGKILL some seconds after SIGTERM: systemd waits 90 s, docker 10 s). */
+const SIGTERM_GRACE_MS = 8000;
+
+/** Follow runs until all end; Ctrl-C cancels them (they checkpoint) instead of killing the process.
+ *  SIGTERM stops them as `whittle serve` does on shutdown: each checkpoints and ends `interrupted`
+ *  (resumable); then SignalStop makes the CLI exit 143. */
 export async function followRuns(ctx: CommandContext, runIds: string[], label: (r: RunRow) => string = (r) => `${r.name} `): Promise<RunInternal[]> {
   const svc = ctx.service();
   const line = new ProgressLine(ctx.io, ctx.json);
@@ -67,11 +74,28 @@ export async function followRuns(ctx: CommandContext, runIds: string[], label: (
     ctx.io.err('cancelling (the run saves a checkpoint; resume it with `whittle resume RUN`)… press Ctrl-C again to quit now\n');
     for (const id of runIds) void svc.cancelRun(id).catch(() => undefined);
   };
+  let terminated = false;
+  let grace: NodeJS.Timeout | undefined;
+  const onSigterm = () => {
+    if (terminated) return;
+    terminated = true;
+    line.end();
+    svc.scheduler.interrupt('stopped by SIGTERM', runIds);
+    grace = setTimeout(() => void svc.scheduler.close(0), SIGTERM_GRACE_MS);
+  };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   try {
-    return await Promise.all(runIds.map((id) => svc.waitForRun(id)));
+    const ends = await Promise.all(runIds.map((id) => svc.waitForRun(id)));
+    if (terminated) {
+      const where = ends.map((r) => `${r.id} ${r.status}${checkpointStep(r.checkpoint) !== null ? ` (checkpoint at step ${checkpointStep(r.checkpoint)})` : ''}`);
+      throw new SignalStop('SIGTERM', `stopped by SIGTERM: ${where.join(', ')}; \`whittle resume RUN\` continues`);
+    }
+    return ends;
   } finally {
+    clearTimeout(grace);
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
     unsub();
     line.end();
   }

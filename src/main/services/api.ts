@@ -15,6 +15,7 @@ import { DatasetRegistry } from './datasets';
 import { exportSpecFor, recordExportOnSource } from './exports';
 import { listRecipes } from './recipes';
 import { publicRun, Scheduler } from './scheduler';
+import { DataFolderError } from './storage';
 import { newId, Store, type RunInternal } from './store';
 import { STUDY_KINDS } from './studies';
 
@@ -26,6 +27,19 @@ export interface ServiceOptions {
   mode?: AppInfo['mode'];
   /** Exports must stay inside this folder (browser mode: a page may not write anywhere on disk). */
   exportRoot?: string;
+  /** 'read': a caller that only reads (whittle runs/show/metrics) opens a read-only data folder
+   *  read-only instead of failing; writes then throw. Default 'write'. */
+  access?: 'read' | 'write';
+}
+
+/** Open the store; a reader falls back to read-only access when the folder cannot be written. */
+function openStore(home: string, access: ServiceOptions['access']): Store {
+  try {
+    return new Store(home);
+  } catch (e) {
+    if (access === 'read' && e instanceof DataFolderError && e.reason === 'read-only') return new Store(home, undefined, { readonly: true });
+    throw e;
+  }
 }
 
 export function defaultHome(): string {
@@ -49,10 +63,11 @@ export class WhittleService implements WhittleApi {
   readonly datasets: DatasetRegistry;
   private events = new EventEmitter();
   private backend: { name: string; threads: number } | null = null;
+  private lastReap = 0;
 
   constructor(private opts: ServiceOptions = {}) {
     this.events.setMaxListeners(0);
-    this.store = new Store(opts.home ?? defaultHome());
+    this.store = openStore(opts.home ?? defaultHome(), opts.access);
     this.datasets = new DatasetRegistry(this.store.db, this.store.home);
     this.scheduler = new Scheduler({
       store: this.store,
@@ -60,7 +75,7 @@ export class WhittleService implements WhittleApi {
       onEvent: (ev) => this.push(ev),
       onRunSettled: (run) => this.onRunSettled(run),
     });
-    this.scheduler.recoverInterrupted();
+    this.reapOrphans();
   }
 
   subscribe(listener: (ev: PushEvent) => void): () => void {
@@ -100,7 +115,22 @@ export class WhittleService implements WhittleApi {
   }
 
   async listRuns(filter?: Parameters<WhittleApi['listRuns']>[0]): Promise<RunRow[]> {
+    this.reapOrphans();
     return this.store.listRuns(filter ?? {}).map(publicRun);
+  }
+
+  /** Runs another process left running when it died become interrupted before anyone reads them
+   *  (another `whittle train` SIGKILLed while this serve runs). At most every 500 ms. */
+  reapOrphans(): void {
+    const now = Date.now();
+    if (now - this.lastReap < 500) return;
+    this.lastReap = now;
+    try {
+      this.scheduler.recoverInterrupted();
+    } catch {
+      // A full disk may refuse the write: readers still read; the next read tries again.
+      this.lastReap = 0;
+    }
   }
 
   async getRun(id: string): Promise<RunRow> {
@@ -183,9 +213,10 @@ export class WhittleService implements WhittleApi {
     return study;
   }
 
-  async listStudies(): Promise<StudyRow[]> { return this.store.listStudies(); }
+  async listStudies(): Promise<StudyRow[]> { this.reapOrphans(); return this.store.listStudies(); }
 
   async getStudy(id: string): Promise<StudyRow> {
+    this.reapOrphans();
     const s = this.store.getStudy(id);
     if (!s) throw notFound('study', id);
     return s;
@@ -228,6 +259,7 @@ export class WhittleService implements WhittleApi {
   }
 
   private requireRun(id: string): RunInternal {
+    this.reapOrphans();
     const r = this.store.getRun(id);
     if (!r) throw notFound('run', id);
     return r;
