@@ -118,6 +118,21 @@ describe('run lifecycle from the CLI', { timeout: 180_000 }, () => {
     expect(store.metrics(run.id).series.count.map((p) => p.step)).toEqual(Array.from({ length: at! + 15 }, (_, i) => i + 1));
   });
 
+  it('Ctrl-C (SIGINT) to `whittle train` does the same and exits 130', async () => {
+    const home = tmpHome();
+    const { child, exit } = startWhittle(['train', '--recipe', recipe({ steps: 100_000, stepMs: 5, checkpointEvery: 100_000 }), '--home', home]);
+    const store = new Store(home);
+    cleanup.push(() => store.close());
+    const run = await until(runningPast(store, 10), 60_000, 'the run is under way');
+    child.kill('SIGINT');
+    const r = await exit;
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 130, signal: null });
+    noStack(r.stderr);
+    const end = store.getRun(run.id)!;
+    expect([end.status, end.error]).toEqual(['interrupted', 'stopped by SIGINT']);
+    expect(end.progress?.step).toBe(checkpointStep(end.checkpoint));
+  });
+
   it('a disk that fills up mid-run fails the run with "disk full", removes its checkpoint temp, and runs/show/rm still work', async (t) => {
     if (!need('tmpfsMount', import.meta.url)) return t.skip('cannot mount a tmpfs to fill (the PRAGMA max_page_count variant in lifecycle.test.ts still runs)');
     const home = path.join(tmpfs('4m')!, 'home');

@@ -21,7 +21,8 @@ function mainHelp(): string {
     'Every command takes --help, --json (machine output) and --home DIR (data folder).',
     'Exit codes: 0 success, 1 a run failed or was cancelled (or the command could not finish, e.g. a port in use,',
     'a full disk, a read-only data folder), 2 bad usage or bad input (unknown option or run, a spec with a wrong',
-    'field, a file an import rejects), 143 stopped by SIGTERM (its runs saved a checkpoint and are interrupted).',
+    'field, a file an import rejects), 130/143 stopped by Ctrl-C/SIGTERM (its runs saved a checkpoint and are',
+    'interrupted: `whittle resume RUN` continues them).',
     '',
   ].join('\n');
 }

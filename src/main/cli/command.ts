@@ -33,8 +33,8 @@ export interface Command {
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Thrown once the runs a command followed have stopped because the process got a signal
- *  (SIGTERM): the CLI exits 128 + its number, as a shell reports a process ended by it. */
+ *  (SIGTERM, Ctrl-C): the CLI exits 128 + its number, as a shell reports a process ended by it. */
 export class SignalStop extends Error {
-  constructor(readonly signal: 'SIGTERM', message: string) { super(message); this.name = 'SignalStop'; }
-  get exitCode(): number { return 128 + 15; }
+  constructor(readonly signal: 'SIGTERM' | 'SIGINT', message: string) { super(message); this.name = 'SignalStop'; }
+  get exitCode(): number { return 128 + (this.signal === 'SIGTERM' ? 15 : 2); }
 }

@@ -45,13 +45,13 @@ export class ProgressLine {
   }
 }
 
-/** How long runs get to checkpoint after SIGTERM before they are marked interrupted regardless
- *  (service managers send SIGKILL some seconds after SIGTERM: systemd waits 90 s, docker 10 s). */
-const SIGTERM_GRACE_MS = 8000;
+/** How long runs get to checkpoint after SIGTERM or Ctrl-C before they are marked interrupted
+ *  regardless (service managers send SIGKILL some seconds after SIGTERM: systemd 90 s, docker 10 s). */
+const STOP_GRACE_MS = 8000;
 
-/** Follow runs until all end; Ctrl-C cancels them (they checkpoint) instead of killing the process.
- *  SIGTERM stops them as `whittle serve` does on shutdown: each checkpoints and ends `interrupted`
- *  (resumable); then SignalStop makes the CLI exit 143. */
+/** Follow runs until all end. SIGTERM and Ctrl-C (SIGINT) stop them as `whittle serve` does on
+ *  shutdown: each checkpoints and ends `interrupted` (resumable); then SignalStop makes the CLI
+ *  exit 128 + the signal's number. A second Ctrl-C quits at once (a reader marks the runs later). */
 export async function followRuns(ctx: CommandContext, runIds: string[], label: (r: RunRow) => string = (r) => `${r.name} `): Promise<RunInternal[]> {
   const svc = ctx.service();
   const line = new ProgressLine(ctx.io, ctx.json);
@@ -66,30 +66,25 @@ export async function followRuns(ctx: CommandContext, runIds: string[], label: (
       ctx.io.err(`[${ev.level}] ${ev.message.split('\n')[0]}\n`);
     }
   });
-  let interrupted = 0;
-  const onSigint = () => {
-    interrupted++;
-    if (interrupted > 1) process.exit(130);
-    line.end();
-    ctx.io.err('cancelling (the run saves a checkpoint; resume it with `whittle resume RUN`)… press Ctrl-C again to quit now\n');
-    for (const id of runIds) void svc.cancelRun(id).catch(() => undefined);
-  };
-  let terminated = false;
+  let stoppedBy: SignalStop['signal'] | null = null;
   let grace: NodeJS.Timeout | undefined;
-  const onSigterm = () => {
-    if (terminated) return;
-    terminated = true;
+  const stop = (signal: SignalStop['signal']) => {
+    if (stoppedBy) { if (signal === 'SIGINT') process.exit(130); return; }
+    stoppedBy = signal;
     line.end();
-    svc.scheduler.interrupt('stopped by SIGTERM', runIds);
-    grace = setTimeout(() => void svc.scheduler.close(0), SIGTERM_GRACE_MS);
+    if (signal === 'SIGINT') ctx.io.err('stopping: the run saves a checkpoint and is marked interrupted (`whittle resume RUN` continues)… press Ctrl-C again to quit now\n');
+    svc.scheduler.interrupt(`stopped by ${signal}`, runIds);
+    grace = setTimeout(() => void svc.scheduler.close(0), STOP_GRACE_MS);
   };
+  const onSigint = () => stop('SIGINT');
+  const onSigterm = () => stop('SIGTERM');
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
   try {
     const ends = await Promise.all(runIds.map((id) => svc.waitForRun(id)));
-    if (terminated) {
+    if (stoppedBy) {
       const where = ends.map((r) => `${r.id} ${r.status}${checkpointStep(r.checkpoint) !== null ? ` (checkpoint at step ${checkpointStep(r.checkpoint)})` : ''}`);
-      throw new SignalStop('SIGTERM', `stopped by SIGTERM: ${where.join(', ')}; \`whittle resume RUN\` continues`);
+      throw new SignalStop(stoppedBy, `stopped by ${stoppedBy}: ${where.join(', ')}; \`whittle resume RUN\` continues`);
     }
     return ends;
   } finally {
