@@ -92,6 +92,37 @@ describe('run lifecycle', { timeout: 120_000 }, () => {
     expect((await svc.logs('rStale')).at(-1)?.message).toMatch(/no heartbeat/);
   });
 
+  it('lets one of two readers mark an orphan, not both', () => {
+    const home = tmpHome();
+    const a = new Store(home), b = new Store(home);
+    cleanup.push(() => a.close(), () => b.close());
+    a.insertRun({ id: 'rX', name: 'x', spec: { kind: 'selftest', seed: 0, steps: 5, stepMs: 1, checkpointEvery: 5, failAt: 0 } as never });
+    a.updateRun('rX', { status: 'running', ownerPid: 999_999_999, heartbeatAt: 1 });
+    const seenByA = a.getRun('rX')!, seenByB = b.getRun('rX')!;
+    expect(a.markOrphanInterrupted(seenByA, 'gone', 0)).toBe(true);
+    expect(b.markOrphanInterrupted(seenByB, 'gone', 0)).toBe(false);
+    // An owner that heartbeats after a reader looked keeps its run.
+    a.updateRun('rX', { status: 'running', heartbeatAt: 2 });
+    const stale = a.getRun('rX')!;
+    b.heartbeat(['rX'], 3);
+    expect(a.markOrphanInterrupted(stale, 'gone', 0)).toBe(false);
+    expect(a.getRun('rX')!.status).toBe('running');
+  });
+
+  it('stops its worker when another process took its run over (judged it gone): the run stays interrupted', async () => {
+    const home = tmpHome();
+    const svc = open(home);
+    const run = await svc.createRun({ kind: 'selftest', steps: 100_000, stepMs: 5, checkpointEvery: 100_000 });
+    await untilProgress(svc, run.id, 5);
+    const other = new Store(home);
+    cleanup.push(() => other.close());
+    expect(other.markOrphanInterrupted(other.getRun(run.id)!, 'the process running it stopped responding', 0)).toBe(true);
+    const end = await svc.waitForRun(run.id);
+    expect(end.status).toBe('interrupted');
+    expect(end.error).toBe('the process running it stopped responding');
+    expect(checkpointStep(end.checkpoint)).toBe((end.summary as { steps: number }).steps); // it checkpointed on the way out
+  });
+
   it('keeps the heartbeat of its own runs fresh', async () => {
     const svc = open();
     const run = await svc.createRun({ kind: 'selftest', steps: 100_000, stepMs: 5 });

@@ -130,7 +130,9 @@ export class Scheduler {
   /** Resolves when the run reaches a final status. */
   waitFor(runId: string): Promise<RunInternal> {
     const r = this.store.getRun(runId);
-    if (r && ENDED.includes(r.status) && !this.queue.includes(runId)) return Promise.resolve(r);
+    // A run we still hold has not ended, whatever the store says (another process may have marked it).
+    const held = this.queue.includes(runId) || this.slots.some((s) => s.runId === runId);
+    if (r && ENDED.includes(r.status) && !held) return Promise.resolve(r);
     return new Promise((resolve) => {
       const list = this.waiters.get(runId) ?? [];
       list.push(resolve);
