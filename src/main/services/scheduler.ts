@@ -379,7 +379,7 @@ export class Scheduler {
     this.lastProgressWrite.delete(id);
     let final: RunInternal;
     try {
-      this.store.updateRun(id, patch);
+      this.store.evenIfFull(() => this.store.updateRun(id, patch));
       final = this.store.getRun(id)!;
       this.unsettled.delete(id);
     } catch {

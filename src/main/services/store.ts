@@ -178,11 +178,24 @@ export class Store {
    *  that is where a resume continues. True when this call made the change. */
   markOrphanInterrupted(seen: RunInternal, error: string, progressStep: number): boolean {
     const progress = seen.progress ? { ...seen.progress, step: progressStep, eta: null } : null;
-    const res = this.db.prepare(`UPDATE runs SET status = 'interrupted', error = ?, error_kind = 'internal', ended_at = ?,
+    const res = this.evenIfFull(() => this.db.prepare(`UPDATE runs SET status = 'interrupted', error = ?, error_kind = 'internal', ended_at = ?,
       cancel_requested = 0, progress = ?
       WHERE id = ? AND status = ? AND owner_pid IS ? AND owner_start IS ? AND heartbeat_at IS ?`)
-      .run(error, Date.now(), progress ? JSON.stringify(progress) : null, seen.id, seen.status, seen.ownerPid, seen.ownerStart, seen.heartbeatAt);
+      .run(error, Date.now(), progress ? JSON.stringify(progress) : null, seen.id, seen.status, seen.ownerPid, seen.ownerStart, seen.heartbeatAt));
     return res.changes === 1;
+  }
+
+  /** A small write that must land even on a full disk (a run's ending): when SQLite reports the
+   *  disk full, move the WAL into the database and truncate it (the WAL's space comes free), then
+   *  try once more. */
+  evenIfFull<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return write();
+    }
   }
 
   /** The owner's heartbeat for the runs it holds (queued or running). */
@@ -197,18 +210,11 @@ export class Store {
    *  database and try once more; then report the disk as full (the files are gone by then). */
   deleteRun(id: string): void {
     fs.rmSync(this.runDir(id), { recursive: true, force: true });
-    const del = () => this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
     try {
-      del();
+      this.evenIfFull(() => this.db.prepare('DELETE FROM runs WHERE id = ?').run(id));
     } catch (e) {
       if (!isDiskFull(e)) throw e;
-      try {
-        this.db.pragma('wal_checkpoint(TRUNCATE)');
-        del();
-      } catch (e2) {
-        if (!isDiskFull(e2)) throw e2;
-        throw new DataFolderError(`${diskFullMessage(this.home)}. The files of run ${id} were deleted, its record could not be; run \`whittle rm ${id}\` again once there is space`, 'disk-full');
-      }
+      throw new DataFolderError(`${diskFullMessage(this.home)}. The files of run ${id} were deleted, its record could not be; run \`whittle rm ${id}\` again once there is space`, 'disk-full');
     }
   }
 
