@@ -2,9 +2,10 @@
 import { ApiError } from '../shared/transport';
 import { WHITTLE_VERSION } from '../shared/version';
 import { defaultHome, WhittleService } from './services/api';
+import { DataFolderError, diskFullMessage, isDiskFull } from './services/storage';
 import { formatOptions, parseArgs, UsageError } from './cli/args';
 import type { CliIO, CommandContext } from './cli/command';
-import { EXIT } from './cli/command';
+import { EXIT, SignalStop } from './cli/command';
 import { COMMANDS } from './cli/index';
 
 function mainHelp(): string {
@@ -18,8 +19,10 @@ function mainHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
     '',
     'Every command takes --help, --json (machine output) and --home DIR (data folder).',
-    'Exit codes: 0 success, 1 a run failed or was cancelled (or the command could not finish, e.g. a port in use),',
-    '2 bad usage or bad input (unknown option or run, a spec with a wrong field, a file an import rejects).',
+    'Exit codes: 0 success, 1 a run failed or was cancelled (or the command could not finish, e.g. a port in use,',
+    'a full disk, a read-only data folder), 2 bad usage or bad input (unknown option or run, a spec with a wrong',
+    'field, a file an import rejects), 130/143 stopped by Ctrl-C/SIGTERM (its runs saved a checkpoint and are',
+    'interrupted: `whittle resume RUN` continues them).',
     '',
   ].join('\n');
 }
@@ -37,20 +40,25 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     return EXIT.usage;
   }
   let service: WhittleService | null = null;
+  let home = defaultHome();
   try {
     const args = parseArgs(rest, cmd.options, cmd.name);
     if (args.options.help) {
       io.out(`${cmd.summary}\n\nUsage: ${cmd.usage}\n\nOptions:\n${formatOptions(cmd.options)}\n`);
       return EXIT.ok;
     }
-    const home = (args.options.home as string | undefined) ?? defaultHome();
+    home = (args.options.home as string | undefined) ?? home;
     const ctx: CommandContext = {
       args, json: Boolean(args.options.json), home, io,
-      service: (o) => (service ??= new WhittleService({ home, mode: o?.mode ?? 'cli', exportRoot: o?.exportRoot })),
+      service: (o) => (service ??= new WhittleService({ home, mode: o?.mode ?? 'cli', exportRoot: o?.exportRoot, access: o?.access })),
     };
     return await cmd.run(ctx);
   } catch (e) {
     if (e instanceof UsageError) { io.err(`whittle ${cmd.name}: ${e.message}\n`); return EXIT.usage; }
+    if (e instanceof SignalStop) { io.err(`whittle ${cmd.name}: ${e.message}\n`); return e.exitCode; }
+    // The data folder's disk, not a bug: one line that says what to do, no stack trace.
+    if (e instanceof DataFolderError) { io.err(`whittle ${cmd.name}: ${e.message}\n`); return EXIT.failed; }
+    if (isDiskFull(e)) { io.err(`whittle ${cmd.name}: ${diskFullMessage(home, (e as Error).message)}\n`); return EXIT.failed; }
     if (e instanceof ApiError) {
       io.err(`whittle ${cmd.name}: ${e.message}\n`);
       return e.code === 'internal' ? EXIT.failed : EXIT.usage;
@@ -58,7 +66,15 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     io.err(`whittle ${cmd.name}: ${(e as Error).stack ?? e}\n`);
     return EXIT.failed;
   } finally {
-    if (service) await (service as WhittleService).close();
+    if (service) await closeQuietly(service);
+  }
+}
+
+/** Closing writes the ends of runs still held; on a full disk that may fail too, and must not
+ *  turn a clear message into a stack trace (the next reader marks such runs interrupted). */
+async function closeQuietly(service: WhittleService): Promise<void> {
+  try { await service.close(); } catch (e) {
+    if (!isDiskFull(e) && !(e instanceof DataFolderError)) throw e;
   }
 }
 

@@ -66,6 +66,11 @@ export const PREREQS = {
     enable: 'node native/build.mjs --strict (needs a C compiler: apt-get install build-essential)',
     providedByCi: true,
   },
+  tmpfsMount: {
+    missing: () => tmpfsMountError(),
+    enable: 'run the tests as root on Linux (mount -t tmpfs), as CI does',
+    providedByCi: true,
+  },
   twoCores: {
     missing: () => os.availableParallelism() >= 2 ? null : `this machine has ${os.availableParallelism()} core`,
     enable: 'a machine with 2 or more cores',
@@ -74,6 +79,21 @@ export const PREREQS = {
 } satisfies Record<string, Prereq>;
 
 export type PrereqName = keyof typeof PREREQS;
+
+/** Null when this process may mount a small tmpfs (a full or read-only disk to test against). */
+function tmpfsMountError(): string | null {
+  if (process.platform !== 'linux') return `mounting a tmpfs needs Linux (this is ${process.platform})`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-tmpfs-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('umount', [dir], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN)';
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export const strict = (): boolean => process.env.WHITTLE_TEST_STRICT === '1';
 

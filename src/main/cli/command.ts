@@ -15,7 +15,7 @@ export interface CommandContext {
   home: string;
   io: CliIO;
   /** Opens the service (store + scheduler) on first use; the CLI closes it on exit. */
-  service(opts?: { mode?: 'cli' | 'browser'; exportRoot?: string }): WhittleService;
+  service(opts?: { mode?: 'cli' | 'browser'; exportRoot?: string; access?: 'read' | 'write' }): WhittleService;
 }
 
 export interface Command {
@@ -31,3 +31,10 @@ export interface Command {
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Thrown once the runs a command followed have stopped because the process got a signal
+ *  (SIGTERM, Ctrl-C): the CLI exits 128 + its number, as a shell reports a process ended by it. */
+export class SignalStop extends Error {
+  constructor(readonly signal: 'SIGTERM' | 'SIGINT', message: string) { super(message); this.name = 'SignalStop'; }
+  get exitCode(): number { return 128 + (this.signal === 'SIGTERM' ? 15 : 2); }
+}

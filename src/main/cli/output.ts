@@ -2,7 +2,8 @@
 import type { PushEvent, RunRow } from '../../shared/api';
 import type { RunInternal } from '../services/store';
 import type { CliIO, CommandContext } from './command';
-import { EXIT } from './command';
+import { EXIT, SignalStop } from './command';
+import { checkpointStep } from '../services/scheduler';
 
 export function formatDuration(s: number | null | undefined): string {
   if (s == null || !Number.isFinite(s)) return '--:--';
@@ -44,7 +45,13 @@ export class ProgressLine {
   }
 }
 
-/** Follow runs until all end; Ctrl-C cancels them (they checkpoint) instead of killing the process. */
+/** How long runs get to checkpoint after SIGTERM or Ctrl-C before they are marked interrupted
+ *  regardless (service managers send SIGKILL some seconds after SIGTERM: systemd 90 s, docker 10 s). */
+const STOP_GRACE_MS = 8000;
+
+/** Follow runs until all end. SIGTERM and Ctrl-C (SIGINT) stop them as `whittle serve` does on
+ *  shutdown: each checkpoints and ends `interrupted` (resumable); then SignalStop makes the CLI
+ *  exit 128 + the signal's number. A second Ctrl-C quits at once (a reader marks the runs later). */
 export async function followRuns(ctx: CommandContext, runIds: string[], label: (r: RunRow) => string = (r) => `${r.name} `): Promise<RunInternal[]> {
   const svc = ctx.service();
   const line = new ProgressLine(ctx.io, ctx.json);
@@ -59,19 +66,31 @@ export async function followRuns(ctx: CommandContext, runIds: string[], label: (
       ctx.io.err(`[${ev.level}] ${ev.message.split('\n')[0]}\n`);
     }
   });
-  let interrupted = 0;
-  const onSigint = () => {
-    interrupted++;
-    if (interrupted > 1) process.exit(130);
+  let stoppedBy: SignalStop['signal'] | null = null;
+  let grace: NodeJS.Timeout | undefined;
+  const stop = (signal: SignalStop['signal']) => {
+    if (stoppedBy) { if (signal === 'SIGINT') process.exit(130); return; }
+    stoppedBy = signal;
     line.end();
-    ctx.io.err('cancelling (the run saves a checkpoint; resume it with `whittle resume RUN`)… press Ctrl-C again to quit now\n');
-    for (const id of runIds) void svc.cancelRun(id).catch(() => undefined);
+    if (signal === 'SIGINT') ctx.io.err('stopping: the run saves a checkpoint and is marked interrupted (`whittle resume RUN` continues)… press Ctrl-C again to quit now\n');
+    svc.scheduler.interrupt(`stopped by ${signal}`, runIds);
+    grace = setTimeout(() => void svc.scheduler.close(0), STOP_GRACE_MS);
   };
+  const onSigint = () => stop('SIGINT');
+  const onSigterm = () => stop('SIGTERM');
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   try {
-    return await Promise.all(runIds.map((id) => svc.waitForRun(id)));
+    const ends = await Promise.all(runIds.map((id) => svc.waitForRun(id)));
+    if (stoppedBy) {
+      const where = ends.map((r) => `${r.id} ${r.status}${checkpointStep(r.checkpoint) !== null ? ` (checkpoint at step ${checkpointStep(r.checkpoint)})` : ''}`);
+      throw new SignalStop(stoppedBy, `stopped by ${stoppedBy}: ${where.join(', ')}; \`whittle resume RUN\` continues`);
+    }
+    return ends;
   } finally {
+    clearTimeout(grace);
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
     unsub();
     line.end();
   }

@@ -18,7 +18,7 @@ export const runsCommand: Command = {
     const { status, study } = ctx.args.options as { status?: string; study?: string };
     const valid = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'];
     if (status && !valid.includes(status)) throw new UsageError(`--status must be one of ${valid.join(', ')}`);
-    const runs = await ctx.service().listRuns({ status: status as never, studyId: study });
+    const runs = await ctx.service({ access: 'read' }).listRuns({ status: status as never, studyId: study });
     if (ctx.json) { printJson(ctx.io, runs); return EXIT.ok; }
     if (!runs.length) { ctx.io.out('no runs yet — try `whittle demo` or `whittle train --recipe NAME`\n'); return EXIT.ok; }
     ctx.io.out(`${table([['ID', 'NAME', 'KIND', 'STATUS', 'PROGRESS', 'CREATED'], ...runs.map((r) => [
@@ -34,7 +34,7 @@ export const showCommand: Command = {
   name: 'show', summary: 'show one run: spec, status, summary, artifacts', usage: 'whittle show RUN', options: [],
   async run(ctx) {
     const id = oneRunId(ctx.args.positionals, 'show');
-    const svc = ctx.service();
+    const svc = ctx.service({ access: 'read' });
     const run = await svc.getRun(id);
     const artifacts = await svc.artifacts(id);
     if (ctx.json) { printJson(ctx.io, { ...run, artifacts }); return EXIT.ok; }
@@ -57,7 +57,7 @@ export const metricsCommand: Command = {
   async run(ctx) {
     const id = oneRunId(ctx.args.positionals, 'metrics');
     const { key, since } = ctx.args.options as { key?: string[]; since?: number };
-    const m = await ctx.service().metrics(id, { keys: key, sinceStep: since });
+    const m = await ctx.service({ access: 'read' }).metrics(id, { keys: key, sinceStep: since });
     if (ctx.json) { printJson(ctx.io, m); return EXIT.ok; }
     const rows: string[][] = [['KEY', 'STEP', 'SAMPLES', 'VALUE']];
     for (const [k, pts] of Object.entries(m.series)) for (const p of pts) rows.push([k, String(p.step), p.samples == null ? '' : String(p.samples), String(p.value)]);
@@ -71,8 +71,9 @@ export const cancelCommand: Command = {
   async run(ctx) {
     const id = oneRunId(ctx.args.positionals, 'cancel');
     const svc = ctx.service();
-    const run = svc.store.getRun(id);
-    if (!run) { await svc.getRun(id); return EXIT.usage; }
+    // getRun first: it marks a run whose owner died interrupted (nothing left to cancel then).
+    await svc.getRun(id);
+    const run = svc.store.getRun(id)!;
     // The run may belong to another process (a `whittle serve` or another terminal): flag it in the store.
     if (run.ownerPid !== process.pid && (run.status === 'running' || run.status === 'queued')) svc.store.updateRun(id, { cancelRequested: true });
     else await svc.cancelRun(id);

@@ -16,6 +16,7 @@ import { DatasetRegistry } from './datasets';
 import { exportSpecFor, recordExportOnSource } from './exports';
 import { listRecipes } from './recipes';
 import { publicRun, Scheduler } from './scheduler';
+import { DataFolderError } from './storage';
 import { newId, Store, type RunInternal } from './store';
 import { STUDY_KINDS } from './studies';
 
@@ -27,6 +28,19 @@ export interface ServiceOptions {
   mode?: AppInfo['mode'];
   /** Exports must stay inside this folder (browser mode: a page may not write anywhere on disk). */
   exportRoot?: string;
+  /** 'read': a caller that only reads (whittle runs/show/metrics) opens a read-only data folder
+   *  read-only instead of failing; writes then throw. Default 'write'. */
+  access?: 'read' | 'write';
+}
+
+/** Open the store; a reader falls back to read-only access when the folder cannot be written. */
+function openStore(home: string, access: ServiceOptions['access']): Store {
+  try {
+    return new Store(home);
+  } catch (e) {
+    if (access === 'read' && e instanceof DataFolderError && e.reason === 'read-only') return new Store(home, undefined, { readonly: true });
+    throw e;
+  }
 }
 
 export function defaultHome(): string {
@@ -50,10 +64,11 @@ export class WhittleService implements WhittleApi {
   readonly datasets: DatasetRegistry;
   private events = new EventEmitter();
   private backend: { name: string; threads: number } | null = null;
+  private lastReap = 0;
 
   constructor(private opts: ServiceOptions = {}) {
     this.events.setMaxListeners(0);
-    this.store = new Store(opts.home ?? defaultHome());
+    this.store = openStore(opts.home ?? defaultHome(), opts.access);
     this.datasets = new DatasetRegistry(this.store.db, this.store.home);
     this.scheduler = new Scheduler({
       store: this.store,
@@ -61,9 +76,11 @@ export class WhittleService implements WhittleApi {
       onEvent: (ev) => this.push(ev),
       onRunSettled: (run) => this.onRunSettled(run),
     });
-    this.scheduler.recoverInterrupted();
-    // temps a killed writer left, and checkpoints beyond each run's keep count (#15 item 10)
-    tidyRunFolders(this.store.listRuns(), (id) => this.store.runDir(id), (id, msg) => { try { this.store.addLog(id, 'warn', msg); } catch { /* best effort */ } });
+    this.reapOrphans();
+    if (!this.store.readonly) {
+      // temps a killed writer left, and checkpoints beyond each run's keep count (#15 item 10)
+      tidyRunFolders(this.store.listRuns(), (id) => this.store.runDir(id), (id, msg) => { try { this.store.addLog(id, 'warn', msg); } catch { /* best effort */ } });
+    }
   }
 
   subscribe(listener: (ev: PushEvent) => void): () => void {
@@ -103,7 +120,22 @@ export class WhittleService implements WhittleApi {
   }
 
   async listRuns(filter?: Parameters<WhittleApi['listRuns']>[0]): Promise<RunRow[]> {
+    this.reapOrphans();
     return this.store.listRuns(filter ?? {}).map(publicRun);
+  }
+
+  /** Runs another process left running when it died become interrupted before anyone reads them
+   *  (another `whittle train` SIGKILLed while this serve runs). At most every 500 ms. */
+  reapOrphans(): void {
+    const now = Date.now();
+    if (now - this.lastReap < 500) return;
+    this.lastReap = now;
+    try {
+      this.scheduler.recoverInterrupted();
+    } catch {
+      // A full disk may refuse the write: readers still read; the next read tries again.
+      this.lastReap = 0;
+    }
   }
 
   async getRun(id: string): Promise<RunRow> {
@@ -186,9 +218,10 @@ export class WhittleService implements WhittleApi {
     return study;
   }
 
-  async listStudies(): Promise<StudyRow[]> { return this.store.listStudies(); }
+  async listStudies(): Promise<StudyRow[]> { this.reapOrphans(); return this.store.listStudies(); }
 
   async getStudy(id: string): Promise<StudyRow> {
+    this.reapOrphans();
     const s = this.store.getStudy(id);
     if (!s) throw notFound('study', id);
     return s;
@@ -231,6 +264,7 @@ export class WhittleService implements WhittleApi {
   }
 
   private requireRun(id: string): RunInternal {
+    this.reapOrphans();
     const r = this.store.getRun(id);
     if (!r) throw notFound('run', id);
     return r;

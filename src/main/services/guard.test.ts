@@ -1,5 +1,5 @@
 // A store write that throws inside a worker's message listener must not end the process (#15
-// item 15): the scheduler reports it and the run still ends, and the next run still starts.
+// items 4 and 15): the run it belongs to ends failed saying why, and the next run still starts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { tmpHome } from '../../../test/helpers/tmp';
 import { WhittleService } from './api';
@@ -16,19 +16,24 @@ describe('store writes from worker events', () => {
     expect(() => guarded('saving y', () => { throw new Error('a'); }, () => { throw new Error('b'); })).not.toThrow();
   });
 
-  it('a metric write that throws is logged, the run ends done, and the next run starts', async () => {
+  it('a metric write that throws fails that run (not the process), and the next run starts', async () => {
     const svc = new WhittleService({ home: tmpHome(), workers: 1 });
     services.push(svc);
-    svc.store.insertMetrics = () => { throw new Error('SqliteError: NOT NULL constraint failed: metrics.value'); };
+    const original = svc.store.insertMetrics.bind(svc.store);
+    let thrown = false;
+    svc.store.insertMetrics = (id, points) => {
+      if (!thrown) { thrown = true; throw new Error('SqliteError: NOT NULL constraint failed: metrics.value'); }
+      original(id, points);
+    };
     const a = await svc.createRun({ kind: 'selftest', steps: 5, stepMs: 1 });
     const b = await svc.createRun({ kind: 'selftest', steps: 3, stepMs: 1 });
-    expect((await svc.waitForRun(a.id)).status).toBe('done');
+    const endA = await svc.waitForRun(a.id);
+    expect(endA.status).toBe('failed');
+    expect(endA.error).toMatch(/^could not record the run: SqliteError: NOT NULL constraint failed/);
     expect((await svc.waitForRun(b.id)).status).toBe('done');
-    const warn = (await svc.logs(a.id)).find((l) => l.level === 'warn');
-    expect(warn?.message).toMatch(/could not record run .*'s metric event: SqliteError: NOT NULL constraint failed/);
   });
 
-  it('a run whose end cannot be recorded is marked failed and frees its slot', async () => {
+  it('a run whose end cannot be recorded at first is recorded on a later heartbeat and frees its slot', async () => {
     const svc = new WhittleService({ home: tmpHome(), workers: 1 });
     services.push(svc);
     const a = await svc.createRun({ kind: 'selftest', steps: 3, stepMs: 1 });
@@ -40,9 +45,12 @@ describe('store writes from worker events', () => {
       original(id, patch);
     };
     const end = await svc.waitForRun(a.id);
-    expect(end.status).toBe('failed');
-    expect(end.error).toMatch(/could not record run .*'s done event: database or disk is full/);
+    expect(end.status).toBe('done');
     const b = await svc.createRun({ kind: 'selftest', steps: 2, stepMs: 1 });
     expect((await svc.waitForRun(b.id)).status).toBe('done');
+    // the refused ending is written again on the next heartbeat (every 2 s)
+    const deadline = Date.now() + 5000;
+    while (svc.store.getRun(a.id)!.status !== 'done' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(svc.store.getRun(a.id)!.status).toBe('done');
   });
 });

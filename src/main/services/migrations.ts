@@ -53,4 +53,10 @@ export const MIGRATIONS: { name: string; sql: string }[] = [
     // 'input' (the run rejected its input's content) or 'internal'; null for runs without an error.
     sql: 'ALTER TABLE runs ADD COLUMN error_kind TEXT;',
   },
+  {
+    name: 'run owner liveness',
+    // Who runs a run: the owner's start time (with owner_pid it names one process even after pid
+    // reuse) and its last heartbeat; any reader marks a run whose owner is gone interrupted.
+    sql: 'ALTER TABLE runs ADD COLUMN owner_start TEXT; ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;',
+  },
 ];

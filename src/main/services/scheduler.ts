@@ -1,12 +1,15 @@
 // Runs queued runs on a pool of worker threads and turns their events into store writes and pushes.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { PushEvent, RunStatus } from '../../shared/api';
+import type { Progress, PushEvent, RunStatus } from '../../shared/api';
 import type { RunErrorKind } from '../../shared/errors';
 import type { FromWorker, JobInput, StartMessage, ToWorker } from '../../shared/events';
 import { checkpointKeep, pruneCheckpoints, sweepStaleTemps } from './checkpoints';
 import { guarded } from './guard';
+import { HEARTBEAT_MS, ownerGone, selfOwner } from './liveness';
+import { isDiskFull } from './storage';
 import type { RunInternal, Store } from './store';
 import { resolveWorkerEntry } from './workerEntry';
 
@@ -20,7 +23,9 @@ export interface SchedulerOptions {
   onRunSettled?: (run: RunInternal) => void;
 }
 
-interface Slot { worker: Worker; runId: string | null; exited: boolean }
+interface Slot { worker: Worker; runId: string | null; exited: boolean; cancelSent?: boolean }
+
+type Ending = { status: RunStatus; summary?: Record<string, unknown>; error?: string; errorKind?: RunErrorKind };
 
 const ENDED: RunStatus[] = ['done', 'failed', 'cancelled', 'interrupted'];
 
@@ -38,7 +43,16 @@ export class Scheduler {
   private queue: string[] = [];
   private resumeFrom = new Map<string, string | null>();
   private lastProgressWrite = new Map<string, number>();
+  /** The newest progress each run reported (the store gets it at most once a second, and at the end). */
+  private latestProgress = new Map<string, Progress>();
+  /** Runs asked to stop because this process is stopping: they end interrupted, not cancelled. */
+  private stopping = new Map<string, string>();
+  /** Runs whose events could not be stored (disk full): they end failed with this error. */
+  private storeFailed = new Map<string, string>();
+  /** Final states the store could not take yet (disk full): retried on each heartbeat. */
+  private unsettled = new Map<string, Ending>();
   private poll: NodeJS.Timeout;
+  private beat: NodeJS.Timeout;
   private closed = false;
   private waiters = new Map<string, ((r: RunInternal) => void)[]>();
 
@@ -54,24 +68,34 @@ export class Scheduler {
     // Another process (e.g. `whittle cancel`) may flag a run for cancellation in the shared database.
     this.poll = setInterval(() => this.pollCancelRequests(), 400);
     this.poll.unref();
+    // The heartbeat tells other processes reading the same folder that our runs are still tended.
+    this.beat = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
+    this.beat.unref();
   }
 
-  /** Runs a crashed process left `running` or `queued` become `interrupted` (resumable). */
+  /** Runs left `running` or `queued` by a process that is gone (killed, crashed, reused pid, or no
+   *  heartbeat) become `interrupted` (resumable). Every reader of runs calls this (see api.ts), so
+   *  no process shows another's dead run as running. Returns the ids this call marked. */
   recoverInterrupted(): string[] {
+    if (this.store.readonly) return [];
     const out: string[] = [];
-    for (const r of this.store.listRuns()) {
-      if ((r.status === 'running' || r.status === 'queued') && !isAlive(r.ownerPid)) {
-        this.store.updateRun(r.id, { status: 'interrupted', error: 'the process running it ended unexpectedly', endedAt: Date.now() });
-        this.store.addLog(r.id, 'warn', 'marked interrupted at start-up; resume continues from the last checkpoint');
-        out.push(r.id);
-        this.emitRun(r.id);
-      }
+    const mine = new Set([...this.queue, ...this.slots.map((s) => s.runId)]);
+    const now = Date.now();
+    for (const r of [...this.store.listRuns({ status: 'running' }), ...this.store.listRuns({ status: 'queued' })]) {
+      if (mine.has(r.id)) continue;
+      const why = ownerGone(r, now);
+      if (!why) continue;
+      // Work after the last checkpoint is lost: a resume continues from there.
+      if (!this.store.markOrphanInterrupted(r, why, checkpointStep(r.checkpoint) ?? 0)) continue;
+      out.push(r.id);
+      this.safely(() => this.store.addLog(r.id, 'warn', `marked interrupted: ${why}; resume continues from the last checkpoint`));
+      this.emitRun(r.id);
     }
     return out;
   }
 
   enqueue(runId: string, resumeFrom: string | null = null): void {
-    this.store.updateRun(runId, { ownerPid: process.pid });
+    this.store.updateRun(runId, { ownerPid: process.pid, ownerStart: selfOwner().start, heartbeatAt: Date.now() });
     this.resumeFrom.set(runId, resumeFrom);
     this.queue.push(runId);
     this.pump();
@@ -90,10 +114,27 @@ export class Scheduler {
     else this.store.updateRun(runId, { cancelRequested: true });
   }
 
+  /** Stop the given runs (all when omitted) because this process is stopping (SIGTERM): each
+   *  checkpoints and ends `interrupted` with `reason`, resumable; queued ones end at once. */
+  interrupt(reason: string, runIds?: string[]): void {
+    const wanted = (id: string) => !runIds || runIds.includes(id);
+    for (const id of this.queue.filter(wanted)) {
+      this.queue.splice(this.queue.indexOf(id), 1);
+      this.finish(id, { status: 'interrupted', error: reason });
+    }
+    for (const s of this.slots) {
+      if (!s.runId || !wanted(s.runId)) continue;
+      this.stopping.set(s.runId, reason);
+      s.worker.postMessage({ type: 'cancel' });
+    }
+  }
+
   /** Resolves when the run reaches a final status. */
   waitFor(runId: string): Promise<RunInternal> {
     const r = this.store.getRun(runId);
-    if (r && ENDED.includes(r.status) && !this.queue.includes(runId)) return Promise.resolve(r);
+    // A run we still hold has not ended, whatever the store says (another process may have marked it).
+    const held = this.queue.includes(runId) || this.slots.some((s) => s.runId === runId);
+    if (r && ENDED.includes(r.status) && !held) return Promise.resolve(r);
     return new Promise((resolve) => {
       const list = this.waiters.get(runId) ?? [];
       list.push(resolve);
@@ -104,24 +145,20 @@ export class Scheduler {
   /** Stop everything: running jobs are asked to checkpoint; what does not finish becomes interrupted. */
   async close(graceMs = 3000): Promise<void> {
     if (this.closed) return;
+    for (const id of this.queue.splice(0)) this.finish(id, { status: 'interrupted', error: 'the app was closed before it started' });
+    // Runs we cancel only because the app is closing end interrupted, not cancelled by the user.
+    for (const s of this.slots) if (s.runId && !this.stopping.has(s.runId)) this.interrupt('the app was closed while it ran', [s.runId]);
     this.closed = true;
     clearInterval(this.poll);
-    for (const id of this.queue.splice(0)) this.finish(id, { status: 'interrupted', error: 'the app was closed before it started' });
-    const running = this.slots.filter((s) => s.runId).map((s) => s.runId!);
-    for (const s of this.slots) if (s.runId) s.worker.postMessage({ type: 'cancel' });
     const deadline = Date.now() + graceMs;
     while (this.slots.some((s) => s.runId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     for (const s of this.slots) {
-      if (s.runId) this.finish(s.runId, { status: 'interrupted', error: 'the app was closed while it ran' });
+      if (s.runId) this.finish(s.runId, { status: 'interrupted', error: this.stopping.get(s.runId) ?? 'the app was closed while it ran' });
       s.exited = true;
       await s.worker.terminate();
     }
     this.slots = [];
-    // Runs we cancelled only because the app is closing are interrupted, not cancelled by the user.
-    for (const id of running) {
-      const r = this.store.getRun(id);
-      if (r?.status === 'cancelled') this.store.updateRun(id, { status: 'interrupted', error: 'the app was closed while it ran' });
-    }
+    clearInterval(this.beat);
   }
 
   // ── internals ─────────────────────────────────────────────────────────────
@@ -160,7 +197,7 @@ export class Scheduler {
     const entry = resolveWorkerEntry();
     const worker = new Worker(entry.file, { eval: entry.eval });
     const slot: Slot = { worker, runId: null, exited: false };
-    worker.on('message', (m: FromWorker) => guarded(`could not record run ${m.runId}'s ${m.type} event`, () => this.onMessage(slot, m), (msg) => this.onRecordFailed(slot, m, msg)));
+    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => this.onWorkerGone(slot, `worker crashed: ${err.message}`));
     worker.on('exit', (code) => this.onWorkerGone(slot, `worker exited with code ${code}`));
     this.slots.push(slot);
@@ -170,13 +207,28 @@ export class Scheduler {
   private start(slot: Slot, run: RunInternal): void {
     const resumeFrom = this.resumeFrom.get(run.id) ?? null;
     this.resumeFrom.delete(run.id);
+    // A cancel flagged by another process (`whittle cancel`) while the run was queued wins: the
+    // transition refuses to start it, and the flag stays set until the run ends.
+    if (!this.store.transition(run.id, ['queued'], 'running', { ownerPid: process.pid, unlessCancelled: true })) {
+      const now = this.store.getRun(run.id);
+      if (now?.status === 'queued' && now.cancelRequested) this.finish(run.id, { status: 'cancelled' });
+      return;
+    }
     const step = checkpointStep(resumeFrom);
-    if (resumeFrom && step !== null) this.store.truncateMetrics(run.id, step);
-    else if (!resumeFrom) this.store.truncateMetrics(run.id, -1);
-    if (!this.store.transition(run.id, ['queued'], 'running', { ownerPid: process.pid })) return;
+    // Progress restarts where the run restarts: its checkpoint's step (0 when starting afresh).
+    const progress = run.progress ? { ...run.progress, step: step ?? 0, eta: null } : null;
+    try {
+      if (resumeFrom && step !== null) this.store.truncateMetrics(run.id, step);
+      else if (!resumeFrom) this.store.truncateMetrics(run.id, -1);
+      this.store.updateRun(run.id, { startedAt: Date.now(), endedAt: null, error: null, errorKind: null, progress });
+    } catch (e) {
+      this.finish(run.id, { status: 'failed', error: isDiskFull(e) ? `disk full: ${(e as Error).message}` : `could not start: ${(e as Error).message}` });
+      return;
+    }
+    if (progress) this.latestProgress.set(run.id, progress);
     this.tidyRunDir(run, resumeFrom);
-    this.store.updateRun(run.id, { startedAt: Date.now(), endedAt: null, error: null, errorKind: null, cancelRequested: false });
     slot.runId = run.id;
+    slot.cancelSent = false;
     const inputs: Record<string, JobInput> = {};
     const specInputs = (run.spec as { inputs?: Record<string, string> }).inputs ?? {};
     for (const [role, id] of Object.entries(specInputs)) {
@@ -188,7 +240,7 @@ export class Scheduler {
       threads: this.coreShare(),
     };
     slot.worker.postMessage(msg);
-    this.store.addLog(run.id, 'info', resumeFrom ? `resumed from ${path.basename(resumeFrom)}` : 'started');
+    this.safely(() => this.store.addLog(run.id, 'info', resumeFrom ? `resumed from ${path.basename(resumeFrom)}` : 'started'));
     this.emitRun(run.id);
   }
 
@@ -210,10 +262,30 @@ export class Scheduler {
   private onMessage(slot: Slot, m: FromWorker): void {
     const id = m.runId;
     if (slot.runId !== id) return;
+    const failed = this.storeFailed.get(id);
+    if (failed !== undefined) {
+      // The store refused this run's events: let the worker wind down, then end the run failed.
+      if (m.type !== 'done' && m.type !== 'error') return;
+      slot.runId = null;
+      this.finish(id, { status: 'failed', error: failed });
+      this.safely(() => this.pump());
+      return;
+    }
+    // No store error (a full disk, a constraint) may kill the process: it fails this run instead.
+    try {
+      this.handle(slot, m);
+    } catch (e) {
+      this.onStoreError(slot, id, e);
+    }
+  }
+
+  private handle(slot: Slot, m: FromWorker): void {
+    const id = m.runId;
     const store = this.store;
     switch (m.type) {
       case 'progress': {
         const progress = { step: m.step, total: m.total, eta: m.eta, phase: m.phase };
+        this.latestProgress.set(id, progress);
         const now = Date.now();
         if (now - (this.lastProgressWrite.get(id) ?? 0) > 1000 || m.step >= m.total) {
           store.updateRun(id, { progress });
@@ -234,8 +306,12 @@ export class Scheduler {
         store.updateRun(id, { backend: `${m.backend}×${m.threads}` });
         break;
       case 'checkpoint': {
-        store.updateRun(id, { checkpoint: m.path });
-        // the new resume point is recorded first, so no crash can leave it naming a deleted folder
+        // Stored progress never lags the checkpoint a resume would continue from.
+        const latest = this.latestProgress.get(id) ?? store.getRun(id)?.progress ?? null;
+        const progress = latest && latest.step < m.step ? { ...latest, step: m.step } : latest;
+        if (progress) this.latestProgress.set(id, progress);
+        store.updateRun(id, { checkpoint: m.path, ...(progress ? { progress } : {}) });
+        // The new resume point is recorded first, so no crash can leave it naming a deleted folder.
         const run = store.getRun(id);
         if (run) guarded(`could not delete run ${id}'s old checkpoints`, () => pruneCheckpoints(store.runDir(id), checkpointKeep(run.spec), [m.path]), (msg) => store.addLog(id, 'warn', msg));
         break;
@@ -246,14 +322,18 @@ export class Scheduler {
       case 'done':
         slot.runId = null;
         this.finish(id, { status: m.status, summary: m.summary });
-        this.pump();
+        this.safely(() => this.pump());
         break;
-      case 'error':
+      case 'error': {
         slot.runId = null;
-        store.addLog(id, 'error', m.stack ?? m.message);
-        this.finish(id, { status: 'failed', error: m.message, errorKind: m.kind });
-        this.pump();
+        // A checkpoint or artifact write that hit a full disk: say so, and drop its temp folder.
+        const full = isDiskFull(m.message);
+        if (full) this.removeCheckpointTemps(id);
+        this.safely(() => store.addLog(id, 'error', m.stack ?? m.message));
+        this.finish(id, { status: 'failed', error: full ? `disk full: ${m.message}` : m.message, errorKind: m.kind });
+        this.safely(() => this.pump());
         break;
+      }
     }
   }
 
@@ -265,24 +345,29 @@ export class Scheduler {
     guarded(`could not tidy ${dir}`, () => {
       sweepStaleTemps(dir, { ownToo: true });
       pruneCheckpoints(dir, checkpointKeep(run.spec), [resumeFrom, run.checkpoint]);
-    }, (msg) => this.store.addLog(run.id, 'warn', msg));
+    }, (msg) => this.safely(() => this.store.addLog(run.id, 'warn', msg)));
   }
 
-  /** An event the store could not take (see guard.ts): say so and keep going; a run whose end
-   *  could not be recorded still frees its slot, so the queue moves on. */
-  private onRecordFailed(slot: Slot, m: FromWorker, message: string): void {
-    process.stderr.write(`whittle: ${message}\n`);
-    if (m.type === 'done' || m.type === 'error') {
-      if (slot.runId === m.runId) slot.runId = null;
-      const stderr = (msg: string) => process.stderr.write(`whittle: ${msg}\n`);
-      guarded(`could not mark run ${m.runId} failed`, () => {
-        const r = this.store.getRun(m.runId);
-        if (r && !ENDED.includes(r.status)) this.finish(m.runId, { status: 'failed', error: message });
-      }, stderr);
-      guarded('could not start the next queued run', () => this.pump(), stderr);
-    } else {
-      this.store.addLog(m.runId, 'warn', message);
-    }
+  /** The store refused a write for this run (typically SQLITE_FULL): stop its worker, remove the
+   *  checkpoint being written, and end the run failed once the worker has stopped. */
+  private onStoreError(slot: Slot, id: string, e: unknown): void {
+    const msg = (e as Error)?.message ?? String(e);
+    const error = isDiskFull(e) ? `disk full: ${msg}` : `could not record the run: ${msg}`;
+    this.storeFailed.set(id, error);
+    if (slot.runId === id && !slot.exited) slot.worker.postMessage({ type: 'cancel' } satisfies ToWorker);
+    this.removeCheckpointTemps(id);
+    this.safely(() => this.store.addLog(id, 'error', error));
+  }
+
+  /** Checkpoint folders this process left half-written (`ckpt-N.tmp-<pid>-…`): on a full disk
+   *  they hold the space the rest needs. Other processes' temps are not ours to judge here. */
+  private removeCheckpointTemps(id: string): void {
+    const dir = this.store.runDir(id);
+    try {
+      for (const name of fs.readdirSync(dir)) {
+        if (name.includes(`.tmp-${process.pid}-`)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+      }
+    } catch { /* no folder yet: nothing to remove */ }
   }
 
   private onWorkerGone(slot: Slot, reason: string): void {
@@ -291,50 +376,103 @@ export class Scheduler {
     const id = slot.runId;
     slot.runId = null;
     if (id) {
-      this.store.addLog(id, 'error', reason);
-      this.finish(id, { status: 'failed', error: reason });
+      this.safely(() => this.store.addLog(id, 'error', reason));
+      this.finish(id, { status: 'failed', error: this.storeFailed.get(id) ?? reason });
     }
-    this.pump();
+    this.safely(() => this.pump());
   }
 
-  private finish(id: string, r: { status: RunStatus; summary?: Record<string, unknown>; error?: string; errorKind?: RunErrorKind }): void {
-    const run = this.store.getRun(id);
-    if (!run) return;
-    const progress = run.progress && r.status === 'done' ? { ...run.progress, step: run.progress.total, eta: 0 } : run.progress;
-    this.store.updateRun(id, {
-      status: r.status, endedAt: Date.now(), progress, cancelRequested: false,
-      ...(r.summary ? { summary: r.summary } : {}), ...(r.error !== undefined ? { error: r.error, errorKind: r.errorKind ?? 'internal' } : {}),
-    });
+  private finish(id: string, r: Ending): void {
+    const stopReason = this.stopping.get(id);
+    this.stopping.delete(id);
+    // Cancelled only because this process is stopping: interrupted, resumable.
+    if (stopReason !== undefined && r.status === 'cancelled') r = { ...r, status: 'interrupted', error: stopReason };
+    this.storeFailed.delete(id);
+    let run: RunInternal | null;
+    try { run = this.store.getRun(id); } catch { run = null; }
+    if (!run) { this.settle(id, null); return; }
+    const patch = finalPatch(run, r, this.latestProgress.get(id));
+    this.latestProgress.delete(id);
     this.lastProgressWrite.delete(id);
-    const final = this.store.getRun(id)!;
-    this.emitRun(id);
-    this.opts.onRunSettled?.(final);
+    let final: RunInternal;
+    try {
+      this.store.evenIfFull(() => this.store.updateRun(id, patch));
+      final = this.store.getRun(id)!;
+      this.unsettled.delete(id);
+    } catch {
+      // The disk is full even for this: keep the ending and retry it on each heartbeat. If this
+      // process exits first, the run's owner is gone and the next reader marks it interrupted.
+      this.unsettled.set(id, r);
+      final = { ...run, ...patch } as RunInternal;
+    }
+    this.settle(id, final);
+  }
+
+  private settle(id: string, final: RunInternal | null): void {
+    if (final) {
+      this.opts.onEvent?.({ type: 'run', run: publicRun(final) });
+      this.safely(() => this.opts.onRunSettled?.(final));
+    }
     const ws = this.waiters.get(id);
-    if (ws) { this.waiters.delete(id); ws.forEach((w) => w(final)); }
+    if (ws && final) { this.waiters.delete(id); ws.forEach((w) => w(final)); }
+  }
+
+  /** Keep our runs' heartbeat fresh, retry endings the store refused, and notice a run another
+   *  process took from us (it judged us gone): stop its worker, the run stays interrupted. */
+  private heartbeat(): void {
+    if (this.store.readonly) return;
+    const held = [...this.queue, ...this.slots.filter((s) => s.runId).map((s) => s.runId!)];
+    this.safely(() => this.store.heartbeat(held));
+    for (const [id, ending] of [...this.unsettled]) {
+      this.unsettled.delete(id);
+      this.safely(() => {
+        const run = this.store.getRun(id);
+        if (run) this.store.updateRun(id, finalPatch(run, ending, undefined));
+      });
+    }
+    for (const s of this.slots) {
+      if (!s.runId || this.stopping.has(s.runId)) continue;
+      const r = this.safely(() => this.store.getRun(s.runId!));
+      if (r && r.status !== 'running') { this.stopping.set(s.runId, r.error ?? 'another process marked it interrupted'); s.worker.postMessage({ type: 'cancel' }); }
+    }
   }
 
   private pollCancelRequests(): void {
-    for (const s of this.slots) {
-      if (!s.runId) continue;
-      const r = this.store.getRun(s.runId);
-      if (r?.cancelRequested) { s.worker.postMessage({ type: 'cancel' }); this.store.updateRun(s.runId, { cancelRequested: false }); }
-    }
-    for (const id of [...this.queue]) if (this.store.getRun(id)?.cancelRequested) this.cancel(id);
+    this.safely(() => {
+      for (const s of this.slots) {
+        if (!s.runId || s.cancelSent) continue;
+        // The flag stays set until the run ends (finish clears it): nothing in between can lose it.
+        if (this.store.getRun(s.runId)?.cancelRequested) { s.worker.postMessage({ type: 'cancel' }); s.cancelSent = true; }
+      }
+      for (const id of [...this.queue]) if (this.store.getRun(id)?.cancelRequested) this.cancel(id);
+    });
+  }
+
+  /** Run a store operation from a timer or an event handler, where a thrown error would kill the
+   *  process: a failure (a full disk) is dropped; the run's own handling reports it. */
+  private safely<T>(fn: () => T): T | undefined {
+    try { return fn(); } catch { return undefined; }
   }
 
   private emitRun(id: string): void {
-    const r = this.store.getRun(id);
+    const r = this.safely(() => this.store.getRun(id));
     if (r) this.opts.onEvent?.({ type: 'run', run: publicRun(r) });
   }
 }
 
-export function publicRun(r: RunInternal) {
-  const { checkpoint: _c, ownerPid: _o, cancelRequested: _x, ...row } = r;
-  return row;
+/** The store patch that ends a run. Progress: the total for a done run; otherwise the furthest of
+ *  the last step reported and the last checkpoint — never an older value the 1 s throttle left. */
+function finalPatch(run: RunInternal, r: Ending, latest: Progress | undefined): Parameters<Store['updateRun']>[1] {
+  let progress = latest ?? run.progress;
+  if (progress && r.status === 'done') progress = { ...progress, step: progress.total, eta: 0 };
+  else if (progress) progress = { ...progress, step: Math.max(progress.step, checkpointStep(run.checkpoint) ?? 0), eta: null };
+  return {
+    status: r.status, endedAt: Date.now(), progress, cancelRequested: false,
+    ...(r.summary ? { summary: r.summary } : {}), ...(r.error !== undefined ? { error: r.error, errorKind: r.errorKind ?? 'internal' } : {}),
+  };
 }
 
-function isAlive(pid: number | null): boolean {
-  if (!pid) return false;
-  if (pid === process.pid) return true;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+export function publicRun(r: RunInternal) {
+  const { checkpoint: _c, ownerPid: _o, cancelRequested: _x, ownerStart: _s, heartbeatAt: _h, ...row } = r;
+  return row;
 }

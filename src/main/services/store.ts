@@ -1,12 +1,15 @@
 // The SQLite store: one WAL database in WHITTLE_HOME holding runs, studies, metrics, artifacts, events.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ArtifactRow, LogRow, MetricSeries, Progress, RunRow, RunStatus, StudyRow } from '../../shared/api';
 import type { MetricPoint } from '../../shared/events';
 import type { RunSpec } from '../../shared/specs';
 import type { StudySpec } from '../../shared/studies';
+import { selfOwner } from './liveness';
 import { MIGRATIONS } from './migrations';
+import { DataFolderError, isDiskFull, isReadOnly, readOnlyMessage, diskFullMessage } from './storage';
 
 type Json = Record<string, unknown>;
 const parse = <T>(s: string | null): T | null => (s == null ? null : (JSON.parse(s) as T));
@@ -16,9 +19,14 @@ interface RunRecord {
   spec: string; depends_on: string; created_at: number; started_at: number | null; ended_at: number | null;
   progress: string | null; summary: string | null; error: string | null; error_kind: string | null; backend: string | null;
   checkpoint: string | null; owner_pid: number | null; cancel_requested: number;
+  owner_start?: string | null; heartbeat_at?: number | null;
 }
 
-export interface RunInternal extends RunRow { checkpoint: string | null; ownerPid: number | null; cancelRequested: boolean }
+export interface RunInternal extends RunRow {
+  checkpoint: string | null; ownerPid: number | null; cancelRequested: boolean;
+  /** The owner's start time (liveness.processStart) and its last heartbeat (ms). */
+  ownerStart: string | null; heartbeatAt: number | null;
+}
 
 function toRun(r: RunRecord): RunInternal {
   return {
@@ -27,7 +35,7 @@ function toRun(r: RunRecord): RunInternal {
     dependsOn: JSON.parse(r.depends_on) as string[], createdAt: r.created_at, startedAt: r.started_at,
     endedAt: r.ended_at, progress: parse<Progress>(r.progress), summary: parse<Json>(r.summary),
     error: r.error, errorKind: (r.error_kind as RunRow['errorKind']) ?? (r.error == null ? null : 'internal'), backend: r.backend, checkpoint: r.checkpoint, ownerPid: r.owner_pid,
-    cancelRequested: r.cancel_requested === 1,
+    cancelRequested: r.cancel_requested === 1, ownerStart: r.owner_start ?? null, heartbeatAt: r.heartbeat_at ?? null,
   };
 }
 
@@ -37,17 +45,56 @@ export function newId(prefix: string): string {
 
 export class Store {
   readonly db: Database.Database;
-  private insertMetric: Database.Statement;
+  /** Opened read-only (the data folder cannot be written): nothing may be written through it. */
+  readonly readonly: boolean;
+  private insertMetric: Database.Statement | null;
+  /** A read-only snapshot copied to a temp folder (see openReadOnly); removed on close. */
+  private snapshotDir: string | null = null;
 
-  constructor(readonly home: string, file = path.join(home, 'whittle.db')) {
-    fs.mkdirSync(home, { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+  /** `readonly`: open for reading only, when the data folder cannot be written (read commands on
+   *  a read-only mount). A write open of such a folder throws DataFolderError naming it. */
+  constructor(readonly home: string, file = path.join(home, 'whittle.db'), opts: { readonly?: boolean } = {}) {
+    this.readonly = Boolean(opts.readonly);
+    if (this.readonly) {
+      this.db = this.openReadOnly(file);
+      this.insertMetric = null;
+      return;
+    }
+    try {
+      fs.mkdirSync(home, { recursive: true });
+      if (!folderWritable(home)) throw Object.assign(new Error(readOnlyMessage(home)), { code: 'EROFS' });
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      this.migrate();
+    } catch (e) {
+      if (isReadOnly(e) || !folderWritable(home)) throw new DataFolderError(readOnlyMessage(home), 'read-only');
+      if (isDiskFull(e)) throw new DataFolderError(diskFullMessage(home, (e as Error).message), 'disk-full');
+      throw e;
+    }
     this.insertMetric = this.db.prepare('INSERT OR REPLACE INTO metrics (run_id, step, key, value, samples) VALUES (?, ?, ?, ?, ?)');
+  }
+
+  /** A WAL database can be read in place only if SQLite can create its shared-memory file next to
+   *  it, which a read-only mount forbids: then read a copy in the temp folder (a read-only folder
+   *  has no writer, so the copy is the current state). */
+  private openReadOnly(file: string): Database.Database {
+    if (!fs.existsSync(file)) throw new DataFolderError(`the data folder ${this.home} is read-only and holds no Whittle database (${path.basename(file)})`, 'read-only');
+    let db: Database.Database | null = null;
+    try {
+      db = new Database(file, { readonly: true, fileMustExist: true });
+      db.pragma('user_version');
+      return db;
+    } catch {
+      db?.close();
+      this.snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-ro-'));
+      const copy = path.join(this.snapshotDir, path.basename(file));
+      fs.copyFileSync(file, copy);
+      if (fs.existsSync(`${file}-wal`)) fs.copyFileSync(`${file}-wal`, `${copy}-wal`);
+      return new Database(copy, { readonly: true, fileMustExist: true });
+    }
   }
 
   /** Apply pending migrations, each in its own transaction. */
@@ -65,14 +112,18 @@ export class Store {
 
   runDir(id: string): string { return path.join(this.home, 'runs', id); }
 
-  close(): void { this.db.close(); }
+  close(): void {
+    this.db.close();
+    if (this.snapshotDir) fs.rmSync(this.snapshotDir, { recursive: true, force: true });
+  }
 
   // ── runs ──────────────────────────────────────────────────────────────────
   insertRun(r: { id: string; name: string; spec: RunSpec; studyId?: string | null; studyKey?: string | null; dependsOn?: string[]; ownerPid?: number }): RunInternal {
-    this.db.prepare(`INSERT INTO runs (id, name, kind, status, study_id, study_key, spec, depends_on, created_at, owner_pid)
-      VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`).run(
+    const owner = ownerColumns(r.ownerPid);
+    this.db.prepare(`INSERT INTO runs (id, name, kind, status, study_id, study_key, spec, depends_on, created_at, owner_pid, owner_start, heartbeat_at)
+      VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       r.id, r.name, r.spec.kind, r.studyId ?? null, r.studyKey ?? null, JSON.stringify(r.spec),
-      JSON.stringify(r.dependsOn ?? []), Date.now(), r.ownerPid ?? null);
+      JSON.stringify(r.dependsOn ?? []), Date.now(), owner.pid, owner.start, owner.heartbeat);
     return this.getRun(r.id)!;
   }
 
@@ -91,10 +142,12 @@ export class Store {
   }
 
   updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number | null; endedAt: number | null; progress: Progress | null;
-    summary: Json | null; error: string | null; errorKind: RunRow['errorKind']; backend: string | null; checkpoint: string | null; ownerPid: number | null; cancelRequested: boolean; name: string }>): void {
+    summary: Json | null; error: string | null; errorKind: RunRow['errorKind']; backend: string | null; checkpoint: string | null; ownerPid: number | null; cancelRequested: boolean; name: string;
+    ownerStart: string | null; heartbeatAt: number | null }>): void {
     const cols: Record<string, string> = {
       status: 'status', startedAt: 'started_at', endedAt: 'ended_at', progress: 'progress', summary: 'summary', error: 'error', errorKind: 'error_kind',
       backend: 'backend', checkpoint: 'checkpoint', ownerPid: 'owner_pid', cancelRequested: 'cancel_requested', name: 'name',
+      ownerStart: 'owner_start', heartbeatAt: 'heartbeat_at',
     };
     const sets: string[] = [];
     const args: unknown[] = [];
@@ -106,16 +159,63 @@ export class Store {
     this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...args, id);
   }
 
-  /** Atomically move a run from one status to another; false when someone else changed it first. */
-  transition(id: string, from: RunStatus[], to: RunStatus, extra: { ownerPid?: number } = {}): boolean {
-    const res = this.db.prepare(`UPDATE runs SET status = ?, owner_pid = COALESCE(?, owner_pid)
-      WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`).run(to, extra.ownerPid ?? null, id, ...from);
+  /** Atomically move a run from one status to another; false when someone else changed it first.
+   *  `ownerPid` takes the run over (with this process's start time and a fresh heartbeat).
+   *  `unlessCancelled`: also false when another process flagged the run for cancellation — a
+   *  queued run cancelled from elsewhere must not start (the flag is left for the caller to honour). */
+  transition(id: string, from: RunStatus[], to: RunStatus, extra: { ownerPid?: number; unlessCancelled?: boolean } = {}): boolean {
+    const owner = ownerColumns(extra.ownerPid);
+    const res = this.db.prepare(`UPDATE runs SET status = ?, owner_pid = COALESCE(?, owner_pid),
+      owner_start = CASE WHEN ? IS NULL THEN owner_start ELSE ? END, heartbeat_at = COALESCE(?, heartbeat_at)
+      WHERE id = ? AND status IN (${from.map(() => '?').join(',')})${extra.unlessCancelled ? ' AND cancel_requested = 0' : ''}`)
+      .run(to, owner.pid, owner.pid, owner.start, owner.heartbeat, id, ...from);
     return res.changes === 1;
   }
 
+  /** Mark a run whose owner is gone interrupted — only if it is still exactly as `seen` (same
+   *  status, owner and heartbeat), so of two processes noticing the same orphan one acts, and an
+   *  owner that heartbeats meanwhile keeps its run. Progress falls back to the last checkpoint:
+   *  that is where a resume continues. True when this call made the change. */
+  markOrphanInterrupted(seen: RunInternal, error: string, progressStep: number): boolean {
+    const progress = seen.progress ? { ...seen.progress, step: progressStep, eta: null } : null;
+    const res = this.evenIfFull(() => this.db.prepare(`UPDATE runs SET status = 'interrupted', error = ?, error_kind = 'internal', ended_at = ?,
+      cancel_requested = 0, progress = ?
+      WHERE id = ? AND status = ? AND owner_pid IS ? AND owner_start IS ? AND heartbeat_at IS ?`)
+      .run(error, Date.now(), progress ? JSON.stringify(progress) : null, seen.id, seen.status, seen.ownerPid, seen.ownerStart, seen.heartbeatAt));
+    return res.changes === 1;
+  }
+
+  /** A small write that must land even on a full disk (a run's ending): when SQLite reports the
+   *  disk full, move the WAL into the database and truncate it (the WAL's space comes free), then
+   *  try once more. */
+  evenIfFull<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return write();
+    }
+  }
+
+  /** The owner's heartbeat for the runs it holds (queued or running). */
+  heartbeat(ids: string[], at = Date.now()): void {
+    if (!ids.length) return;
+    this.db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE id IN (${ids.map(() => '?').join(',')}) AND status IN ('queued', 'running')`)
+      .run(at, ...ids);
+  }
+
+  /** Files first, then the row: on a full disk removing the run's checkpoints frees the space the
+   *  row's deletion (a WAL write) needs. If it still cannot be written, checkpoint the WAL into the
+   *  database and try once more; then report the disk as full (the files are gone by then). */
   deleteRun(id: string): void {
-    this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
     fs.rmSync(this.runDir(id), { recursive: true, force: true });
+    try {
+      this.evenIfFull(() => this.db.prepare('DELETE FROM runs WHERE id = ?').run(id));
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      throw new DataFolderError(`${diskFullMessage(this.home)}. The files of run ${id} were deleted, its record could not be; run \`whittle rm ${id}\` again once there is space`, 'disk-full');
+    }
   }
 
   // ── studies ───────────────────────────────────────────────────────────────
@@ -156,7 +256,7 @@ export class Store {
     }
     if (!ok.length) return;
     this.db.transaction(() => {
-      for (const p of ok) this.insertMetric.run(runId, p.step, p.key, p.value, p.samples ?? null);
+      for (const p of ok) this.insertMetric!.run(runId, p.step, p.key, p.value, p.samples ?? null);
     })();
   }
 
@@ -213,4 +313,16 @@ export function studyStatus(statuses: RunStatus[]): RunStatus {
   if (statuses.includes('interrupted')) return 'interrupted';
   if (statuses.includes('cancelled')) return 'cancelled';
   return 'done';
+}
+
+/** Can this process create files in `dir`? (root can write where mode bits say no, but not on a
+ *  read-only mount: access(2) answers exactly that.) */
+function folderWritable(dir: string): boolean {
+  try { fs.accessSync(dir, fs.constants.W_OK); return true; } catch { return false; }
+}
+
+/** Owner columns for a run this process (or `pid`) takes over: start time only for ourselves. */
+function ownerColumns(pid: number | undefined | null): { pid: number | null; start: string | null; heartbeat: number | null } {
+  if (!pid) return { pid: null, start: null, heartbeat: null };
+  return { pid, start: pid === process.pid ? selfOwner().start : null, heartbeat: Date.now() };
 }

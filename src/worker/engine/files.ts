@@ -30,14 +30,20 @@ export function writeDirAtomic(dir: string, files: Record<string, string | Uint8
   fs.mkdirSync(parent, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   fs.mkdirSync(tmp, { recursive: true });
-  for (const [name, data] of Object.entries(files)) {
-    const fd = fs.openSync(path.join(tmp, name), 'w');
-    try {
-      fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+  try {
+    for (const [name, data] of Object.entries(files)) {
+      const fd = fs.openSync(path.join(tmp, name), 'w');
+      try {
+        fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
     }
+  } catch (e) {
+    // A write that failed (ENOSPC) must not leave its half-written folder holding the space.
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
   }
   fsyncDir(tmp);
   if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
