@@ -59,7 +59,7 @@ export function admit(spec: RunSpec, o: { datasets?: DatasetRegistry; root?: str
  *  estimate (it is all that crosses Electron's bridge), so the GUI and the CLI can show it. */
 export function requireConfirmation(items: { label: string; admission: Admission }[], confirmed: boolean | undefined): void {
   if (confirmed) return;
-  const lines = items.filter((i) => i.admission.confirm.length).map((i) => `${i.label}: ${describeCost(i.admission.estimate!)}; ${i.admission.confirm.join(' and ')}`);
+  const lines = items.filter((i) => i.admission.confirm.length).map((i) => `${i.label}: ${describeCost(i.admission.estimate!)} (${i.admission.confirm.join(' and ')})`);
   if (!lines.length) return;
   // A study may plan dozens of runs: name a few, count the rest.
   if (lines.length > 3) lines.splice(3, lines.length - 3, `and ${lines.length - 3} more runs`);

@@ -187,7 +187,7 @@ export function fmtSeconds(s: number): string {
   if (s < 5400) return `${Math.round(s / 60)} min`;
   if (s < 2 * 86400) return `${(s / 3600).toFixed(1)} h`;
   if (s < 730 * 86400) return `${Math.round(s / 86400)} days`;
-  return `${(s / (365 * 86400)).toPrecision(2)} years`;
+  return `${fmtCount(Number((s / (365 * 86400)).toPrecision(2)))} years`;
 }
 
 /** One line a person can read: "1,234 parameters, about 1.2 GiB of memory, about 3 h". */
@@ -198,7 +198,7 @@ export function describeCost(est: CostEstimate): string {
 /** Why a spec needs a person's confirmation before it starts (empty: it does not). */
 export function confirmReasons(est: CostEstimate, limits: { confirmBytes: number; confirmSeconds: number } = COST_LIMITS): string[] {
   const out: string[] = [];
-  if (est.peakBytes > limits.confirmBytes) out.push(`it needs about ${fmtBytes(est.peakBytes)} of memory (more than ${fmtBytes(limits.confirmBytes)})`);
-  if (est.approxSeconds > limits.confirmSeconds) out.push(`it may take roughly ${fmtSeconds(est.approxSeconds)} (more than ${fmtSeconds(limits.confirmSeconds)})`);
+  if (est.peakBytes > limits.confirmBytes) out.push(`more than ${fmtBytes(limits.confirmBytes)} of memory`);
+  if (est.approxSeconds > limits.confirmSeconds) out.push(`more than ${fmtSeconds(limits.confirmSeconds)} of training`);
   return out;
 }
