@@ -26,7 +26,7 @@ describe('estimateCost', () => {
   it('counts an MLP’s parameters as the worker’s model does', () => {
     const spec = parse({ model: { arch: 'mlp', hidden: [17, 5, 9] } }) as TrainSpec;
     const est = estimateCost(spec)!;
-    expect(est.params).toBe(countParams({ inputs: 6 + 32, hidden: [17, 5, 9], outputs: 2 }));
+    expect(est.params).toBe(countParams({ inputs: 6 + 32, hidden: [17, 5, 9], outputs: 2, activation: 'relu' }));
     expect(est.paramBytes).toBe(est.params * COST_LIMITS.paramCopies * 4);
     expect(est.peakBytes).toBe(est.paramBytes + est.activationBytes);
     expect(est.steps).toBe(5000);
