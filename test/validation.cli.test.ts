@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/main/cli';
 import { WhittleService } from '../src/main/services/api';
 import { CONFIRM_CODE } from '../src/shared/transport';
+import { writeIdxFolder } from '../src/worker/tasks/images/fixtures';
 import { tmpHome } from './helpers/tmp';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -62,6 +63,22 @@ describe('validation at the door (CLI)', { timeout: 300_000 }, () => {
     expect(r.code, r.err).toBe(2);
     expect(r.err).toMatch(/spec\.model: a text task trains a transformer/);
     expect(await runsIn(home)).toEqual([]);
+  });
+
+  it('an image skill the registered dataset does not have is refused at the door, not failed in the worker', async () => {
+    const home = tmpHome();
+    const src = path.join(home, 'src', 'four');
+    writeIdxFolder(src, { train: 40, test: 20, k: 4 });
+    expect((await cli(['data', 'import', src, '--home', home])).code).toBe(0);
+    const before = await runsIn(home);
+    const file = recipeFile(home, { kind: 'run', spec: {
+      kind: 'train', task: { suite: 'images', dataset: 'four' }, model: { arch: 'mlp', hidden: [8] },
+      mixture: [{ skill: 'all', perStep: 8 }], target: [7], steps: 5,
+    } });
+    const r = await cli(['train', '--recipe', file, '--home', home]);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(/spec\.target: skill \[7\]: class 7 is outside 0\.\.3 of dataset four/);
+    expect(await runsIn(home)).toEqual(before);
   });
 
   it('a spec estimated to need much time or memory asks for --yes, showing the estimate', async () => {
