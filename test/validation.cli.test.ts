@@ -50,6 +50,9 @@ describe('validation at the door (CLI)', { timeout: 300_000 }, () => {
       expect(r.err, sets.join(' ')).toMatch(want);
       expect(r.err).not.toMatch(/\n\s+at /);
     }
+    const bench = await cli(['bench', '--hidden', '2000000000', '--home', home]);
+    expect(bench.code, bench.err).toBe(2);
+    expect(bench.err).toMatch(/spec\.hidden\[0\]: a 68×2000000000 weight matrix/);
     expect(await runsIn(home)).toEqual([]);
   });
 

@@ -67,6 +67,7 @@ export const benchCommand: Command = {
     { name: 'batch', type: 'number', valueName: 'N', description: 'samples per step (default 10000)' },
     { name: 'steps', type: 'number', valueName: 'N', description: 'timed steps (default 20)' },
     { name: 'backend', type: 'string', valueName: 'NAME', description: 'tensorflow | wasm | cpu (default: best available)' },
+    YES_OPTION,
   ],
   async run(ctx) {
     const o = ctx.args.options as { hidden?: string; inputs?: number; batch?: number; steps?: number; backend?: string };
@@ -81,7 +82,7 @@ export const benchCommand: Command = {
     if (o.steps !== undefined) spec.steps = o.steps;
     if (o.backend !== undefined) spec.backend = o.backend;
     const svc = ctx.service();
-    const run = await svc.createRun(spec);
+    const run = await svc.createRun(spec, confirmed(ctx));
     const [end] = await followRuns(ctx, [run.id]);
     if (ctx.json) printJson(ctx.io, { runId: end.id, status: end.status, backend: end.backend, error: end.error, ...(end.summary ?? {}) });
     else ctx.io.out(`${end.status}${end.error ? ` — ${end.error}` : ''} on ${end.backend ?? '?'}\n${JSON.stringify(end.summary, null, 2)}\n`);

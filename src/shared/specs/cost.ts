@@ -3,6 +3,7 @@
 // whose arrays the engine cannot even allocate (naming the field that sets the size); the API uses
 // it to ask for confirmation before a spec that needs a lot of memory or time is started.
 // Only `import type` from the specs: they import this file.
+import type { BenchSpec } from './bench';
 import type { LmSpec } from './text';
 import type { TrainSpec } from './train';
 
@@ -75,33 +76,48 @@ function finish(params: number, activationValues: number, flopsPerStep: number, 
   return { params, paramBytes, activationBytes, peakBytes: paramBytes + activationBytes, flopsPerStep, steps, approxSeconds: flops / L.flopsPerSecond, arrays };
 }
 
-/** An MLP on CMSP or images: dims [inputs, ...hidden, classes]. */
-function mlpCost(s: TrainSpec, hidden: number[], ctx: CostContext): CostEstimate {
+interface MlpShape {
+  inputs: number; hidden: number[]; classes: number; hiddenPath: Path;
+  batch: { size: number; path: Path }; evalN: number; evalSkills: number; steps: number; every: number;
+}
+
+/** An MLP: dims [inputs, ...hidden, classes]. */
+function mlpCost(x: MlpShape): CostEstimate {
   const L = COST_LIMITS;
-  const t = s.task;
-  const inputs = t.suite === 'cmsp' ? t.m + t.n : ctx.inputDim ?? L.defaultImageInputs;
-  const classes = t.suite === 'cmsp' ? 2 : ctx.classes ?? L.defaultImageClasses;
+  const { inputs, hidden, classes, batch, evalN } = x;
   const dims = [inputs, ...hidden, classes];
   let weights = 0, params = 0;
   const arrays: CostArray[] = [];
   for (let l = 0; l + 1 < dims.length; l++) {
     weights += dims[l] * dims[l + 1];
     params += dims[l] * dims[l + 1] + dims[l + 1];
-    arrays.push({ values: dims[l] * dims[l + 1], path: ['model', 'hidden', Math.min(l, hidden.length - 1)], what: `a ${dims[l]}×${dims[l + 1]} weight matrix` });
+    arrays.push({ values: dims[l] * dims[l + 1], path: [...x.hiddenPath, Math.min(l, hidden.length - 1)], what: `a ${dims[l]}×${dims[l + 1]} weight matrix` });
   }
-  const batch = batchOf(s.mixture);
   const widest = Math.max(...hidden);
-  const widestPath: Path = ['model', 'hidden', hidden.indexOf(widest)];
-  const evalN = s.eval.samples;
+  const widestPath: Path = [...x.hiddenPath, hidden.indexOf(widest)];
   arrays.push({ values: batch.size * inputs, path: batch.path, what: `a batch of ${batch.size} samples × ${inputs} inputs` });
   arrays.push({ values: batch.size * widest, path: batch.path, what: `a batch of ${batch.size} samples × a hidden width of ${widest}`, factor: widestPath });
-  arrays.push({ values: evalN * inputs, path: ['eval', 'samples'], what: `an evaluation set of ${evalN} samples × ${inputs} inputs` });
-  arrays.push({ values: evalN * widest, path: ['eval', 'samples'], what: `an evaluation set of ${evalN} samples × a hidden width of ${widest}`, factor: widestPath });
+  if (evalN) {
+    arrays.push({ values: evalN * inputs, path: ['eval', 'samples'], what: `an evaluation set of ${evalN} samples × ${inputs} inputs` });
+    arrays.push({ values: evalN * widest, path: ['eval', 'samples'], what: `an evaluation set of ${evalN} samples × a hidden width of ${widest}`, factor: widestPath });
+  }
   const perSample = inputs + (hidden.reduce((a, b) => a + b, 0) + classes) * L.activationCopies;
   const activations = Math.max(batch.size, evalN) * perSample;
-  const skills = s.eval.skills?.length ?? new Set(mixtureSkills(s.mixture).map((k) => JSON.stringify(k))).size + 1;
   // Forward 2 FLOP per weight per sample, backward twice that.
-  return finish(params, activations, 6 * weights * batch.size, 2 * weights * evalN * skills, s.steps, s.eval.every, arrays);
+  return finish(params, activations, 6 * weights * batch.size, 2 * weights * evalN * x.evalSkills, x.steps, x.every, arrays);
+}
+
+/** A train spec's MLP on CMSP or images. */
+function trainMlpCost(s: TrainSpec, hidden: number[], ctx: CostContext): CostEstimate {
+  const L = COST_LIMITS;
+  const t = s.task;
+  return mlpCost({
+    inputs: t.suite === 'cmsp' ? t.m + t.n : ctx.inputDim ?? L.defaultImageInputs,
+    classes: t.suite === 'cmsp' ? 2 : ctx.classes ?? L.defaultImageClasses,
+    hidden, hiddenPath: ['model', 'hidden'], batch: batchOf(s.mixture), evalN: s.eval.samples,
+    evalSkills: s.eval.skills?.length ?? new Set(mixtureSkills(s.mixture).map((k) => JSON.stringify(k))).size + 1,
+    steps: s.steps, every: s.eval.every,
+  });
 }
 
 function mixtureSkills(m: TrainSpec['mixture']): unknown[] {
@@ -142,15 +158,19 @@ function transformerCost(x: LmShape): CostEstimate {
 
 function vocabOf(tok: { kind: 'byte' } | { kind: 'bpe'; vocab: number }): number { return tok.kind === 'bpe' ? tok.vocab : 256; }
 
-/** The estimate for a train or lm spec (parsed, defaults filled); null for kinds it does not cover
+/** The estimate for a train, lm or bench spec (parsed, defaults filled); null for kinds it does not cover
  *  (imports, exports, a pruned model whose shape is its source run's). */
 export function estimateCost(spec: { kind: string }, ctx: CostContext = {}): CostEstimate | null {
   if (spec.kind === 'train') {
     const s = spec as TrainSpec;
-    if (s.model.arch === 'mlp') return s.task.suite === 'text' ? null : mlpCost(s, s.model.hidden, ctx);
+    if (s.model.arch === 'mlp') return s.task.suite === 'text' ? null : trainMlpCost(s, s.model.hidden, ctx);
     if (s.task.suite !== 'text' || !Array.isArray(s.mixture)) return null;
     const windows = Math.max(1, Math.min(s.eval.samples, 256));
     return transformerCost({ model: s.model, vocab: vocabOf(s.task.tokenizer), context: s.task.context, batch: batchOf(s.mixture), evalTokens: windows * s.task.context * s.task.domains.length, steps: s.steps, every: s.eval.every });
+  }
+  if (spec.kind === 'bench') {
+    const b = spec as BenchSpec;
+    return mlpCost({ inputs: b.inputDim, hidden: b.hidden, classes: b.outputs, hiddenPath: ['hidden'], batch: { size: b.batch, path: ['batch'] }, evalN: 0, evalSkills: 0, steps: b.steps + b.warmup, every: Infinity });
   }
   if (spec.kind === 'lm') {
     const s = spec as LmSpec;
