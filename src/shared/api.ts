@@ -50,9 +50,12 @@ export interface LogRow { runId: string; at: number; level: string; message: str
 export interface MetricSeries { runId: string; /** key → points sorted by step */ series: Record<string, { step: number; value: number; samples: number | null }[]> }
 export interface AppInfo { version: string; home: string; backend: string | null; threads: number | null; workers: number; mode: 'electron' | 'browser' | 'cli' }
 
+export interface CreateOptions { confirmed?: boolean }
+
 export interface WhittleApi {
   info(): Promise<AppInfo>;
-  createRun(spec: unknown): Promise<RunRow>;
+  /** `confirmed`: a person agreed to the estimate a large spec was refused with (see CONFIRM_CODE). */
+  createRun(spec: unknown, opts?: CreateOptions): Promise<RunRow>;
   listRuns(filter?: { studyId?: string; status?: RunStatus }): Promise<RunRow[]>;
   getRun(id: string): Promise<RunRow>;
   metrics(id: string, opts?: { keys?: string[]; sinceStep?: number }): Promise<MetricSeries>;
@@ -61,7 +64,7 @@ export interface WhittleApi {
   cancelRun(id: string): Promise<RunRow>;
   resumeRun(id: string): Promise<RunRow>;
   deleteRun(id: string): Promise<void>;
-  createStudy(spec: unknown): Promise<StudyRow>;
+  createStudy(spec: unknown, opts?: CreateOptions): Promise<StudyRow>;
   listStudies(): Promise<StudyRow[]>;
   getStudy(id: string): Promise<StudyRow>;
   cancelStudy(id: string): Promise<StudyRow>;
@@ -91,4 +94,4 @@ export type PushEvent =
   | { type: 'study'; study: StudyRow };
 
 /** Error payload carried across transports; `field` names the offending spec path when known. */
-export interface ApiErrorPayload { message: string; code: 'bad_request' | 'not_found' | 'conflict' | 'internal'; issues?: { path: string; message: string }[] }
+export interface ApiErrorPayload { message: string; code: 'bad_request' | 'not_found' | 'conflict' | 'internal' | 'needs_confirmation'; issues?: { path: string; message: string }[] }

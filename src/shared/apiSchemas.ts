@@ -4,11 +4,12 @@ import { z } from 'zod';
 import type { ApiMethod } from './api';
 
 const id = z.string().min(1).max(200);
+const create = z.object({ confirmed: z.boolean().optional() }).strict().optional();
 const status = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
 
 export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   info: z.tuple([]),
-  createRun: z.tuple([z.unknown()]),
+  createRun: z.tuple([z.unknown(), create]),
   listRuns: z.tuple([z.object({ studyId: id.optional(), status: status.optional() }).strict().optional()]),
   getRun: z.tuple([id]),
   metrics: z.tuple([id, z.object({ keys: z.array(z.string()).optional(), sinceStep: z.number().optional() }).strict().optional()]),
@@ -17,7 +18,7 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   cancelRun: z.tuple([id]),
   resumeRun: z.tuple([id]),
   deleteRun: z.tuple([id]),
-  createStudy: z.tuple([z.unknown()]),
+  createStudy: z.tuple([z.unknown(), create]),
   listStudies: z.tuple([]),
   getStudy: z.tuple([id]),
   cancelStudy: z.tuple([id]),

@@ -2,7 +2,7 @@
 // Adding a study kind = a schema here + a planner/summariser in main/services/studies/.
 import { z } from 'zod';
 import { int, Mixture, SkillRef } from './specs/common';
-import { TrainSpec } from './specs/train';
+import { TrainSpecFields } from './specs/train';
 import { CompareStudySpec, NonlocalityStudySpec } from './studies/compress';
 import { LmCompareStudySpec } from './studies/text';
 
@@ -14,7 +14,7 @@ export const CurriculumStudySpec = z.object({
   kind: z.literal('curriculum'),
   name: z.string().optional(),
   /** Everything but the mixture and seed, shared by every run of the study. */
-  base: TrainSpec.omit({ kind: true, mixture: true, seed: true, target: true, name: true }),
+  base: TrainSpecFields.omit({ kind: true, mixture: true, seed: true, target: true, name: true }),
   target: SkillRef,
   regimes: z.array(z.object({ name: z.string().min(1), mixture: Mixture }).strict()).min(1),
   seeds: z.array(int(0)).min(1),

@@ -27,6 +27,17 @@ export interface WhittleBridge extends WhittleApi {
   pickFolder?(title?: string): Promise<string | null>;
 }
 
+/** The error code of a createRun/createStudy refused until the caller confirms (a spec that needs
+ *  a lot of memory or time): call again with `{ confirmed: true }` once a person has agreed. */
+export const CONFIRM_CODE = 'needs_confirmation';
+const CONFIRM_TEXT = 'this needs confirmation before it starts';
+
+/** Whether an error asks for confirmation. Over Electron's bridge only the message survives. */
+export function needsConfirmation(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === CONFIRM_CODE || (typeof e?.message === 'string' && e.message.includes(CONFIRM_TEXT));
+}
+
 /** Error thrown by API clients; carries the server's payload (message, code, field issues). */
 export class ApiError extends Error {
   constructor(message: string, public readonly code: string, public readonly issues?: { path: string; message: string }[]) {

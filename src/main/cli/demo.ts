@@ -5,14 +5,14 @@ import { applyOverrides, findRecipe } from '../services/recipes';
 import { UsageError } from './args';
 import { type Command, EXIT } from './command';
 import { exitCodeFor, printJson } from './output';
-import { runStudy } from './train';
+import { runStudy, YES_OPTION } from './train';
 
 export const DEMO_RECIPE = 'curriculum-cpu';
 
 export const demoCommand: Command = {
   name: 'demo', summary: 'run the built-in curriculum study (CPU scale, no data needed) and write a report',
   usage: 'whittle demo [--set key=value ...]',
-  options: [{ name: 'set', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'override a study field, e.g. --set seeds=[0]' }],
+  options: [{ name: 'set', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'override a study field, e.g. --set seeds=[0]' }, YES_OPTION],
   async run(ctx) {
     const recipe = findRecipe(DEMO_RECIPE);
     let spec;

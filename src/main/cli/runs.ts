@@ -100,8 +100,14 @@ export const resumeCommand: Command = {
 export const rmCommand: Command = {
   name: 'rm', summary: 'delete runs and their files', usage: 'whittle rm RUN [RUN ...]', options: [],
   async run(ctx) {
-    if (!ctx.args.positionals.length) throw new UsageError("'whittle rm' expects at least one RUN id");
-    for (const id of ctx.args.positionals) await ctx.service().deleteRun(id);
+    const ids = ctx.args.positionals;
+    if (!ids.length) throw new UsageError("'whittle rm' expects at least one RUN id");
+    // All or nothing: every id must be known, and deletable, before the first is deleted.
+    const svc = ctx.service();
+    const unknown = ids.filter((id) => !svc.store.getRun(id));
+    if (unknown.length) throw new UsageError(`${unknown.length > 1 ? 'runs' : 'run'} ${unknown.map((id) => `'${id}'`).join(', ')} not found; nothing was deleted`);
+    for (const id of ids) svc.checkDeletable(id);
+    for (const id of ids) await svc.deleteRun(id);
     if (ctx.json) printJson(ctx.io, { deleted: ctx.args.positionals });
     else ctx.io.out(`deleted ${ctx.args.positionals.join(', ')}\n`);
     return EXIT.ok;

@@ -4,9 +4,14 @@ import { UsageError } from './args';
 import { type Command, type CommandContext, EXIT } from './command';
 import { exitCodeFor, followRuns, printJson, table } from './output';
 
+/** A spec estimated to need a lot of memory or time is refused until the person agrees. */
+export const YES_OPTION = { name: 'yes', short: 'y', type: 'boolean' as const, description: 'start even if the estimate of memory or time asks for confirmation' };
+const confirmed = (ctx: CommandContext) => ({ confirmed: Boolean(ctx.args.options.yes) });
+
 const recipeOptions = [
   { name: 'recipe', type: 'string' as const, valueName: 'NAME|FILE', description: 'built-in recipe name or a JSON file' },
   { name: 'set', type: 'string' as const, multiple: true, valueName: 'KEY=VALUE', description: 'override a spec field, e.g. --set steps=2000 --set model.hidden=[64,64]' },
+  YES_OPTION,
 ];
 
 function specFrom(ctx: CommandContext, want: 'run' | 'study'): Record<string, unknown> {
@@ -24,7 +29,7 @@ export const trainCommand: Command = {
   async run(ctx) {
     const spec = specFrom(ctx, 'run');
     const svc = ctx.service();
-    const run = await svc.createRun(spec);
+    const run = await svc.createRun(spec, confirmed(ctx));
     if (!ctx.json) ctx.io.out(`run ${run.id} (${run.name}) started; data in ${svc.store.runDir(run.id)}\n`);
     const [end] = await followRuns(ctx, [run.id]);
     if (ctx.json) printJson(ctx.io, { runId: end.id, status: end.status, error: end.error, summary: end.summary });
@@ -35,7 +40,7 @@ export const trainCommand: Command = {
 
 export async function runStudy(ctx: CommandContext, spec: Record<string, unknown>) {
   const svc = ctx.service();
-  const study = await svc.createStudy(spec);
+  const study = await svc.createStudy(spec, confirmed(ctx));
   if (!ctx.json) ctx.io.out(`study ${study.id} (${study.name}) started with ${study.runIds.length} runs\n`);
   const runs = await followRuns(ctx, study.runIds, (r) => `${r.studyKey ?? r.name} `);
   return { study: await svc.getStudy(study.id), runs };
@@ -62,6 +67,7 @@ export const benchCommand: Command = {
     { name: 'batch', type: 'number', valueName: 'N', description: 'samples per step (default 10000)' },
     { name: 'steps', type: 'number', valueName: 'N', description: 'timed steps (default 20)' },
     { name: 'backend', type: 'string', valueName: 'NAME', description: 'tensorflow | wasm | cpu (default: best available)' },
+    YES_OPTION,
   ],
   async run(ctx) {
     const o = ctx.args.options as { hidden?: string; inputs?: number; batch?: number; steps?: number; backend?: string };
@@ -76,7 +82,7 @@ export const benchCommand: Command = {
     if (o.steps !== undefined) spec.steps = o.steps;
     if (o.backend !== undefined) spec.backend = o.backend;
     const svc = ctx.service();
-    const run = await svc.createRun(spec);
+    const run = await svc.createRun(spec, confirmed(ctx));
     const [end] = await followRuns(ctx, [run.id]);
     if (ctx.json) printJson(ctx.io, { runId: end.id, status: end.status, backend: end.backend, error: end.error, ...(end.summary ?? {}) });
     else ctx.io.out(`${end.status}${end.error ? ` — ${end.error}` : ''} on ${end.backend ?? '?'}\n${JSON.stringify(end.summary, null, 2)}\n`);

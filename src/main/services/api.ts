@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
-import type { AppInfo, PushEvent, RunRow, StudyRow, WhittleApi } from '../../shared/api';
+import type { AppInfo, CreateOptions, PushEvent, RunRow, StudyRow, WhittleApi } from '../../shared/api';
 import { RunSpec } from '../../shared/specs';
 import { StudySpec } from '../../shared/studies';
 import { ApiError } from '../../shared/transport';
@@ -11,6 +11,7 @@ import { WHITTLE_VERSION } from '../../shared/version';
 import { parseSpec, SpecError } from '../../shared/validate';
 import type { ImportDatasetRequest } from '../../shared/specs/dataset';
 import type { ExportRunOptions } from '../../shared/specs/export';
+import { admit, requireConfirmation } from './admission';
 import { tidyRunFolders } from './checkpoints';
 import { DatasetRegistry } from './datasets';
 import { exportSpecFor, recordExportOnSource } from './exports';
@@ -103,8 +104,9 @@ export class WhittleService implements WhittleApi {
     };
   }
 
-  async createRun(spec: unknown): Promise<RunRow> {
+  async createRun(spec: unknown, opts: CreateOptions = {}): Promise<RunRow> {
     const parsed = validated(() => parseSpec(RunSpec, spec, 'spec'));
+    requireConfirmation([{ label: 'the run', admission: admit(parsed, { datasets: this.datasets }) }], opts.confirmed);
     const inputs = (parsed as { inputs?: Record<string, string> }).inputs ?? {};
     for (const [role, id] of Object.entries(inputs)) {
       const dep = this.store.getRun(id);
@@ -171,14 +173,19 @@ export class WhittleService implements WhittleApi {
   }
 
   async deleteRun(id: string): Promise<void> {
+    this.checkDeletable(id);
+    this.store.deleteRun(id);
+  }
+
+  /** Throws why a run cannot be deleted now (unknown, active, or an active run's input). */
+  checkDeletable(id: string): void {
     const run = this.requireRun(id);
     if (run.status === 'running' || run.status === 'queued') throw new ApiError(`run ${id} is ${run.status}; cancel it first`, 'conflict');
     const dependents = this.store.listRuns().filter((r) => r.dependsOn.includes(id) && (r.status === 'queued' || r.status === 'running'));
     if (dependents.length) throw new ApiError(`run ${id} is an input of ${dependents.map((r) => r.id).join(', ')}`, 'conflict');
-    this.store.deleteRun(id);
   }
 
-  async createStudy(spec: unknown): Promise<StudyRow> {
+  async createStudy(spec: unknown, opts: CreateOptions = {}): Promise<StudyRow> {
     const parsed = validated(() => parseSpec(StudySpec, spec, 'spec'));
     const kind = STUDY_KINDS[parsed.kind];
     if (!kind) throw new ApiError(`study kind '${parsed.kind}' is not available in this build`, 'bad_request');
@@ -202,7 +209,8 @@ export class WhittleService implements WhittleApi {
       return { ...p, spec: { ...p.spec, inputs: mapped } as unknown as RunSpec, deps: Object.values(mapped) };
     });
     // Every planned spec must itself be valid: a bad plan is a bug, reported before anything is stored.
-    for (const p of resolved) validated(() => parseSpec(RunSpec, p.spec, `plan.${p.key}`));
+    const admissions = resolved.map((p) => ({ label: `run ${p.key}`, admission: admit(validated(() => parseSpec(RunSpec, p.spec, `plan.${p.key}`)), { datasets: this.datasets, root: `plan.${p.key}` }) }));
+    requireConfirmation(admissions, opts.confirmed);
     this.store.db.transaction(() => {
       this.store.insertStudy({ id: studyId, name: parsed.name ?? `${parsed.kind}-${studyId.slice(-4)}`, spec: parsed });
       for (const p of resolved) {

@@ -1,6 +1,7 @@
 // Times a real MLP training step (forward, backward, Adam) on the worker's backend.
 import { z } from 'zod';
 import { int } from './common';
+import { arrayLimitIssues, estimateCost } from './cost';
 
 export const BenchSpec = z.object({
   kind: z.literal('bench'),
@@ -14,5 +15,9 @@ export const BenchSpec = z.object({
   warmup: int(0).default(3),
   /** Force a backend for this job ('tensorflow' | 'wasm' | 'cpu'); default: the worker's choice. */
   backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
-}).strict();
+}).strict().superRefine((b, ctx) => {
+  // Widths and batches the engine cannot allocate are refused here, naming the field.
+  const est = estimateCost(b);
+  if (est) for (const { path, message } of arrayLimitIssues(est)) ctx.addIssue({ code: 'custom', path, message });
+});
 export type BenchSpec = z.infer<typeof BenchSpec>;

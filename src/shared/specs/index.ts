@@ -10,6 +10,7 @@ import { TrainSpec } from './train';
 import { ImportCorpusSpec, LmSampleSpec, LmSpec } from './text';
 
 export * from './common';
+export * from './cost';
 export * from './bench';
 export * from './compress';
 export * from './dataset';

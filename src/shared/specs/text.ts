@@ -1,6 +1,7 @@
 // Text corpora and tokenizers: the contract between corpus import (main/services/corpora.ts),
 // the text suite (worker/tasks/text) and the UI. Pure zod.
 import { z } from 'zod';
+import { arrayLimitIssues, estimateCost } from './cost';
 
 const int = (min = 0) => z.number().int().min(min);
 
@@ -178,6 +179,9 @@ export const LmSpec = z.object({
     need(s.targetLoss === undefined, ['targetLossFactor'], 'give targetLoss or targetLossFactor, not both');
     need(!!(s.inputs.reference ?? s.inputs.source ?? s.inputs.teacher), ['inputs', 'reference'], 'targetLossFactor needs inputs.reference (or source/teacher): the run whose loss it scales');
   }
+  // Arrays the engine cannot allocate are refused here, naming the field that sets their size.
+  const est = estimateCost(s as LmSpec);
+  if (est) for (const { path, message } of arrayLimitIssues(est)) ctx.addIssue({ code: 'custom', path, message });
 });
 export type LmSpec = z.infer<typeof LmSpec>;
 

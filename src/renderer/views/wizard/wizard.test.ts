@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TrainSpec } from '../../../shared/specs/train';
 import { CompareStudySpec, CurriculumStudySpec } from '../../../shared/studies';
+import { ApiError, CONFIRM_CODE } from '../../../shared/transport';
+import { createConfirmed } from '../../lib/api/confirm';
 import { runRow } from '../../lib/stores/fixtures';
 import { teacherCandidates } from './compress';
 import { fieldForPath, parseWidths, stepOf, WizardState } from './wizard.svelte';
@@ -196,5 +198,37 @@ describe('wizard helpers', () => {
     expect(parseWidths('128, 64')).toEqual([128, 64]);
     expect(parseWidths('12 x')[1]).toBeNaN();
     expect(parseWidths('')).toEqual([]);
+  });
+});
+
+describe('starting a large spec (the API asks for confirmation)', () => {
+  // What the service throws for a spec above the thresholds (services/admission.ts), as the
+  // HTTP client and Electron's bridge deliver it.
+  const overHttp = () => new ApiError('this needs confirmation before it starts — the run: 400,840,002 parameters, about 6.4 GiB of memory at peak, roughly 7 days for 5,000 steps (more than 2.0 GiB of memory). Start it anyway with confirmation (CLI: --yes).', CONFIRM_CODE);
+  const overIpc = () => new Error(`Error invoking remote method 'whittle:invoke': ApiError: ${overHttp().message}`);
+  const fakeCreate = (fail: () => Error) => {
+    const calls: ({ confirmed: boolean } | undefined)[] = [];
+    return { calls, create: async (o?: { confirmed: boolean }) => { calls.push(o); if (!o?.confirmed) throw fail(); return runRow({ id: 'r1' }); } };
+  };
+
+  for (const [via, fail] of [['HTTP', overHttp], ['Electron', overIpc]] as const) {
+    it(`shows the estimate and starts it confirmed when the person agrees (${via})`, async () => {
+      const api = fakeCreate(fail);
+      const asked: string[] = [];
+      const row = await createConfirmed(api.create, async (m) => { asked.push(m); return true; });
+      expect(row?.id).toBe('r1');
+      expect(api.calls).toEqual([undefined, { confirmed: true }]);
+      expect(asked).toEqual(['this needs confirmation before it starts — the run: 400,840,002 parameters, about 6.4 GiB of memory at peak, roughly 7 days for 5,000 steps (more than 2.0 GiB of memory).']);
+    });
+  }
+
+  it('starts nothing when the person declines, and passes other errors through unasked', async () => {
+    const api = fakeCreate(overHttp);
+    expect(await createConfirmed(api.create, async () => false)).toBeNull();
+    expect(api.calls).toEqual([undefined]);
+    let asked = false;
+    const bad = fakeCreate(() => new ApiError('invalid spec: spec.steps: too small', 'bad_request'));
+    await expect(createConfirmed(bad.create, async () => (asked = true))).rejects.toThrow(/spec\.steps/);
+    expect(asked).toBe(false);
   });
 });
