@@ -46,7 +46,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     const home = (args.options.home as string | undefined) ?? defaultHome();
     const ctx: CommandContext = {
       args, json: Boolean(args.options.json), home, io,
-      service: (o) => (service ??= new WhittleService({ home, mode: o?.mode ?? 'cli', exportRoot: o?.exportRoot })),
+      service: (o) => (service ??= new WhittleService({ home, mode: o?.mode ?? 'cli', folderRoots: o?.folderRoots })),
     };
     return await cmd.run(ctx);
   } catch (e) {

@@ -15,7 +15,7 @@ export interface CommandContext {
   home: string;
   io: CliIO;
   /** Opens the service (store + scheduler) on first use; the CLI closes it on exit. */
-  service(opts?: { mode?: 'cli' | 'browser'; exportRoot?: string }): WhittleService;
+  service(opts?: { mode?: 'cli' | 'browser'; folderRoots?: string[] }): WhittleService;
 }
 
 export interface Command {

@@ -13,6 +13,7 @@ import type { ImportDatasetRequest } from '../../shared/specs/dataset';
 import type { ExportRunOptions } from '../../shared/specs/export';
 import { DatasetRegistry } from './datasets';
 import { exportSpecFor, recordExportOnSource } from './exports';
+import { FolderLimit, specPaths } from './folderLimit';
 import { listRecipes } from './recipes';
 import { publicRun, Scheduler } from './scheduler';
 import { newId, Store, type RunInternal } from './store';
@@ -24,8 +25,10 @@ export interface ServiceOptions {
   home?: string;
   workers?: number;
   mode?: AppInfo['mode'];
-  /** Exports must stay inside this folder (browser mode: a page may not write anywhere on disk). */
-  exportRoot?: string;
+  /** Folders that exports may write to and imports may read from (browser mode: the user's home, so a
+   *  page may not touch anything on disk; Electron: home plus folders picked in the dialog). Absent:
+   *  no limit (CLI). Set only by whoever starts the service, never by an API caller. */
+  folderRoots?: string[];
 }
 
 export function defaultHome(): string {
@@ -49,9 +52,12 @@ export class WhittleService implements WhittleApi {
   readonly datasets: DatasetRegistry;
   private events = new EventEmitter();
   private backend: { name: string; threads: number } | null = null;
+  /** The one check every user path in a run spec goes through (createRun, exportRun, imports, resume). */
+  readonly folders: FolderLimit;
 
   constructor(private opts: ServiceOptions = {}) {
     this.events.setMaxListeners(0);
+    this.folders = new FolderLimit(opts.folderRoots);
     this.store = new Store(opts.home ?? defaultHome());
     this.datasets = new DatasetRegistry(this.store.db, this.store.home);
     this.scheduler = new Scheduler({
@@ -84,7 +90,7 @@ export class WhittleService implements WhittleApi {
   }
 
   async createRun(spec: unknown): Promise<RunRow> {
-    const parsed = validated(() => parseSpec(RunSpec, spec, 'spec'));
+    const parsed = this.confined(validated(() => parseSpec(RunSpec, spec, 'spec')));
     const inputs = (parsed as { inputs?: Record<string, string> }).inputs ?? {};
     for (const [role, id] of Object.entries(inputs)) {
       const dep = this.store.getRun(id);
@@ -127,6 +133,8 @@ export class WhittleService implements WhittleApi {
     if (!['cancelled', 'interrupted', 'failed'].includes(run.status)) {
       throw new ApiError(`run ${id} is ${run.status}; only cancelled, interrupted or failed runs can be resumed`, 'conflict');
     }
+    // A run created elsewhere (the CLI, unlimited) resumed from a limited service obeys its limit too.
+    this.confined(run.spec as RunSpec);
     if (!this.store.transition(id, ['cancelled', 'interrupted', 'failed'], 'queued', { ownerPid: process.pid })) {
       throw new ApiError(`run ${id} changed state while resuming; try again`, 'conflict');
     }
@@ -167,7 +175,7 @@ export class WhittleService implements WhittleApi {
       return { ...p, spec: { ...p.spec, inputs: mapped } as unknown as RunSpec, deps: Object.values(mapped) };
     });
     // Every planned spec must itself be valid: a bad plan is a bug, reported before anything is stored.
-    for (const p of resolved) validated(() => parseSpec(RunSpec, p.spec, `plan.${p.key}`));
+    for (const p of resolved) this.confined(validated(() => parseSpec(RunSpec, p.spec, `plan.${p.key}`)), `plan.${p.key}`);
     this.store.db.transaction(() => {
       this.store.insertStudy({ id: studyId, name: parsed.name ?? `${parsed.kind}-${studyId.slice(-4)}`, spec: parsed });
       for (const p of resolved) {
@@ -205,11 +213,13 @@ export class WhittleService implements WhittleApi {
   }
 
   async exportRun(runId: string, options: ExportRunOptions): Promise<RunRow> {
-    const root = this.opts.exportRoot;
-    return this.createRun(exportSpecFor(this.store, runId, root ? { ...options, within: options.within ?? root } : options));
+    // Checked before exportSpecFor looks at the folder, so nothing is learnt about folders outside the limit.
+    if (typeof options?.out === 'string' && path.isAbsolute(options.out)) this.folders.check(options.out, 'out');
+    return this.createRun(exportSpecFor(this.store, runId, options));
   }
 
   async importDataset(request: ImportDatasetRequest): Promise<RunRow> {
+    if (typeof request?.source === 'string') this.folders.check(request.source, 'source');
     const spec = this.datasets.importSpec(request);
     return this.createRun({ ...spec, name: `import ${spec.dataset}` });
   }
@@ -225,6 +235,16 @@ export class WhittleService implements WhittleApi {
   async close(): Promise<void> {
     await this.scheduler.close();
     this.store.close();
+  }
+
+  /** The spec with every user path checked against the folder limit; an export records the allowed
+   *  folder it writes into as `within` (replacing any caller's), which the worker re-checks when writing. */
+  private confined<T extends RunSpec>(spec: T, prefix = 'spec'): T {
+    for (const p of specPaths(spec as T & Record<string, unknown>, prefix)) this.folders.check(p.value, p.field);
+    if (spec.kind !== 'export') return spec;
+    const within = this.folders.limited ? this.folders.rootOf(spec.out) : spec.within;
+    const { within: _caller, ...rest } = spec;
+    return { ...rest, ...(within !== undefined ? { within } : {}) } as T;
   }
 
   private requireRun(id: string): RunInternal {
