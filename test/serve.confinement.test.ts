@@ -9,8 +9,11 @@ import { startServer, type Server } from '../src/main/serve';
 import { Rng } from '../src/worker/engine/rng';
 import { initWeights } from '../src/worker/models/mlp';
 import { encodeMlp } from '../src/worker/models/mlpFile';
+import { startServe } from './e2e/harness';
+import { whittle } from './helpers/cli';
 import { request } from './helpers/http';
-import { tmpHome } from './helpers/tmp';
+import { need } from './helpers/prereqs';
+import { BIN, tmpHome } from './helpers/tmp';
 
 const TRAIN_SPEC = {
   kind: 'train', seed: 3, task: { suite: 'cmsp', m: 4, n: 40, k: 3 }, model: { arch: 'mlp', hidden: [8] },
@@ -87,5 +90,31 @@ describe('browser mode folder limit', () => {
     svc.store.insertRun({ id: 'r-exp', name: 'exp', spec: { kind: 'export', inputs: { source: runId }, out: path.join(outside, 'z'), formats: ['safetensors'] } as unknown as RunSpec });
     svc.store.updateRun('r-exp', { status: 'cancelled' });
     refused(await post('resumeRun', ['r-exp']), /spec\.out: .*outside/);
+  });
+});
+
+describe('whittle serve --root', () => {
+  it('a --root that is not an existing folder is a usage error (exit 2)', async () => {
+    const tmp = tmpHome('whittle-root-');
+    cleanup.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
+    const r = await whittle(['serve', '--port', '0', '--root', path.join(tmp, 'nope'), '--home', tmp]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--root expects an existing folder/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it.runIf(need('builtApp', import.meta.url))('limits what the page may import to --root', async () => {
+    const tmp = fs.realpathSync(tmpHome('whittle-root-'));
+    const root = path.join(tmp, 'root');
+    fs.mkdirSync(root);
+    const s = await startServe({ command: [process.execPath, BIN, 'serve', '--port', '0', '--root', root] });
+    cleanup.push(async () => { await s.stop(); fs.rmSync(tmp, { recursive: true, force: true }); });
+    expect(s.output()).toContain(`limited to ${root}`);
+    const post = (body: unknown) => request(Number(new URL(s.base).port), '/api/importDataset', { method: 'POST', headers: { 'x-whittle-token': s.token }, body });
+    const outside = await post([{ source: s.home }]); // serve's own HOME, outside --root
+    expect(outside.status).toBe(400);
+    expect(JSON.parse(outside.body).message).toMatch(/^source: .* is outside the folders this app may use \(.*root\)/);
+    const inside = await post([{ source: path.join(root, 'missing') }]);
+    expect(JSON.parse(inside.body).message).toMatch(/no such file or folder/); // got past the limit
   });
 });

@@ -16,6 +16,11 @@ export const serveCommand: Command = {
   async run(ctx) {
     const port = (ctx.args.options.port as number | undefined) ?? 7474;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port expects a whole number from 0 to 65535 (got ${port})`);
+    // Exports and imports requested from the page stay inside this folder (a page holding the token
+    // must not reach the whole disk); the API offers no way to widen it.
+    const rootArg = ctx.args.options.root as string | undefined;
+    const root = path.resolve(rootArg ?? os.homedir());
+    if (rootArg !== undefined && !(fs.existsSync(root) && fs.statSync(root).isDirectory())) throw new UsageError(`--root expects an existing folder (got ${rootArg})`);
     const renderer = defaultRendererDir();
     if (!renderer.built) {
       const where = renderer.packageRoot ? ` in ${renderer.packageRoot}` : '';
@@ -24,11 +29,6 @@ export const serveCommand: Command = {
       return EXIT.failed;
     }
     const rendererDir = renderer.dir;
-    // Exports and imports requested from the page stay inside this folder (a page holding the token
-    // must not reach the whole disk); the API offers no way to widen it.
-    const rootArg = ctx.args.options.root as string | undefined;
-    const root = path.resolve(rootArg ?? os.homedir());
-    if (rootArg !== undefined && !(fs.existsSync(root) && fs.statSync(root).isDirectory())) throw new UsageError(`--root expects an existing folder (got ${rootArg})`);
     const svc = ctx.service({ mode: 'browser', folderRoots: [root] });
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
@@ -39,7 +39,7 @@ export const serveCommand: Command = {
       if (code === 'EACCES') { ctx.io.err(`whittle serve: no permission to listen on port ${port}; choose a port above 1023 with --port P\n`); return EXIT.failed; }
       throw e;
     }
-    if (ctx.json) printJson(ctx.io, { url: server.url, port: server.port, home: svc.store.home });
+    if (ctx.json) printJson(ctx.io, { url: server.url, port: server.port, home: svc.store.home, root });
     else ctx.io.out(`Whittle is serving at ${server.url}\nOver SSH: ssh -L ${server.port}:127.0.0.1:${server.port} HOST, then open that URL here.\nData folder: ${svc.store.home}. Exports and imports limited to ${root}. Ctrl-C stops.\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
