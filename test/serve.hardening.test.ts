@@ -67,9 +67,10 @@ describe('whittle serve hardening', () => {
     expect((await request(s.port, `/api/artifact/1?token=${s.token}`)).status).toBe(401);
   });
 
-  it('an API call carrying the URL token does not use up the page login', async () => {
+  it('an API call or a missing file carrying the URL token does not use up the page login', async () => {
     const s = await setup();
     expect((await request(s.port, `/api/listRuns?token=${s.token}`, { method: 'POST', body: [] })).status).toBe(401);
+    expect((await request(s.port, `/nope.js?token=${s.token}`)).status).toBe(401);
     expect((await request(s.port, `/?token=${s.token}`)).status).toBe(200);
   });
 

@@ -71,8 +71,9 @@ export async function startServer(opts: ServeOptions): Promise<Server> {
     if (same(req.headers[TOKEN_HEADER], token) || same(cookie(req, COOKIE), session)) return 'ok';
     const fromUrl = url.searchParams.get(TOKEN_QUERY);
     if (!same(fromUrl ?? undefined, token)) return 'missing or wrong token: open the URL printed by `whittle serve`';
-    const page = req.method === 'GET' && !url.pathname.startsWith(API_PREFIX);
-    if (page && !urlTokenUsed) { urlTokenUsed = true; return 'login'; }
+    // Only the page itself logs in, so a stray request (a missing file, the API) cannot use up the token.
+    if (req.method !== 'GET' || (url.pathname !== '/' && url.pathname !== '/index.html')) return 'the token in an address opens the app page (/?token=…) only; send it in the x-whittle-token header';
+    if (!urlTokenUsed) { urlTokenUsed = true; return 'login'; }
     return 'the token in this address has been used already (it opens one browser session); restart `whittle serve` for a new address, or send the token in the x-whittle-token header';
   };
 
