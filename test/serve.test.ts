@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PushEvent } from '../src/shared/api';
 import { WhittleService } from '../src/main/services/api';
 import { startServer, type Server } from '../src/main/serve';
+import { request } from './helpers/http';
 import { tmpHome } from './helpers/tmp';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -23,18 +24,6 @@ async function setup(): Promise<{ server: Server; svc: WhittleService }> {
   return { server, svc };
 }
 
-function request(port: number, p: string, opts: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
-  return new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: p, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
-    });
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(JSON.stringify(opts.body));
-    req.end();
-  });
-}
 
 describe('whittle serve', () => {
   it('binds loopback only and answers 401 to any request without the token', async () => {
@@ -61,11 +50,11 @@ describe('whittle serve', () => {
     svc.store.addArtifact({ runId: run.id, kind: 'export.safetensors', path: file, bytes: 5, sha256: 'x' });
     const id = svc.store.artifacts(run.id).find((a) => a.path === file)!.id;
     expect((await request(server.port, `/api/artifact/${id}`)).status).toBe(401);
-    const ok = await request(server.port, `/api/artifact/${id}?token=${server.token}`);
+    const ok = await request(server.port, `/api/artifact/${id}`, { headers: { 'x-whittle-token': server.token } });
     expect(ok.status).toBe(200);
     expect(ok.headers['content-disposition']).toBe('attachment; filename="weights.bin"');
     expect(Buffer.from(ok.body, 'latin1')).toEqual(Buffer.from([1, 2, 3, 4, 5]));
-    expect((await request(server.port, `/api/artifact/99999?token=${server.token}`)).status).toBe(404);
+    expect((await request(server.port, '/api/artifact/99999', { headers: { 'x-whittle-token': server.token } })).status).toBe(404);
   });
 
   it('serves the API: a bad spec names the field, a good run streams events over SSE', async () => {
@@ -80,7 +69,7 @@ describe('whittle serve', () => {
     expect((await request(server.port, '/api/nope', { method: 'POST', headers: h, body: [] })).status).toBe(404);
 
     const events: PushEvent[] = [];
-    const sse = http.get({ host: '127.0.0.1', port: server.port, path: `/api/events?token=${server.token}` }, (res) => {
+    const sse = http.get({ host: '127.0.0.1', port: server.port, path: '/api/events', headers: { 'x-whittle-token': server.token } }, (res) => {
       res.on('data', (d: Buffer) => {
         for (const line of d.toString().split('\n')) if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)));
       });

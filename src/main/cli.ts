@@ -50,7 +50,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     home = (args.options.home as string | undefined) ?? home;
     const ctx: CommandContext = {
       args, json: Boolean(args.options.json), home, io,
-      service: (o) => (service ??= new WhittleService({ home, mode: o?.mode ?? 'cli', exportRoot: o?.exportRoot, access: o?.access })),
+      service: (o) => (service ??= new WhittleService({ home, mode: o?.mode ?? 'cli', folderRoots: o?.folderRoots, access: o?.access })),
     };
     return await cmd.run(ctx);
   } catch (e) {

@@ -25,7 +25,7 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   recipes: z.tuple([]),
   exportRun: z.tuple([id, z.object({
     formats: z.union([z.string(), z.array(z.enum(['tfjs', 'onnx', 'safetensors']))]).optional(),
-    out: z.string().min(1), force: z.boolean().optional(), within: z.string().optional(),
+    out: z.string().min(1), force: z.boolean().optional(),
     compact: z.boolean().optional(), onnxOpset: z.number().int().optional(),
   }).strict()]),
   importDataset: z.tuple([z.object({ source: z.string().min(1), dataset: z.string().optional() }).passthrough()]),

@@ -4,8 +4,10 @@
 //   POST {API_PREFIX}<method>   body: JSON array of the method's arguments → 200 JSON result,
 //                               or 4xx/5xx with an ApiErrorPayload.
 //   GET  {EVENTS_PATH}          Server-Sent Events, one `data: <PushEvent JSON>` per event.
-//   Every request carries the token: header TOKEN_HEADER, or query `?token=` (EventSource cannot
-//   set headers). Without it: 401. The page URL printed by `whittle serve` is `/?token=<token>`.
+//   Every request carries the token in header TOKEN_HEADER, or the session cookie that the page URL
+//   printed by `whittle serve` (`/?token=<token>`) sets on its first load (the event stream and
+//   downloads ride on that cookie: EventSource and links cannot set headers). The URL's query token
+//   works once, for that first page load only. Without either: 401. SECURITY.md has the rest.
 // Electron: window.whittle (preload) exposes the same methods plus `subscribe`.
 import type { PushEvent, WhittleApi } from './api';
 

@@ -15,7 +15,7 @@ export interface CommandContext {
   home: string;
   io: CliIO;
   /** Opens the service (store + scheduler) on first use; the CLI closes it on exit. */
-  service(opts?: { mode?: 'cli' | 'browser'; exportRoot?: string; access?: 'read' | 'write' }): WhittleService;
+  service(opts?: { mode?: 'cli' | 'browser'; folderRoots?: string[]; access?: 'read' | 'write' }): WhittleService;
 }
 
 export interface Command {

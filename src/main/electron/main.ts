@@ -1,41 +1,65 @@
-// Electron shell: one window, isolated and sandboxed renderer, the API over IPC with validated arguments.
+// Electron shell: one window, isolated and sandboxed renderer served over app://, the API over IPC
+// with validated arguments from the app's own page only. The security decisions live in policy.ts,
+// appProtocol.ts and fuses.ts (unit-tested); this file only wires them to Electron.
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, type IpcMainInvokeEvent, ipcMain, Menu, protocol, session, shell, type WebContents } from 'electron';
 import { API_METHODS, type ApiMethod } from '../../shared/api';
 import { API_ARGS } from '../../shared/apiSchemas';
+import { APP_CSP } from '../../shared/security';
 import { ApiError, IPC_EVENT, IPC_INVOKE, IPC_PICK_FOLDER } from '../../shared/transport';
 import { formatPath } from '../../shared/validate';
 import { WhittleService } from '../services/api';
+import { appProtocolResponse } from './appProtocol';
+import { allowPermission, APP_SCHEME, checkSender, isAllowedNavigation, isSafeExternalUrl, rendererEntry, WEB_PREFERENCES } from './policy';
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+// Must happen before `ready`: app:// is a standard, secure origin of its own (fetch, CSP 'self').
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+const RENDERER_DIR = path.join(import.meta.dirname, '../renderer');
+// The dev server URL is honoured only in an unpackaged app (electron-vite dev), on loopback.
+const entry = rendererEntry({ isPackaged: app.isPackaged, devUrl: process.env.ELECTRON_RENDERER_URL });
 
 let service: WhittleService | null = null;
+
+/** Every web contents (the window, and anything that might ever be created): no new windows, no
+ *  navigation away from the app, no <webview>; safe links go to the user's browser. */
+function guard(contents: WebContents): void {
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isSafeExternalUrl(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  contents.on('will-navigate', (e) => { if (!isAllowedNavigation(e.url, entry.origin)) e.preventDefault(); });
+  contents.on('will-frame-navigate', (e) => { if (!isAllowedNavigation(e.url, entry.origin)) e.preventDefault(); });
+  contents.on('will-redirect', (e) => { if (!isAllowedNavigation(e.url, entry.origin)) e.preventDefault(); });
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+}
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280, height: 860, show: false, title: 'Whittle',
-    webPreferences: {
-      preload: path.join(import.meta.dirname, '../preload/index.cjs'),
-      contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true,
-    },
+    webPreferences: { ...WEB_PREFERENCES, preload: path.join(import.meta.dirname, '../preload/index.cjs') },
   });
   win.once('ready-to-show', () => win.show());
-  // Links open in the user's browser; the app window never navigates away.
-  win.webContents.setWindowOpenHandler(({ url }) => { void shell.openExternal(url); return { action: 'deny' }; });
-  win.webContents.on('will-navigate', (e) => e.preventDefault());
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(path.join(import.meta.dirname, '../renderer/index.html'));
+  void win.loadURL(entry.url);
   return win;
 }
 
+const refused = (method: string) => ({ ok: false, error: { message: `${method}: refused, the request does not come from the app's page`, code: 'bad_request' } });
+
 function registerIpc(svc: WhittleService): void {
+  const trusted = (e: IpcMainInvokeEvent) => checkSender(e.senderFrame, entry.origin);
   ipcMain.handle(IPC_PICK_FOLDER, async (e, title: unknown) => {
+    if (!trusted(e)) return null;
     const win = BrowserWindow.fromWebContents(e.sender);
     const opts = { title: typeof title === 'string' ? title.slice(0, 200) : 'Choose a folder', properties: ['openDirectory' as const, 'createDirectory' as const] };
     const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
-    return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+    if (r.canceled || !r.filePaths[0]) return null;
+    // Choosing a folder in the system dialog is the user's consent to export to / import from it.
+    svc.folders.allow(r.filePaths[0]);
+    return r.filePaths[0];
   });
-  ipcMain.handle(IPC_INVOKE, async (_e, method: unknown, args: unknown) => {
+  ipcMain.handle(IPC_INVOKE, async (e, method: unknown, args: unknown) => {
+    if (!trusted(e)) return refused(String(method));
     try {
       if (typeof method !== 'string' || !(API_METHODS as readonly string[]).includes(method)) throw new ApiError(`unknown API method '${String(method)}'`, 'not_found');
       const checked = API_ARGS[method as ApiMethod].safeParse(args);
@@ -64,11 +88,22 @@ function buildMenu(): void {
   ]));
 }
 
+app.on('web-contents-created', (_e, contents) => guard(contents));
+
 app.whenReady().then(() => {
-  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
-    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  const ses = session.defaultSession;
+  protocol.handle(APP_SCHEME, (req) => {
+    const r = appProtocolResponse(req.url, RENDERER_DIR);
+    return new Response(new Uint8Array(r.body), { status: r.status, headers: r.headers });
   });
-  service = new WhittleService({ home: process.env.WHITTLE_HOME ?? app.getPath('userData'), mode: 'electron' });
+  // The dev server's responses get the same CSP as app:// ones.
+  ses.webRequest.onHeadersReceived((details, cb) => {
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [APP_CSP] } });
+  });
+  ses.setPermissionRequestHandler((wc, permission, cb, details) => cb(allowPermission(permission, details.requestingUrl ?? wc.getURL(), entry.origin)));
+  ses.setPermissionCheckHandler((_wc, permission, requestingOrigin) => allowPermission(permission, requestingOrigin, entry.origin));
+  // Exports and imports stay in the home folder and the folders the user picks in the dialog.
+  service = new WhittleService({ home: process.env.WHITTLE_HOME ?? app.getPath('userData'), mode: 'electron', folderRoots: [app.getPath('home')] });
   registerIpc(service);
   buildMenu();
   const win = createWindow();

@@ -15,6 +15,7 @@ import { admit, requireConfirmation } from './admission';
 import { tidyRunFolders } from './checkpoints';
 import { DatasetRegistry } from './datasets';
 import { exportSpecFor, recordExportOnSource } from './exports';
+import { FolderLimit, specPaths } from './folderLimit';
 import { listRecipes } from './recipes';
 import { publicRun, Scheduler } from './scheduler';
 import { DataFolderError } from './storage';
@@ -27,8 +28,10 @@ export interface ServiceOptions {
   home?: string;
   workers?: number;
   mode?: AppInfo['mode'];
-  /** Exports must stay inside this folder (browser mode: a page may not write anywhere on disk). */
-  exportRoot?: string;
+  /** Folders that exports may write to and imports may read from (browser mode: the user's home, so a
+   *  page may not touch anything on disk; Electron: home plus folders picked in the dialog). Absent:
+   *  no limit (CLI). Set only by whoever starts the service, never by an API caller. */
+  folderRoots?: string[];
   /** 'read': a caller that only reads (whittle runs/show/metrics) opens a read-only data folder
    *  read-only instead of failing; writes then throw. Default 'write'. */
   access?: 'read' | 'write';
@@ -66,9 +69,12 @@ export class WhittleService implements WhittleApi {
   private events = new EventEmitter();
   private backend: { name: string; threads: number } | null = null;
   private lastReap = 0;
+  /** The one check every user path in a run spec goes through (createRun, exportRun, imports, resume). */
+  readonly folders: FolderLimit;
 
   constructor(private opts: ServiceOptions = {}) {
     this.events.setMaxListeners(0);
+    this.folders = new FolderLimit(opts.folderRoots);
     this.store = openStore(opts.home ?? defaultHome(), opts.access);
     this.datasets = new DatasetRegistry(this.store.db, this.store.home);
     this.scheduler = new Scheduler({
@@ -105,7 +111,7 @@ export class WhittleService implements WhittleApi {
   }
 
   async createRun(spec: unknown, opts: CreateOptions = {}): Promise<RunRow> {
-    const parsed = validated(() => parseSpec(RunSpec, spec, 'spec'));
+    const parsed = this.confined(validated(() => parseSpec(RunSpec, spec, 'spec')));
     requireConfirmation([{ label: 'the run', admission: admit(parsed, { datasets: this.datasets }) }], opts.confirmed);
     const inputs = (parsed as { inputs?: Record<string, string> }).inputs ?? {};
     for (const [role, id] of Object.entries(inputs)) {
@@ -164,6 +170,8 @@ export class WhittleService implements WhittleApi {
     if (!['cancelled', 'interrupted', 'failed'].includes(run.status)) {
       throw new ApiError(`run ${id} is ${run.status}; only cancelled, interrupted or failed runs can be resumed`, 'conflict');
     }
+    // A run created elsewhere (the CLI, unlimited) resumed from a limited service obeys its limit too.
+    this.confined(run.spec as RunSpec);
     if (!this.store.transition(id, ['cancelled', 'interrupted', 'failed'], 'queued', { ownerPid: process.pid })) {
       throw new ApiError(`run ${id} changed state while resuming; try again`, 'conflict');
     }
@@ -209,7 +217,10 @@ export class WhittleService implements WhittleApi {
       return { ...p, spec: { ...p.spec, inputs: mapped } as unknown as RunSpec, deps: Object.values(mapped) };
     });
     // Every planned spec must itself be valid: a bad plan is a bug, reported before anything is stored.
-    const admissions = resolved.map((p) => ({ label: `run ${p.key}`, admission: admit(validated(() => parseSpec(RunSpec, p.spec, `plan.${p.key}`)), { datasets: this.datasets, root: `plan.${p.key}` }) }));
+    const admissions = resolved.map((p) => {
+      const planned = this.confined(validated(() => parseSpec(RunSpec, p.spec, `plan.${p.key}`)), `plan.${p.key}`);
+      return { label: `run ${p.key}`, admission: admit(planned, { datasets: this.datasets, root: `plan.${p.key}` }) };
+    });
     requireConfirmation(admissions, opts.confirmed);
     this.store.db.transaction(() => {
       this.store.insertStudy({ id: studyId, name: parsed.name ?? `${parsed.kind}-${studyId.slice(-4)}`, spec: parsed });
@@ -249,11 +260,13 @@ export class WhittleService implements WhittleApi {
   }
 
   async exportRun(runId: string, options: ExportRunOptions): Promise<RunRow> {
-    const root = this.opts.exportRoot;
-    return this.createRun(exportSpecFor(this.store, runId, root ? { ...options, within: options.within ?? root } : options));
+    // Checked before exportSpecFor looks at the folder, so nothing is learnt about folders outside the limit.
+    if (typeof options?.out === 'string' && path.isAbsolute(options.out)) this.folders.check(options.out, 'out');
+    return this.createRun(exportSpecFor(this.store, runId, options));
   }
 
   async importDataset(request: ImportDatasetRequest): Promise<RunRow> {
+    if (typeof request?.source === 'string') this.folders.check(request.source, 'source');
     const spec = this.datasets.importSpec(request);
     return this.createRun({ ...spec, name: `import ${spec.dataset}` });
   }
@@ -269,6 +282,16 @@ export class WhittleService implements WhittleApi {
   async close(): Promise<void> {
     await this.scheduler.close();
     this.store.close();
+  }
+
+  /** The spec with every user path checked against the folder limit; an export records the allowed
+   *  folder it writes into as `within` (replacing any caller's), which the worker re-checks when writing. */
+  private confined<T extends RunSpec>(spec: T, prefix = 'spec'): T {
+    for (const p of specPaths(spec as T & Record<string, unknown>, prefix)) this.folders.check(p.value, p.field);
+    if (spec.kind !== 'export') return spec;
+    const within = this.folders.limited ? this.folders.rootOf(spec.out) : spec.within;
+    const { within: _caller, ...rest } = spec;
+    return { ...rest, ...(within !== undefined ? { within } : {}) } as T;
   }
 
   private requireRun(id: string): RunInternal {

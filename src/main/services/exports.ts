@@ -34,11 +34,9 @@ export function exportSpecFor(store: Store, sourceId: string, o: ExportOptions):
     throw bad((e as Error).message, 'formats');
   }
   if (!o.out || !path.isAbsolute(o.out)) throw bad(`export destination must be an absolute path (got '${o.out ?? ''}')`, 'out');
+  // Which folders `out` may lie in is the service's folder limit (folderLimit.ts), checked for
+  // every export run in createRun; callers cannot name a folder of their own.
   const out = path.resolve(o.out);
-  if (o.within !== undefined) {
-    const rel = path.relative(path.resolve(o.within), out);
-    if (rel.startsWith('..') || path.isAbsolute(rel)) throw bad(`export destination ${out} is outside the chosen folder ${path.resolve(o.within)}`, 'out');
-  }
   if (fs.existsSync(out)) {
     if (!fs.statSync(out).isDirectory()) throw bad(`cannot export to ${out}: it is a file, not a folder`, 'out');
     if (!o.force && fs.readdirSync(out).length) {
@@ -54,7 +52,7 @@ export function exportSpecFor(store: Store, sourceId: string, o: ExportOptions):
   try {
     return parseSpec(ExportSpec, {
       kind: 'export', name: `export of ${source.name}`, inputs: { source: sourceId, ...(original ? { original } : {}) }, formats, out,
-      force: Boolean(o.force), ...(o.within !== undefined ? { within: path.resolve(o.within) } : {}),
+      force: Boolean(o.force),
       ...(o.compact !== undefined ? { compact: o.compact } : {}), ...(o.onnxOpset !== undefined ? { onnxOpset: o.onnxOpset } : {}),
     });
   } catch (e) {

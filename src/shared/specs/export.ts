@@ -31,7 +31,8 @@ export const ExportSpec = z.object({
   formats: z.array(ExportFormat).min(1).default([...EXPORT_FORMATS]),
   /** Destination folder, an absolute path (the CLI resolves a relative --out against its cwd). */
   out: z.string().min(1),
-  /** The folder the user chose (or the app allows); `out` must resolve inside it. */
+  /** The allowed folder `out` lies in, set by the service from its folder limit (any value a caller
+   *  gives is replaced); the worker re-checks that `out` resolves inside it right before writing. */
   within: z.string().min(1).optional(),
   /** Replace earlier export files in a non-empty destination (other files there are left alone). */
   force: z.boolean().default(false),
@@ -55,8 +56,6 @@ export interface ExportRunOptions {
   /** Destination folder; must be absolute (the CLI resolves a relative --out against its cwd). */
   out: string;
   force?: boolean;
-  /** The folder the user picked or the app allows (browser mode): out must stay inside it. */
-  within?: string;
   compact?: boolean;
   onnxOpset?: number;
 }

@@ -1,7 +1,7 @@
 // Browser-mode client: POST /api/<method> with the arguments as a JSON array, push events over SSE.
 // See src/shared/transport.ts for the wire format.
 import type { PushEvent } from '../../../shared/api';
-import { API_PREFIX, ApiError, ARTIFACT_PATH, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../../../shared/transport';
+import { API_PREFIX, ApiError, ARTIFACT_PATH, EVENTS_PATH, TOKEN_HEADER } from '../../../shared/transport';
 
 type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{
   ok: boolean; status: number; text(): Promise<string>;
@@ -40,9 +40,10 @@ export class HttpTransport {
     this.EventSourceImpl = opts.EventSource ?? (globalThis as { EventSource?: EventSourceCtor }).EventSource;
   }
 
-  /** Download address of a recorded artifact (the token rides in the query: a plain link cannot set headers). */
+  /** Download address of a recorded artifact. A plain link cannot set headers: the session cookie
+   *  that the page's first load set authorises it (the URL token is one-time, so not put in URLs). */
   artifactUrl(id: number): string {
-    return `${this.opts.base}${ARTIFACT_PATH}${id}?${TOKEN_QUERY}=${encodeURIComponent(this.opts.token)}`;
+    return `${this.opts.base}${ARTIFACT_PATH}${id}`;
   }
 
   async call(method: string, args: unknown[]): Promise<unknown> {
@@ -96,7 +97,8 @@ export class HttpTransport {
 
   private ensureStream(): void {
     if (this.es || !this.EventSourceImpl) return;
-    const url = `${this.opts.base}${EVENTS_PATH}?${TOKEN_QUERY}=${encodeURIComponent(this.opts.token)}`;
+    // EventSource cannot set headers either: the session cookie authorises the stream.
+    const url = `${this.opts.base}${EVENTS_PATH}`;
     const es = new this.EventSourceImpl(url);
     this.es = es;
     es.onopen = () => { this.everOpened = true; this.setState('open'); };
