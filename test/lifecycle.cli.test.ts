@@ -1,15 +1,15 @@
 // The run lifecycle as users meet it from the terminal: a `whittle train` killed (SIGKILL) or
 // stopped (SIGTERM) while other processes share its data folder, a disk that fills up mid-run,
 // and a data folder mounted read-only.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WhittleService } from '../src/main/services/api';
 import { checkpointStep } from '../src/main/services/scheduler';
 import { Store } from '../src/main/services/store';
 import { whittle } from './helpers/cli';
+import { fillDisk, remount, tmpfs as mountTmpfs } from './helpers/disk';
 import { need } from './helpers/prereqs';
 import { BIN, tmpHome } from './helpers/tmp';
 
@@ -49,22 +49,7 @@ async function until<T>(get: () => T | null | undefined | false, ms: number, wha
 const runningPast = (store: Store, step: number) => () =>
   store.listRuns().find((r) => r.status === 'running' && (r.progress?.step ?? 0) >= step);
 
-/** A tmpfs of `size` mounted for this test (unmounted after), or null when this machine cannot. */
-function tmpfs(size: string): string | null {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-disk-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
-  cleanup.push(() => {
-    try { execFileSync('umount', ['-l', dir]); } catch { /* already gone */ }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-/** Fill the file system holding `dir` until `leave` bytes remain free. */
-function fillDisk(dir: string, leave: number): void {
-  const free = fs.statfsSync(dir).bavail * fs.statfsSync(dir).bsize;
-  fs.writeFileSync(path.join(dir, 'filler'), Buffer.alloc(Math.max(0, free - leave)));
-}
+const tmpfs = (size: string) => mountTmpfs(size, (fn) => cleanup.push(fn));
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
@@ -135,7 +120,7 @@ describe('run lifecycle from the CLI', { timeout: 180_000 }, () => {
 
   it('a disk that fills up mid-run fails the run with "disk full", removes its checkpoint temp, and runs/show/rm still work', async (t) => {
     if (!need('tmpfsMount', import.meta.url)) return t.skip('cannot mount a tmpfs to fill (the PRAGMA max_page_count variant in lifecycle.test.ts still runs)');
-    const home = path.join(tmpfs('4m')!, 'home');
+    const home = path.join(tmpfs('4m'), 'home');
     const first = await whittle(['train', '--recipe', recipe({ steps: 5, stepMs: 1 }), '--home', home, '--json']);
     expect(first.code, first.stderr).toBe(0);
     const keep = JSON.parse(first.stdout).runId as string;
@@ -163,13 +148,13 @@ describe('run lifecycle from the CLI', { timeout: 180_000 }, () => {
 
   it('a read-only data folder: runs/show/metrics read it; train and rm say the folder is read-only (exit 1, no stack trace)', async (t) => {
     if (!need('tmpfsMount', import.meta.url)) return t.skip('cannot mount a tmpfs read-only (root is not stopped by chmod)');
-    const mnt = tmpfs('4m')!;
+    const mnt = tmpfs('4m');
     const home = path.join(mnt, 'home');
     const made = await whittle(['train', '--recipe', recipe({ steps: 5, stepMs: 1 }), '--home', home, '--json']);
     expect(made.code, made.stderr).toBe(0);
     const id = JSON.parse(made.stdout).runId as string;
-    execFileSync('mount', ['-o', 'remount,ro', mnt]);
-    cleanup.push(() => { try { execFileSync('mount', ['-o', 'remount,rw', mnt]); } catch { /* unmounted */ } });
+    remount(mnt, 'ro');
+    cleanup.push(() => { try { remount(mnt, 'rw'); } catch { /* unmounted */ } });
     const runs = await whittle(['runs', '--home', home, '--json']);
     expect(runs.code, runs.stderr).toBe(0);
     expect(JSON.parse(runs.stdout).map((r: { id: string; status: string }) => [r.id, r.status])).toEqual([[id, 'done']]);

@@ -49,11 +49,11 @@ export interface MetricRow { run_id: string; step: number; key: string; value: n
 
 /** What a data folder holds, read straight from SQLite (opening it runs WAL recovery, as the next
  *  process would). */
-export function readHome(home: string): { integrity: string; runs: { id: string; status: string; checkpoint: string | null; progress: string | null }[]; metrics: MetricRow[] } {
+export function readHome(home: string, opts: { readonly?: boolean } = {}): { integrity: string; runs: { id: string; status: string; checkpoint: string | null; progress: string | null }[]; metrics: MetricRow[] } {
   const file = path.join(home, 'whittle.db');
   // Killed before the database (or its first migration) was written: nothing stored, nothing lost.
   if (!fs.existsSync(file)) return { integrity: 'ok', runs: [], metrics: [] };
-  const db = new Database(file);
+  const db = new Database(file, { readonly: opts.readonly ?? false });
   try {
     db.pragma('busy_timeout = 5000');
     const integrity = db.pragma('integrity_check', { simple: true }) as string;
@@ -61,6 +61,19 @@ export function readHome(home: string): { integrity: string; runs: { id: string;
     const runs = db.prepare('SELECT id, status, checkpoint, progress FROM runs ORDER BY created_at').all() as never;
     const metrics = db.prepare('SELECT run_id, step, key, value FROM metrics ORDER BY run_id, key, step').all() as MetricRow[];
     return { integrity, runs, metrics };
+  } finally { db.close(); }
+}
+
+/** The step a run's stored progress has reached (0 before any), read without disturbing the writer. */
+export function storedStep(home: string): number {
+  const file = path.join(home, 'whittle.db');
+  if (!fs.existsSync(file)) return 0;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'runs'").get()) return 0;
+    const row = db.prepare('SELECT progress FROM runs ORDER BY created_at LIMIT 1').get() as { progress: string | null } | undefined;
+    return row?.progress ? (JSON.parse(row.progress) as { step: number }).step : 0;
   } finally { db.close(); }
 }
 

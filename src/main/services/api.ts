@@ -16,6 +16,7 @@ import { tidyRunFolders } from './checkpoints';
 import { DatasetRegistry } from './datasets';
 import { exportSpecFor, recordExportOnSource } from './exports';
 import { FolderLimit, specPaths } from './folderLimit';
+import { ownerGone } from './liveness';
 import { listRecipes } from './recipes';
 import { publicRun, Scheduler } from './scheduler';
 import { DataFolderError } from './storage';
@@ -129,7 +130,7 @@ export class WhittleService implements WhittleApi {
 
   async listRuns(filter?: Parameters<WhittleApi['listRuns']>[0]): Promise<RunRow[]> {
     this.reapOrphans();
-    return this.store.listRuns(filter ?? {}).map(publicRun);
+    return this.store.listRuns(filter ?? {}).map((r) => publicRun(this.asSeen(r)));
   }
 
   /** Runs another process left running when it died become interrupted before anyone reads them
@@ -147,7 +148,17 @@ export class WhittleService implements WhittleApi {
   }
 
   async getRun(id: string): Promise<RunRow> {
-    return publicRun(this.requireRun(id));
+    return publicRun(this.asSeen(this.requireRun(id)));
+  }
+
+  /** A run as a reader should see it. reapOrphans records a dead owner's run as interrupted, but it
+   *  cannot always write (a read-only folder, a full disk, its 500 ms throttle): such a run is shown
+   *  interrupted all the same, and recorded by the next reader that can write. */
+  private asSeen(r: RunInternal): RunInternal {
+    if (r.status !== 'running' && r.status !== 'queued') return r;
+    const why = ownerGone(r);
+    if (!why) return r;
+    return { ...r, status: 'interrupted', error: this.store.readonly ? `${why} (not recorded: the data folder is read-only)` : why };
   }
 
   async metrics(id: string, opts?: { keys?: string[]; sinceStep?: number }) {

@@ -9,6 +9,7 @@
 // passed in `protect` (the resume point, and the one a run in progress was started from).
 import fs from 'node:fs';
 import path from 'node:path';
+import { pidAlive } from './liveness';
 
 /** Kept when a spec does not say (`checkpointKeep`). */
 export const DEFAULT_CHECKPOINT_KEEP = 2;
@@ -52,12 +53,6 @@ export function pruneCheckpoints(dir: string, keep: number, protect: Iterable<st
   return doomed.map((c) => c.path);
 }
 
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
-}
-
 /** Remove temp files and folders (`*.tmp-<pid>-*`) whose writer is gone: its process is not alive,
  *  or, with `ownToo`, it is this process (safe only when no thread of ours writes in `dir`, e.g.
  *  just before a run starts: a worker killed mid-write left them). Returns the removed names. */
@@ -68,7 +63,7 @@ export function sweepStaleTemps(dir: string, opts: { ownToo?: boolean } = {}): s
     const m = TEMP.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
-    if (isAlive(pid) && !(opts.ownToo && pid === process.pid)) continue;
+    if (pidAlive(pid) && !(opts.ownToo && pid === process.pid)) continue;
     fs.rmSync(path.join(dir, name), { recursive: true, force: true });
     out.push(name);
   }

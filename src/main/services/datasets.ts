@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { DATASET_FILES, DatasetMeta, type DatasetRow, type DatasetSample, type ImportDatasetRequest, ImportDatasetSpec } from '../../shared/specs/dataset';
 import { ApiError } from '../../shared/transport';
 import { parseSpec, SpecError } from '../../shared/validate';
+import { pidAlive } from './liveness';
 
 interface Record_ {
   name: string; source_path: string; source_kind: string; classes: string; shape: string; train_count: number;
@@ -101,7 +102,7 @@ export class DatasetRegistry {
         if (!e.isDirectory()) continue;
         const tmp = /\.tmp-(\d+)-/.exec(e.name);
         if (tmp) {
-          if (!isAlive(Number(tmp[1]))) fs.rmSync(path.join(this.root, e.name), { recursive: true, force: true });
+          if (!pidAlive(Number(tmp[1]))) fs.rmSync(path.join(this.root, e.name), { recursive: true, force: true });
           continue;
         }
         names.add(e.name);
@@ -163,9 +164,4 @@ export class DatasetRegistry {
       m.name, m.source.path, m.source.kind, JSON.stringify(m.classes), JSON.stringify(m.shape), m.counts.train, m.counts.test,
       m.checksum, runId, m.createdAt, JSON.stringify(m));
   }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }

@@ -1,5 +1,7 @@
 // Errors of the disk under the data folder (full, read-only), recognised wherever they surface
 // (SQLite or the file system) and turned into one message a person can act on.
+import fs from 'node:fs';
+import path from 'node:path';
 
 /** The data folder cannot be written (read-only mount, no permission): write commands stop with
  *  this; read commands open the database read-only instead. */
@@ -32,3 +34,38 @@ export const diskFullMessage = (home: string, detail?: string) =>
   'free some, e.g. with `whittle rm RUN`';
 
 export const readOnlyMessage = (home: string) => `the data folder ${home} is read-only`;
+
+/** Space held back in the data folder for the few writes that must land on a full disk (a run's
+ *  ending, a delete): SQLite cannot record anything once the disk has no byte left, and a run that
+ *  shows `running` forever is worse than one that shows `failed: disk full`. Released when the
+ *  disk fills, taken again when a process next opens the folder with space to spare. */
+export class SpaceReserve {
+  static readonly BYTES = 1024 * 1024;
+  readonly file: string;
+
+  constructor(home: string) {
+    this.file = path.join(home, 'space-reserve');
+  }
+
+  /** Take the reserve if it is not held and the disk can spare it (never fails). */
+  ensure(): void {
+    try {
+      if (fs.statSync(this.file).size === SpaceReserve.BYTES) return;
+    } catch { /* not held yet */ }
+    try {
+      fs.writeFileSync(this.file, Buffer.alloc(SpaceReserve.BYTES));
+    } catch {
+      fs.rmSync(this.file, { force: true }); // a part of it would only take space nobody can use
+    }
+  }
+
+  /** Give the reserve's space back to the disk. True when there was one to give. */
+  release(): boolean {
+    try {
+      fs.unlinkSync(this.file);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

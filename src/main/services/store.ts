@@ -9,7 +9,7 @@ import type { RunSpec } from '../../shared/specs';
 import type { StudySpec } from '../../shared/studies';
 import { selfOwner } from './liveness';
 import { MIGRATIONS } from './migrations';
-import { DataFolderError, isDiskFull, isReadOnly, readOnlyMessage, diskFullMessage } from './storage';
+import { DataFolderError, diskFullMessage, isDiskFull, isReadOnly, readOnlyMessage, SpaceReserve } from './storage';
 
 type Json = Record<string, unknown>;
 const parse = <T>(s: string | null): T | null => (s == null ? null : (JSON.parse(s) as T));
@@ -50,6 +50,8 @@ export class Store {
   private insertMetric: Database.Statement | null;
   /** A read-only snapshot copied to a temp folder (see openReadOnly); removed on close. */
   private snapshotDir: string | null = null;
+  /** Space kept back so a run's ending and a delete can still be written on a full disk. */
+  private reserve: SpaceReserve | null = null;
 
   /** `readonly`: open for reading only, when the data folder cannot be written (read commands on
    *  a read-only mount). A write open of such a folder throws DataFolderError naming it. */
@@ -75,6 +77,8 @@ export class Store {
       throw e;
     }
     this.insertMetric = this.db.prepare('INSERT OR REPLACE INTO metrics (run_id, step, key, value, samples) VALUES (?, ?, ?, ?, ?)');
+    this.reserve = new SpaceReserve(home);
+    this.reserve.ensure();
   }
 
   /** A WAL database can be read in place only if SQLite can create its shared-memory file next to
@@ -186,13 +190,16 @@ export class Store {
   }
 
   /** A small write that must land even on a full disk (a run's ending): when SQLite reports the
-   *  disk full, move the WAL into the database and truncate it (the WAL's space comes free), then
-   *  try once more. */
+   *  disk full, give back the space reserve and try again; then move the WAL into the database and
+   *  truncate it (the WAL's space comes free), and try once more. */
   evenIfFull<T>(write: () => T): T {
     try {
       return write();
     } catch (e) {
       if (!isDiskFull(e)) throw e;
+      if (this.reserve?.release()) {
+        try { return write(); } catch (again) { if (!isDiskFull(again)) throw again; }
+      }
       this.db.pragma('wal_checkpoint(TRUNCATE)');
       return write();
     }
