@@ -148,17 +148,25 @@ export class WhittleService implements WhittleApi {
   }
 
   async getRun(id: string): Promise<RunRow> {
-    return publicRun(this.asSeen(this.requireRun(id)));
+    return publicRun(this.requireRun(id));
   }
 
-  /** A run as a reader should see it. reapOrphans records a dead owner's run as interrupted, but it
-   *  cannot always write (a read-only folder, a full disk, its 500 ms throttle): such a run is shown
-   *  interrupted all the same, and recorded by the next reader that can write. */
+  /** A run as a reader should see it: a dead owner's run is recorded interrupted now (reapOrphans
+   *  may have skipped it, throttled), or, where that cannot be written (a read-only folder, a full
+   *  disk), shown interrupted all the same and recorded by the next reader that can write. */
   private asSeen(r: RunInternal): RunInternal {
     if (r.status !== 'running' && r.status !== 'queued') return r;
     const why = ownerGone(r);
     if (!why) return r;
-    return { ...r, status: 'interrupted', error: this.store.readonly ? `${why} (not recorded: the data folder is read-only)` : why };
+    if (!this.store.readonly) {
+      try {
+        this.scheduler.recoverInterrupted();
+        const now = this.store.getRun(r.id);
+        if (now && now.status !== r.status) return now;
+      } catch { /* a full disk: shown below, recorded later */ }
+    }
+    const note = this.store.readonly ? 'not recorded: the data folder is read-only' : 'not recorded yet: the data folder could not be written';
+    return { ...r, status: 'interrupted', error: `${why} (${note})` };
   }
 
   async metrics(id: string, opts?: { keys?: string[]; sinceStep?: number }) {
@@ -309,7 +317,7 @@ export class WhittleService implements WhittleApi {
     this.reapOrphans();
     const r = this.store.getRun(id);
     if (!r) throw notFound('run', id);
-    return r;
+    return this.asSeen(r);
   }
 
   private onRunSettled(run: RunInternal): void {
