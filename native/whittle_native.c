@@ -177,6 +177,18 @@ static void avx512_or_other(int ta, int tb, int M, int N, int K, const float *A,
     other_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
+typedef void (*gemm_part_fn)(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                         float beta, float *C, int ldc);
+
+// The same product restricted to rows [s, s+n) of C (by_rows) or to its columns [s, s+n).
+static void sgemm_slice(gemm_part_fn f, int by_rows, int s, int n, int ta, int tb, int M, int N, int K, const float *A,
+                        int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+  if (by_rows)
+    f(ta, tb, n, N, K, ta ? A + s : A + (size_t)s * lda, lda, B, ldb, beta, C + (size_t)s * ldc, ldc);
+  else
+    f(ta, tb, M, n, K, A, lda, tb ? B + (size_t)s * ldb : B + s, ldb, beta, C + s, ldc);
+}
+
 // The AVX-512 kernel is single-threaded (the fused MLP calls it from each of its threads). A call
 // from outside any parallel region (the per-layer route) splits C across the kernels' threads:
 // by rows, or by columns when C is wider than tall; each thread packs its own operands.
@@ -191,10 +203,7 @@ static void avx512_sgemm(int ta, int tb, int M, int N, int K, const float *A, in
     for (int t = 0; t < T; t++) {
       const int s = t * chunk, n = len - s < chunk ? len - s : chunk;
       if (n <= 0) continue;
-      if (by_rows)
-        avx512_or_other(ta, tb, n, N, K, ta ? A + s : A + (size_t)s * lda, lda, B, ldb, beta, C + (size_t)s * ldc, ldc);
-      else
-        avx512_or_other(ta, tb, M, n, K, A, lda, tb ? B + (size_t)s * ldb : B + s, ldb, beta, C + s, ldc);
+      sgemm_slice(avx512_or_other, by_rows, s, n, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
     }
     return;
   }
@@ -223,10 +232,7 @@ static void blas_split(int ta, int tb, int M, int N, int K, const float *A, int 
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
     for (int p = 0; p < parts; p++) {
       const int s = p * chunk, n = len - s < chunk ? len - s : chunk;
-      if (by_rows)
-        other_sgemm(ta, tb, n, N, K, ta ? A + s : A + (size_t)s * lda, lda, B, ldb, beta, C + (size_t)s * ldc, ldc);
-      else
-        other_sgemm(ta, tb, M, n, K, A, lda, tb ? B + (size_t)s * ldb : B + s, ldb, beta, C + s, ldc);
+      sgemm_slice(other_sgemm, by_rows, s, n, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
     }
     return;
   }
