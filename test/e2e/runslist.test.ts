@@ -52,6 +52,12 @@ describe.runIf(need('chromium', import.meta.url))('runs list: search, filter, so
     await rowsBecome(['beta sweep 10', 'alpha sweep 2']);
     expect(await page.locator('#runs-search-state').textContent()).toMatch(/2 of 3 runs/);
     await shot(page, 'runslist-search');
+    // At 1024 px the search and filters wrap inside the page rather than push it wider.
+    await page.setViewportSize({ width: 1024, height: 768 });
+    const right = await page.locator('.filters').evaluate((el) => Math.max(...[...el.children].map((c) => c.getBoundingClientRect().right)));
+    expect(right).toBeLessThanOrEqual(1024);
+    await shot(page, 'runslist-search-1024');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByRole('searchbox').fill('');
     await rowsBecome(['gamma timing', 'beta sweep 10', 'alpha sweep 2']);
 
@@ -100,6 +106,13 @@ describe.runIf(need('chromium', import.meta.url))('runs list: search, filter, so
     await tagError.waitFor(WAIT);
     expect(await tagError.textContent()).toMatch(/'bad!' is not a valid tag: use letters, digits/);
     expect((await call<RunRow>(serve!, 'getRun', ids.alpha)).tags).toEqual([]);
+    // The same rule over HTTP, for a script: 400, the field named.
+    const refused = await fetch(`${serve!.base}/api/annotateRun`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-whittle-token': serve!.token },
+      body: JSON.stringify([ids.alpha, { addTags: ['ok', 'no spaces allowed'] }]),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: 'bad_request', issues: [{ path: 'addTags[1]' }] });
 
     await page.getByLabel('Add tags').fill('baseline, lr:3e-4');
     await page.getByRole('button', { name: 'Add tag' }).click();
