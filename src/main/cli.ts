@@ -42,7 +42,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   let service: WhittleService | null = null;
   let home = defaultHome();
   try {
-    const args = parseArgs(rest, cmd.options, cmd.name);
+    const args = parseArgs(rest, cmd.options, cmd.name, cmd.signedPositionals);
     if (args.options.help) {
       io.out(`${cmd.summary}\n\nUsage: ${cmd.usage}\n\nOptions:\n${formatOptions(cmd.options)}\n`);
       return EXIT.ok;

@@ -1,6 +1,7 @@
 // The API every interface speaks (Electron IPC, HTTP in browser mode, the CLI in-process).
 // Payloads are JSON-plain so every transport carries them unchanged.
 import type { RunErrorKind } from './errors';
+import type { RunAnnotationPatch } from './runAnnotations';
 import type { MetricPoint } from './events';
 import type { RunSpec } from './specs';
 import type { DatasetRow, DatasetSample, ImportDatasetRequest } from './specs/dataset';
@@ -31,7 +32,14 @@ export interface RunRow {
   /** Set with `error`: 'input' when the run rejected its input's content (the CLI exits 2), else 'internal'. */
   errorKind: RunErrorKind | null;
   backend: string | null;
+  /** The user's notes on the run ('' when none). Set by the store; optional so rows built elsewhere need not carry it. */
+  notes?: string;
+  /** The user's tags on the run, sorted. Set by the store; optional as `notes`. */
+  tags?: string[];
 }
+
+/** listRuns' filter. `query` matches name, notes or a tag (substring, case-insensitive); `tags`: runs carrying every one. */
+export interface RunFilter { studyId?: string; status?: RunStatus; kind?: string; query?: string; tags?: string[] }
 
 export interface StudyRow {
   id: string;
@@ -56,7 +64,7 @@ export interface WhittleApi {
   info(): Promise<AppInfo>;
   /** `confirmed`: a person agreed to the estimate a large spec was refused with (see CONFIRM_CODE). */
   createRun(spec: unknown, opts?: CreateOptions): Promise<RunRow>;
-  listRuns(filter?: { studyId?: string; status?: RunStatus }): Promise<RunRow[]>;
+  listRuns(filter?: RunFilter): Promise<RunRow[]>;
   getRun(id: string): Promise<RunRow>;
   metrics(id: string, opts?: { keys?: string[]; sinceStep?: number }): Promise<MetricSeries>;
   logs(id: string): Promise<LogRow[]>;
@@ -77,12 +85,15 @@ export interface WhittleApi {
   getDataset(name: string): Promise<DatasetRow>;
   datasetSamples(name: string, opts?: { split?: 'train' | 'test'; offset?: number; count?: number; classIndex?: number }): Promise<DatasetSample[]>;
   deleteDataset(name: string): Promise<void>;
+  /** Change a run's notes and tags (see runAnnotations.ts for the limits); returns the updated run. */
+  annotateRun(id: string, patch: RunAnnotationPatch): Promise<RunRow>;
 }
 export type ApiMethod = keyof WhittleApi;
 export const API_METHODS: readonly ApiMethod[] = [
   'info', 'createRun', 'listRuns', 'getRun', 'metrics', 'logs', 'artifacts', 'cancelRun', 'resumeRun',
   'deleteRun', 'createStudy', 'listStudies', 'getStudy', 'cancelStudy', 'recipes',
   'exportRun', 'importDataset', 'listDatasets', 'getDataset', 'datasetSamples', 'deleteDataset',
+  'annotateRun',
 ];
 
 /** Pushed to subscribers (IPC, SSE, CLI). */

@@ -2,15 +2,22 @@
 // each call with these before it reaches the service (specs are validated again, in depth, there).
 import { z } from 'zod';
 import type { ApiMethod } from './api';
+import { MAX_NOTES_LENGTH, MAX_QUERY_LENGTH, MAX_TAG_LENGTH, MAX_TAGS_PER_RUN } from './runAnnotations';
 
 const id = z.string().min(1).max(200);
 const create = z.object({ confirmed: z.boolean().optional() }).strict().optional();
+// Generous size caps only: the service checks the real limits and each tag's characters, with
+// messages in words that name the field (runAnnotations.ts).
+const tagList = z.array(z.string().max(4 * MAX_TAG_LENGTH)).max(4 * MAX_TAGS_PER_RUN);
 const status = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
 
 export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   info: z.tuple([]),
   createRun: z.tuple([z.unknown(), create]),
-  listRuns: z.tuple([z.object({ studyId: id.optional(), status: status.optional() }).strict().optional()]),
+  listRuns: z.tuple([z.object({
+    studyId: id.optional(), status: status.optional(), kind: z.string().max(100).optional(),
+    query: z.string().max(MAX_QUERY_LENGTH).optional(), tags: tagList.optional(),
+  }).strict().optional()]),
   getRun: z.tuple([id]),
   metrics: z.tuple([id, z.object({ keys: z.array(z.string()).optional(), sinceStep: z.number().optional() }).strict().optional()]),
   logs: z.tuple([id]),
@@ -36,4 +43,7 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
     count: z.number().int().min(0).max(100).optional(), classIndex: z.number().int().min(0).optional(),
   }).strict().optional()]),
   deleteDataset: z.tuple([id]),
+  annotateRun: z.tuple([id, z.object({
+    notes: z.string().max(4 * MAX_NOTES_LENGTH).optional(), addTags: tagList.optional(), removeTags: tagList.optional(),
+  }).strict()]),
 };

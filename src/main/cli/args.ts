@@ -22,7 +22,8 @@ export const GLOBAL_OPTIONS: OptionDef[] = [
   { name: 'help', short: 'h', type: 'boolean', description: 'show help for this command' },
 ];
 
-export function parseArgs(argv: string[], defs: OptionDef[], command: string): ParsedArgs {
+/** `signedPositionals`: a single-dash word that is no known short option (`-draft`) is a positional. */
+export function parseArgs(argv: string[], defs: OptionDef[], command: string, signedPositionals = false): ParsedArgs {
   const all = [...defs, ...GLOBAL_OPTIONS];
   const positionals: string[] = [];
   const options: Record<string, unknown> = {};
@@ -30,6 +31,7 @@ export function parseArgs(argv: string[], defs: OptionDef[], command: string): P
     const a = argv[i];
     if (a === '--') { positionals.push(...argv.slice(i + 1)); break; }
     if (!a.startsWith('-') || a === '-') { positionals.push(a); continue; }
+    if (signedPositionals && !a.startsWith('--') && !all.some((o) => o.short === a.slice(1))) { positionals.push(a); continue; }
     let name: string;
     let inline: string | undefined;
     if (a.startsWith('--')) {

@@ -25,6 +25,8 @@ export interface Command {
   /** e.g. `whittle show RUN` */
   usage: string;
   options: OptionDef[];
+  /** Words like `-draft` are positionals, not options (`whittle tag RUN -draft`); -h still asks for help. */
+  signedPositionals?: boolean;
   /** Exit code: 0 success; 1 a run failed or was cancelled, or the command could not finish; 2 bad
    *  usage or bad input (including a run that failed on its input's content: see exitCodeFor). */
   run(ctx: CommandContext): Promise<number>;

@@ -1,4 +1,5 @@
 // Every CLI command, in the order `whittle --help` lists them. Adding a command = a file + one line.
+import { noteCommand, tagCommand } from './annotate';
 import type { Command } from './command';
 import { dataCommand } from './data';
 import { demoCommand, reportCommand } from './demo';
@@ -19,6 +20,8 @@ export const COMMANDS: Command[] = [
   cancelCommand,
   resumeCommand,
   rmCommand,
+  tagCommand,
+  noteCommand,
   exportCommand,
   dataCommand,
   textCommand,

@@ -9,22 +9,28 @@ function oneRunId(positionals: string[], cmd: string): string {
 }
 
 export const runsCommand: Command = {
-  name: 'runs', summary: 'list runs with status and progress', usage: 'whittle runs [--status S] [--study ID]',
+  name: 'runs', summary: 'list runs with status and progress; search and filter them',
+  usage: 'whittle runs [--search TEXT] [--tag TAG ...] [--kind K] [--status S] [--study ID]',
   options: [
+    { name: 'search', type: 'string', valueName: 'TEXT', description: 'runs whose name, notes or tags contain every word of TEXT' },
+    { name: 'tag', type: 'string', multiple: true, valueName: 'TAG', description: 'only runs with this tag' },
+    { name: 'kind', type: 'string', valueName: 'KIND', description: 'only runs of this kind (train, distill, …)' },
     { name: 'status', type: 'string', valueName: 'STATUS', description: 'only runs with this status' },
     { name: 'study', type: 'string', valueName: 'ID', description: 'only runs of this study' },
   ],
   async run(ctx) {
-    const { status, study } = ctx.args.options as { status?: string; study?: string };
+    const { status, study, search, tag, kind } = ctx.args.options as { status?: string; study?: string; search?: string; tag?: string[]; kind?: string };
     const valid = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'];
     if (status && !valid.includes(status)) throw new UsageError(`--status must be one of ${valid.join(', ')}`);
-    const runs = await ctx.service({ access: 'read' }).listRuns({ status: status as never, studyId: study });
+    const runs = await ctx.service({ access: 'read' }).listRuns({ status: status as never, studyId: study, query: search, tags: tag, kind });
     if (ctx.json) { printJson(ctx.io, runs); return EXIT.ok; }
-    if (!runs.length) { ctx.io.out('no runs yet — try `whittle demo` or `whittle train --recipe NAME`\n'); return EXIT.ok; }
-    ctx.io.out(`${table([['ID', 'NAME', 'KIND', 'STATUS', 'PROGRESS', 'CREATED'], ...runs.map((r) => [
+    const filtered = Boolean(status || study || search || tag?.length || kind);
+    if (!runs.length) { ctx.io.out(filtered ? 'no runs match\n' : 'no runs yet — try `whittle demo` or `whittle train --recipe NAME`\n'); return EXIT.ok; }
+    ctx.io.out(`${table([['ID', 'NAME', 'KIND', 'STATUS', 'PROGRESS', 'CREATED', 'TAGS'], ...runs.map((r) => [
       r.id, r.name, r.kind, r.status,
       r.progress ? `${r.progress.step}/${r.progress.total}${r.status === 'running' ? ` ETA ${formatDuration(r.progress.eta)}` : ''}` : '-',
       new Date(r.createdAt).toISOString().replace('T', ' ').slice(0, 19),
+      (r.tags ?? []).join(' '),
     ])])}\n`);
     return EXIT.ok;
   },
@@ -39,6 +45,8 @@ export const showCommand: Command = {
     const artifacts = await svc.artifacts(id);
     if (ctx.json) { printJson(ctx.io, { ...run, artifacts }); return EXIT.ok; }
     ctx.io.out(`${run.name} (${run.id})  ${run.kind}  ${run.status}${run.backend ? `  on ${run.backend}` : ''}\n`);
+    if (run.tags?.length) ctx.io.out(`tags: ${run.tags.join(' ')}\n`);
+    if (run.notes) ctx.io.out(`notes: ${run.notes}\n`);
     if (run.error) ctx.io.out(`error: ${run.error}\n`);
     if (run.progress) ctx.io.out(`progress: ${run.progress.step}/${run.progress.total}\n`);
     ctx.io.out(`spec:\n${JSON.stringify(run.spec, null, 2)}\n`);

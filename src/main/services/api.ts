@@ -11,7 +11,9 @@ import { WHITTLE_VERSION } from '../../shared/version';
 import { parseSpec, SpecError } from '../../shared/validate';
 import type { ImportDatasetRequest } from '../../shared/specs/dataset';
 import type { ExportRunOptions } from '../../shared/specs/export';
+import type { RunAnnotationPatch } from '../../shared/runAnnotations';
 import { admit, requireConfirmation } from './admission';
+import { annotateRun, checkRunFilter } from './annotations';
 import { tidyRunFolders } from './checkpoints';
 import { DatasetRegistry } from './datasets';
 import { exportSpecFor, recordExportOnSource } from './exports';
@@ -130,7 +132,14 @@ export class WhittleService implements WhittleApi {
 
   async listRuns(filter?: Parameters<WhittleApi['listRuns']>[0]): Promise<RunRow[]> {
     this.reapOrphans();
+    if (filter) checkRunFilter(filter);
     return this.store.listRuns(filter ?? {}).map((r) => publicRun(this.asSeen(r)));
+  }
+
+  async annotateRun(id: string, patch: RunAnnotationPatch): Promise<RunRow> {
+    const run = publicRun(this.asSeen(annotateRun(this.store, this.requireRun(id), patch)));
+    this.push({ type: 'run', run });
+    return run;
   }
 
   /** Runs another process left running when it died become interrupted before anyone reads them

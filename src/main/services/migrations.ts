@@ -59,4 +59,19 @@ export const MIGRATIONS: { name: string; sql: string }[] = [
     // reuse) and its last heartbeat; any reader marks a run whose owner is gone interrupted.
     sql: 'ALTER TABLE runs ADD COLUMN owner_start TEXT; ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;',
   },
+  {
+    // Migration 5. Notes and tags a person puts on runs (#16). Tags get their own table so a tag
+    // filter is an index lookup (run_tags_tag covers tag → run_id); runs_created lets the list read
+    // newest-first from an index instead of sorting every row.
+    name: 'run notes and tags',
+    sql: `
+      ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+      CREATE TABLE run_tags (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, tag TEXT NOT NULL,
+        PRIMARY KEY (run_id, tag)
+      ) WITHOUT ROWID;
+      CREATE INDEX run_tags_tag ON run_tags(tag);
+      CREATE INDEX runs_created ON runs(created_at);
+    `,
+  },
 ];

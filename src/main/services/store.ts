@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { ArtifactRow, LogRow, MetricSeries, Progress, RunRow, RunStatus, StudyRow } from '../../shared/api';
+import type { ArtifactRow, LogRow, MetricSeries, Progress, RunFilter, RunRow, RunStatus, StudyRow } from '../../shared/api';
 import type { MetricPoint } from '../../shared/events';
 import type { RunSpec } from '../../shared/specs';
 import type { StudySpec } from '../../shared/studies';
@@ -20,7 +20,18 @@ interface RunRecord {
   progress: string | null; summary: string | null; error: string | null; error_kind: string | null; backend: string | null;
   checkpoint: string | null; owner_pid: number | null; cancel_requested: number;
   owner_start?: string | null; heartbeat_at?: number | null;
+  notes?: string; tags_json?: string | null;
 }
+
+/** Every run column plus its tags as a JSON array (one primary-key range read per run). */
+const RUN_SELECT = `SELECT runs.*, (SELECT json_group_array(tag) FROM run_tags WHERE run_tags.run_id = runs.id) AS tags_json FROM runs`;
+/** The same for a database older than migration 5 opened read-only (it cannot be migrated): no notes or tags. */
+const RUN_SELECT_UNANNOTATED = 'SELECT runs.*, NULL AS tags_json FROM runs';
+/** The migration that added notes and tags (schema version 5). */
+const ANNOTATIONS_VERSION = 5;
+
+/** `text` as a LIKE pattern matching it anywhere; a backslash escapes the wildcards (% _) a person may type. */
+const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export interface RunInternal extends RunRow {
   checkpoint: string | null; ownerPid: number | null; cancelRequested: boolean;
@@ -36,6 +47,7 @@ function toRun(r: RunRecord): RunInternal {
     endedAt: r.ended_at, progress: parse<Progress>(r.progress), summary: parse<Json>(r.summary),
     error: r.error, errorKind: (r.error_kind as RunRow['errorKind']) ?? (r.error == null ? null : 'internal'), backend: r.backend, checkpoint: r.checkpoint, ownerPid: r.owner_pid,
     cancelRequested: r.cancel_requested === 1, ownerStart: r.owner_start ?? null, heartbeatAt: r.heartbeat_at ?? null,
+    notes: r.notes ?? '', tags: r.tags_json ? (JSON.parse(r.tags_json) as string[]).sort() : [],
   };
 }
 
@@ -112,6 +124,12 @@ export class Store {
     }
   }
 
+  /** A read-only database older than migration 5 has no notes or tags to read. */
+  private get runSelect(): string {
+    return (this.cachedRunSelect ??= this.schemaVersion >= ANNOTATIONS_VERSION ? RUN_SELECT : RUN_SELECT_UNANNOTATED);
+  }
+  private cachedRunSelect: string | undefined;
+
   get schemaVersion(): number { return this.db.pragma('user_version', { simple: true }) as number; }
 
   runDir(id: string): string { return path.join(this.home, 'runs', id); }
@@ -132,17 +150,48 @@ export class Store {
   }
 
   getRun(id: string): RunInternal | null {
-    const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRecord | undefined;
+    const r = this.db.prepare(`${this.runSelect} WHERE id = ?`).get(id) as RunRecord | undefined;
     return r ? toRun(r) : null;
   }
 
-  listRuns(filter: { studyId?: string; status?: RunStatus } = {}): RunInternal[] {
+  /** Newest first. `query`: every word of it in the name, the notes or a tag (case-insensitive
+   *  substring); `tags`: runs carrying all of them (each an index lookup in run_tags_tag). */
+  listRuns(filter: RunFilter = {}): RunInternal[] {
+    const { sql, args } = this.listRunsQuery(filter);
+    return (this.db.prepare(sql).all(...args) as RunRecord[]).map(toRun);
+  }
+
+  /** The SQL listRuns runs (exposed so a test can check its query plan). */
+  listRunsQuery(filter: RunFilter = {}): { sql: string; args: unknown[] } {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.studyId) { where.push('study_id = ?'); args.push(filter.studyId); }
     if (filter.status) { where.push('status = ?'); args.push(filter.status); }
-    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC`;
-    return (this.db.prepare(sql).all(...args) as RunRecord[]).map(toRun);
+    if (filter.kind) { where.push('kind = ?'); args.push(filter.kind); }
+    const annotated = this.runSelect === RUN_SELECT;
+    for (const tag of new Set(filter.tags ?? [])) {
+      where.push(annotated ? 'runs.id IN (SELECT run_id FROM run_tags WHERE tag = ?)' : '? IS NULL');
+      args.push(tag);
+    }
+    for (const word of (filter.query ?? '').split(/\s+/).filter(Boolean)) {
+      const like = containsPattern(word);
+      if (!annotated) { where.push("runs.name LIKE ? ESCAPE '\\'"); args.push(like); continue; }
+      where.push(`(runs.name LIKE ? ESCAPE '\\' OR runs.notes LIKE ? ESCAPE '\\'
+        OR EXISTS (SELECT 1 FROM run_tags WHERE run_tags.run_id = runs.id AND run_tags.tag LIKE ? ESCAPE '\\'))`);
+      args.push(like, like, like);
+    }
+    return { sql: `${this.runSelect} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC`, args };
+  }
+
+  /** Replace the notes (when given), add then remove tags, in one transaction. */
+  annotateRun(id: string, patch: { notes?: string; addTags?: string[]; removeTags?: string[] }): void {
+    this.db.transaction(() => {
+      if (patch.notes !== undefined) this.db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(patch.notes, id);
+      const add = this.db.prepare('INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)');
+      for (const t of patch.addTags ?? []) add.run(id, t);
+      const remove = this.db.prepare('DELETE FROM run_tags WHERE run_id = ? AND tag = ?');
+      for (const t of patch.removeTags ?? []) remove.run(id, t);
+    })();
   }
 
   updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number | null; endedAt: number | null; progress: Progress | null;
