@@ -5,6 +5,17 @@ import type { ApiMethod } from './api';
 
 const id = z.string().min(1).max(200);
 const create = z.object({ confirmed: z.boolean().optional() }).strict().optional();
+const bit = z.union([z.literal(0), z.literal(1)], { error: 'expected 0 or 1' });
+const TryInputSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('cmsp'), bits: z.array(bit).min(1).max(4096), skill: z.array(z.number().int().min(0)).min(1).max(256) }).strict(),
+  // under browser mode's 10 MiB request limit: a 6 MiB image, more than any photo dropped here needs
+  z.object({ kind: z.literal('image'), image: z.string().min(1).max(8 * 1024 * 1024) }).strict(),
+  z.object({ kind: z.literal('testImage'), index: z.number().int().min(0) }).strict(),
+  z.object({
+    kind: z.literal('text'), prompt: z.string().max(16384), maxBytes: z.number().int().min(0).max(1024),
+    temperature: z.number().min(0).max(5), seed: z.number().int().min(0).optional(),
+  }).strict(),
+]);
 const status = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
 
 export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
@@ -36,4 +47,7 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
     count: z.number().int().min(0).max(100).optional(), classIndex: z.number().int().min(0).optional(),
   }).strict().optional()]),
   deleteDataset: z.tuple([id]),
+  modelInfo: z.tuple([id]),
+  tryModel: z.tuple([id, TryInputSchema]),
+  confusionMatrix: z.tuple([id]),
 };
