@@ -18,6 +18,24 @@ function open(home = tmpHome(), workers = 1): WhittleService {
   return s;
 }
 
+/** An MNIST-style folder (IDX files) of 4×3 images whose brightness tells the class (services may
+ *  not import the worker's fixtures: the layering rule). */
+function writeIdx(dir: string, train: number, test: number, k: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const idx = (dims: number[], data: Uint8Array) => {
+    const head = Buffer.alloc(4 + 4 * dims.length);
+    head.writeUInt32BE(0x800 + dims.length, 0);
+    dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+    return Buffer.concat([head, data]);
+  };
+  for (const [name, n] of [['train', train], ['t10k', test]] as const) {
+    const labels = Uint8Array.from({ length: n }, (_, i) => i % k);
+    const images = Uint8Array.from({ length: n * 12 }, (_, j) => labels[Math.floor(j / 12)] * 60 + (j % 7));
+    fs.writeFileSync(path.join(dir, `${name}-images-idx3-ubyte`), idx([n, 4, 3], images));
+    fs.writeFileSync(path.join(dir, `${name}-labels-idx1-ubyte`), idx([n], labels));
+  }
+}
+
 const cmspRun = (steps: number) => ({
   kind: 'train', name: `cmsp-${steps}`, task: { suite: 'cmsp', m: 2, n: 8, k: 3 }, model: { arch: 'mlp', hidden: [16] },
   mixture: [{ skill: [0], perStep: 32 }, { skill: [1], perStep: 32 }], steps, eval: { every: Math.max(1, steps), samples: 64 },
@@ -52,8 +70,7 @@ describe('try the model through the service', () => {
   it('computes an image run\'s confusion matrix once and keeps it in the run folder', async () => {
     const home = tmpHome();
     const svc = open(home, 1);
-    const { writeIdxFolder } = await import('../../worker/tasks/images/fixtures');
-    writeIdxFolder(path.join(home, 'idx'), { train: 80, test: 40, k: 4 });
+    writeIdx(path.join(home, 'idx'), 80, 40, 4);
     const imp = await svc.importDataset({ source: path.join(home, 'idx'), dataset: 'four' });
     expect((await svc.waitForRun(imp.id)).status).toBe('done');
     const run = await svc.createRun({
