@@ -96,6 +96,22 @@ describe('try the model through the service', () => {
     await expect(svc.confusionMatrix(cmsp.id)).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/is not an image model/) });
   }, 120_000);
 
+  it('tries a pruned model on the task of the run it was pruned from', async () => {
+    const svc = open(undefined, 1);
+    const source = await svc.createRun(cmspRun(5));
+    await svc.waitForRun(source.id);
+    const pruned = await svc.createRun({
+      kind: 'prune', keep: [1], inputs: { source: source.id }, selection: { scope: 'global', sparsity: 0.5 },
+      score: { name: 'magnitude' }, recovery: { steps: 2, batch: 32 }, eval: { every: 2, samples: 64 },
+    });
+    expect((await svc.waitForRun(pruned.id)).status).toBe('done');
+    const info = await svc.modelInfo(pruned.id);
+    expect(info.target).toMatchObject({ kind: 'cmsp', m: 2, n: 8, skills: [[1]] });
+    expect(info.params).toBeLessThan((await svc.modelInfo(source.id)).params);
+    const out = await svc.tryModel(pruned.id, { kind: 'cmsp', bits: [0, 0, 0, 1, 1, 1, 0, 0], skill: [1] }) as Extract<TryResult, { kind: 'cmsp' }>;
+    expect(out.parity).toBe(1);
+  }, 120_000);
+
   it('checks the arguments of the new methods at the transport, naming the field', () => {
     const bad = API_ARGS.tryModel.safeParse(['r1', { kind: 'cmsp', bits: [2], skill: [0] }]);
     expect(bad.success).toBe(false);

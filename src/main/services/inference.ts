@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RunSpec, TaskSpec } from '../../shared/specs';
+import { DATASET_FILES } from '../../shared/specs/dataset';
 import { ApiError } from '../../shared/transport';
 import type { ConfusionMatrix, InferMessage, InferReply, InferRequest, InferRun, ModelInfo, TryInput, TryResult } from '../../shared/tryModel';
 import type { RunInternal, Store } from './store';
@@ -114,11 +115,17 @@ export class TryModelService {
 
   tryModel(run: RunInternal, input: TryInput): Promise<TryResult> { return this.worker.request({ op: 'try', run: this.inferRun(run), input }); }
 
-  /** Computed once per model file: kept in the run folder, keyed by the model file's size and time. */
+  /** Computed once per model file and dataset import: kept in the run folder, keyed by the model
+   *  file's size and time and the dataset's import time. */
   async confusion(run: RunInternal): Promise<ConfusionMatrix> {
     const req = this.inferRun(run);
     const st = fs.statSync(path.join(req.dir, MODEL_FILE));
-    const key = `${st.size}:${st.mtimeMs}`;
+    // a dataset imported again under the same name has other test images: its meta.json says when
+    let data = '';
+    if (req.task?.suite === 'images') {
+      try { data = String(fs.statSync(path.join(this.store.home, 'datasets', req.task.dataset, DATASET_FILES.meta)).mtimeMs); } catch { /* absent: the worker says so */ }
+    }
+    const key = `${st.size}:${st.mtimeMs}:${data}`;
     const file = path.join(req.dir, CONFUSION_FILE);
     try {
       const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string; matrix: ConfusionMatrix };
