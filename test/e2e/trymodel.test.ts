@@ -52,7 +52,7 @@ describe.runIf(need('chromium', import.meta.url))('try the model in the run view
     await finished(s, imp.id);
     images = await call<RunRow>(s, 'createRun', {
       kind: 'train', name: 'try-images', task: { suite: 'images', dataset: 'blocks' }, model: { arch: 'mlp', hidden: [16] },
-      mixture: [{ skill: [0, 1, 2], perStep: 32 }], steps: 30, eval: { every: 15, samples: 1000 }, optimizer: { name: 'adam', lr: 0.01 },
+      mixture: [{ skill: [0, 1, 2], perStep: 32 }], steps: 120, eval: { every: 15, samples: 1000 }, optimizer: { name: 'adam', lr: 0.01 },
     });
     await finished(s, corpus.id);
     lm = await call<RunRow>(s, 'createRun', {
@@ -117,6 +117,8 @@ describe.runIf(need('chromium', import.meta.url))('try the model in the run view
     expect(await page.getByTestId('confusion-summary').textContent()).toContain(`accuracy ${(cm.accuracy * 100).toFixed(1)}%`);
     expect(await page.$$eval('[data-testid=confusion-matrix] thead th', (ths) => ths.map((t) => t.textContent))).toEqual(['true ↓ / predicted →', '0', '1', '2']);
     await shot(page, 'try-images');
+    await page.getByTestId('confusion-matrix').scrollIntoViewIfNeeded();
+    await shot(page, 'try-images-confusion');
   }, 180_000);
 
   it('text: per-token loss colouring of the prompt and a greedy continuation', async () => {
