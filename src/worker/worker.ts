@@ -51,7 +51,7 @@ port.on('message', (msg: ToWorker | InferMessage) => {
 async function infer(msg: InferMessage): Promise<void> {
   let reply: InferReply;
   try {
-    backend ??= await initBackend(undefined);
+    if (!backend) { backend = await initBackend(undefined); applyThreadShare(); }
     const { handleInfer } = await import('./infer/handler');
     reply = { type: 'inferResult', id: msg.id, ok: true, result: await handleInfer(msg.home, msg.request) };
   } catch (err) {

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { ToWorker } from '../../shared/events';
 import type { RunSpec, TaskSpec } from '../../shared/specs';
 import { DATASET_FILES } from '../../shared/specs/dataset';
 import { ApiError } from '../../shared/transport';
@@ -49,6 +50,8 @@ export class InferenceWorker {
     if (this.worker) return this.worker;
     const entry = resolveWorkerEntry();
     const worker = new Worker(entry.file, { eval: entry.eval });
+    // one core for native kernels: a request is small, and the training runs keep theirs
+    worker.postMessage({ type: 'threads', threads: 1 } satisfies ToWorker);
     worker.on('message', (msg: InferReply) => {
       if (msg?.type !== 'inferResult') return;
       const p = this.pending.get(msg.id);
