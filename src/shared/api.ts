@@ -7,6 +7,7 @@ import type { RunSpec } from './specs';
 import type { DatasetRow, DatasetSample, ImportDatasetRequest } from './specs/dataset';
 import type { ExportRunOptions } from './specs/export';
 import type { StudySpec } from './studies';
+import type { ConfusionMatrix, ModelInfo, TryInput, TryResult } from './tryModel';
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 export const FINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled'];
@@ -87,6 +88,12 @@ export interface WhittleApi {
   deleteDataset(name: string): Promise<void>;
   /** Change a run's notes and tags (see runAnnotations.ts for the limits); returns the updated run. */
   annotateRun(id: string, patch: RunAnnotationPatch): Promise<RunRow>;
+  /** What a finished run's model takes as input (CMSP bits, an image, text), for "try the model". */
+  modelInfo(runId: string): Promise<ModelInfo>;
+  /** Run a finished run's model on one input (in the service's inference thread). */
+  tryModel(runId: string, input: TryInput): Promise<TryResult>;
+  /** An image run's confusion matrix over the test split of its classes (computed once per model). */
+  confusionMatrix(runId: string): Promise<ConfusionMatrix>;
 }
 export type ApiMethod = keyof WhittleApi;
 export const API_METHODS: readonly ApiMethod[] = [
@@ -94,6 +101,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'deleteRun', 'createStudy', 'listStudies', 'getStudy', 'cancelStudy', 'recipes',
   'exportRun', 'importDataset', 'listDatasets', 'getDataset', 'datasetSamples', 'deleteDataset',
   'annotateRun',
+  'modelInfo', 'tryModel', 'confusionMatrix',
 ];
 
 /** Pushed to subscribers (IPC, SSE, CLI). */

@@ -9,6 +9,17 @@ const create = z.object({ confirmed: z.boolean().optional() }).strict().optional
 // Generous size caps only: the service checks the real limits and each tag's characters, with
 // messages in words that name the field (runAnnotations.ts).
 const tagList = z.array(z.string().max(4 * MAX_TAG_LENGTH)).max(4 * MAX_TAGS_PER_RUN);
+const bit = z.union([z.literal(0), z.literal(1)], { error: 'expected 0 or 1' });
+const TryInputSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('cmsp'), bits: z.array(bit).min(1).max(4096), skill: z.array(z.number().int().min(0)).min(1).max(256) }).strict(),
+  // under browser mode's 10 MiB request limit: a 6 MiB image, more than any photo dropped here needs
+  z.object({ kind: z.literal('image'), image: z.string().min(1).max(8 * 1024 * 1024) }).strict(),
+  z.object({ kind: z.literal('testImage'), index: z.number().int().min(0) }).strict(),
+  z.object({
+    kind: z.literal('text'), prompt: z.string().max(16384), maxBytes: z.number().int().min(0).max(1024),
+    temperature: z.number().min(0).max(5), seed: z.number().int().min(0).optional(),
+  }).strict(),
+]);
 const status = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
 
 export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
@@ -46,4 +57,7 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   annotateRun: z.tuple([id, z.object({
     notes: z.string().max(4 * MAX_NOTES_LENGTH).optional(), addTags: tagList.optional(), removeTags: tagList.optional(),
   }).strict()]),
+  modelInfo: z.tuple([id]),
+  tryModel: z.tuple([id, TryInputSchema]),
+  confusionMatrix: z.tuple([id]),
 };

@@ -9,6 +9,7 @@ import { setKernelThreads } from './engine/kernels';
 import { sha256, writeDirAtomic, writeFileAtomic } from './engine/files';
 import { JOBS } from './jobs';
 import type { JobContext } from './jobs/types';
+import type { InferMessage, InferReply } from '../shared/tryModel';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run inside a worker thread');
@@ -32,8 +33,10 @@ function send(runId: string, ev: JobEvent): void {
   port!.postMessage({ ...ev, runId } as FromWorker);
 }
 
-port.on('message', (msg: ToWorker) => {
-  if (msg.type === 'cancel') {
+port.on('message', (msg: ToWorker | InferMessage) => {
+  if (msg.type === 'infer') {
+    void infer(msg);
+  } else if (msg.type === 'cancel') {
     if (current) current.cancel = true;
   } else if (msg.type === 'threads') {
     threadShare = msg.threads;
@@ -43,6 +46,20 @@ port.on('message', (msg: ToWorker) => {
     void run(msg);
   }
 });
+
+/** A request of the service's inference thread (a thread of its own, never one running a job). */
+async function infer(msg: InferMessage): Promise<void> {
+  let reply: InferReply;
+  try {
+    if (!backend) { backend = await initBackend(undefined); applyThreadShare(); }
+    const { handleInfer } = await import('./infer/handler');
+    reply = { type: 'inferResult', id: msg.id, ok: true, result: await handleInfer(msg.home, msg.request) };
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    reply = { type: 'inferResult', id: msg.id, ok: false, message: e.message, input: errorKindOf(err) === 'input' };
+  }
+  port!.postMessage(reply);
+}
 
 async function run(msg: StartMessage): Promise<void> {
   const state = { runId: msg.runId, cancel: false };

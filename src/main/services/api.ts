@@ -24,6 +24,8 @@ import { publicRun, Scheduler } from './scheduler';
 import { DataFolderError } from './storage';
 import { newId, Store, type RunInternal } from './store';
 import { STUDY_KINDS } from './studies';
+import { TryModelService } from './inference';
+import type { TryInput } from '../../shared/tryModel';
 
 export const VERSION = WHITTLE_VERSION;
 
@@ -69,6 +71,8 @@ export class WhittleService implements WhittleApi {
   readonly store: Store;
   readonly scheduler: Scheduler;
   readonly datasets: DatasetRegistry;
+  /** "Try the model": inference on its own thread, outside the scheduler's slots (inference.ts). */
+  readonly trying: TryModelService;
   private events = new EventEmitter();
   private backend: { name: string; threads: number } | null = null;
   private lastReap = 0;
@@ -80,6 +84,7 @@ export class WhittleService implements WhittleApi {
     this.folders = new FolderLimit(opts.folderRoots);
     this.store = openStore(opts.home ?? defaultHome(), opts.access);
     this.datasets = new DatasetRegistry(this.store.db, this.store.home);
+    this.trying = new TryModelService(this.store);
     this.scheduler = new Scheduler({
       store: this.store,
       workers: opts.workers,
@@ -304,10 +309,15 @@ export class WhittleService implements WhittleApi {
   async datasetSamples(name: string, opts?: Parameters<DatasetRegistry['samples']>[1]) { return this.datasets.samples(name, opts); }
   async deleteDataset(name: string): Promise<void> { this.datasets.remove(name); }
 
+  async modelInfo(runId: string) { return this.trying.info(this.requireRun(runId)); }
+  async tryModel(runId: string, input: TryInput) { return this.trying.tryModel(this.requireRun(runId), input); }
+  async confusionMatrix(runId: string) { return this.trying.confusion(this.requireRun(runId)); }
+
   /** Wait for a run to end (CLI). */
   waitForRun(id: string): Promise<RunInternal> { return this.scheduler.waitFor(id); }
 
   async close(): Promise<void> {
+    await this.trying.close();
     await this.scheduler.close();
     this.store.close();
   }

@@ -87,6 +87,20 @@ export class ImageSuite implements SkillSuite {
     }
   }
 
+  /** Raw pixels (uint8, [h, w, c]) and label of test image `index` (trying a model on it). */
+  testImage(index: number): { pixels: Uint8Array; label: number } {
+    const { test } = this.data;
+    if (!Number.isInteger(index) || index < 0 || index >= test.count) throw new InputError(`index: ${index} is outside the test split's 0..${test.count - 1} of dataset ${this.meta.name}`);
+    return { pixels: test.images.slice(index * this.inputDim, (index + 1) * this.inputDim), label: test.labels[index] };
+  }
+
+  /** Pixels of this dataset's shape as the model's input, normalised as in training. */
+  normalise(pixels: Uint8Array): Float32Array {
+    const out = new Float32Array(pixels.length);
+    for (let j = 0; j < pixels.length; j++) out[j] = this.lut[pixels[j]];
+    return out;
+  }
+
   sample(skill: Skill, count: number, rng: Rng): Batch {
     const out: Batch = { x: new Float32Array(count * this.inputDim), y: new Int32Array(count), count };
     this.sampleInto(skill, count, rng, out, 0);
