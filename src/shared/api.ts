@@ -48,7 +48,13 @@ export interface StudyRow {
 export interface ArtifactRow { id: number; runId: string; kind: string; path: string; bytes: number; sha256: string; createdAt: number; meta: Record<string, unknown> | null }
 export interface LogRow { runId: string; at: number; level: string; message: string }
 export interface MetricSeries { runId: string; /** key → points sorted by step */ series: Record<string, { step: number; value: number; samples: number | null }[]> }
-export interface AppInfo { version: string; home: string; backend: string | null; threads: number | null; workers: number; mode: 'electron' | 'browser' | 'cli' }
+export interface AppInfo {
+  version: string; home: string; backend: string | null; threads: number | null; workers: number; mode: 'electron' | 'browser' | 'cli';
+  /** Where exports may be written and imports read: `allowed` empty means anywhere (CLI); in browser
+   *  mode the user's home or `--root`, in Electron home plus folders picked in the dialog.
+   *  `exportDefault`: a folder inside them to propose (the dialog appends the run's name). */
+  folders?: { allowed: string[]; exportDefault: string };
+}
 
 export interface CreateOptions { confirmed?: boolean }
 

@@ -108,6 +108,7 @@ export class WhittleService implements WhittleApi {
     return {
       version: VERSION, home: this.store.home, backend: this.backend?.name ?? process.env.WHITTLE_BACKEND ?? null,
       threads: this.backend?.threads ?? null, workers: this.scheduler.size, mode: this.opts.mode ?? 'cli',
+      folders: { allowed: this.folders.allowed, exportDefault: this.folders.exportDefault(this.store.home) },
     };
   }
 
