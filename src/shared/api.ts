@@ -6,6 +6,7 @@ import type { RunSpec } from './specs';
 import type { DatasetRow, DatasetSample, ImportDatasetRequest } from './specs/dataset';
 import type { ExportRunOptions } from './specs/export';
 import type { StudySpec } from './studies';
+import type { DeleteOptions, DeletePlan, DeleteResult, TrashEntry } from './trash';
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 export const FINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled'];
@@ -69,7 +70,15 @@ export interface WhittleApi {
   artifacts(id: string): Promise<ArtifactRow[]>;
   cancelRun(id: string): Promise<RunRow>;
   resumeRun(id: string): Promise<RunRow>;
-  deleteRun(id: string): Promise<void>;
+  /** What deleting a run or study takes with it (#16 item 6). */
+  deletePlan(target: { run?: string; study?: string }): Promise<DeletePlan>;
+  /** Moves the run to the trash (`now`: deletes for good); refused while it has dependents unless `withDependents`. */
+  deleteRun(id: string, opts?: DeleteOptions): Promise<DeleteResult>;
+  deleteStudy(id: string, opts?: DeleteOptions): Promise<DeleteResult>;
+  listTrash(): Promise<TrashEntry[]>;
+  restoreTrash(id: string): Promise<TrashEntry>;
+  /** One entry, or all without an id; returns what was deleted for good. */
+  emptyTrash(id?: string): Promise<TrashEntry[]>;
   createStudy(spec: unknown, opts?: CreateOptions): Promise<StudyRow>;
   listStudies(): Promise<StudyRow[]>;
   getStudy(id: string): Promise<StudyRow>;
@@ -89,6 +98,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'info', 'createRun', 'listRuns', 'getRun', 'metrics', 'logs', 'artifacts', 'cancelRun', 'resumeRun',
   'deleteRun', 'createStudy', 'listStudies', 'getStudy', 'cancelStudy', 'recipes',
   'exportRun', 'importDataset', 'listDatasets', 'getDataset', 'datasetSamples', 'deleteDataset',
+  'deletePlan', 'deleteStudy', 'listTrash', 'restoreTrash', 'emptyTrash',
 ];
 
 /** Pushed to subscribers (IPC, SSE, CLI). */

@@ -17,7 +17,7 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   artifacts: z.tuple([id]),
   cancelRun: z.tuple([id]),
   resumeRun: z.tuple([id]),
-  deleteRun: z.tuple([id]),
+  deleteRun: z.tuple([id, z.object({ withDependents: z.boolean().optional(), now: z.boolean().optional() }).strict().optional()]),
   createStudy: z.tuple([z.unknown(), create]),
   listStudies: z.tuple([]),
   getStudy: z.tuple([id]),
@@ -36,4 +36,9 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
     count: z.number().int().min(0).max(100).optional(), classIndex: z.number().int().min(0).optional(),
   }).strict().optional()]),
   deleteDataset: z.tuple([id]),
+  deletePlan: z.tuple([z.union([z.object({ run: id }).strict(), z.object({ study: id }).strict()])]),
+  deleteStudy: z.tuple([id, z.object({ withDependents: z.boolean().optional(), now: z.boolean().optional() }).strict().optional()]),
+  listTrash: z.tuple([]),
+  restoreTrash: z.tuple([id]),
+  emptyTrash: z.tuple([id.optional()]),
 };

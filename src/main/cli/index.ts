@@ -6,6 +6,7 @@ import { exportCommand } from './export';
 import { cancelCommand, metricsCommand, resumeCommand, rmCommand, runsCommand, showCommand } from './runs';
 import { serveCommand } from './serve';
 import { textCommand } from './text';
+import { trashCommand } from './trash';
 import { benchCommand, recipesCommand, studyCommand, trainCommand } from './train';
 
 export const COMMANDS: Command[] = [
@@ -19,6 +20,7 @@ export const COMMANDS: Command[] = [
   cancelCommand,
   resumeCommand,
   rmCommand,
+  trashCommand,
   exportCommand,
   dataCommand,
   textCommand,

@@ -132,16 +132,16 @@ export class Store {
   }
 
   getRun(id: string): RunInternal | null {
-    const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRecord | undefined;
+    const r = this.db.prepare('SELECT * FROM runs WHERE id = ? AND trash_id IS NULL').get(id) as RunRecord | undefined;
     return r ? toRun(r) : null;
   }
 
   listRuns(filter: { studyId?: string; status?: RunStatus } = {}): RunInternal[] {
-    const where: string[] = [];
+    const where: string[] = ['trash_id IS NULL']; // runs in the trash are not listed (trash.ts)
     const args: unknown[] = [];
     if (filter.studyId) { where.push('study_id = ?'); args.push(filter.studyId); }
     if (filter.status) { where.push('status = ?'); args.push(filter.status); }
-    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC`;
+    const sql = `SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, rowid DESC`;
     return (this.db.prepare(sql).all(...args) as RunRecord[]).map(toRun);
   }
 
@@ -232,7 +232,7 @@ export class Store {
   }
 
   getStudy(id: string): StudyRow | null {
-    const r = this.db.prepare('SELECT * FROM studies WHERE id = ?').get(id) as
+    const r = this.db.prepare('SELECT * FROM studies WHERE id = ? AND trash_id IS NULL').get(id) as
       { id: string; name: string; kind: string; spec: string; created_at: number; summary: string | null } | undefined;
     if (!r) return null;
     const runs = this.listRuns({ studyId: id });
@@ -243,7 +243,7 @@ export class Store {
   }
 
   listStudies(): StudyRow[] {
-    const ids = this.db.prepare('SELECT id FROM studies ORDER BY created_at DESC, rowid DESC').all() as { id: string }[];
+    const ids = this.db.prepare('SELECT id FROM studies WHERE trash_id IS NULL ORDER BY created_at DESC, rowid DESC').all() as { id: string }[];
     return ids.map(({ id }) => this.getStudy(id)!);
   }
 
@@ -298,7 +298,7 @@ export class Store {
 
   artifact(id: number): ArtifactRow | null {
     const r = this.db.prepare('SELECT run_id FROM artifacts WHERE id = ?').get(id) as { run_id: string } | undefined;
-    return r ? this.artifacts(r.run_id).find((a) => a.id === id) ?? null : null;
+    return r && this.getRun(r.run_id) ? this.artifacts(r.run_id).find((a) => a.id === id) ?? null : null;
   }
 
   addLog(runId: string | null, level: string, message: string): void {
