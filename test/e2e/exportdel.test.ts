@@ -64,4 +64,54 @@ describe.runIf(need('chromium', import.meta.url))('exports and deletes in browse
     await dialog.getByRole('button', { name: 'Close' }).click();
     expect(pageErrors).toEqual([]);
   }, 400_000);
+
+  it('deleting a run names what depends on it, deletes them together, and Undo and the Trash page give them back', async () => {
+    const teacher = await finished({ ...TINY, name: 'teacher e2e' });
+    const pruned = await call<RunRow>(serve!, 'createRun', { kind: 'prune', name: 'pruned e2e', keep: [0], remove: [[1]], inputs: { source: teacher.id }, selection: { keep: 4 }, score: { name: 'magnitude' }, recovery: { steps: 10, batch: 32 }, eval: { every: 10, samples: 50 } });
+    const exported = await call<RunRow>(serve!, 'exportRun', teacher.id, { formats: ['safetensors'], out: path.join(userHome, 'teacher-export') });
+    for (const r of [pruned, exported]) await expect.poll(async () => (await call<RunRow>(serve!, 'getRun', r.id)).status, WAIT).toMatch(/^(done|failed)$/);
+    const ids = async () => (await call<RunRow[]>(serve!, 'listRuns')).map((r) => r.id);
+    const group = [teacher.id, pruned.id, exported.id];
+
+    await go(`#/runs/${teacher.id}`);
+    await page.getByRole('heading', { name: 'teacher e2e' }).waitFor(WAIT);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    const dependents = dialog.getByRole('list', { name: 'Dependents' });
+    await dependents.waitFor(WAIT);
+    const listed = await dependents.textContent();
+    expect(listed).toContain('Run pruned e2e (uses “teacher e2e” as an input)');
+    expect(listed).toMatch(/Export export of teacher e2e \(an export of “teacher e2e”; the files in .*teacher-export stay where they are\)/);
+    await shot(page, 'delete-dependents');
+    await dialog.getByRole('button', { name: 'Delete all 3' }).click();
+    await dialog.getByRole('heading', { name: 'Deleted' }).waitFor(WAIT);
+    expect(await dialog.textContent()).toMatch(/Moved run “teacher e2e” and 2 dependents to the trash: 3 runs/);
+    await shot(page, 'delete-undo');
+    const after = await ids();
+    for (const id of group) expect(after).not.toContain(id);
+    expect(fs.existsSync(path.join(serve!.home, 'trash', teacher.id, 'model.safetensors'))).toBe(true);
+    // The exported files are the user's: they stay.
+    expect(fs.existsSync(path.join(userHome, 'teacher-export', 'model.safetensors'))).toBe(true);
+
+    await dialog.getByRole('button', { name: 'Undo' }).click();
+    await dialog.waitFor({ state: 'detached', ...WAIT });
+    expect(await ids()).toEqual(expect.arrayContaining(group));
+    expect(fs.existsSync(path.join(serve!.home, 'runs', teacher.id, 'model.safetensors'))).toBe(true);
+    await page.getByRole('heading', { name: 'teacher e2e' }).waitFor(WAIT);
+
+    // Again, closed this time: the run page goes; the Trash page restores.
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Delete all 3' }).click();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.waitForFunction(() => location.hash === '#/runs', undefined, WAIT);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Trash' }).click();
+    const row = page.getByRole('table', { name: 'Trash' }).getByRole('row').filter({ hasText: 'run “teacher e2e” and 2 dependents' });
+    await row.waitFor(WAIT);
+    await shot(page, 'trash');
+    await row.getByRole('button', { name: 'Restore' }).click();
+    await page.getByText('The trash is empty.').waitFor(WAIT);
+    expect(await ids()).toEqual(expect.arrayContaining(group));
+    expect(pageErrors).toEqual([]);
+  }, 400_000);
 });
+
