@@ -1,6 +1,7 @@
 // The API service: validates input, owns the store and scheduler, and fans events out to subscribers.
 // Electron IPC, browser mode (HTTP/SSE) and the CLI all call this same object.
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppInfo, CreateOptions, PushEvent, RunRow, StudyRow, WhittleApi } from '../../shared/api';
@@ -91,7 +92,8 @@ export class WhittleService implements WhittleApi {
     this.reapOrphans();
     if (!this.store.readonly) {
       // Trash entries older than TRASH_DAYS go for good; a failure (full disk) waits for the next open.
-      try { this.trash.expire(); } catch { /* best effort */ }
+      // Its folder is made now, while there is space, so a delete on a full disk only renames into it.
+      try { fs.mkdirSync(this.trash.dir, { recursive: true }); this.trash.expire(); } catch { /* best effort */ }
       // temps a killed writer left, and checkpoints beyond each run's keep count (#15 item 10)
       tidyRunFolders(this.store.listRuns(), (id) => this.store.runDir(id), (id, msg) => { try { this.store.addLog(id, 'warn', msg); } catch { /* best effort */ } });
     }

@@ -5,12 +5,18 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSpec } from '../../shared/specs';
 import type { StudySpec } from '../../shared/studies';
+import { fillDisk, tmpfs } from '../../../test/helpers/disk';
+import { need } from '../../../test/helpers/prereqs';
 import { tmpHome } from '../../../test/helpers/tmp';
 import { WhittleService } from './api';
 
 const spec = { kind: 'train', task: { suite: 'cmsp', m: 4, n: 8, k: 2 }, model: { arch: 'mlp', hidden: [8] }, mixture: [{ skill: [0], perStep: 8 }], target: [0], steps: 2 } as unknown as RunSpec;
 const services: WhittleService[] = [];
-afterEach(async () => { for (const s of services.splice(0)) await s.close(); });
+const unmounts: (() => void)[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.close();
+  for (const u of unmounts.splice(0)) u();
+});
 
 function open(home: string): WhittleService {
   const svc = new WhittleService({ home, workers: 1 });
@@ -154,4 +160,27 @@ describe('delete with dependents, and the trash', () => {
     expect(again.store.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE trash_id IS NOT NULL').get()).toEqual({ n: 0 });
     expect(again.store.db.prepare("SELECT COUNT(*) AS n FROM metrics WHERE run_id = 'rChild'").get()).toEqual({ n: 0 });
   });
+
+  it('on a full disk: deleting to the trash needs no space; emptying it and `now` free the space', async (t) => {
+    if (!need('tmpfsMount', import.meta.url)) return t.skip('cannot mount a tmpfs to fill');
+    const home = path.join(tmpfs('16m', (fn) => unmounts.push(fn)), 'home');
+    const svc = open(home);
+    populate(svc);
+    const MiB = 1024 * 1024;
+    for (const id of ['rOther', 'rChild', 'rExport']) fs.writeFileSync(path.join(svc.store.runDir(id), 'checkpoint.bin'), Buffer.alloc(2 * MiB, 1));
+    fillDisk(home, 0);
+    const free = () => { const st = fs.statfsSync(home); return st.bavail * st.bsize; };
+    const before = free();
+    const res = await svc.deleteRun('rOther');
+    expect(res.trash).not.toBeNull();
+    expect(fs.statSync(path.join(home, 'trash', 'rOther', 'checkpoint.bin')).size).toBe(2 * MiB);
+    await svc.emptyTrash();
+    expect(free() - before).toBeGreaterThanOrEqual(2 * MiB);
+    const mid = free();
+    await svc.deleteRun('rChild', { withDependents: true, now: true });
+    // Their 4 MiB of files, less what the WAL took to record the deletes.
+    expect(free() - mid).toBeGreaterThan(3.5 * MiB);
+    expect((await svc.listRuns()).map((r) => r.id).sort()).toEqual(['rStudent', 'rTeacher']);
+  });
 });
+
