@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRow } from '../../src/shared/api';
+import type { RunRow, StudyRow } from '../../src/shared/api';
 import { need } from '../helpers/prereqs';
 import { call, ensureRenderer, launch, shot, startServe, type Serve } from './harness';
 
@@ -113,5 +113,27 @@ describe.runIf(need('chromium', import.meta.url))('exports and deletes in browse
     expect(await ids()).toEqual(expect.arrayContaining(group));
     expect(pageErrors).toEqual([]);
   }, 400_000);
+
+  it('a study can be deleted with its runs from its page, and Undo gives it back', async () => {
+    const study = await call<StudyRow>(serve!, 'createStudy', {
+      kind: 'curriculum', name: 'study to delete', base: { task: { suite: 'cmsp', m: 3, n: 8, k: 2 }, model: { arch: 'mlp', hidden: [8] }, steps: 20 },
+      target: [0, 1], regimes: [{ name: 'broad', mixture: [{ skill: [0], perStep: 8 }, { skill: [0, 1], perStep: 8 }] }, { name: 'narrow', mixture: [{ skill: [0, 1], perStep: 8 }] }], seeds: [0],
+    });
+    await expect.poll(async () => (await call<StudyRow>(serve!, 'getStudy', study.id)).status, WAIT).toBe('done');
+    const studies = async () => (await call<StudyRow[]>(serve!, 'listStudies')).map((s) => s.id);
+    await go(`#/studies/${study.id}`);
+    await page.getByRole('button', { name: 'Delete study' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('With its 2 runs.').waitFor(WAIT);
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await dialog.getByRole('heading', { name: 'Deleted' }).waitFor(WAIT);
+    expect(await studies()).not.toContain(study.id);
+    for (const id of study.runIds) await expect(call(serve!, 'getRun', id)).rejects.toThrow(/404/);
+    await dialog.getByRole('button', { name: 'Undo' }).click();
+    await dialog.waitFor({ state: 'detached', ...WAIT });
+    expect(await studies()).toContain(study.id);
+    expect((await call<StudyRow>(serve!, 'getStudy', study.id)).runIds.sort()).toEqual([...study.runIds].sort());
+    expect(pageErrors).toEqual([]);
+  }, 300_000);
 });
 
