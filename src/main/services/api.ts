@@ -232,7 +232,11 @@ export class WhittleService implements WhittleApi {
     Trash.check(this.trash.plan({ run: id }), opts);
   }
 
-  async listTrash(): Promise<TrashEntry[]> { return this.trash.list(); }
+  async listTrash(): Promise<TrashEntry[]> {
+    // A serve that stays up for weeks expires entries here too, not only when it opens.
+    if (!this.store.readonly) { try { this.trash.expire(); } catch { /* a full disk: listed, emptied later */ } }
+    return this.trash.list();
+  }
   async restoreTrash(id: string): Promise<TrashEntry> {
     const entry = this.trash.restore(id);
     for (const r of entry.runs) { const run = this.store.getRun(r.id); if (run) this.push({ type: 'run', run: publicRun(run) }); }

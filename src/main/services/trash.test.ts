@@ -154,11 +154,16 @@ describe('delete with dependents, and the trash', () => {
     expect(fs.existsSync(path.join(home, 'trash', 'rExport'))).toBe(false);
     expect(again.store.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE id = 'rExport'").get()).toEqual({ n: 0 });
     expect(fs.existsSync(path.join(home, 'trash', 'rChild'))).toBe(true);
+    // A service that stays open expires entries when the trash is listed.
+    again.store.db.prepare('UPDATE trash SET deleted_at = ? WHERE id = ?').run(Date.now() - 8 * 24 * 3600 * 1000, recent.id);
+    expect(await again.listTrash()).toEqual([]);
+    expect(fs.existsSync(path.join(home, 'trash', 'rChild'))).toBe(false);
 
-    expect((await again.emptyTrash()).map((t) => t.id)).toEqual([recent.id]);
+    const last = (await again.deleteStudy('sCmp')).trash!;
+    expect((await again.emptyTrash()).map((t) => t.id)).toEqual([last.id]);
     expect(fs.readdirSync(path.join(home, 'trash'))).toEqual([]);
     expect(again.store.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE trash_id IS NOT NULL').get()).toEqual({ n: 0 });
-    expect(again.store.db.prepare("SELECT COUNT(*) AS n FROM metrics WHERE run_id = 'rChild'").get()).toEqual({ n: 0 });
+    expect(again.store.db.prepare("SELECT COUNT(*) AS n FROM metrics WHERE run_id IN ('rChild', 'rTeacher', 'rStudent')").get()).toEqual({ n: 0 });
   });
 
   it('on a full disk: deleting to the trash needs no space; emptying it and `now` free the space', async (t) => {
