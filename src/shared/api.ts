@@ -8,6 +8,7 @@ import type { DatasetRow, DatasetSample, ImportDatasetRequest } from './specs/da
 import type { ExportRunOptions } from './specs/export';
 import type { StudySpec } from './studies';
 import type { ConfusionMatrix, ModelInfo, TryInput, TryResult } from './tryModel';
+import type { DeleteOptions, DeletePlan, DeleteResult, TrashEntry } from './trash';
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 export const FINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled'];
@@ -57,7 +58,13 @@ export interface StudyRow {
 export interface ArtifactRow { id: number; runId: string; kind: string; path: string; bytes: number; sha256: string; createdAt: number; meta: Record<string, unknown> | null }
 export interface LogRow { runId: string; at: number; level: string; message: string }
 export interface MetricSeries { runId: string; /** key → points sorted by step */ series: Record<string, { step: number; value: number; samples: number | null }[]> }
-export interface AppInfo { version: string; home: string; backend: string | null; threads: number | null; workers: number; mode: 'electron' | 'browser' | 'cli' }
+export interface AppInfo {
+  version: string; home: string; backend: string | null; threads: number | null; workers: number; mode: 'electron' | 'browser' | 'cli';
+  /** Where exports may be written and imports read: `allowed` empty means anywhere (CLI); in browser
+   *  mode the user's home or `--root`, in Electron home plus folders picked in the dialog.
+   *  `exportDefault`: a folder inside them to propose (the dialog appends the run's name). */
+  folders?: { allowed: string[]; exportDefault: string };
+}
 
 export interface CreateOptions { confirmed?: boolean }
 
@@ -72,7 +79,15 @@ export interface WhittleApi {
   artifacts(id: string): Promise<ArtifactRow[]>;
   cancelRun(id: string): Promise<RunRow>;
   resumeRun(id: string): Promise<RunRow>;
-  deleteRun(id: string): Promise<void>;
+  /** What deleting a run or study takes with it (#16 item 6). */
+  deletePlan(target: { run?: string; study?: string }): Promise<DeletePlan>;
+  /** Moves the run to the trash (`now`: deletes for good); refused while it has dependents unless `withDependents`. */
+  deleteRun(id: string, opts?: DeleteOptions): Promise<DeleteResult>;
+  deleteStudy(id: string, opts?: DeleteOptions): Promise<DeleteResult>;
+  listTrash(): Promise<TrashEntry[]>;
+  restoreTrash(id: string): Promise<TrashEntry>;
+  /** One entry, or all without an id; returns what was deleted for good. */
+  emptyTrash(id?: string): Promise<TrashEntry[]>;
   createStudy(spec: unknown, opts?: CreateOptions): Promise<StudyRow>;
   listStudies(): Promise<StudyRow[]>;
   getStudy(id: string): Promise<StudyRow>;
@@ -102,6 +117,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'exportRun', 'importDataset', 'listDatasets', 'getDataset', 'datasetSamples', 'deleteDataset',
   'annotateRun',
   'modelInfo', 'tryModel', 'confusionMatrix',
+  'deletePlan', 'deleteStudy', 'listTrash', 'restoreTrash', 'emptyTrash',
 ];
 
 /** Pushed to subscribers (IPC, SSE, CLI). */

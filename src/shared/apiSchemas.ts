@@ -35,7 +35,7 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   artifacts: z.tuple([id]),
   cancelRun: z.tuple([id]),
   resumeRun: z.tuple([id]),
-  deleteRun: z.tuple([id]),
+  deleteRun: z.tuple([id, z.object({ withDependents: z.boolean().optional(), now: z.boolean().optional() }).strict().optional()]),
   createStudy: z.tuple([z.unknown(), create]),
   listStudies: z.tuple([]),
   getStudy: z.tuple([id]),
@@ -60,4 +60,9 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   modelInfo: z.tuple([id]),
   tryModel: z.tuple([id, TryInputSchema]),
   confusionMatrix: z.tuple([id]),
+  deletePlan: z.tuple([z.union([z.object({ run: id }).strict(), z.object({ study: id }).strict()])]),
+  deleteStudy: z.tuple([id, z.object({ withDependents: z.boolean().optional(), now: z.boolean().optional() }).strict().optional()]),
+  listTrash: z.tuple([]),
+  restoreTrash: z.tuple([id]),
+  emptyTrash: z.tuple([id.optional()]),
 };

@@ -7,6 +7,7 @@ import { exportCommand } from './export';
 import { cancelCommand, metricsCommand, resumeCommand, rmCommand, runsCommand, showCommand } from './runs';
 import { serveCommand } from './serve';
 import { textCommand } from './text';
+import { trashCommand } from './trash';
 import { benchCommand, recipesCommand, studyCommand, trainCommand } from './train';
 
 export const COMMANDS: Command[] = [
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   rmCommand,
   tagCommand,
   noteCommand,
+  trashCommand,
   exportCommand,
   dataCommand,
   textCommand,

@@ -106,18 +106,30 @@ export const resumeCommand: Command = {
 };
 
 export const rmCommand: Command = {
-  name: 'rm', summary: 'delete runs and their files', usage: 'whittle rm RUN [RUN ...]', options: [],
+  name: 'rm', summary: 'delete runs to the trash (what depends on them is named; `whittle trash` undoes it)', usage: 'whittle rm RUN [RUN ...] [--with-dependents] [--now]',
+  options: [
+    { name: 'with-dependents', type: 'boolean', description: 'also delete what depends on the runs: runs that use them as inputs, studies they belong to (with their runs), exports made from them (exported files stay)' },
+    { name: 'now', type: 'boolean', description: 'delete for good, freeing the space at once, instead of moving to the trash (kept 7 days)' },
+  ],
   async run(ctx) {
     const ids = ctx.args.positionals;
     if (!ids.length) throw new UsageError("'whittle rm' expects at least one RUN id");
-    // All or nothing: every id must be known, and deletable, before the first is deleted.
+    const opts = { withDependents: Boolean(ctx.args.options['with-dependents']), now: Boolean(ctx.args.options.now) };
+    // All or nothing: every id must be known, and deletable with what depends on it, before the first is deleted.
     const svc = ctx.service();
     const unknown = ids.filter((id) => !svc.store.getRun(id));
     if (unknown.length) throw new UsageError(`${unknown.length > 1 ? 'runs' : 'run'} ${unknown.map((id) => `'${id}'`).join(', ')} not found; nothing was deleted`);
-    for (const id of ids) svc.checkDeletable(id);
-    for (const id of ids) await svc.deleteRun(id);
-    if (ctx.json) printJson(ctx.io, { deleted: ctx.args.positionals });
-    else ctx.io.out(`deleted ${ctx.args.positionals.join(', ')}\n`);
+    for (const id of ids) svc.checkDeletable(id, opts);
+    const results = [];
+    for (const id of ids) {
+      if (!svc.store.getRun(id)) continue; // went with an earlier id's dependents
+      results.push(await svc.deleteRun(id, opts));
+    }
+    if (ctx.json) { printJson(ctx.io, { deleted: results.flatMap((r) => r.runs), studies: results.flatMap((r) => r.studies), trash: results.map((r) => r.trash?.id ?? null) }); return EXIT.ok; }
+    for (const r of results) {
+      const what = `${r.runs.join(', ')}${r.studies.length ? ` (studies ${r.studies.join(', ')})` : ''}`;
+      ctx.io.out(r.trash ? `deleted ${what}: in the trash as ${r.trash.id} for 7 days; \`whittle trash restore ${r.trash.id}\` undoes it, \`whittle trash empty\` frees the space\n` : `deleted ${what} for good\n`);
+    }
     return EXIT.ok;
   },
 };

@@ -10,6 +10,7 @@ import { ApiError, IPC_EVENT, IPC_INVOKE, IPC_PICK_FOLDER } from '../../shared/t
 import { formatPath } from '../../shared/validate';
 import { WhittleService } from '../services/api';
 import { appProtocolResponse } from './appProtocol';
+import { pickFolder, type ShowOpenDialog } from './folderPick';
 import { allowPermission, APP_SCHEME, checkSender, isAllowedNavigation, isSafeExternalUrl, rendererEntry, WEB_PREFERENCES } from './policy';
 
 // Must happen before `ready`: app:// is a standard, secure origin of its own (fetch, CSP 'self').
@@ -51,12 +52,8 @@ function registerIpc(svc: WhittleService): void {
   ipcMain.handle(IPC_PICK_FOLDER, async (e, title: unknown) => {
     if (!trusted(e)) return null;
     const win = BrowserWindow.fromWebContents(e.sender);
-    const opts = { title: typeof title === 'string' ? title.slice(0, 200) : 'Choose a folder', properties: ['openDirectory' as const, 'createDirectory' as const] };
-    const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
-    if (r.canceled || !r.filePaths[0]) return null;
-    // Choosing a folder in the system dialog is the user's consent to export to / import from it.
-    svc.folders.allow(r.filePaths[0]);
-    return r.filePaths[0];
+    const show: ShowOpenDialog = (opts) => (win ? dialog.showOpenDialog(win, opts) : dialog.showOpenDialog(opts));
+    return pickFolder(title, { show, folders: svc.folders });
   });
   ipcMain.handle(IPC_INVOKE, async (e, method: unknown, args: unknown) => {
     if (!trusted(e)) return refused(String(method));

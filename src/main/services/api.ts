@@ -1,6 +1,7 @@
 // The API service: validates input, owns the store and scheduler, and fans events out to subscribers.
 // Electron IPC, browser mode (HTTP/SSE) and the CLI all call this same object.
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppInfo, CreateOptions, PushEvent, RunRow, StudyRow, WhittleApi } from '../../shared/api';
@@ -12,6 +13,7 @@ import { parseSpec, SpecError } from '../../shared/validate';
 import type { ImportDatasetRequest } from '../../shared/specs/dataset';
 import type { ExportRunOptions } from '../../shared/specs/export';
 import type { RunAnnotationPatch } from '../../shared/runAnnotations';
+import type { DeleteOptions, DeletePlan, DeleteResult, TrashEntry } from '../../shared/trash';
 import { admit, requireConfirmation } from './admission';
 import { annotateRun, checkRunFilter } from './annotations';
 import { tidyRunFolders } from './checkpoints';
@@ -26,6 +28,7 @@ import { newId, Store, type RunInternal } from './store';
 import { STUDY_KINDS } from './studies';
 import { TryModelService } from './inference';
 import type { TryInput } from '../../shared/tryModel';
+import { Trash } from './trash';
 
 export const VERSION = WHITTLE_VERSION;
 
@@ -78,6 +81,7 @@ export class WhittleService implements WhittleApi {
   private lastReap = 0;
   /** The one check every user path in a run spec goes through (createRun, exportRun, imports, resume). */
   readonly folders: FolderLimit;
+  readonly trash: Trash;
 
   constructor(private opts: ServiceOptions = {}) {
     this.events.setMaxListeners(0);
@@ -91,8 +95,12 @@ export class WhittleService implements WhittleApi {
       onEvent: (ev) => this.push(ev),
       onRunSettled: (run) => this.onRunSettled(run),
     });
+    this.trash = new Trash(this.store);
     this.reapOrphans();
     if (!this.store.readonly) {
+      // Trash entries older than TRASH_DAYS go for good; a failure (full disk) waits for the next open.
+      // Its folder is made now, while there is space, so a delete on a full disk only renames into it.
+      try { fs.mkdirSync(this.trash.dir, { recursive: true }); this.trash.expire(); } catch { /* best effort */ }
       // temps a killed writer left, and checkpoints beyond each run's keep count (#15 item 10)
       tidyRunFolders(this.store.listRuns(), (id) => this.store.runDir(id), (id, msg) => { try { this.store.addLog(id, 'warn', msg); } catch { /* best effort */ } });
     }
@@ -115,6 +123,7 @@ export class WhittleService implements WhittleApi {
     return {
       version: VERSION, home: this.store.home, backend: this.backend?.name ?? process.env.WHITTLE_BACKEND ?? null,
       threads: this.backend?.threads ?? null, workers: this.scheduler.size, mode: this.opts.mode ?? 'cli',
+      folders: { allowed: this.folders.allowed, exportDefault: this.folders.exportDefault(this.store.home) },
     };
   }
 
@@ -213,18 +222,43 @@ export class WhittleService implements WhittleApi {
     return publicRun(this.store.getRun(id)!);
   }
 
-  async deleteRun(id: string): Promise<void> {
-    this.checkDeletable(id);
-    this.store.deleteRun(id);
+  /** What deleting a run or a study takes with it (studies, runs using it, exports made from it). */
+  async deletePlan(target: { run?: string; study?: string }): Promise<DeletePlan> {
+    this.reapOrphans();
+    return this.trash.plan(target);
   }
 
-  /** Throws why a run cannot be deleted now (unknown, active, or an active run's input). */
-  checkDeletable(id: string): void {
-    const run = this.requireRun(id);
-    if (run.status === 'running' || run.status === 'queued') throw new ApiError(`run ${id} is ${run.status}; cancel it first`, 'conflict');
-    const dependents = this.store.listRuns().filter((r) => r.dependsOn.includes(id) && (r.status === 'queued' || r.status === 'running'));
-    if (dependents.length) throw new ApiError(`run ${id} is an input of ${dependents.map((r) => r.id).join(', ')}`, 'conflict');
+  /** To the trash (or for good with `now`); refused while it has dependents, unless `withDependents`. */
+  async deleteRun(id: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
+    this.requireRun(id);
+    return this.trash.delete(this.trash.plan({ run: id }), opts);
   }
+
+  async deleteStudy(id: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
+    await this.getStudy(id);
+    return this.trash.delete(this.trash.plan({ study: id }), opts);
+  }
+
+  /** Throws why a run cannot be deleted now with `opts` (unknown, active, an active run among what
+   *  goes with it, or dependents without `withDependents`): the CLI checks every id first. */
+  checkDeletable(id: string, opts: DeleteOptions = {}): void {
+    this.requireRun(id);
+    Trash.check(this.trash.plan({ run: id }), opts);
+  }
+
+  async listTrash(): Promise<TrashEntry[]> {
+    // A serve that stays up for weeks expires entries here too, not only when it opens.
+    if (!this.store.readonly) { try { this.trash.expire(); } catch { /* a full disk: listed, emptied later */ } }
+    return this.trash.list();
+  }
+  async restoreTrash(id: string): Promise<TrashEntry> {
+    const entry = this.trash.restore(id);
+    for (const r of entry.runs) { const run = this.store.getRun(r.id); if (run) this.push({ type: 'run', run: publicRun(run) }); }
+    for (const s of entry.studies) { const study = this.store.getStudy(s.id); if (study) this.push({ type: 'study', study }); }
+    return entry;
+  }
+  /** Empty one entry, or the whole trash: frees the space its runs took. */
+  async emptyTrash(id?: string): Promise<TrashEntry[]> { return this.trash.empty(id === undefined ? {} : { id }); }
 
   async createStudy(spec: unknown, opts: CreateOptions = {}): Promise<StudyRow> {
     const parsed = validated(() => parseSpec(StudySpec, spec, 'spec'));

@@ -25,6 +25,18 @@ export class FolderLimit {
     if (!this.roots.some((r) => r.given === given)) this.roots.push({ given, real: realOrSelf(given) });
   }
 
+  /** The allowed folders as given (empty: no limit). */
+  get allowed(): string[] { return this.roots.map((r) => r.given); }
+
+  /** Where an export goes unless the user says otherwise: `<data folder>/exports` when the limit
+   *  allows it (no limit, or the data folder inside a root), else `<first root>/whittle-exports`
+   *  (WHITTLE_HOME may lie outside the home folder a browser-mode page is limited to, #16 item 2). */
+  exportDefault(dataFolder: string): string {
+    const inData = path.join(path.resolve(dataFolder), 'exports');
+    if (!this.limited || this.rootOf(inData)) return inData;
+    return path.join(this.roots[0].given, 'whittle-exports');
+  }
+
   /** The root `p` lies under, if any (tests and error messages). */
   rootOf(p: string): string | undefined {
     const abs = path.resolve(p);

@@ -74,4 +74,15 @@ export const MIGRATIONS: { name: string; sql: string }[] = [
       CREATE INDEX runs_created ON runs(created_at);
     `,
   },
+  {
+    name: 'trash',
+    // #16 item 6 (migration 6 in the #16 merge plan). A deleted run or study keeps its rows with the
+    // trash entry's id in trash_id (hidden from every read; no extra space needed, so a full disk can
+    // still delete) until the entry is restored, expires or is emptied; run folders move to trash/.
+    sql: `
+      CREATE TABLE trash (id TEXT PRIMARY KEY, label TEXT NOT NULL, deleted_at INTEGER NOT NULL);
+      ALTER TABLE runs ADD COLUMN trash_id TEXT;
+      ALTER TABLE studies ADD COLUMN trash_id TEXT;
+    `,
+  },
 ];

@@ -29,6 +29,8 @@ const RUN_SELECT = `SELECT runs.*, (SELECT json_group_array(tag) FROM run_tags W
 const RUN_SELECT_UNANNOTATED = 'SELECT runs.*, NULL AS tags_json FROM runs';
 /** The migration that added notes and tags (schema version 5). */
 const ANNOTATIONS_VERSION = 5;
+/** The migration that added the trash (schema version 6). */
+const TRASH_VERSION = 6;
 
 /** `text` as a LIKE pattern matching it anywhere; a backslash escapes the wildcards (% _) a person may type. */
 const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -130,6 +132,13 @@ export class Store {
   }
   private cachedRunSelect: string | undefined;
 
+  /** The SQL condition that leaves out rows in the trash (migration 6; a read-only older database has none). */
+  private notTrashed(table: 'runs' | 'studies'): string {
+    this.hasTrash ??= this.schemaVersion >= TRASH_VERSION;
+    return this.hasTrash ? `${table}.trash_id IS NULL` : '1';
+  }
+  private hasTrash: boolean | undefined;
+
   get schemaVersion(): number { return this.db.pragma('user_version', { simple: true }) as number; }
 
   runDir(id: string): string { return path.join(this.home, 'runs', id); }
@@ -150,7 +159,7 @@ export class Store {
   }
 
   getRun(id: string): RunInternal | null {
-    const r = this.db.prepare(`${this.runSelect} WHERE id = ?`).get(id) as RunRecord | undefined;
+    const r = this.db.prepare(`${this.runSelect} WHERE id = ? AND ${this.notTrashed('runs')}`).get(id) as RunRecord | undefined;
     return r ? toRun(r) : null;
   }
 
@@ -163,7 +172,7 @@ export class Store {
 
   /** The SQL listRuns runs (exposed so a test can check its query plan). */
   listRunsQuery(filter: RunFilter = {}): { sql: string; args: unknown[] } {
-    const where: string[] = [];
+    const where: string[] = [this.notTrashed('runs')]; // runs in the trash are not listed (trash.ts)
     const args: unknown[] = [];
     if (filter.studyId) { where.push('study_id = ?'); args.push(filter.studyId); }
     if (filter.status) { where.push('status = ?'); args.push(filter.status); }
@@ -180,7 +189,7 @@ export class Store {
         OR EXISTS (SELECT 1 FROM run_tags WHERE run_tags.run_id = runs.id AND run_tags.tag LIKE ? ESCAPE '\\'))`);
       args.push(like, like, like);
     }
-    return { sql: `${this.runSelect} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC`, args };
+    return { sql: `${this.runSelect} WHERE ${where.join(' AND ')} ORDER BY created_at DESC, rowid DESC`, args };
   }
 
   /** Replace the notes (when given), add then remove tags, in one transaction. */
@@ -281,7 +290,7 @@ export class Store {
   }
 
   getStudy(id: string): StudyRow | null {
-    const r = this.db.prepare('SELECT * FROM studies WHERE id = ?').get(id) as
+    const r = this.db.prepare(`SELECT * FROM studies WHERE id = ? AND ${this.notTrashed('studies')}`).get(id) as
       { id: string; name: string; kind: string; spec: string; created_at: number; summary: string | null } | undefined;
     if (!r) return null;
     const runs = this.listRuns({ studyId: id });
@@ -292,7 +301,7 @@ export class Store {
   }
 
   listStudies(): StudyRow[] {
-    const ids = this.db.prepare('SELECT id FROM studies ORDER BY created_at DESC, rowid DESC').all() as { id: string }[];
+    const ids = this.db.prepare(`SELECT id FROM studies WHERE ${this.notTrashed('studies')} ORDER BY created_at DESC, rowid DESC`).all() as { id: string }[];
     return ids.map(({ id }) => this.getStudy(id)!);
   }
 
@@ -347,7 +356,7 @@ export class Store {
 
   artifact(id: number): ArtifactRow | null {
     const r = this.db.prepare('SELECT run_id FROM artifacts WHERE id = ?').get(id) as { run_id: string } | undefined;
-    return r ? this.artifacts(r.run_id).find((a) => a.id === id) ?? null : null;
+    return r && this.getRun(r.run_id) ? this.artifacts(r.run_id).find((a) => a.id === id) ?? null : null;
   }
 
   addLog(runId: string | null, level: string, message: string): void {

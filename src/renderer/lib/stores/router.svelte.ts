@@ -8,6 +8,7 @@ export type Route =
   | { name: 'study'; id: string }
   | { name: 'compare'; ids: string[] }
   | { name: 'datasets' }
+  | { name: 'trash' }
   | { name: 'notfound'; path: string };
 
 export function parseHash(hash: string): Route {
@@ -23,6 +24,7 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'studies' && parts.length === 2) return { name: 'study', id: parts[1] };
   if (parts[0] === 'compare' && parts.length === 1) return { name: 'compare', ids: (q.get('ids') ?? '').split(',').filter(Boolean) };
   if (parts[0] === 'datasets' && parts.length === 1) return { name: 'datasets' };
+  if (parts[0] === 'trash' && parts.length === 1) return { name: 'trash' };
   return { name: 'notfound', path };
 }
 
@@ -36,6 +38,7 @@ export function href(route: Route): string {
     case 'study': return `#/studies/${encodeURIComponent(route.id)}`;
     case 'compare': return route.ids.length ? `#/compare?ids=${route.ids.map(encodeURIComponent).join(',')}` : '#/compare';
     case 'datasets': return '#/datasets';
+    case 'trash': return '#/trash';
     case 'notfound': return `#${route.path}`;
   }
 }
