@@ -160,4 +160,30 @@ describe.runIf(need('chromium', import.meta.url))('labels, units and field error
     await shot(page, 'labels-compare-study');
     expect(pageErrors).toEqual([]);
   }, 400_000);
+
+  it('a curriculum study: queued and running seeds say so (not "missing"); the Metric dropdown starts on the narrow skill', async () => {
+    const s = serve!;
+    const study = await call<StudyRow>(s, 'createStudy', {
+      kind: 'curriculum', name: 'labels-seeds',
+      base: { task: TASK, model: { arch: 'mlp', hidden: [32] }, optimizer: { name: 'adam', lr: 0.003 }, steps: 3000, eval: { every: 50, samples: 200 } },
+      target: [0, 1], regimes: [{ name: 'narrow', mixture: [{ skill: [0, 1], perStep: 64 }] }], seeds: [0, 1, 2],
+    });
+    try {
+      await go(`#/studies/${study.id}`);
+      const table = page.getByRole('table', { name: 'Per-seed results' });
+      await table.waitFor(WAIT);
+      const statuses = await page.locator('td[data-seed-status]').evaluateAll((els) => els.map((e) => e.textContent));
+      expect(statuses).toHaveLength(3);
+      for (const st of statuses) expect(['queued', 'running', 'done']).toContain(st);
+      expect(statuses.some((st) => st === 'queued' || st === 'running')).toBe(true);
+      const metric = page.getByLabel('Metric', { exact: true });
+      await expect.poll(() => metric.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? ''), WAIT).toBe('Accuracy · [0,1]');
+      const chart = page.locator('figure.chart').first();
+      expect(await chart.getAttribute('aria-label')).toBe('Narrow skill [0,1]: Accuracy per run');
+      expect(await chart.getAttribute('data-x-label')).toBe('Training samples seen');
+      await shot(page, 'labels-curriculum-live');
+    } finally {
+      await call(s, 'cancelStudy', study.id).catch(() => {});
+    }
+  }, 300_000);
 });
