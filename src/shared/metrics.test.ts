@@ -8,6 +8,7 @@ describe('metric definitions', () => {
     expect(describeMetric('bpb/code').unit).toBe('bits/byte');
     expect(describeMetric('activeUnits')).toMatchObject({ group: 'activeUnits', series: '', unit: 'units' });
     expect(describeMetric('bench/median_ms').unit).toBe('ms');
+    expect(describeMetric('relearn/[1]/acc/[1]')).toMatchObject({ phase: 'relearn', group: 'acc', series: '[1]' });
   });
 
   it('titles charts with the unit once', () => {

@@ -1,7 +1,7 @@
 // One definition of every metric the jobs log: what it measures, its unit, how to print it, and
 // what its x axes are. Charts, tables, the CLI (`whittle metrics`, `show`) and the reports read
 // these, so a unit is stated in one place. Keys are `[phase/]group[/skill]`: `loss/[0,1]`,
-// `bpb/code`, `beforePrune/acc/[0]`, `activeUnits`.
+// `bpb/code`, `beforePrune/acc/[0]`, `relearn/[1]/acc/[1]`, `activeUnits`.
 //
 // Losses are in bits (nats × log2 e, as METHODS.md reports them) for every job kind: per sample
 // for the classifiers (CMSP, images), per token for the language models. Bits per byte divides a
@@ -47,6 +47,8 @@ const KEY_UNITS: Record<string, { label: string; unit: string }> = {
 export const METRIC_PHASES: Record<string, string> = {
   beforePrune: 'Before pruning',
   teacher: 'General model (teacher)',
+  /** `relearn/<skill>/acc/<skill>`: a removed skill after a copy was trained on it alone. */
+  relearn: 'After the relearn test',
 };
 
 export interface MetricInfo extends MetricDef {
@@ -67,6 +69,8 @@ export function describeMetric(key: string): MetricInfo {
   if (slash > 0 && key.slice(0, slash) in METRIC_PHASES) {
     phase = key.slice(0, slash);
     rest = key.slice(slash + 1);
+    // the relearn phase names its skill first (skill keys hold no '/')
+    if (phase === 'relearn') rest = rest.slice(rest.indexOf('/') + 1);
   }
   const i = rest.indexOf('/');
   const group = i < 0 ? rest : rest.slice(0, i);

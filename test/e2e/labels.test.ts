@@ -172,12 +172,14 @@ describe.runIf(need('chromium', import.meta.url))('labels, units and field error
       await go(`#/studies/${study.id}`);
       const table = page.getByRole('table', { name: 'Per-seed results' });
       await table.waitFor(WAIT);
-      const statuses = await page.locator('td[data-seed-status]').evaluateAll((els) => els.map((e) => e.textContent));
+      const statuses = await table.locator('tbody tr td:nth-child(3)').allTextContents();
       expect(statuses).toHaveLength(3);
       for (const st of statuses) expect(['queued', 'running', 'done']).toContain(st);
       expect(statuses.some((st) => st === 'queued' || st === 'running')).toBe(true);
       const metric = page.getByLabel('Metric', { exact: true });
-      await expect.poll(() => metric.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? ''), WAIT).toBe('Accuracy · [0,1]');
+      await page.locator('figure.chart:not([data-points="0"])').first().waitFor(WAIT); // metrics have arrived
+      expect(await metric.evaluate((el) => (el as HTMLSelectElement).value)).toBe('acc/[0,1]');
+      expect(await metric.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '')).toBe('Accuracy · [0,1]');
       const chart = page.locator('figure.chart').first();
       expect(await chart.getAttribute('aria-label')).toBe('Narrow skill [0,1]: Accuracy per run');
       expect(await chart.getAttribute('data-x-label')).toBe('Training samples seen');
