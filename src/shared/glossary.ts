@@ -300,6 +300,7 @@ export const SUMMARY_TERMS: Record<string, SummaryTerm> = {
   size: { label: 'Model size' },
   report: { label: 'Export check' },
   cardMarkdown: { label: 'Model card' },
+  written: { label: 'Files written' },
 };
 
 /** The human label of a summary key, with its unit: "Final loss (bits)". */
