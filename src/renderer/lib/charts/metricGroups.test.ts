@@ -25,3 +25,12 @@ describe('metric groups for the run views', () => {
     expect(metricOptionLabel('beforePrune/acc/[0]')).toBe('Before pruning: Accuracy · [0]');
   });
 });
+
+describe('x of a point', () => {
+  it('never draws a step as a sample count', async () => {
+    const { xOf } = await import('./metricGroups');
+    expect(xOf({ step: 10, samples: 640 }, 'samples')).toBe(640);
+    expect(xOf({ step: 10, samples: null }, 'samples')).toBeNull();
+    expect(xOf({ step: 10, samples: null }, 'step')).toBe(10);
+  });
+});

@@ -44,3 +44,9 @@ export function metricOptionLabel(key: string): string {
   const phase = d.phase ? `${METRIC_PHASES[d.phase]}: ` : '';
   return `${phase}${metricTitle(d.group)}${d.series ? ` · ${d.series}` : ''}`;
 }
+
+/** A point's x on the chosen axis; null when it has no sample count (runs recorded before the
+ *  count was logged with every metric): drawn at its step, it would mislabel steps as samples. */
+export function xOf(p: { step: number; samples?: number | null }, axis: 'samples' | 'step'): number | null {
+  return axis === 'step' ? p.step : (p.samples ?? null);
+}
