@@ -62,7 +62,7 @@ describe('estimateCost', () => {
 describe('train spec: cross-field checks name the field', () => {
   it('a skill outside 0..m-1', () => {
     const issues = issuesOf({ task: { suite: 'cmsp', m: 20, n: 80, k: 4 }, mixture: [{ skill: [77], perStep: 10 }], target: [0] });
-    expect(issues).toEqual([{ path: 'spec.mixture[0].skill', message: 'skill 77 is outside 0..m-1 (m = 20)' }]);
+    expect(issues).toEqual([{ path: 'spec.mixture[0].skill', message: 'skill 77 is outside 0..m-1 (m = 20)', text: 'Skill: skill 77 is outside 0..m-1 (m = 20)' }]);
     expect(issuesOf({ target: [6] })[0]).toMatchObject({ path: 'spec.target', message: expect.stringContaining('m = 6') });
     expect(issuesOf({ eval: { every: 10, samples: 10, skills: ['even'] } })[0].path).toBe('spec.eval.skills[0]');
   });
@@ -79,7 +79,7 @@ describe('train spec: cross-field checks name the field', () => {
 
   it('a text task with an MLP names model; a CMSP task with a transformer names model.arch', () => {
     const mlp = issuesOf({ ...textTrain, model: { arch: 'mlp', hidden: [8] } });
-    expect(mlp).toEqual([{ path: 'spec.model', message: expect.stringMatching(/text task trains a transformer/) }]);
+    expect(mlp).toEqual([{ path: 'spec.model', message: expect.stringMatching(/text task trains a transformer/), text: expect.stringMatching(/^Model: a text task trains a transformer/) }]);
     expect(issuesOf({ model: textTrain.model })[0].path).toBe('spec.model.arch');
     expect(issuesOf({ ...textTrain, mixture: [{ skill: 'poetry', perStep: 1 }] })[0].path).toBe('spec.mixture[0].skill');
   });

@@ -129,4 +129,4 @@ export type PushEvent =
   | { type: 'study'; study: StudyRow };
 
 /** Error payload carried across transports; `field` names the offending spec path when known. */
-export interface ApiErrorPayload { message: string; code: 'bad_request' | 'not_found' | 'conflict' | 'internal' | 'needs_confirmation'; issues?: { path: string; message: string }[] }
+export interface ApiErrorPayload { message: string; code: 'bad_request' | 'not_found' | 'conflict' | 'internal' | 'needs_confirmation'; issues?: { path: string; message: string; text?: string }[] }

@@ -72,7 +72,7 @@ describe.runIf(need('chromium', import.meta.url))('GUI in browser mode (headless
     await page.getByRole('button', { name: 'Next' }).click();
     const err = page.locator('[data-field="n"]');
     await err.waitFor(WAIT);
-    expect(await err.textContent()).toMatch(/Data bits n \(task\.n\): n must be at least m·k = 24/);
+    expect(await err.textContent()).toMatch(/Data bits n: n must be at least m·k = 24/);
     expect(await page.locator('#f-n').getAttribute('aria-invalid')).toBe('true');
     await shot(page, 'wizard-error');
     // Fixing it clears the message; a bad width on the next step is caught there.
@@ -82,7 +82,7 @@ describe.runIf(need('chromium', import.meta.url))('GUI in browser mode (headless
     await page.locator('#f-hidden').fill('64, lots');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.locator('[data-field="hidden"]').waitFor(WAIT);
-    expect(await page.locator('[data-field="hidden"]').textContent()).toContain('model.hidden[1]');
+    expect(await page.locator('[data-field="hidden"]').textContent()).toContain('Hidden layer widths, item 2 must be a number.');
     expect(await page.getByRole('heading', { name: '2. How to get there?' }).count()).toBe(1);
     expect((await call<RunRow[]>(serve!, 'listRuns')).length).toBe(before);
     expect((await call<StudyRow[]>(serve!, 'listStudies')).length).toBe(studiesBefore);

@@ -1,4 +1,5 @@
 // Inspecting and steering runs: runs, show, metrics, cancel, resume, rm.
+import { metricRows, summaryLines } from './labels';
 import { UsageError } from './args';
 import { type Command, EXIT } from './command';
 import { exitCodeFor, followRuns, formatDuration, printJson, table } from './output';
@@ -50,7 +51,7 @@ export const showCommand: Command = {
     if (run.error) ctx.io.out(`error: ${run.error}\n`);
     if (run.progress) ctx.io.out(`progress: ${run.progress.step}/${run.progress.total}\n`);
     ctx.io.out(`spec:\n${JSON.stringify(run.spec, null, 2)}\n`);
-    if (run.summary) ctx.io.out(`summary:\n${JSON.stringify(run.summary, null, 2)}\n`);
+    if (run.summary) ctx.io.out(`summary:\n${summaryLines(run.summary).join('\n')}\n`);
     if (artifacts.length) ctx.io.out(`artifacts:\n${table(artifacts.map((a) => [a.kind, `${a.bytes} B`, a.path]))}\n`);
     return EXIT.ok;
   },
@@ -67,9 +68,8 @@ export const metricsCommand: Command = {
     const { key, since } = ctx.args.options as { key?: string[]; since?: number };
     const m = await ctx.service({ access: 'read' }).metrics(id, { keys: key, sinceStep: since });
     if (ctx.json) { printJson(ctx.io, m); return EXIT.ok; }
-    const rows: string[][] = [['KEY', 'STEP', 'SAMPLES', 'VALUE']];
-    for (const [k, pts] of Object.entries(m.series)) for (const p of pts) rows.push([k, String(p.step), p.samples == null ? '' : String(p.samples), String(p.value)]);
-    ctx.io.out(`${table(rows)}\n`);
+    const run = await ctx.service({ access: 'read' }).getRun(id);
+    ctx.io.out(`${table(metricRows(m.series, run.kind))}\n`);
     return EXIT.ok;
   },
 };

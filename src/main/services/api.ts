@@ -297,7 +297,8 @@ export class WhittleService implements WhittleApi {
         });
       }
     })();
-    this.store.setStudySummary(studyId, kind.summarize(parsed, []));
+    // summarise over the runs just created, so their seeds read 'queued', not 'missing' (#16)
+    this.store.setStudySummary(studyId, kind.summarize(parsed, this.store.listRuns({ studyId }).map(publicRun)));
     for (const p of resolved) this.scheduler.enqueue(ids.get(p.key)!);
     const study = this.store.getStudy(studyId)!;
     this.push({ type: 'study', study });

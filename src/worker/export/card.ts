@@ -1,5 +1,6 @@
 // The model card: what the exported model is for and how it was made, as JSON (for tools) and
 // Markdown (for people), read from the source run's spec and summary plus the size/speed report.
+import { summaryLabel } from '../../shared/glossary';
 import type { JobInput } from '../../shared/events';
 import { type RunSpec, type SkillRef, skillKey } from '../../shared/specs';
 import { sha256 } from '../engine/files';
@@ -189,7 +190,7 @@ export function cardMarkdown(c: ModelCard): string {
   }
   if (c.training) {
     L.push('', '### Learning', '', row('measure', 'value'), row('---', '---:'));
-    for (const [k, v] of Object.entries(c.training)) L.push(row(k, v === null ? 'never reached' : num(v, 4)));
+    for (const [k, v] of Object.entries(c.training)) L.push(row(summaryLabel(k), v === null ? 'never reached' : num(v, 4)));
   }
   L.push('', '## Method', '', `${c.method.kind} (job kind \`${c.sourceRun.kind}\`), with these settings:`, '', '```json', JSON.stringify(c.method.settings, null, 2), '```');
   L.push('', '## Size and speed', '', row('', `original${o.runId ? ` (${o.runId})` : ''}`, 'exported', 'ratio'), row('---', '---:', '---:', '---:'));

@@ -15,6 +15,7 @@ import { CmspSuite } from '../tasks/cmsp';
 import { runPhase } from '../compress/phase';
 import { createOptimizer } from '../train/optimizers';
 import { distillJob } from './distill';
+import { unlabelledSummaryKeys } from '../../shared/glossary';
 import { groupLassoJob } from './groupLasso';
 import { pruneJob } from './prune';
 import type { JobContext } from './types';
@@ -94,6 +95,7 @@ describe('compression jobs', () => {
     expect(events.some((e) => e.type === 'artifact' && e.kind === 'model')).toBe(true);
     expect(metrics.some((m) => m.key === 'acc/[0]' && m.step === 40)).toBe(true);
     expect(metrics.some((m) => m.key === 'relearn/[1]/acc/[1]')).toBe(true);
+    expect(unlabelledSummaryKeys(s)).toEqual([]);
   });
 
   it('groupLasso: λ until the target size, then off; masks, activeUnits metric, compacted model', async () => {
@@ -114,6 +116,10 @@ describe('compression jobs', () => {
     expect(active[active.length - 1]).toBeLessThanOrEqual(12);
     const lam = metrics.filter((m) => m.key === 'lambda').map((m) => m.value);
     if (s.reachedTargetUnits) expect(lam[lam.length - 1]).toBe(0);
+    // issue #16 item 3: activeUnits and λ share the loss curves' samples axis (they fell back to steps)
+    for (const m of metrics.filter((x) => x.key === 'activeUnits' || x.key === 'lambda')) expect(m.samples).toBe(Math.min(m.step, s.steps) * 64);
+    expect(metrics.filter((m) => m.key === 'activeUnits').at(-1)!.samples).toBe(s.samples);
+    expect(unlabelledSummaryKeys(s)).toEqual([]);
   });
 
   it('groupLasso: a forced cut at forceCutAt leaves the rest of the budget for training at size', async () => {
@@ -145,6 +151,7 @@ describe('compression jobs', () => {
       const s = await distillJob(ctx) as Record<string, any>;
       expect(tf.memory().numTensors).toBe(before);
       expect(s.method).toBe(alpha === 1 ? 'scratch' : 'distill');
+      expect(unlabelledSummaryKeys(s)).toEqual([]);
       expect(s.hidden).toEqual([5, 3]);
       expect(s.samples).toBe(40 * 64);
       expect(decodeMlp(new Uint8Array(fs.readFileSync(path.join(dir, 'model.safetensors')))).config.hidden).toEqual([5, 3]);

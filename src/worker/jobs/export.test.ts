@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { JobEvent, JobInput } from '../../shared/events';
+import { unlabelledSummaryKeys } from '../../shared/glossary';
 import { ExportSpec, type RunSpec } from '../../shared/specs';
 import { initBackend } from '../engine/backend';
 import { tf } from '../engine/tf';
@@ -41,6 +42,7 @@ it('the export job writes every format, announces each file as an artifact of th
   const summary = await exportJob(context(spec, { source }, events)) as { sourceRun: string; files: { name: string }[]; report: { original: { runId: string; params: number }; compact: { params: number } }; cardMarkdown: string };
   expect(summary.sourceRun).toBe('r-pruned');
   expect(summary.cardMarkdown).toMatch(/^# /m);
+  expect(unlabelledSummaryKeys(summary)).toEqual([]);
   expect(summary.report.original.runId).toBe('r-general');
   expect(summary.report.compact.params).toBeLessThan(summary.report.original.params);
   const artifacts = events.filter((e): e is Extract<JobEvent, { type: 'artifact' }> => e.type === 'artifact');
@@ -57,7 +59,9 @@ it('a cancelled export stops before writing anything', async () => {
   const out = path.join(home, 'exports', 'cancelled');
   const spec = ExportSpec.parse({ kind: 'export', inputs: { source: 'r-cancel' }, out });
   const ctx = { ...context(spec, { source }, []), cancelled: () => true };
-  expect(await exportJob(ctx)).toEqual({ sourceRun: 'r-cancel', written: false });
+  const cancelled = await exportJob(ctx);
+  expect(cancelled).toEqual({ sourceRun: 'r-cancel', written: false });
+  expect(unlabelledSummaryKeys(cancelled)).toEqual([]);
   expect(fs.existsSync(out)).toBe(false);
 });
 

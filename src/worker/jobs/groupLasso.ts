@@ -57,7 +57,7 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
       },
       stepOffset: 0, sampleOffset: 0, evalEvery: spec.eval.every, cancelled: ctx.cancelled,
       progress: (s, n) => ctx.progress(s, n, lam.current() > 0 ? 'group lasso' : 'training at size'),
-      afterEachStep: (s) => {
+      afterEachStep: (s, samples) => {
         if (spec.schedule.kind === 'offAtTarget' && !lam.reached && spec.forceCutAt !== undefined && s + 1 === spec.forceCutAt) {
           ctx.log(`step ${s + 1}: λ has not brought the model down to ${spec.schedule.targetUnits} units (${total()} active): cutting the weakest groups, then training at size`, 'warn');
           cutToTarget(spec.schedule.targetUnits);
@@ -69,7 +69,7 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
         if (lam.current() > 0 && maskBelow(units, spec.threshold, spec.group, spec.minPerLayer) > 0) masked = true;
         const active = total();
         lam.update(active);
-        ctx.metrics([{ step: s + 1, key: 'activeUnits', value: active }, { step: s + 1, key: 'lambda', value: lam.current() }]);
+        ctx.metrics([{ step: s + 1, key: 'activeUnits', value: active, samples }, { step: s + 1, key: 'lambda', value: lam.current(), samples }]);
       },
       onEval: async (step, n, loss) => {
         if (loss !== null) ctx.metrics([{ step, key: 'trainLoss', value: loss * Math.LOG2E, samples: n }]);
@@ -89,7 +89,7 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
         await tracker.evaluate(model, res.steps + 1, res.samples, { atSize: true });
       }
     }
-    ctx.metrics([{ step: res.steps + (reachedTargetUnits === false && !forcedCut ? 1 : 0), key: 'activeUnits', value: total() }]);
+    ctx.metrics([{ step: res.steps + (reachedTargetUnits === false && !forcedCut ? 1 : 0), key: 'activeUnits', value: total(), samples: res.samples }]);
 
     const after = compactMlp(model.toWeightsSync());
     ctx.saveArtifact('model', MODEL_FILE, modelBytes(after, { 'whittle.kind': 'groupLasso', 'whittle.keep': keep.key }), {

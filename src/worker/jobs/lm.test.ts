@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent, JobInput, MetricPoint } from '../../shared/events';
 import { ImportCorpusSpec, LmSpec, RunSpec } from '../../shared/specs';
+import { unlabelledSummaryKeys } from '../../shared/glossary';
 import { initBackend } from '../engine/backend';
 import { writeDirAtomic, writeFileAtomic } from '../engine/files';
 import { Rng } from '../engine/rng';
@@ -82,9 +83,15 @@ describe('lm job', () => {
     const s = await lmJob(run.ctx) as Record<string, any>;
     expect(tf.memory().numTensors).toBe(before);
     const first = run.metrics.find((m) => m.key === 'loss/code' && m.step === 0)!.value;
-    expect(first).toBeGreaterThan(4.5); // ≈ ln 256 at init
-    expect(s.losses.code).toBeLessThan(first - 1.0);
+    expect(first).toBeGreaterThan(6.5); // ≈ log2 256 = 8 bits/token at init (the metric is in bits)
+    expect(s.losses.code).toBeLessThan(first * Math.LN2 - 1.0); // the summary stays in nats/token
     expect(s.bitsPerByte.code).toBeCloseTo(s.losses.code * Math.LOG2E, 5);
+    // issue #16 item 3: the logged loss is bits/token, so with a byte-level tokenizer it equals bits per byte
+    const lastLoss = run.metrics.filter((m) => m.key === 'loss/code').at(-1)!;
+    const lastBpb = run.metrics.filter((m) => m.key === 'bpb/code').at(-1)!;
+    expect(lastLoss.value).toBeCloseTo(s.losses.code * Math.LOG2E, 5);
+    expect(lastLoss.value).toBeCloseTo(lastBpb.value, 5);
+    expect(unlabelledSummaryKeys(s)).toEqual([]);
     expect(s.tokens).toBe(30 * 4 * 16);
     expect(run.metrics.filter((m) => m.key === 'loss/prose').map((m) => m.samples)).toEqual([0, 640, 1280, 1920]);
     expect(typeof s.sample).toBe('string');
@@ -103,6 +110,7 @@ describe('lm job', () => {
     const s = await trainJob(run.ctx as never) as Record<string, any>;
     expect(s.tokens).toBe(10 * 2 * 16);
     expect(run.metrics.some((m) => m.key === 'loss/code')).toBe(true);
+    expect(unlabelledSummaryKeys(s)).toEqual([]);
     expect(fs.existsSync(path.join(run.dir, 'model.safetensors'))).toBe(true);
   });
 

@@ -4,7 +4,9 @@
 // distill = a fresh student on α·CE + (1−α)·T²·KL(teacher‖student).
 //
 // Metrics (x axis `samples` = training tokens, including the pruning phase's): loss/<domain> in
-// nats/token and bpb/<domain> in bits/byte on the held-out split, train/loss, lr, neurons.
+// bits/token and bpb/<domain> in bits/byte on the held-out split, train/loss in bits/token, lr,
+// neurons. Logged losses are bits like every other job's (shared/metrics.ts, METHODS.md); the
+// spec's targetLoss and the summary's `losses` stay in nats/token, as the study specs state them.
 // The summary's tokensToTarget is the headline number of the compare study.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -128,7 +130,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     for (const d of domains) {
       const loss = evaluateLm(model, evalSets.get(d.key)!);
       out[d.key] = loss;
-      points.push({ step, key: `${prefix}loss/${d.key}`, value: loss, samples: state.pruneTokens + state.tokens });
+      points.push({ step, key: `${prefix}loss/${d.key}`, value: loss * Math.LOG2E, samples: state.pruneTokens + state.tokens });
       points.push({ step, key: `${prefix}bpb/${d.key}`, value: (loss / suite.bytesPerToken(d)) * Math.LOG2E, samples: state.pruneTokens + state.tokens });
     }
     if (prefix) { ctx.metrics(points); return out; }
@@ -217,7 +219,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       if (loss) { trainLoss = (await loss.data())[0]; loss.dispose(); }
       ctx.progress(state.step, spec.steps, spec.method);
       if (keep || state.step === spec.steps) {
-        ctx.metrics([{ step: state.step, key: 'train/loss', value: trainLoss, samples: state.pruneTokens + state.tokens },
+        ctx.metrics([{ step: state.step, key: 'train/loss', value: trainLoss * Math.LOG2E, samples: state.pruneTokens + state.tokens },
           { step: state.step, key: 'lr', value: opt.cfg.lr, samples: state.pruneTokens + state.tokens }]);
         evaluate(state.step);
       }

@@ -8,6 +8,7 @@ import { tf } from '../engine/tf';
 import { decodeMlp } from '../models/mlpFile';
 import { recordingContext } from './testContext';
 import { trainJob } from './train';
+import { unlabelledSummaryKeys } from '../../shared/glossary';
 
 let backend: BackendInfo;
 let tmp: string;
@@ -46,6 +47,7 @@ describe('train job', () => {
     expect(summary.steps).toBe(40);
     expect(summary.params).toBe(8 * 12 + 12 + 12 * 2 + 2);
     expect(summary.samples).toBe(40 * 96);
+    expect(unlabelledSummaryKeys(summary)).toEqual([]);
     for (const key of ['[0]', '[1]', '[0,1]']) {
       const loss = ctx.points.filter((p) => p.key === `loss/${key}`);
       expect(loss.map((p) => p.step)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);

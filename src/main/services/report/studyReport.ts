@@ -6,6 +6,7 @@ import type { StudyRow } from '../../../shared/api';
 import { writeFileAtomicSync } from '../files';
 import type { Store } from '../store';
 import { lineChartSvg, PALETTE, type Line } from './svgChart';
+import { axisLabel, metricTitle } from '../../../shared/metrics';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
 
@@ -31,7 +32,7 @@ export function writeStudyReport(store: Store, study: StudyRow): ReportFiles {
     }
   }
   const charts = [...bySkill.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([metric, lines]) =>
-    lineChartSvg(lines, { title: `${metric.slice(5)}: loss (bits) vs samples`, xLabel: 'samples seen', yLabel: 'loss (bits)', logX: true, yMin: 0 }));
+    lineChartSvg(lines, { title: `${metric.slice(5)}: ${metricTitle('loss')} vs ${axisLabel('samples', runs.map((r) => r.kind)).toLowerCase()}`, xLabel: axisLabel('samples', runs.map((r) => r.kind)), yLabel: metricTitle('loss'), logX: true, yMin: 0 }));
   const rows = runs.map((r) => {
     const s = (r.summary ?? {}) as Record<string, unknown>;
     return `<tr><td>${esc(r.studyKey ?? r.name)}</td><td>${r.status}</td><td><code>${esc(JSON.stringify(s.stepsToLearn ?? s.samplesToTarget ?? {}))}</code></td></tr>`;

@@ -1,4 +1,5 @@
 // Smoothing for noisy training curves: a debiased EMA line plus a min/max envelope of the raw values.
+import { metricTitle } from '../../../shared/metrics';
 
 export interface XY { x: number; y: number }
 
@@ -75,17 +76,9 @@ function idx(order: string[], g: string): number {
   return i < 0 ? order.length : i;
 }
 
-/** Human title for a metric group. */
+/** Human title for a metric group (the contract's definition, shared/metrics.ts). */
 export function groupTitle(group: string): string {
-  switch (group) {
-    case 'loss': return 'Loss (bits)';
-    case 'acc': return 'Accuracy';
-    case 'units': case 'activeUnits': return 'Active units';
-    case 'train': case 'trainLoss': return 'Training loss';
-    case 'lambda': return 'λ (group lasso)';
-    case 'lr': return 'Learning rate';
-    default: return group.charAt(0).toUpperCase() + group.slice(1);
-  }
+  return metricTitle(group);
 }
 
 export const PALETTE = ['#4f7cff', '#e8590c', '#2f9e44', '#ae3ec9', '#d6336c', '#1098ad', '#f59f00', '#5c7cfa', '#94d82d', '#868e96'];

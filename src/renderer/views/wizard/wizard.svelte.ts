@@ -7,6 +7,7 @@ import { builtinSubsets, type DatasetRow } from '../../../shared/specs/dataset';
 import { CompareStudySpec, CurriculumStudySpec, type CompareMethod } from '../../../shared/studies';
 import { hiddenOf, phaseDefaults } from './compress';
 import { SpecError, parseSpec } from '../../../shared/validate';
+import { fieldLabel } from '../../../shared/glossary';
 
 export type Step = 'skill' | 'route' | 'review';
 export const STEPS: { id: Step; label: string }[] = [
@@ -38,7 +39,26 @@ const STEP_FIELDS: Record<Step, Field[]> = {
   review: ['name', 'general'],
 };
 
-export interface FieldIssue { field: Field; path: string; message: string }
+/** `message`: the rule's own words (or the schema's); `text`: the sentence shown, naming the field. */
+export interface FieldIssue { field: Field; path: string; message: string; text: string }
+
+/** The wizard's own rule broken at `field`, as a sentence that names it. */
+function own(field: Field, path: string, message: string): FieldIssue {
+  return { field, path, message, text: `${FIELD_LABEL[field]}: ${message}.` };
+}
+
+/** One reason per field is enough: schema issues at a field that one of the wizard's own rules
+ *  already explains are left out, and a sentence repeated for several list entries is said once. */
+function merge(ownIssues: FieldIssue[], schemaIssues: FieldIssue[]): FieldIssue[] {
+  const explained = new Set(ownIssues.map((i) => i.field));
+  const seen = new Set<string>();
+  return [...ownIssues, ...schemaIssues.filter((i) => !explained.has(i.field))].filter((i) => {
+    const k = `${i.field}\u0000${i.text}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
 
 /** Which form field a spec path (as the schemas name it) belongs to. */
 export function fieldForPath(path: string): Field {
@@ -141,9 +161,15 @@ export class WizardState {
   seeds = $state<number | null>(2);
   name = $state('');
 
+  /** Every current issue; errorsFor shows a field's only once it is touched. */
   issues = $state<FieldIssue[]>([]);
-  /** Fields the user has been shown errors for (errors appear after Next/Start, then live). */
-  private shown = $state(false);
+  /** Fields the user changed, or whose step they tried to leave (Next) or submit (Start). */
+  private touched = $state<Field[]>([]);
+  private lastValues: Record<Field, string> | null = null;
+
+  constructor() {
+    this.lastValues = this.fieldValues();
+  }
 
   readonly atomic = $derived(Array.from({ length: Math.max(0, Math.min(64, this.m ?? 0)) }, (_, i) => i));
 
@@ -275,24 +301,24 @@ export class WizardState {
     const out: FieldIssue[] = [];
     const m = this.m ?? 0;
     if (this.suite === 'images') {
-      if (!this.currentDataset) out.push({ field: 'dataset', path: 'task.dataset', message: 'choose an imported dataset' });
-      else if (!this.imgSkill && this.imgClasses.length === 0) out.push({ field: 'target', path: 'target', message: 'pick a subset or at least one class' });
+      if (!this.currentDataset) out.push(own('dataset', 'task.dataset', 'choose an imported dataset'));
+      else if (!this.imgSkill && this.imgClasses.length === 0) out.push(own('target', 'target', 'pick a subset or at least one class'));
     } else {
-      if (this.target.length === 0) out.push({ field: 'target', path: 'target', message: 'pick at least one atomic skill' });
-      for (const i of this.target) if (i >= m) out.push({ field: 'target', path: 'target', message: `skill ${i} does not exist when m = ${m}` });
+      if (this.target.length === 0) out.push(own('target', 'target', 'pick at least one atomic skill'));
+      for (const i of this.target) if (i >= m) out.push(own('target', 'target', `skill ${i} does not exist when m = ${m}`));
     }
     const usesMix = this.route === 'scratch' || this.teacherMode === 'train';
     const broadCount = this.suite === 'cmsp' ? this.broadSkills.length : this.imgBroad.length;
-    if (usesMix && this.broad && broadCount === 0) out.push({ field: 'broadSkills', path: 'mixture', message: 'pick at least one broad skill, or switch broad data off' });
-    for (const i of usesMix && this.broad && this.suite === 'cmsp' ? this.broadSkills : []) if (i >= m) out.push({ field: 'broadSkills', path: 'mixture', message: `skill ${i} does not exist when m = ${m}` });
+    if (usesMix && this.broad && broadCount === 0) out.push(own('broadSkills', 'mixture', 'pick at least one broad skill, or switch broad data off'));
+    for (const i of usesMix && this.broad && this.suite === 'cmsp' ? this.broadSkills : []) if (i >= m) out.push(own('broadSkills', 'mixture', `skill ${i} does not exist when m = ${m}`));
     if (usesMix && this.broad && this.mixMode === 'schedule' && this.steps != null && this.switchAt != null && this.switchAt >= this.steps) {
-      out.push({ field: 'switchAt', path: 'mixture.schedule[1].fromStep', message: `must be below the number of steps (${this.steps})` });
+      out.push(own('switchAt', 'mixture.schedule[1].fromStep', `must be below the number of steps (${this.steps})`));
     }
     if (this.route === 'compress') {
-      if (this.teacherMode === 'run' && !this.teacherRun) out.push({ field: 'teacherRun', path: 'teacher.run', message: 'pick a finished general model, or let the study train one' });
-      for (const i of this.remove) if (this.target.includes(i)) out.push({ field: 'remove', path: 'remove', message: `skill ${i} is part of the narrow skill` });
+      if (this.teacherMode === 'run' && !this.teacherRun) out.push(own('teacherRun', 'teacher.run', 'pick a finished general model, or let the study train one'));
+      for (const i of this.remove) if (this.target.includes(i)) out.push(own('remove', 'remove', `skill ${i} is part of the narrow skill`));
     }
-    if (this.route === 'scratch' && this.study && (this.seeds == null || this.seeds < 1 || !Number.isInteger(this.seeds))) out.push({ field: 'seeds', path: 'seeds', message: 'at least one seed' });
+    if (this.route === 'scratch' && this.study && (this.seeds == null || this.seeds < 1 || !Number.isInteger(this.seeds))) out.push(own('seeds', 'seeds', 'at least one seed'));
     const built = this.build();
     try {
       if (this.route === 'compress') parseSpec(CompareStudySpec, built.spec);
@@ -300,25 +326,52 @@ export class WizardState {
       else parseSpec(TrainSpec, built.spec);
     } catch (e) {
       if (!(e instanceof SpecError)) throw e;
-      for (const i of e.issues) out.push({ field: fieldForPath(i.path), path: i.path, message: i.message });
+      return merge(out, e.issues.map((i) => ({ field: fieldForPath(i.path), path: i.path, message: i.message, text: i.text ?? `${fieldLabel(i.path)}: ${i.message}` })));
     }
-    return out;
+    return merge(out, []);
   }
 
+  /** Recompute the issues; a field whose value changed since the last look counts as touched. */
   revalidate(): void {
-    if (this.shown) this.issues = this.validate();
+    const now = this.fieldValues();
+    const changed = (Object.keys(now) as Field[]).filter((f) => this.lastValues && now[f] !== this.lastValues[f]);
+    this.lastValues = now;
+    if (changed.length) this.touched = [...new Set([...this.touched, ...changed])];
+    this.issues = this.validate();
   }
 
-  /** Show errors from here on; true when the given step (or all, for review) is clean. */
+  /** Mark a field touched (a blur without a change counts too) and recompute. */
+  touch(field: Field): void {
+    if (!this.touched.includes(field)) this.touched = [...this.touched, field];
+    this.revalidate();
+  }
+
+  /** Show the step's errors from here on (Next, Start); true when the step (or all, for review) is clean. */
   check(step: Step = this.step): boolean {
-    this.shown = true;
-    this.issues = this.validate();
     const fields = step === 'review' ? null : STEP_FIELDS[step];
+    this.touched = [...new Set([...this.touched, ...(fields ?? (Object.keys(FIELD_LABEL) as Field[]))])];
+    this.lastValues = this.fieldValues();
+    this.issues = this.validate();
     return !this.issues.some((i) => !fields || fields.includes(i.field));
   }
 
+  /** The issues to show at a field: only once the user has touched it or tried to go on. */
   errorsFor(field: Field): FieldIssue[] {
-    return this.issues.filter((i) => i.field === field);
+    return this.touched.includes(field) ? this.issues.filter((i) => i.field === field) : [];
+  }
+
+  /** Each field's current value, to notice which ones the user changed. Choosing how to get the
+   *  general model (teacherMode) touches nothing: an empty choice right after is not an error yet. */
+  private fieldValues(): Record<Field, string> {
+    const j = JSON.stringify;
+    return {
+      m: j(this.m), n: j(this.n), k: j(this.k), target: j([this.target, this.imgSkill, this.imgClasses]), dataset: j(this.dataset),
+      broad: j(this.broad), broadSkills: j([this.broadSkills, this.imgBroad]), targetPerStep: j(this.targetPerStep), broadPerStep: j(this.broadPerStep),
+      mixMode: j(this.mixMode), switchAt: j(this.switchAt), hidden: j(this.hidden), activation: j(this.activation), lr: j(this.lr),
+      steps: j(this.steps), evalEvery: j(this.evalEvery), seed: j(this.seed), seeds: j(this.seeds), route: j(this.route),
+      teacherRun: j(this.teacherRun), methods: j(this.methods), sizes: j(this.sizes), targetAccuracy: j(this.targetAccuracy),
+      budget: j(this.budget), remove: j(this.remove), name: j(this.name), general: '',
+    };
   }
 
   next(): void {
@@ -339,11 +392,11 @@ export class WizardState {
   }
 
   /** Take the server's field issues (ApiError.issues) as our own. */
-  setServerIssues(issues: { path: string; message: string }[], fallback: string): void {
-    this.shown = true;
+  setServerIssues(issues: { path: string; message: string; text?: string }[], fallback: string): void {
     this.issues = issues.length
-      ? issues.map((i) => ({ field: fieldForPath(i.path), path: i.path, message: i.message }))
-      : [{ field: 'general', path: '', message: fallback }];
+      ? issues.map((i) => ({ field: fieldForPath(i.path), path: i.path, message: i.message, text: i.text ?? `${fieldLabel(i.path)}: ${i.message}` }))
+      : [{ field: 'general', path: '', message: fallback, text: fallback }];
+    this.touched = [...new Set([...this.touched, ...this.issues.map((i) => i.field)])];
   }
 
   totalPerStep = $derived((this.targetPerStep ?? 0) + (this.broad ? (this.suite === 'cmsp' ? this.broadSkills.length : this.imgBroad.length) * (this.broadPerStep ?? 0) : 0));

@@ -92,6 +92,44 @@ describe('WizardState', () => {
   });
 });
 
+describe('WizardState errors (#16 item 5)', () => {
+  it('shows nothing when "use a finished run" is chosen, one worded error per field after Next', () => {
+    const w = new WizardState();
+    w.next(); // skill → route: clean
+    expect(w.step).toBe('route');
+    w.route = 'compress'; w.revalidate();
+    w.teacherMode = 'run'; w.revalidate();
+    expect(w.issues.some((i) => i.field === 'teacherRun')).toBe(true); // it is wrong…
+    expect(w.errorsFor('teacherRun')).toEqual([]); // …but not said before the user does anything
+    w.next();
+    expect(w.step).toBe('route');
+    const errs = w.errorsFor('teacherRun');
+    expect(errs.map((e) => e.text)).toEqual(['General model: pick a finished general model, or let the study train one.']);
+  });
+
+  it('shows a changed field\'s error at once, other fields\' only after Next', () => {
+    const w = new WizardState();
+    w.n = 10; w.revalidate();
+    expect(w.errorsFor('n')).toHaveLength(1);
+    expect(w.errorsFor('n')[0].text).toMatch(/^Data bits n: .*m·k = 24/);
+    w.n = 32; w.m = 2; w.revalidate(); // broad skill [2] no longer exists, but broadSkills was not touched
+    expect(w.issues.some((i) => i.field === 'broadSkills')).toBe(true);
+    expect(w.errorsFor('broadSkills')).toEqual([]);
+    expect(w.check('route')).toBe(false);
+    expect(w.errorsFor('broadSkills').map((e) => e.text)).toEqual(['Broad skills: skill 2 does not exist when m = 2.']);
+  });
+
+  it('words schema issues by label, never zod\'s messages or internal paths', () => {
+    const w = new WizardState();
+    w.route = 'compress'; w.sizes = '0, x'; w.targetAccuracy = null; w.budget = 0;
+    expect(w.check('route')).toBe(false);
+    const texts = (['sizes', 'targetAccuracy', 'budget'] as const).flatMap((f) => w.errorsFor(f).map((e) => e.text));
+    expect(texts.length).toBeGreaterThanOrEqual(3);
+    for (const t of texts) expect(t).not.toMatch(/Too small|expected|>=|received|\w+\.\w+/);
+    expect(texts).toContain('Target accuracy is required.');
+  });
+});
+
 describe('WizardState, compress route', () => {
   it('builds a compare study that trains its own general model, keeping the study defaults', () => {
     const w = new WizardState();
