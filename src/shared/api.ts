@@ -4,6 +4,8 @@ import type { RunErrorKind } from './errors';
 import type { MetricPoint } from './events';
 import type { RunSpec } from './specs';
 import type { DatasetRow, DatasetSample, ImportDatasetRequest } from './specs/dataset';
+import type { CorpusImportRequest, CorpusPreview, CorpusRow } from './specs/corpusImport';
+import type { RunEstimate } from './specs/runEstimate';
 import type { ExportRunOptions } from './specs/export';
 import type { StudySpec } from './studies';
 
@@ -77,12 +79,21 @@ export interface WhittleApi {
   getDataset(name: string): Promise<DatasetRow>;
   datasetSamples(name: string, opts?: { split?: 'train' | 'test'; offset?: number; count?: number; classIndex?: number }): Promise<DatasetSample[]>;
   deleteDataset(name: string): Promise<void>;
+  /** Time and size of a run or study spec before it starts: cost.ts's FLOP over the speed the latest
+   *  comparable finished run measured here (refuses a bad spec as createRun would). */
+  estimateSpec(spec: unknown): Promise<RunEstimate>;
+  /** Which files a text import would take (globs, caps, binary test), without importing. */
+  previewCorpus(request: CorpusImportRequest): Promise<CorpusPreview>;
+  /** Import a folder of text as a corpus (an `importCorpus` run; listed when it finishes). */
+  importCorpus(request: CorpusImportRequest): Promise<RunRow>;
+  listCorpora(): Promise<CorpusRow[]>;
 }
 export type ApiMethod = keyof WhittleApi;
 export const API_METHODS: readonly ApiMethod[] = [
   'info', 'createRun', 'listRuns', 'getRun', 'metrics', 'logs', 'artifacts', 'cancelRun', 'resumeRun',
   'deleteRun', 'createStudy', 'listStudies', 'getStudy', 'cancelStudy', 'recipes',
   'exportRun', 'importDataset', 'listDatasets', 'getDataset', 'datasetSamples', 'deleteDataset',
+  'estimateSpec', 'previewCorpus', 'importCorpus', 'listCorpora',
 ];
 
 /** Pushed to subscribers (IPC, SSE, CLI). */

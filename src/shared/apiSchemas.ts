@@ -36,4 +36,9 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
     count: z.number().int().min(0).max(100).optional(), classIndex: z.number().int().min(0).optional(),
   }).strict().optional()]),
   deleteDataset: z.tuple([id]),
+  estimateSpec: z.tuple([z.unknown()]),
+  // The import spec's fields are validated in depth by the service (ImportCorpusSpec).
+  previewCorpus: z.tuple([z.object({ sources: z.array(z.string()) }).passthrough()]),
+  importCorpus: z.tuple([z.object({ sources: z.array(z.string()) }).passthrough()]),
+  listCorpora: z.tuple([]),
 };
