@@ -178,4 +178,34 @@ describe.runIf(need('chromium', import.meta.url))('recipes and text in the GUI (
     expect(est.measured?.runId).toBe(id);
     expect(pageErrors).toEqual([]);
   }, 400_000);
+
+  it('compresses that finished transformer to the domain through the wizard (prune, then recover)', async () => {
+    const s = serve!;
+    const general = (await call<RunRow[]>(s, 'listRuns')).find((r) => r.kind === 'lm' && r.status === 'done')!;
+    await go('#/new');
+    await page.locator('input[name="suite"][value="text"]').check();
+    await page.locator('input[name="text-domain"][value="notes"]').check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.locator('input[name="route"][value="compress"]').check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.locator('[data-field="source"]').getByText(/pick a finished general language model/).waitFor(WAIT);
+    await page.locator('#t-source').selectOption(general.id);
+    await page.locator('#t-keep').fill('64');
+    await page.locator('#t-steps').fill('20');
+    await page.locator('#t-evalEvery').fill('10');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('heading', { name: '3. Review' }).waitFor(WAIT);
+    // the general model just measured the transformer speed: the estimate says so
+    await expect.poll(() => page.getByTestId('estimate-source').textContent(), WAIT).toMatch(/From a speed measured on this machine: notes transformer/);
+    await shot(page, 'wizard-text-compress-review');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.waitForFunction(() => location.hash.startsWith('#/runs/'), null, WAIT);
+    const id = await page.evaluate(() => decodeURIComponent(location.hash.split('/')[2]));
+    const end = await waitRun(s, id);
+    expect(end.error).toBeNull();
+    expect(end.status).toBe('done');
+    expect(end.spec).toMatchObject({ kind: 'lm', method: 'prune', inputs: { source: general.id }, target: 'notes', prune: { keep: 64 } });
+    expect(end.name).toBe('notes from notes transformer');
+    expect(pageErrors).toEqual([]);
+  }, 300_000);
 });

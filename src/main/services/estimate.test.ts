@@ -72,6 +72,18 @@ describe('estimateSpec', () => {
     expect(cmp.covered).toBeLessThanOrEqual(cmp.runs);
   });
 
+  it('sizes a pruning run by its source model with the kept neurons', () => {
+    const lm = findRecipe('lm-general-cpu').spec as { model: { layers: number; mlpWidth: number } };
+    const general = doneRun(lm, 100);
+    const prune = { kind: 'lm', method: 'prune', inputs: { source: general.id }, task: { suite: 'text', domains: ['python', 'prose'], context: 64 }, prune: { keep: 256 }, mixture: [{ skill: 'python', perStep: 8 }], target: 'python', steps: 50 };
+    const e = estimateSpec(prune, [general]);
+    expect(e.covered).toBe(1);
+    expect(e.measured?.runId).toBe(general.id);
+    const asTrain = parseSpec(RunSpec, { ...prune, method: 'train', inputs: {}, model: { ...lm.model, mlpWidth: 256 / lm.model.layers } });
+    expect(e.flops).toBeCloseTo(estimateCost(asTrain)!.approxSeconds * COST_LIMITS.flopsPerSecond, -3);
+    expect(estimateSpec(prune, []).covered).toBe(0);
+  });
+
   it('refuses a bad spec naming the field', () => {
     const e = (() => { try { estimateSpec({ ...small, steps: 0 }, []); return null; } catch (x) { return x as ApiError; } })();
     expect(e?.code).toBe('bad_request');
