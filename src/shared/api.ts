@@ -5,6 +5,8 @@ import type { RunAnnotationPatch } from './runAnnotations';
 import type { MetricPoint } from './events';
 import type { RunSpec } from './specs';
 import type { DatasetRow, DatasetSample, ImportDatasetRequest } from './specs/dataset';
+import type { CorpusImportRequest, CorpusPreview, CorpusRow } from './specs/corpusImport';
+import type { RunEstimate } from './specs/runEstimate';
 import type { ExportRunOptions } from './specs/export';
 import type { StudySpec } from './studies';
 import type { ConfusionMatrix, ModelInfo, TryInput, TryResult } from './tryModel';
@@ -109,6 +111,14 @@ export interface WhittleApi {
   tryModel(runId: string, input: TryInput): Promise<TryResult>;
   /** An image run's confusion matrix over the test split of its classes (computed once per model). */
   confusionMatrix(runId: string): Promise<ConfusionMatrix>;
+  /** Time and size of a run or study spec before it starts: cost.ts's FLOP over the speed the latest
+   *  comparable finished run measured here (refuses a bad spec as createRun would). */
+  estimateSpec(spec: unknown): Promise<RunEstimate>;
+  /** Which files a text import would take (globs, caps, binary test), without importing. */
+  previewCorpus(request: CorpusImportRequest): Promise<CorpusPreview>;
+  /** Import a folder of text as a corpus (an `importCorpus` run; listed when it finishes). */
+  importCorpus(request: CorpusImportRequest): Promise<RunRow>;
+  listCorpora(): Promise<CorpusRow[]>;
 }
 export type ApiMethod = keyof WhittleApi;
 export const API_METHODS: readonly ApiMethod[] = [
@@ -118,6 +128,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'annotateRun',
   'modelInfo', 'tryModel', 'confusionMatrix',
   'deletePlan', 'deleteStudy', 'listTrash', 'restoreTrash', 'emptyTrash',
+  'estimateSpec', 'previewCorpus', 'importCorpus', 'listCorpora',
 ];
 
 /** Pushed to subscribers (IPC, SSE, CLI). */

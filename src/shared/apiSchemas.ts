@@ -65,4 +65,9 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   listTrash: z.tuple([]),
   restoreTrash: z.tuple([id]),
   emptyTrash: z.tuple([id.optional()]),
+  estimateSpec: z.tuple([z.unknown()]),
+  // The import spec's fields are validated in depth by the service (ImportCorpusSpec).
+  previewCorpus: z.tuple([z.object({ sources: z.array(z.string()) }).passthrough()]),
+  importCorpus: z.tuple([z.object({ sources: z.array(z.string()) }).passthrough()]),
+  listCorpora: z.tuple([]),
 };

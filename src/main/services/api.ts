@@ -11,13 +11,17 @@ import { ApiError } from '../../shared/transport';
 import { WHITTLE_VERSION } from '../../shared/version';
 import { parseSpec, SpecError } from '../../shared/validate';
 import type { ImportDatasetRequest } from '../../shared/specs/dataset';
+import type { CorpusImportRequest } from '../../shared/specs/corpusImport';
 import type { ExportRunOptions } from '../../shared/specs/export';
 import type { RunAnnotationPatch } from '../../shared/runAnnotations';
 import type { DeleteOptions, DeletePlan, DeleteResult, TrashEntry } from '../../shared/trash';
 import { admit, requireConfirmation } from './admission';
 import { annotateRun, checkRunFilter } from './annotations';
 import { tidyRunFolders } from './checkpoints';
+import { CorpusRegistry } from './corpora';
+import { previewCorpus } from './corpusPreview';
 import { DatasetRegistry } from './datasets';
+import { estimateSpec } from './estimate';
 import { exportSpecFor, recordExportOnSource } from './exports';
 import { FolderLimit, specPaths } from './folderLimit';
 import { ownerGone } from './liveness';
@@ -347,6 +351,29 @@ export class WhittleService implements WhittleApi {
   async modelInfo(runId: string) { return this.trying.info(this.requireRun(runId)); }
   async tryModel(runId: string, input: TryInput) { return this.trying.tryModel(this.requireRun(runId), input); }
   async confusionMatrix(runId: string) { return this.trying.confusion(this.requireRun(runId)); }
+  async estimateSpec(spec: unknown) {
+    return estimateSpec(spec, this.store.listRuns().map(publicRun), this.datasets);
+  }
+
+  /** The import spec of a request, every source checked against the folder limit first. */
+  private corpusSpec(request: CorpusImportRequest) {
+    (Array.isArray(request?.sources) ? request.sources : []).forEach((s, i) => { if (typeof s === 'string' && s) this.folders.check(s, `sources.${i}`); });
+    return new CorpusRegistry(this.store.home).importSpec(request);
+  }
+
+  async previewCorpus(request: CorpusImportRequest) {
+    const spec = this.corpusSpec({ ...request, replace: true });
+    const preview = previewCorpus(spec);
+    // The name clash is reported, not refused: the person may still rename before importing.
+    return request.replace ? preview : { ...preview, exists: new CorpusRegistry(this.store.home).list().some((c) => c.name === spec.corpus) };
+  }
+
+  async importCorpus(request: CorpusImportRequest): Promise<RunRow> {
+    const spec = this.corpusSpec(request);
+    return this.createRun({ ...spec, name: `import ${spec.corpus}` });
+  }
+
+  async listCorpora() { return new CorpusRegistry(this.store.home).list(); }
 
   /** Wait for a run to end (CLI). */
   waitForRun(id: string): Promise<RunInternal> { return this.scheduler.waitFor(id); }

@@ -4,14 +4,12 @@
 // registry (a failed or cancelled import leaves nothing listed).
 import fs from 'node:fs';
 import path from 'node:path';
+import type { CorpusImportRequest, CorpusRow } from '../../shared/specs/corpusImport';
 import { CORPORA_DIR, CORPUS_FILES, type CorpusManifest, ImportCorpusSpec } from '../../shared/specs/text';
 import { ApiError } from '../../shared/transport';
 import { parseSpec, SpecError } from '../../shared/validate';
 
-/** What a person gives to import a corpus: sources and, optionally, the rest of the spec. */
-export type CorpusImportRequest = { sources: string[]; corpus?: string } & Partial<Omit<ImportCorpusSpec, 'kind' | 'sources' | 'corpus'>>;
-
-export interface CorpusRow extends CorpusManifest { dir: string }
+export type { CorpusImportRequest, CorpusRow };
 
 /** A corpus name from its first source: the folder name, made portable. */
 export function defaultCorpusName(source: string): string {
@@ -43,18 +41,20 @@ export class CorpusRegistry {
 
   /** A validated import spec for a run; refuses a name in use unless `replace`. */
   importSpec(req: CorpusImportRequest): ImportCorpusSpec {
-    if (!req.sources.length) throw new ApiError('a corpus import needs at least one source folder or file', 'invalid');
+    if (!req.sources?.length) throw new ApiError('a corpus import needs at least one source folder or file', 'bad_request', [{ path: 'sources', message: 'give at least one folder or file' }]);
     const corpus = req.corpus ?? defaultCorpusName(req.sources[0]);
     let spec: ImportCorpusSpec;
     try {
       spec = parseSpec(ImportCorpusSpec, { ...req, kind: 'importCorpus', corpus, sources: req.sources.map((s) => path.resolve(s)) }, 'spec');
     } catch (e) {
-      if (e instanceof SpecError) throw new ApiError(e.message, 'invalid');
+      if (e instanceof SpecError) throw new ApiError(e.message, 'bad_request', e.issues.map((i) => ({ path: i.path.replace(/^spec\./, ''), message: i.message })));
       throw e;
     }
-    for (const s of spec.sources) if (!fs.existsSync(s)) throw new ApiError(`corpus '${corpus}': source ${s} does not exist`, 'invalid');
+    spec.sources.forEach((s, i) => {
+      if (!fs.existsSync(s)) throw new ApiError(`corpus '${corpus}': source ${s} does not exist`, 'bad_request', [{ path: `sources.${i}`, message: `${s} does not exist` }]);
+    });
     if (!spec.replace && fs.existsSync(path.join(this.dir(corpus), CORPUS_FILES.manifest))) {
-      throw new ApiError(`corpus '${corpus}' already exists (use replace to overwrite it)`, 'conflict');
+      throw new ApiError(`corpus '${corpus}' already exists (use replace to overwrite it)`, 'conflict', [{ path: 'corpus', message: `a corpus named '${corpus}' already exists` }]);
     }
     return spec;
   }

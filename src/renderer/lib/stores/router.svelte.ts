@@ -3,7 +3,7 @@ export type Route =
   | { name: 'home' }
   | { name: 'runs' }
   | { name: 'run'; id: string }
-  | { name: 'new' }
+  | { name: 'new'; /** open this built-in recipe in the review step */ recipe?: string }
   | { name: 'studies' }
   | { name: 'study'; id: string }
   | { name: 'compare'; ids: string[] }
@@ -19,7 +19,7 @@ export function parseHash(hash: string): Route {
   if (parts.length === 0) return { name: 'home' };
   if (parts[0] === 'runs' && parts.length === 1) return { name: 'runs' };
   if (parts[0] === 'runs' && parts.length === 2) return { name: 'run', id: parts[1] };
-  if (parts[0] === 'new' && parts.length === 1) return { name: 'new' };
+  if (parts[0] === 'new' && parts.length === 1) return q.get('recipe') ? { name: 'new', recipe: q.get('recipe')! } : { name: 'new' };
   if (parts[0] === 'studies' && parts.length === 1) return { name: 'studies' };
   if (parts[0] === 'studies' && parts.length === 2) return { name: 'study', id: parts[1] };
   if (parts[0] === 'compare' && parts.length === 1) return { name: 'compare', ids: (q.get('ids') ?? '').split(',').filter(Boolean) };
@@ -33,7 +33,7 @@ export function href(route: Route): string {
     case 'home': return '#/';
     case 'runs': return '#/runs';
     case 'run': return `#/runs/${encodeURIComponent(route.id)}`;
-    case 'new': return '#/new';
+    case 'new': return route.recipe ? `#/new?recipe=${encodeURIComponent(route.recipe)}` : '#/new';
     case 'studies': return '#/studies';
     case 'study': return `#/studies/${encodeURIComponent(route.id)}`;
     case 'compare': return route.ids.length ? `#/compare?ids=${route.ids.map(encodeURIComponent).join(',')}` : '#/compare';

@@ -8,6 +8,7 @@ import { CompareStudySpec, CurriculumStudySpec, type CompareMethod } from '../..
 import { hiddenOf, phaseDefaults } from './compress';
 import { SpecError, parseSpec } from '../../../shared/validate';
 import { fieldLabel } from '../../../shared/glossary';
+import { TEXT_STEP, TextWizardState, textFieldFor } from './textSkill.svelte';
 
 export type Step = 'skill' | 'route' | 'review';
 export const STEPS: { id: Step; label: string }[] = [
@@ -108,8 +109,9 @@ export type Built = { kind: 'run'; spec: Record<string, unknown> } | { kind: 'st
 
 export class WizardState {
   step = $state<Step>('skill');
-  /** CMSP (built in) or an imported image dataset. */
-  suite = $state<'cmsp' | 'images'>('cmsp');
+  /** CMSP (built in), an imported image dataset, or an imported text domain (textSkill.svelte.ts). */
+  suite = $state<'cmsp' | 'images' | 'text'>('cmsp');
+  readonly text = new TextWizardState();
   datasets = $state<DatasetRow[]>([]);
   dataset = $state('');
   /** Images: the narrow skill as a named subset or class name ('' = the classes ticked below). */
@@ -241,7 +243,7 @@ export class WizardState {
     };
   }
 
-  defaultName = $derived(this.route === 'compress'
+  defaultName = $derived(this.suite === 'text' ? this.text.defaultName(this.route) : this.route === 'compress'
     ? `compress to ${this.skillLabel()}`
     : `${this.suite === 'cmsp' ? 'cmsp' : this.dataset} ${this.skillLabel()}${this.broad && (this.suite === 'cmsp' ? this.broadSkills.length : this.imgBroad.length) ? ' + broad' : ''}`);
 
@@ -278,6 +280,7 @@ export class WizardState {
   /** The spec as the wizard will send it (before schema defaults are filled in). */
   build(): Built {
     const name = this.name.trim() || this.defaultName;
+    if (this.suite === 'text') return { kind: 'run', spec: this.text.build(this.route, name) };
     if (this.route === 'compress') return this.buildCompare(name);
     if (this.study) {
       const seeds = Array.from({ length: Math.max(0, Math.min(16, this.seeds ?? 0)) }, (_, i) => (this.seed ?? 0) + i);
@@ -298,6 +301,11 @@ export class WizardState {
 
   /** Validate everything with the shared schemas plus the wizard's own rules; returns the issues. */
   validate(): FieldIssue[] {
+    if (this.suite === 'text') {
+      // The text skill shows its own issues at its own fields; here they only gate the steps.
+      const asField = { skill: 'target', route: 'steps', review: 'name' } as const;
+      return this.text.validate(this.route, this.name.trim() || this.defaultName).map((i) => ({ field: asField[TEXT_STEP[i.field]], path: i.path, message: i.message, text: i.message }));
+    }
     const out: FieldIssue[] = [];
     const m = this.m ?? 0;
     if (this.suite === 'images') {
@@ -393,6 +401,13 @@ export class WizardState {
 
   /** Take the server's field issues (ApiError.issues) as our own. */
   setServerIssues(issues: { path: string; message: string; text?: string }[], fallback: string): void {
+    if (this.suite === 'text') {
+      this.text.issues = issues.length ? issues.map((i) => ({ field: textFieldFor(i.path), path: i.path, message: i.text ?? i.message })) : [{ field: 'general', path: '', message: fallback }];
+      const asField = { skill: 'target', route: 'steps', review: 'name' } as const;
+      this.issues = this.text.issues.map((i) => ({ field: asField[TEXT_STEP[i.field]], path: i.path, message: i.message, text: i.message }));
+      this.touched = [...new Set([...this.touched, ...this.issues.map((i) => i.field)])];
+      return;
+    }
     this.issues = issues.length
       ? issues.map((i) => ({ field: fieldForPath(i.path), path: i.path, message: i.message, text: i.text ?? `${fieldLabel(i.path)}: ${i.message}` }))
       : [{ field: 'general', path: '', message: fallback, text: fallback }];
