@@ -1,4 +1,5 @@
 // Inspecting and steering runs: runs, show, metrics, cancel, resume, rm.
+import { runKindLabel } from '../../shared/runKind';
 import { UsageError } from './args';
 import { type Command, EXIT } from './command';
 import { exitCodeFor, followRuns, formatDuration, printJson, table } from './output';
@@ -22,7 +23,7 @@ export const runsCommand: Command = {
     if (ctx.json) { printJson(ctx.io, runs); return EXIT.ok; }
     if (!runs.length) { ctx.io.out('no runs yet — try `whittle demo` or `whittle train --recipe NAME`\n'); return EXIT.ok; }
     ctx.io.out(`${table([['ID', 'NAME', 'KIND', 'STATUS', 'PROGRESS', 'CREATED'], ...runs.map((r) => [
-      r.id, r.name, r.kind, r.status,
+      r.id, r.name, runKindLabel(r), r.status,
       r.progress ? `${r.progress.step}/${r.progress.total}${r.status === 'running' ? ` ETA ${formatDuration(r.progress.eta)}` : ''}` : '-',
       new Date(r.createdAt).toISOString().replace('T', ' ').slice(0, 19),
     ])])}\n`);
@@ -38,7 +39,7 @@ export const showCommand: Command = {
     const run = await svc.getRun(id);
     const artifacts = await svc.artifacts(id);
     if (ctx.json) { printJson(ctx.io, { ...run, artifacts }); return EXIT.ok; }
-    ctx.io.out(`${run.name} (${run.id})  ${run.kind}  ${run.status}${run.backend ? `  on ${run.backend}` : ''}\n`);
+    ctx.io.out(`${run.name} (${run.id})  ${runKindLabel(run)}  ${run.status}${run.backend ? `  on ${run.backend}` : ''}\n`);
     if (run.error) ctx.io.out(`error: ${run.error}\n`);
     if (run.progress) ctx.io.out(`progress: ${run.progress.step}/${run.progress.total}\n`);
     ctx.io.out(`spec:\n${JSON.stringify(run.spec, null, 2)}\n`);
