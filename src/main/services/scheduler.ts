@@ -307,6 +307,7 @@ export class Scheduler {
         break;
       case 'backend':
         store.updateRun(id, { backend: `${m.backend}×${m.threads}` });
+        this.emitRun(id); // open pages show the backend the run uses as soon as it is known
         break;
       case 'checkpoint': {
         // Stored progress never lags the checkpoint a resume would continue from.
