@@ -32,7 +32,11 @@ export interface StartMessage {
   inputs: Record<string, JobInput>;
   /** The run's share of the cores for native kernels (absent: the worker's default). */
   threads?: number;
+  /** The run's CancelFlag buffer (shared/cancelFlag.ts): set by the scheduler, read by the job's
+   *  loop even while the worker's event loop is busy. */
+  cancelFlag?: SharedArrayBuffer;
 }
+/** Also sent on cancel, for a worker between jobs; a running job reads StartMessage.cancelFlag. */
 export interface CancelMessage { type: 'cancel' }
 /** How many threads the worker's native kernels may use from now on (the scheduler shares the
  *  cores among the runs in progress). */

@@ -1,10 +1,12 @@
 // Worker-thread entry: receives one job at a time, streams its events, obeys cancel.
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { CancelFlag } from '../shared/cancelFlag';
 import type { FromWorker, JobEvent, StartMessage, ToWorker } from '../shared/events';
 import type { MetricPoint } from '../shared/events';
 import { errorKindOf } from '../shared/errors';
 import { type BackendInfo, initBackend } from './engine/backend';
+import { JobCancelled } from './engine/cancelled';
 import { setKernelThreads } from './engine/kernels';
 import { sha256, writeDirAtomic, writeFileAtomic } from './engine/files';
 import { JOBS } from './jobs';
@@ -63,6 +65,10 @@ async function infer(msg: InferMessage): Promise<void> {
 
 async function run(msg: StartMessage): Promise<void> {
   const state = { runId: msg.runId, cancel: false };
+  // The shared flag reaches a job whose loop never yields to this thread's event loop (the message
+  // below, which sets state.cancel, would wait for the job to end).
+  const flag = msg.cancelFlag ? new CancelFlag(msg.cancelFlag) : null;
+  const cancelled = () => state.cancel || (flag?.requested ?? false);
   current = state;
   const emit = (ev: JobEvent) => send(msg.runId, ev);
   let pending: MetricPoint[] = [];
@@ -109,7 +115,7 @@ async function run(msg: StartMessage): Promise<void> {
         if (Date.now() - lastFlush > 100 || pending.length > 5000) flush();
       },
       log(message, level = 'info') { emit({ type: 'log', level, message }); },
-      cancelled: () => state.cancel,
+      cancelled,
       saveCheckpoint(step, files) {
         flush(); // metrics up to this step reach the store before the checkpoint that covers them
         const dir = path.join(msg.dir, `ckpt-${String(step).padStart(9, '0')}`);
@@ -127,9 +133,13 @@ async function run(msg: StartMessage): Promise<void> {
     };
     const summary = await job(ctx);
     flush();
-    emit({ type: 'done', status: state.cancel ? 'cancelled' : 'done', summary });
+    emit({ type: 'done', status: cancelled() ? 'cancelled' : 'done', summary });
   } catch (err) {
     flush();
+    if (err instanceof JobCancelled && cancelled()) {
+      emit({ type: 'done', status: 'cancelled', summary: { cancelled: true, note: err.message } });
+      return;
+    }
     const e = err instanceof Error ? err : new Error(String(err));
     emit({ type: 'error', message: e.message, stack: e.stack, kind: errorKindOf(err) });
   } finally {

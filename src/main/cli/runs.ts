@@ -1,5 +1,6 @@
 // Inspecting and steering runs: runs, show, metrics, cancel, resume, rm.
 import { metricRows, summaryLines } from './labels';
+import { runKindLabel } from '../../shared/runKind';
 import { UsageError } from './args';
 import { type Command, EXIT } from './command';
 import { exitCodeFor, followRuns, formatDuration, printJson, table } from './output';
@@ -28,7 +29,7 @@ export const runsCommand: Command = {
     const filtered = Boolean(status || study || search || tag?.length || kind);
     if (!runs.length) { ctx.io.out(filtered ? 'no runs match\n' : 'no runs yet — try `whittle demo` or `whittle train --recipe NAME`\n'); return EXIT.ok; }
     ctx.io.out(`${table([['ID', 'NAME', 'KIND', 'STATUS', 'PROGRESS', 'CREATED', 'TAGS'], ...runs.map((r) => [
-      r.id, r.name, r.kind, r.status,
+      r.id, r.name, runKindLabel(r), r.status,
       r.progress ? `${r.progress.step}/${r.progress.total}${r.status === 'running' ? ` ETA ${formatDuration(r.progress.eta)}` : ''}` : '-',
       new Date(r.createdAt).toISOString().replace('T', ' ').slice(0, 19),
       (r.tags ?? []).join(' '),
@@ -45,7 +46,7 @@ export const showCommand: Command = {
     const run = await svc.getRun(id);
     const artifacts = await svc.artifacts(id);
     if (ctx.json) { printJson(ctx.io, { ...run, artifacts }); return EXIT.ok; }
-    ctx.io.out(`${run.name} (${run.id})  ${run.kind}  ${run.status}${run.backend ? `  on ${run.backend}` : ''}\n`);
+    ctx.io.out(`${run.name} (${run.id})  ${runKindLabel(run)}  ${run.status}${run.backend ? `  on ${run.backend}` : ''}\n`);
     if (run.tags?.length) ctx.io.out(`tags: ${run.tags.join(' ')}\n`);
     if (run.notes) ctx.io.out(`notes: ${run.notes}\n`);
     if (run.error) ctx.io.out(`error: ${run.error}\n`);

@@ -33,6 +33,7 @@ import { STUDY_KINDS } from './studies';
 import { TryModelService } from './inference';
 import type { TryInput } from '../../shared/tryModel';
 import { Trash } from './trash';
+import { uniqueName } from './studies/uniqueName';
 
 export const VERSION = WHITTLE_VERSION;
 
@@ -294,10 +295,11 @@ export class WhittleService implements WhittleApi {
     });
     requireConfirmation(admissions, opts.confirmed);
     this.store.db.transaction(() => {
-      this.store.insertStudy({ id: studyId, name: parsed.name ?? `${parsed.kind}-${studyId.slice(-4)}`, spec: parsed });
+      const name = uniqueName(parsed.name ?? `${parsed.kind}-${studyId.slice(-4)}`, this.store.listStudies().map((s) => s.name));
+      this.store.insertStudy({ id: studyId, name, spec: parsed });
       for (const p of resolved) {
         this.store.insertRun({
-          id: ids.get(p.key)!, name: `${parsed.name ?? parsed.kind}/${p.key}`, spec: p.spec, studyId, studyKey: p.key, dependsOn: p.deps, ownerPid: process.pid,
+          id: ids.get(p.key)!, name: `${parsed.name ? name : parsed.kind}/${p.key}`, spec: p.spec, studyId, studyKey: p.key, dependsOn: p.deps, ownerPid: process.pid,
         });
       }
     })();

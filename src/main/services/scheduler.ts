@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Progress, PushEvent, RunStatus } from '../../shared/api';
 import type { RunErrorKind } from '../../shared/errors';
+import { CancelFlag } from '../../shared/cancelFlag';
 import type { FromWorker, JobInput, StartMessage, ToWorker } from '../../shared/events';
 import { checkpointKeep, pruneCheckpoints, sweepStaleTemps } from './checkpoints';
 import { guarded } from './guard';
@@ -23,7 +24,8 @@ export interface SchedulerOptions {
   onRunSettled?: (run: RunInternal) => void;
 }
 
-interface Slot { worker: Worker; runId: string | null; exited: boolean; cancelSent?: boolean }
+/** cancelFlag: the running job's shared flag (a fresh one per run, so no request outlives its run). */
+interface Slot { worker: Worker; runId: string | null; exited: boolean; cancelSent?: boolean; cancelFlag?: CancelFlag }
 
 type Ending = { status: RunStatus; summary?: Record<string, unknown>; error?: string; errorKind?: RunErrorKind };
 
@@ -110,7 +112,7 @@ export class Scheduler {
       return;
     }
     const slot = this.slots.find((s) => s.runId === runId);
-    if (slot) slot.worker.postMessage({ type: 'cancel' });
+    if (slot) this.signalCancel(slot);
     else this.store.updateRun(runId, { cancelRequested: true });
   }
 
@@ -125,7 +127,7 @@ export class Scheduler {
     for (const s of this.slots) {
       if (!s.runId || !wanted(s.runId)) continue;
       this.stopping.set(s.runId, reason);
-      s.worker.postMessage({ type: 'cancel' });
+      this.signalCancel(s);
     }
   }
 
@@ -229,6 +231,7 @@ export class Scheduler {
     this.tidyRunDir(run, resumeFrom);
     slot.runId = run.id;
     slot.cancelSent = false;
+    slot.cancelFlag = new CancelFlag();
     const inputs: Record<string, JobInput> = {};
     const specInputs = (run.spec as { inputs?: Record<string, string> }).inputs ?? {};
     for (const [role, id] of Object.entries(specInputs)) {
@@ -237,7 +240,7 @@ export class Scheduler {
     }
     const msg: StartMessage = {
       type: 'start', runId: run.id, spec: run.spec, dir: this.store.runDir(run.id), home: this.store.home, resumeFrom, inputs,
-      threads: this.coreShare(),
+      threads: this.coreShare(), cancelFlag: slot.cancelFlag.buffer,
     };
     slot.worker.postMessage(msg);
     this.safely(() => this.store.addLog(run.id, 'info', resumeFrom ? `resumed from ${path.basename(resumeFrom)}` : 'started'));
@@ -304,6 +307,7 @@ export class Scheduler {
         break;
       case 'backend':
         store.updateRun(id, { backend: `${m.backend}×${m.threads}` });
+        this.emitRun(id); // open pages show the backend the run uses as soon as it is known
         break;
       case 'checkpoint': {
         // Stored progress never lags the checkpoint a resume would continue from.
@@ -354,7 +358,7 @@ export class Scheduler {
     const msg = (e as Error)?.message ?? String(e);
     const error = isDiskFull(e) ? `disk full: ${msg}` : `could not record the run: ${msg}`;
     this.storeFailed.set(id, error);
-    if (slot.runId === id && !slot.exited) slot.worker.postMessage({ type: 'cancel' } satisfies ToWorker);
+    if (slot.runId === id && !slot.exited) this.signalCancel(slot);
     this.removeCheckpointTemps(id);
     this.safely(() => this.store.addLog(id, 'error', error));
   }
@@ -433,7 +437,7 @@ export class Scheduler {
     for (const s of this.slots) {
       if (!s.runId || this.stopping.has(s.runId)) continue;
       const r = this.safely(() => this.store.getRun(s.runId!));
-      if (r && r.status !== 'running') { this.stopping.set(s.runId, r.error ?? 'another process marked it interrupted'); s.worker.postMessage({ type: 'cancel' }); }
+      if (r && r.status !== 'running') { this.stopping.set(s.runId, r.error ?? 'another process marked it interrupted'); this.signalCancel(s); }
     }
   }
 
@@ -442,10 +446,17 @@ export class Scheduler {
       for (const s of this.slots) {
         if (!s.runId || s.cancelSent) continue;
         // The flag stays set until the run ends (finish clears it): nothing in between can lose it.
-        if (this.store.getRun(s.runId)?.cancelRequested) { s.worker.postMessage({ type: 'cancel' }); s.cancelSent = true; }
+        if (this.store.getRun(s.runId)?.cancelRequested) { this.signalCancel(s); s.cancelSent = true; }
       }
       for (const id of [...this.queue]) if (this.store.getRun(id)?.cancelRequested) this.cancel(id);
     });
+  }
+
+  /** Ask the slot's running job to stop: the shared flag reaches its loop even while the worker's
+   *  event loop is busy; the message covers a worker still setting up. */
+  private signalCancel(slot: Slot): void {
+    slot.cancelFlag?.request();
+    if (!slot.exited) slot.worker.postMessage({ type: 'cancel' } satisfies ToWorker);
   }
 
   /** Run a store operation from a timer or an event handler, where a thrown error would kill the

@@ -16,6 +16,8 @@ export interface TrackerOptions {
   targetAccuracy: number;
   rng: Rng;
   metrics: (points: MetricPoint[]) => void;
+  /** Checked at each evaluation batch (JobCancelled). */
+  cancelled?: () => boolean;
 }
 
 export type Evals = Record<string, { acc: number; lossBits: number }>;
@@ -33,7 +35,7 @@ export class SkillTracker {
    *  metric family for evaluations that are not on the main line (e.g. `relearn/`). */
   async evaluate(model: Trainable, step: number, samples: number, opts: { atSize?: boolean; prefix?: string; skills?: Skill[] } = {}): Promise<Evals> {
     const skills = opts.skills ?? this.skills;
-    const res: SkillEval[] = await evaluateSkills(model, this.o.suite, skills, this.o.evalSamples, this.o.rng);
+    const res: SkillEval[] = await evaluateSkills(model, this.o.suite, skills, this.o.evalSamples, this.o.rng, this.o.cancelled);
     const prefix = opts.prefix ?? '';
     const out: Evals = {};
     const points: MetricPoint[] = [];

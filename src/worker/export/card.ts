@@ -92,10 +92,12 @@ export function accuracyPerSkill(summary: Obj | null): Record<string, number> | 
   return Object.keys(flat).length ? flat : null;
 }
 
-/** The relearn test (prune jobs): `relearn` {skill: acc}, or relearnAcc on each removed result. */
+/** The relearn test (prune jobs): `relearn` {skill: acc}, or relearnAcc on each removed result;
+ *  null when none was run (a prune run without one records `relearn: {}`). */
 function relearnResults(summary: Obj | null): unknown {
   if (!summary) return null;
-  if (summary.relearn !== undefined && summary.relearn !== null) return summary.relearn;
+  const given = summary.relearn;
+  if (given !== undefined && given !== null && !(isObj(given) && Object.keys(given).length === 0)) return given;
   const r = Array.isArray(summary.removed) ? summary.removed.filter((x): x is Obj => isObj(x) && typeof x.relearnAcc === 'number') : [];
   return r.length ? Object.fromEntries(r.map((x) => [x.skill as string, x.relearnAcc as number])) : null;
 }
@@ -187,6 +189,8 @@ export function cardMarkdown(c: ModelCard): string {
     const r = accRecord(c.relearn);
     if (r) { L.push(row('skill', 'accuracy after relearning'), row('---', '---')); for (const [s, v] of Object.entries(r)) L.push(row(s, num(v, 4))); }
     else L.push('```json', JSON.stringify(c.relearn, null, 2), '```');
+  } else if (c.skill.removed.length) {
+    L.push('', '_No relearn test was run for this model (a prune run with `relearn.steps` above 0 runs one: it retrains a copy on each removed skill to see whether it comes back)._');
   }
   if (c.training) {
     L.push('', '### Learning', '', row('measure', 'value'), row('---', '---:'));

@@ -133,6 +133,19 @@ describe('exportModel', () => {
     }
   });
 
+  it('says no relearn test was run when the prune run did none (its summary holds relearn: {}), instead of printing {}', async () => {
+    const removed = PRUNE_SUMMARY.removed.map(({ relearnAcc: _r, ...rest }) => rest);
+    const src = sourceRun('r-norelearn', maskedModel(CMSP_CONFIG, 42), PRUNE_SPEC, { ...PRUNE_SUMMARY, removed, relearn: {} });
+    const out = path.join(tmp, 'out', 'norelearn');
+    await exportModel({ ...request(src, out), original: undefined });
+    const card = JSON.parse(fs.readFileSync(path.join(out, 'model-card.json'), 'utf8')) as ModelCard;
+    expect(card.relearn).toBeNull();
+    const md = fs.readFileSync(path.join(out, 'model-card.md'), 'utf8');
+    expect(md).not.toContain('{}');
+    expect(md).not.toContain('### Relearn test');
+    expect(md).toContain('No relearn test was run');
+  });
+
   it('refuses bad input with a clear message and writes nothing', async () => {
     const src = sourceRun('r-ok', maskedModel(CMSP_CONFIG, 50));
     const noModel = sourceRun('r-nomodel', null, { kind: 'train', seed: 0 } as unknown as RunSpec, null);

@@ -14,6 +14,7 @@ import type { Batch } from '../tasks/types';
 import { createOptimizer } from '../train/optimizers';
 import { trainStep } from '../train/step';
 import type { Job } from './types';
+import { JobCancelled } from '../engine/cancelled';
 
 export interface BenchResult {
   variant: 'engine' | 'per-layer';
@@ -137,10 +138,12 @@ const round = (x: number) => Math.round(x * 100) / 100;
 export const benchJob: Job<BenchSpec> = async (ctx) => {
   const { spec } = ctx;
   ctx.log(`bench ${[spec.inputDim, ...spec.hidden, spec.outputs].join('→')} batch ${spec.batch} on ${ctx.backend.backend}`);
-  const r = await timeTrainSteps(spec, (done, total) => {
+  const onStep = (done: number, total: number) => {
     ctx.progress(done, total, done <= spec.warmup ? 'warmup' : 'timing');
     return !ctx.cancelled();
-  });
+  };
+  // stopped during the warm-up there is nothing to report: the run ends cancelled, not failed
+  const r = await timeTrainSteps(spec, onStep).catch((e: unknown) => { throw ctx.cancelled() ? new JobCancelled('the benchmark warm-up') : e; });
   ctx.metrics([
     { step: r.steps, key: 'bench/median_ms', value: r.medianMs, samples: r.steps * r.batch },
     { step: r.steps, key: 'bench/samples_per_s', value: r.samplesPerSec, samples: r.steps * r.batch },

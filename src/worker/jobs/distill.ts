@@ -30,7 +30,7 @@ export const distillJob: Job<DistillSpec> = async (ctx) => {
   const init = student.toWeightsSync();
   const tracker = new SkillTracker({
     suite, keep, remove, evalSamples: spec.eval.samples, targetAccuracy: spec.targetAccuracy,
-    rng: evalRng, metrics: (p) => ctx.metrics(p),
+    rng: evalRng, metrics: (p) => ctx.metrics(p), cancelled: ctx.cancelled,
   });
   const opt = createOptimizer(spec.train.optimizer, student.params());
   const T = spec.temperature;

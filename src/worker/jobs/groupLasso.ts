@@ -30,7 +30,7 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
   const units = mlpUnits(model);
   const tracker = new SkillTracker({
     suite, keep, remove, evalSamples: spec.eval.samples, targetAccuracy: spec.targetAccuracy,
-    rng: evalRng, metrics: (p) => ctx.metrics(p),
+    rng: evalRng, metrics: (p) => ctx.metrics(p), cancelled: ctx.cancelled,
   });
   const lam = new LambdaController(spec.lambda, spec.schedule);
   const total = () => model.activeUnits().reduce((a, b) => a + b, 0);

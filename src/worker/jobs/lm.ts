@@ -16,6 +16,7 @@ import { groupLassoPenalty, LambdaController, maskBelow } from '../compress/grou
 import { MODEL_FILE } from '../compress/io';
 import { SCORES } from '../compress/scores';
 import { selectUnits } from '../compress/select';
+import { JobCancelled } from '../engine/cancelled';
 import { Rng } from '../engine/rng';
 import { countTransformerParams, Transformer, type TransformerConfig } from '../models/transformer';
 import { compactTransformer } from '../models/transformerCompact';
@@ -128,7 +129,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     const out: Record<string, number> = {};
     const points = [];
     for (const d of domains) {
-      const loss = evaluateLm(model, evalSets.get(d.key)!);
+      const loss = evaluateLm(model, evalSets.get(d.key)!, 16, ctx.cancelled);
       out[d.key] = loss;
       points.push({ step, key: `${prefix}loss/${d.key}`, value: loss * Math.LOG2E, samples: state.pruneTokens + state.tokens });
       points.push({ step, key: `${prefix}bpb/${d.key}`, value: (loss / suite.bytesPerToken(d)) * Math.LOG2E, samples: state.pruneTokens + state.tokens });
@@ -221,7 +222,8 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       if (keep || state.step === spec.steps) {
         ctx.metrics([{ step: state.step, key: 'train/loss', value: trainLoss * Math.LOG2E, samples: state.pruneTokens + state.tokens },
           { step: state.step, key: 'lr', value: opt.cfg.lr, samples: state.pruneTokens + state.tokens }]);
-        evaluate(state.step);
+        // a cancel mid-evaluation drops this evaluation; the step itself is done and checkpointed below
+        try { evaluate(state.step); } catch (e) { if (e instanceof JobCancelled) break; throw e; }
       }
       if (state.step % spec.checkpointEvery === 0 && state.step < spec.steps) checkpoint();
     }
@@ -237,7 +239,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     let sample: string | null = null;
     if (spec.sample) {
       const prompt = tokenizer.encode(new Uint8Array(Buffer.from(spec.sample.prompt, 'utf8')));
-      const ids = generate(model, prompt, { maxTokens: spec.sample.tokens, temperature: spec.sample.temperature, topK: 40, rng: sampleRng });
+      const ids = generate(model, prompt, { maxTokens: spec.sample.tokens, temperature: spec.sample.temperature, topK: 40, rng: sampleRng, cancelled: ctx.cancelled });
       sample = spec.sample.prompt + Buffer.from(tokenizer.decode(ids)).toString('utf8');
       ctx.saveArtifact('sample', 'sample.txt', sample);
       ctx.log(`sample:\n${sample}`);

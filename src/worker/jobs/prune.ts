@@ -30,7 +30,7 @@ export const pruneJob: Job<PruneSpec> = async (ctx) => {
   const units = mlpUnits(model);
   const tracker = new SkillTracker({
     suite, keep, remove, evalSamples: spec.eval.samples, targetAccuracy: spec.targetAccuracy,
-    rng: evalRng, metrics: (p) => ctx.metrics(p),
+    rng: evalRng, metrics: (p) => ctx.metrics(p), cancelled: ctx.cancelled,
   });
   try {
     const beforePrune = await tracker.evaluate(model, 0, 0, { prefix: 'beforePrune/' });

@@ -17,6 +17,7 @@ import { checkpointFiles, readCheckpoint, type LoopState } from '../train/checkp
 import { BITS_PER_NAT, evaluateSkills } from '../train/evaluate';
 import { LearnedTracker } from '../train/learned';
 import { MixtureSampler, mixtureSkills } from '../train/mixture';
+import { JobCancelled } from '../engine/cancelled';
 import { createOptimizer } from '../train/optimizers';
 import { readLoss, trainStep } from '../train/step';
 import { lmJob } from './lm';
@@ -87,7 +88,7 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
 
   const evaluate = async () => {
     const samples = sampler.samplesSeen(step);
-    const results = await evaluateSkills(model, suite, skills, spec.eval.samples, evalRng);
+    const results = await evaluateSkills(model, suite, skills, spec.eval.samples, evalRng, ctx.cancelled);
     const points = [];
     for (const r of results) {
       points.push({ step, key: `loss/${r.key}`, value: r.lossBits, samples }, { step, key: `acc/${r.key}`, value: r.acc, samples });
@@ -123,7 +124,8 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
       });
       step++;
       if (loss) lastTrainBits = (await readLoss(loss)).ce * BITS_PER_NAT;
-      if (evalDue) await evaluate();
+      // a cancel mid-evaluation drops this evaluation; the step itself is done and checkpointed below
+      if (evalDue) { try { await evaluate(); } catch (e) { if (e instanceof JobCancelled) break; throw e; } }
       if (evalDue && spec.stopWhenLearned && targetKey && tracker.learned(targetKey)) {
         ctx.log(`stopping at step ${step}: the target ${targetKey} is learned`);
         checkpoint();

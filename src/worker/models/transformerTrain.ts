@@ -8,6 +8,7 @@ import { kdLoss } from '../compress/kd';
 import { clipByGlobalNorm } from '../train/clip';
 import type { Optimizer } from '../train/optimizers';
 import { lmLoss, windowTensors, type Transformer } from './transformer';
+import { type CancelCheck, throwIfCancelled } from '../engine/cancelled';
 
 type Scalar = tf.Scalar;
 
@@ -50,12 +51,14 @@ export function lmTrainStep(model: Transformer, opt: Optimizer, batch: Windows, 
   return kept ?? null;
 }
 
-/** Mean next-token loss (nats/token) over windows, `batch` windows at a time. */
-export function evaluateLm(model: Transformer, w: Windows, batch = 16): number {
+/** Mean next-token loss (nats/token) over windows, `batch` windows at a time; `cancelled` is
+ *  checked before each batch (JobCancelled). */
+export function evaluateLm(model: Transformer, w: Windows, batch = 16, cancelled?: CancelCheck): number {
   if (w.count === 0) return NaN;
   let total = 0;
   const stride = w.T + 1;
   for (let i = 0; i < w.count; i += batch) {
+    throwIfCancelled(cancelled, 'evaluation');
     const n = Math.min(batch, w.count - i);
     total += tf.tidy(() => {
       const { x, y } = windowTensors(w.tokens.subarray(i * stride, (i + n) * stride), n, w.T);
@@ -65,7 +68,7 @@ export function evaluateLm(model: Transformer, w: Windows, batch = 16): number {
   return total / w.count;
 }
 
-export interface SampleOptions { maxTokens: number; temperature: number; topK?: number; rng: Rng }
+export interface SampleOptions { maxTokens: number; temperature: number; topK?: number; rng: Rng; /** checked before each token (JobCancelled) */ cancelled?: CancelCheck }
 
 /** Continue `prompt` (token ids) by sampling; returns only the new tokens. */
 export function generate(model: Transformer, prompt: ArrayLike<number>, o: SampleOptions): number[] {
@@ -74,6 +77,7 @@ export function generate(model: Transformer, prompt: ArrayLike<number>, o: Sampl
   if (seq.length === 0) seq.push(10); // an empty prompt starts after a newline
   const out: number[] = [];
   for (let i = 0; i < o.maxTokens; i++) {
+    throwIfCancelled(o.cancelled, 'sampling');
     const window = seq.slice(-ctx);
     const logits = tf.tidy(() => {
       const x = tf.tensor2d(Int32Array.from(window), [1, window.length], 'int32') as Tensor2D;

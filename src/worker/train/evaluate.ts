@@ -1,5 +1,6 @@
 // Evaluation of a model on skills: mean cross-entropy in bits and accuracy, per skill, on the
 // suite's evaluation samples (fresh ones for synthetic suites). One readback per skill.
+import { type CancelCheck, throwIfCancelled } from '../engine/cancelled';
 import { tf, type Tensor1D } from '../engine/tf';
 import type { Rng } from '../engine/rng';
 import type { Batch, Skill, SkillSuite } from '../tasks/types';
@@ -12,12 +13,14 @@ export interface SkillEval { key: string; lossBits: number; acc: number; count: 
 /** Rows evaluated per forward pass: bounds memory for large eval sets. */
 const CHUNK = 8192;
 
-/** Loss (bits) and accuracy of `model` on `batch`, chunked. */
-export async function evaluateBatch(model: Trainable, batch: Batch): Promise<{ lossBits: number; acc: number }> {
+/** Loss (bits) and accuracy of `model` on `batch`, chunked; `cancelled` is checked before each
+ *  chunk (JobCancelled). */
+export async function evaluateBatch(model: Trainable, batch: Batch, cancelled?: CancelCheck): Promise<{ lossBits: number; acc: number }> {
   const inputDim = batch.x.length / batch.count;
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < batch.count; start += CHUNK) {
+    throwIfCancelled(cancelled, 'evaluation');
     const n = Math.min(CHUNK, batch.count - start);
     const chunk: Batch = {
       x: batch.x.subarray(start * inputDim, (start + n) * inputDim),
@@ -40,11 +43,11 @@ export async function evaluateBatch(model: Trainable, batch: Batch): Promise<{ l
 }
 
 /** Evaluate each skill on `samples` evaluation samples drawn with `rng`. */
-export async function evaluateSkills(model: Trainable, suite: SkillSuite, skills: readonly Skill[], samples: number, rng: Rng): Promise<SkillEval[]> {
+export async function evaluateSkills(model: Trainable, suite: SkillSuite, skills: readonly Skill[], samples: number, rng: Rng, cancelled?: CancelCheck): Promise<SkillEval[]> {
   const out: SkillEval[] = [];
   for (const skill of skills) {
     const batch = suite.evalSet(skill, samples, rng);
-    const r = await evaluateBatch(model, batch);
+    const r = await evaluateBatch(model, batch, cancelled);
     out.push({ key: skill.key, lossBits: r.lossBits, acc: r.acc, count: batch.count });
   }
   return out;

@@ -11,11 +11,18 @@ interface EventSourceLike {
   onmessage: ((ev: { data: string }) => void) | null;
   onopen: ((ev: unknown) => void) | null;
   onerror: ((ev: unknown) => void) | null;
+  /** 2 (CLOSED): the browser gave up on the stream (an HTTP error such as 401); it retries only network errors. */
+  readonly readyState?: number;
   close(): void;
 }
 type EventSourceCtor = new (url: string) => EventSourceLike;
 
-export type ConnectionState = 'connecting' | 'open' | 'lost';
+/** `expired`: the server answers but no longer accepts this tab's token or session (it was
+ *  restarted with a new address): nothing will reconnect, the person needs the new URL. */
+export type ConnectionState = 'connecting' | 'open' | 'lost' | 'expired';
+
+/** How often a lost connection is checked while it stays lost. */
+const PROBE_MS = 1500;
 
 export interface HttpClientOptions {
   /** Origin + path prefix of the server, e.g. `http://127.0.0.1:8123` (no trailing slash). */
@@ -23,6 +30,8 @@ export interface HttpClientOptions {
   token: string;
   fetch?: FetchLike;
   EventSource?: EventSourceCtor;
+  /** Milliseconds between checks of a lost connection (default 1500). */
+  probeMs?: number;
 }
 
 /** Calls API methods over HTTP and fans SSE push events out to listeners. */
@@ -31,6 +40,7 @@ export class HttpTransport {
   private stateListeners = new Set<(s: ConnectionState) => void>();
   private es: EventSourceLike | null = null;
   private everOpened = false;
+  private probeTimer: ReturnType<typeof setTimeout> | null = null;
   state: ConnectionState = 'connecting';
   private readonly fetchImpl: FetchLike;
   private readonly EventSourceImpl: EventSourceCtor | undefined;
@@ -65,6 +75,7 @@ export class HttpTransport {
       try { body = JSON.parse(text); } catch { body = text; }
     }
     if (!res.ok) {
+      if (res.status === 401) this.expire();
       if (res.status === 401) throw new ApiError('The access token is missing or wrong. Open the address `whittle serve` printed (it ends in ?token=…).', 'unauthorized');
       const p = (body && typeof body === 'object' ? body : {}) as { message?: string; code?: string; issues?: { path: string; message: string }[] };
       throw new ApiError(p.message ?? (typeof body === 'string' && body ? body : `HTTP ${res.status}`), p.code ?? 'internal', p.issues);
@@ -87,12 +98,48 @@ export class HttpTransport {
   close(): void {
     this.es?.close();
     this.es = null;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
   }
 
   private setState(s: ConnectionState): void {
     if (s === this.state) return;
     this.state = s;
     for (const l of this.stateListeners) l(s);
+  }
+
+  /** The server no longer knows this tab: stop the stream and the checks, say so. */
+  private expire(): void {
+    if (this.state === 'expired') return;
+    this.close();
+    this.setState('expired');
+  }
+
+  /** While the stream is lost, ask the server (one cheap API call) whether it is back and still
+   *  knows our token: a 401 means it was restarted with a new one; a stream the browser closed
+   *  for good (an HTTP error) is opened again once the server answers. */
+  private scheduleProbe(): void {
+    if (this.probeTimer || this.state !== 'lost') return;
+    this.probeTimer = setTimeout(() => { this.probeTimer = null; void this.probe(); }, this.opts.probeMs ?? PROBE_MS);
+  }
+
+  private async probe(): Promise<void> {
+    if (this.state !== 'lost') return;
+    let status: number;
+    try {
+      status = (await this.fetchImpl(`${this.opts.base}${API_PREFIX}info`, {
+        method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: this.opts.token }, body: '[]',
+      })).status;
+    } catch {
+      this.scheduleProbe(); // not reachable yet
+      return;
+    }
+    if (status === 401) { this.expire(); return; }
+    if (this.es && this.es.readyState === 2) {
+      this.es = null;
+      this.ensureStream();
+    }
+    this.scheduleProbe();
   }
 
   private ensureStream(): void {
@@ -102,7 +149,11 @@ export class HttpTransport {
     const es = new this.EventSourceImpl(url);
     this.es = es;
     es.onopen = () => { this.everOpened = true; this.setState('open'); };
-    es.onerror = () => { if (this.everOpened) this.setState('lost'); };
+    es.onerror = () => {
+      if (!this.everOpened || this.state === 'expired') return;
+      this.setState('lost');
+      this.scheduleProbe();
+    };
     es.onmessage = (m) => {
       let ev: PushEvent;
       try { ev = JSON.parse(m.data) as PushEvent; } catch { return; }
