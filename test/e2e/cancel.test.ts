@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRow } from '../../src/shared/api';
 import { need } from '../helpers/prereqs';
-import { call, ensureRenderer, launch, REPO, shot, startServe, type Serve } from './harness';
+import { type App, call, openApp, REPO, type Serve, shot } from './harness';
 
 const WAIT = { timeout: 120_000 };
 
@@ -21,16 +21,15 @@ function writeCorpus(dir: string, words: string[]): void {
 
 describe.runIf(need('chromium', import.meta.url))('cancel in browser mode (headless Chromium)', () => {
   let serve: Serve | null = null;
-  let browser: Awaited<ReturnType<typeof launch>> | null = null;
+  let app: App | null = null;
   let page: Page;
 
   beforeAll(async () => {
-    serve = await startServe({ rendererDir: await ensureRenderer() });
-    browser = await launch();
-    page = browser.page;
+    app = await openApp();
+    ({ serve, page } = app);
   }, 240_000);
   afterAll(async () => {
-    try { await browser?.close(); } finally { await serve?.stop(); }
+    await app?.close();
   }, 60_000);
 
   it('Cancel stops a running transformer run within a step or two', async () => {

@@ -122,3 +122,16 @@ export async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
+
+/** The app as a user opens it: `whittle serve` on a fresh data folder and a Chromium page (not yet
+ *  navigated); page errors are collected into `pageErrors` when given. */
+export interface App { serve: Serve; page: Page; close(): Promise<void> }
+export async function openApp(opts: { pageErrors?: string[]; serve?: ServeHow } = {}): Promise<App> {
+  const serve = await startServe({ rendererDir: await ensureRenderer(), ...opts.serve });
+  const browser = await launch().catch(async (e) => { await serve.stop(); throw e; });
+  if (opts.pageErrors) browser.page.on('pageerror', (e) => opts.pageErrors!.push(e.message));
+  return {
+    serve, page: browser.page,
+    close: async () => { try { await browser.close(); } finally { await serve.stop(); } },
+  };
+}

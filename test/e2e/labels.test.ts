@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSeries, RunRow, StudyRow } from '../../src/shared/api';
 import { need } from '../helpers/prereqs';
-import { call, ensureRenderer, launch, shot, startServe, type Serve } from './harness';
+import { type App, call, openApp, type Serve, shot } from './harness';
 
 const WAIT = { timeout: 180_000 };
 const TASK = { suite: 'cmsp', m: 8, n: 32, k: 3 };
@@ -25,17 +25,14 @@ async function finished(s: Serve, id: string): Promise<RunRow> {
 
 describe.runIf(need('chromium', import.meta.url))('labels, units and field errors (#16 items 3, 5)', () => {
   let serve: Serve | null = null;
-  let browser: Awaited<ReturnType<typeof launch>> | null = null;
+  let app: App | null = null;
   let page: Page;
   const pageErrors: string[] = [];
   let teacher: RunRow;
 
   beforeAll(async () => {
-    const renderer = await ensureRenderer();
-    serve = await startServe({ rendererDir: renderer });
-    browser = await launch();
-    page = browser.page;
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    app = await openApp({ pageErrors });
+    ({ serve, page } = app);
     await page.goto(serve.url);
     // a finished general model on the wizard's default task, so "Use a finished run" can be chosen
     const t = await call<RunRow>(serve, 'createRun', {
@@ -47,7 +44,7 @@ describe.runIf(need('chromium', import.meta.url))('labels, units and field error
   }, 300_000);
 
   afterAll(async () => {
-    try { await browser?.close(); } finally { await serve?.stop(); }
+    await app?.close();
   }, 60_000);
 
   const go = async (hash: string) => { await page.evaluate((h) => { location.hash = h; }, hash); };

@@ -4,22 +4,21 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRow } from '../../src/shared/api';
 import { need } from '../helpers/prereqs';
-import { call, ensureRenderer, launch, shot, startServe, type Serve } from './harness';
+import { type App, call, openApp, type Serve, shot } from './harness';
 
 const WAIT = { timeout: 120_000 };
 
 describe.runIf(need('chromium', import.meta.url))('layout (headless Chromium)', () => {
   let serve: Serve | null = null;
-  let browser: Awaited<ReturnType<typeof launch>> | null = null;
+  let app: App | null = null;
   let page: Page;
 
   beforeAll(async () => {
-    serve = await startServe({ rendererDir: await ensureRenderer() });
-    browser = await launch();
-    page = browser.page;
+    app = await openApp();
+    ({ serve, page } = app);
   }, 240_000);
   afterAll(async () => {
-    try { await browser?.close(); } finally { await serve?.stop(); }
+    await app?.close();
   }, 60_000);
 
   it('at 1024 px the runs table fits and finished progress bars are equally long', async () => {

@@ -5,23 +5,20 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRow } from '../../src/shared/api';
 import { need } from '../helpers/prereqs';
-import { call, ensureRenderer, launch, shot, startServe, type Serve } from './harness';
+import { type App, call, openApp, type Serve, shot } from './harness';
 
 const WAIT = { timeout: 120_000 };
 
 describe.runIf(need('chromium', import.meta.url))('runs list: search, filter, sort, notes and tags (headless Chromium)', () => {
   let serve: Serve | null = null;
-  let browser: Awaited<ReturnType<typeof launch>> | null = null;
+  let app: App | null = null;
   let page: Page;
   const pageErrors: string[] = [];
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    const renderer = await ensureRenderer();
-    serve = await startServe({ rendererDir: renderer });
-    browser = await launch();
-    page = browser.page;
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    app = await openApp({ pageErrors });
+    ({ serve, page } = app);
     // Three finished runs of two kinds and two statuses, created as a script would.
     ids.alpha = (await call<RunRow>(serve, 'createRun', { kind: 'selftest', name: 'alpha sweep 2', steps: 3, stepMs: 1, checkpointEvery: 5 })).id;
     ids.beta = (await call<RunRow>(serve, 'createRun', { kind: 'selftest', name: 'beta sweep 10', steps: 3, stepMs: 1, checkpointEvery: 5, fail: 'throw', failAt: 1 })).id;
@@ -36,7 +33,7 @@ describe.runIf(need('chromium', import.meta.url))('runs list: search, filter, so
   }, 300_000);
 
   afterAll(async () => {
-    try { await browser?.close(); } finally { await serve?.stop(); }
+    await app?.close();
   }, 60_000);
 
   const go = async (hash: string) => { await page.evaluate((h) => { location.hash = h; }, hash); };

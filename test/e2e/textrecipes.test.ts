@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRow } from '../../src/shared/api';
 import type { CorpusRow } from '../../src/shared/specs/corpusImport';
 import { need } from '../helpers/prereqs';
-import { call, ensureRenderer, launch, shot, startServe, type Serve } from './harness';
+import { type App, call, openApp, type Serve, shot } from './harness';
 
 const WAIT = { timeout: 120_000 };
 
@@ -40,22 +40,19 @@ function textFolder(root: string): string {
 
 describe.runIf(need('chromium', import.meta.url))('recipes and text in the GUI (headless Chromium)', () => {
   let serve: Serve | null = null;
-  let browser: Awaited<ReturnType<typeof launch>> | null = null;
+  let app: App | null = null;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const renderer = await ensureRenderer();
-    serve = await startServe({ rendererDir: renderer });
-    browser = await launch();
-    page = browser.page;
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    app = await openApp({ pageErrors });
+    ({ serve, page } = app);
     await page.goto(serve.url);
     await page.getByRole('heading', { name: 'Whittle', level: 1 }).waitFor(WAIT);
   }, 240_000);
 
   afterAll(async () => {
-    try { await browser?.close(); } finally { await serve?.stop(); }
+    await app?.close();
   }, 60_000);
 
   const go = async (hash: string) => { await page.evaluate((h) => { location.hash = h; }, hash); };
