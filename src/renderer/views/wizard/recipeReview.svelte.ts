@@ -5,6 +5,7 @@ import type { RunRow, StudyRow, WhittleApi } from '../../../shared/api';
 import type { RunEstimate } from '../../../shared/specs/runEstimate';
 import { type AskConfirm, createConfirmed } from '../../lib/api/confirm';
 import { issuesOf } from '../../lib/api/errors';
+import { fieldLabel } from '../../../shared/glossary';
 
 export type Recipe = { name: string; title: string; kind: string; spec: unknown };
 type Json = Record<string, unknown>;
@@ -15,15 +16,6 @@ const FIXED = new Set(['kind', 'name', 'suite', 'arch', 'method', 'activation', 
 /** Deepest spec level offered ('teacher.train.steps' is 3). */
 const MAX_DEPTH = 3;
 
-const LABELS: Record<string, string> = {
-  seed: 'Seed', seeds: 'Seeds', steps: 'Steps', lr: 'Learning rate', every: 'Evaluate every (steps)', samples: 'Evaluation samples',
-  windows: 'Evaluation windows per domain', m: 'Atomic skills m', n: 'Data bits n', k: 'Bits per skill k', dataset: 'Dataset',
-  hidden: 'Hidden layer widths', sizes: 'Sizes', targetAccuracy: 'Target accuracy', sources: 'Source folders', corpus: 'Corpus name',
-  include: 'Include globs', exclude: 'Exclude globs', maxFileBytes: 'Largest file (bytes)', maxTotalBytes: 'Total size cap (bytes)',
-  valFraction: 'Held-out fraction', layers: 'Layers', dModel: 'Model width', heads: 'Attention heads', mlpWidth: 'MLP width',
-  context: 'Context (tokens)', domains: 'Text domains', keep: 'Keep', target: 'Target', checkpointEvery: 'Checkpoint every (steps)',
-};
-
 export interface RecipeField {
   /** Dotted path in the spec ('teacher.train.steps', 'sources'). */
   path: string;
@@ -33,12 +25,6 @@ export interface RecipeField {
   value: string;
 }
 
-function labelOf(path: string): string {
-  const parts = path.split('.');
-  const own = LABELS[parts[parts.length - 1]] ?? parts[parts.length - 1];
-  return parts.length > 1 ? `${own} (${parts.slice(0, -1).join(' › ')})` : own;
-}
-
 /** The editable leaves of a spec: numbers, strings, booleans, and lists of numbers or of strings. */
 export function editableFields(spec: unknown, prefix = '', depth = 1): RecipeField[] {
   if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return [];
@@ -46,7 +32,7 @@ export function editableFields(spec: unknown, prefix = '', depth = 1): RecipeFie
   for (const [k, v] of Object.entries(spec as Json)) {
     if (FIXED.has(k)) continue;
     const path = prefix ? `${prefix}.${k}` : k;
-    const field = (type: RecipeField['type'], value: string) => out.push({ path, label: labelOf(path), type, value });
+    const field = (type: RecipeField['type'], value: string) => out.push({ path, label: fieldLabel(path), type, value });
     if (typeof v === 'number') field('number', String(v));
     else if (typeof v === 'string') field('text', v);
     else if (typeof v === 'boolean') field('boolean', String(v));
