@@ -5,8 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { arrayLimitIssues, confirmReasons, COST_LIMITS, estimateCost, RunSpec, type TrainSpec } from '../src/shared/specs';
 import { parseSpec, SpecError } from '../src/shared/validate';
-import { countParams } from '../src/worker/models/mlp';
-import { countTransformerParams, initTransformer } from '../src/worker/models/transformer';
+import { countParams } from '../src/worker/models/mlp/model';
+import { countTransformerParams, initTransformer } from '../src/worker/models/decoder/model';
 import { Rng } from '../src/worker/engine/rng';
 import { REPO } from './helpers/tmp';
 

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunSpec } from '../src/shared/specs';
 import { Rng } from '../src/worker/engine/rng';
-import { initWeights } from '../src/worker/models/mlp';
-import { encodeMlp } from '../src/worker/models/mlpFile';
+import { initWeights } from '../src/worker/models/mlp/model';
+import { encodeMlp } from '../src/worker/models/mlp/file';
 import { WhittleService } from '../src/main/services/api';
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-exportdir-')));

@@ -8,8 +8,8 @@ import type { RunSpec } from '../src/shared/specs';
 import { exportSpecFor, recordExportOnSource } from '../src/main/services/exports';
 import { Store } from '../src/main/services/store';
 import { Rng } from '../src/worker/engine/rng';
-import { initWeights } from '../src/worker/models/mlp';
-import { decodeMlp, encodeMlp } from '../src/worker/models/mlpFile';
+import { initWeights } from '../src/worker/models/mlp/model';
+import { decodeMlp, encodeMlp } from '../src/worker/models/mlp/file';
 import { whittle } from './helpers/cli';
 import { tmpHome } from './helpers/tmp';
 

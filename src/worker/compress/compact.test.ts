@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../engine/rng';
 import { tf, type Tensor2D } from '../engine/tf';
-import { MaskableMlp } from '../models/mlp';
+import { MaskableMlp } from '../models/mlp/model';
 import { compactionReport, compactMlp } from './compact';
 
 beforeAll(async () => { await tf.setBackend('cpu'); await tf.ready(); });

@@ -1,7 +1,7 @@
 // Physical compaction: a masked MLP → a dense MLP without the masked units (weights sliced).
 // Its outputs equal the masked model's; this is what export writes and what makes a pruned
 // model actually smaller and faster. W[l] is row-major [in, out].
-import { countParams, layerDims, type MlpWeights } from '../models/mlp';
+import { countParams, layerDims, type MlpWeights } from '../models/mlp/model';
 
 /** Indices of kept units per hidden layer. */
 export function keptIndices(w: MlpWeights): number[][] {

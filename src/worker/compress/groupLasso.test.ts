@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../engine/tf';
-import { MaskableMlp, type MlpWeights } from '../models/mlp';
+import { MaskableMlp, type MlpWeights } from '../models/mlp/model';
 import { groupLassoPenalty, LambdaController, maskBelow } from './groupLasso';
 import { mlpUnits } from './units';
 

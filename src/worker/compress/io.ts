@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { JobInput } from '../../shared/events';
 import type { SkillRef, TaskSpec } from '../../shared/specs';
 import { Rng } from '../engine/rng';
-import { encodeMlp, decodeMlp } from '../models/mlpFile';
-import type { MlpWeights } from '../models/mlp';
+import { encodeMlp, decodeMlp } from '../models/mlp/file';
+import type { MlpWeights } from '../models/mlp/model';
 import { createSuite } from '../tasks';
 import type { Skill, SkillSuite } from '../tasks/types';
 

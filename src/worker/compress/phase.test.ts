@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../engine/rng';
 import { tf } from '../engine/tf';
-import { MaskableMlp } from '../models/mlp';
+import { MaskableMlp } from '../models/mlp/model';
 import type { Batch, Skill, SkillSuite } from '../tasks/types';
 import { createOptimizer } from '../train/optimizers';
 import { groupLassoPenalty } from './groupLasso';

@@ -1,7 +1,7 @@
 // The part of a compression job's summary every kind shares: which skills were kept and which
 // were meant to be removed, with final accuracy on each, the sample count to the target, and the
 // model's size. The compare and nonlocality studies read these fields.
-import type { MlpWeights } from '../models/mlp';
+import type { MlpWeights } from '../models/mlp/model';
 import { compactionReport } from './compact';
 import type { Evals } from './tracker';
 

@@ -1,6 +1,6 @@
 // Test oracle: a float64 MLP in plain JavaScript with unit ablation and activation perturbation,
 // independent of tfjs. Used only by the compression tests.
-import type { MlpWeights } from '../models/mlp';
+import type { MlpWeights } from '../models/mlp/model';
 
 export interface RefOptions {
   /** remove unit (layer, index): its activation is forced to 0 */

@@ -1,7 +1,7 @@
 // The model as compression sees it: prunable units addressed as (layer, index), each owning
 // slices of some parameters. Scores, selection, group lasso and recovery work on this interface
 // only, so a transformer's MLP neurons (gate/up column + down row) plug in with their own adapter.
-import type { MaskableMlp } from '../models/mlp';
+import type { MaskableMlp } from '../models/mlp/model';
 import { tf, type Tensor, type Tensor2D, type Variable } from '../engine/tf';
 
 /** Unit j of a layer owns index j of `param` along `axis` (a row when axis 0, a column when 1). */

@@ -10,7 +10,7 @@ import { initBackend, preferenceOrder } from './backend';
 import { Rng } from './rng';
 import { tf, type Tensor } from './tf';
 import { initWebgpu, probeWebgpu, webgpuTesting } from './webgpu';
-import { initWeights, MaskableMlp, type MlpWeights } from '../models/mlp';
+import { initWeights, MaskableMlp, type MlpWeights } from '../models/mlp/model';
 import { createOptimizer } from '../train/optimizers';
 import { crossEntropy, trainStep } from '../train/step';
 import type { Batch } from '../tasks/types';

@@ -4,7 +4,7 @@ import { summaryLabel } from '../../shared/glossary';
 import type { JobInput } from '../../shared/events';
 import { type RunSpec, type SkillRef, skillKey } from '../../shared/specs';
 import { sha256 } from '../engine/files';
-import type { MlpConfig } from '../models/mlp';
+import type { MlpConfig } from '../models/mlp/model';
 import type { ExportMeta } from './meta';
 import type { SizeSpeedReport } from './report';
 

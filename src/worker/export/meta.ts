@@ -1,6 +1,6 @@
 // What every exported file says about itself, whatever the format: one flat string map, so
 // ONNX metadata_props, safetensors __metadata__ and the tfjs model.json carry the same facts.
-import type { MlpWeights } from '../models/mlp';
+import type { MlpWeights } from '../models/mlp/model';
 
 export interface ExportMeta {
   /** Display name of the exported model (the source run's name). */

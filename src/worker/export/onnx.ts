@@ -6,7 +6,7 @@
 // over the batch, which is exactly the in-app forward pass; masked units must already be
 // compacted away or zeroed (a zero column/bias and zero outgoing row contribute nothing).
 import protobuf from 'protobufjs';
-import { layerDims, type MlpWeights } from '../models/mlp';
+import { layerDims, type MlpWeights } from '../models/mlp/model';
 import { type ExportMeta, metaProps } from './meta';
 import schemaFile from './onnxSchema.json';
 

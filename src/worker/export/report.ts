@@ -3,7 +3,7 @@
 // disk, and the median latency of a forward pass at each batch size on the worker's tfjs backend.
 import { Rng } from '../engine/rng';
 import { tf, type Tensor2D } from '../engine/tf';
-import { countParams, MaskableMlp, type MlpWeights } from '../models/mlp';
+import { countParams, MaskableMlp, type MlpWeights } from '../models/mlp/model';
 
 export interface ModelStats {
   /** Run the weights came from (null when it is the source model before compaction). */

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { need } from '../../../test/helpers/prereqs';
 import { initBackend } from '../engine/backend';
-import { decodeMlp } from '../models/mlpFile';
+import { decodeMlp } from '../models/mlp/file';
 import { encodeSafetensorsExport } from './safetensors';
 import { CMSP_CONFIG, IMAGE_CONFIG, maxAbsDiff, randomInputs, randomModel, referenceForward, TEST_META } from './testModels';
 

@@ -2,7 +2,7 @@
 // `layers.<l>.bias` [out] (F32, little-endian, data 8-byte aligned), with the architecture and
 // the skill facts in __metadata__. No masks: an exported model has every unit it keeps.
 // decodeMlp (models/mlpFile.ts) reads these files back, all units kept.
-import { layerDims, type MlpWeights } from '../models/mlp';
+import { layerDims, type MlpWeights } from '../models/mlp/model';
 import { encodeSafetensors, type TensorEntry } from '../models/safetensors';
 import { type ExportMeta, metaProps } from './meta';
 

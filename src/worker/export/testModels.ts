@@ -2,7 +2,7 @@
 // image-shaped one (784 → … → 10), random weights from a seed, and the in-app reference forward.
 import { Rng } from '../engine/rng';
 import { tf, type Tensor2D } from '../engine/tf';
-import { initWeights, MaskableMlp, type MlpConfig, type MlpWeights } from '../models/mlp';
+import { initWeights, MaskableMlp, type MlpConfig, type MlpWeights } from '../models/mlp/model';
 import type { ExportMeta } from './meta';
 
 export const CMSP_CONFIG: MlpConfig = { inputs: 4 + 40, hidden: [64, 48], outputs: 2, activation: 'relu' };

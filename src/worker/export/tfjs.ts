@@ -3,7 +3,7 @@
 //
 // Dense computes activation(x @ kernel + bias) with kernel [in, out]: the in-app layout, so weights
 // are written as they are. The last layer is linear: the model outputs logits, like the app's.
-import { layerDims, type MlpWeights } from '../models/mlp';
+import { layerDims, type MlpWeights } from '../models/mlp/model';
 import { type ExportMeta, metaProps } from './meta';
 
 /** tfjs-converter's default shard size: browsers cache files up to this size well. */

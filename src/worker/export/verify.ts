@@ -1,8 +1,8 @@
 // Running exported files the way a user's program would, before they are written: the ONNX file in
 // onnxruntime-node (an independent runtime) and the safetensors file through the decoder, each
 // against the source model's logits on the same random inputs.
-import { decodeMlp } from '../models/mlpFile';
-import type { MlpWeights } from '../models/mlp';
+import { decodeMlp } from '../models/mlp/file';
+import type { MlpWeights } from '../models/mlp/model';
 import { ONNX_INPUT, ONNX_OUTPUT } from './onnx';
 import { forwardLogits, maxAbsDiff, randomInputs, type RuntimeCheck } from './report';
 

@@ -5,7 +5,7 @@ import { InputError } from '../../shared/errors';
 import type { TaskSpec } from '../../shared/specs';
 import type { TryResult } from '../../shared/tryModel';
 import { tf, type Tensor2D } from '../engine/tf';
-import type { MaskableMlp } from '../models/mlp';
+import type { MaskableMlp } from '../models/mlp/model';
 import { CmspSuite } from '../tasks/cmsp';
 
 type CmspTask = Extract<TaskSpec, { suite: 'cmsp' }>;

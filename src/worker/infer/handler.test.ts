@@ -13,11 +13,11 @@ import { Rng } from '../engine/rng';
 import { tf, type Tensor1D, type Tensor2D } from '../engine/tf';
 import { trainJob } from '../jobs/train';
 import { recordingContext } from '../jobs/testContext';
-import { initWeights } from '../models/mlp';
-import { encodeMlp } from '../models/mlpFile';
-import { refForward, refParams } from '../models/mlpReference';
-import { initTransformer, lmLoss, Transformer } from '../models/transformer';
-import { encodeTransformer, TOKENIZER_META } from '../models/transformerFile';
+import { initWeights } from '../models/mlp/model';
+import { encodeMlp } from '../models/mlp/file';
+import { refForward, refParams } from '../models/mlp/reference';
+import { initTransformer, lmLoss, Transformer } from '../models/decoder/model';
+import { encodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { greyPng, writeIdxFolder } from '../tasks/images/fixtures';
 import { importDataset } from '../tasks/images/importer';
 import { handleInfer } from './handler';
@@ -126,7 +126,7 @@ describe('try an image model', () => {
   it('classifies a test image as an independent forward pass does, with its label', async () => {
     const out = await noLeak(() => handleInfer(home, { op: 'try', run, input: { kind: 'testImage', index: 5 } })) as Extract<TryResult, { kind: 'image' }>;
     expect(out.label).toBe(5 % 4);
-    const w = (await import('../models/mlpFile')).decodeMlp(new Uint8Array(fs.readFileSync(path.join(run.dir, 'model.safetensors'))));
+    const w = (await import('../models/mlp/file')).decodeMlp(new Uint8Array(fs.readFileSync(path.join(run.dir, 'model.safetensors'))));
     const x = out.pixels.map((v) => v / 255); // 'unit' normalisation
     const p = softmax(refForward(w, refParams(w), x, 1)[0]);
     out.probabilities.forEach((c, i) => expect(c.p).toBeCloseTo(p[i], 5));

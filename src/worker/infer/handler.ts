@@ -4,7 +4,7 @@
 import { InputError } from '../../shared/errors';
 import type { SkillRef, TaskSpec } from '../../shared/specs';
 import type { ConfusionMatrix, InferRequest, InferRun, ModelInfo, TryInput, TryResult } from '../../shared/tryModel';
-import type { MaskableMlp } from '../models/mlp';
+import type { MaskableMlp } from '../models/mlp/model';
 import { mixtureSkills } from '../train/mixture';
 import { loadImageSuite } from '../tasks/images/suite';
 import { cmspSuiteOf, tryCmsp } from './cmsp';

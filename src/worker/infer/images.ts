@@ -6,7 +6,7 @@ import { resolveClassSubset } from '../../shared/specs/dataset';
 import type { ConfusionMatrix, TryResult } from '../../shared/tryModel';
 import { Rng } from '../engine/rng';
 import { tf, type Tensor2D } from '../engine/tf';
-import type { MaskableMlp } from '../models/mlp';
+import type { MaskableMlp } from '../models/mlp/model';
 import { decodeImage } from '../tasks/images/decode';
 import type { ImageSuite } from '../tasks/images/suite';
 import { toShape } from './resize';

@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../shared/errors';
 import { MODEL_FILE } from '../compress/io';
-import { MaskableMlp } from '../models/mlp';
-import { decodeMlp } from '../models/mlpFile';
+import { MaskableMlp } from '../models/mlp/model';
+import { decodeMlp } from '../models/mlp/file';
 import { decodeSafetensors } from '../models/safetensors';
-import { Transformer } from '../models/transformer';
-import { decodeTransformer, TOKENIZER_META } from '../models/transformerFile';
+import { Transformer } from '../models/decoder/model';
+import { decodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { tokenizerFromJSON, type Tokenizer } from '../tasks/text/tokenizer';
 
 export type LoadedModel =

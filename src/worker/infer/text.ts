@@ -5,8 +5,8 @@ import { InputError } from '../../shared/errors';
 import type { TryResult } from '../../shared/tryModel';
 import { Rng } from '../engine/rng';
 import { tf, type Tensor2D } from '../engine/tf';
-import type { Transformer } from '../models/transformer';
-import { generate } from '../models/transformerTrain';
+import type { Transformer } from '../models/decoder/model';
+import { generate } from '../models/decoder/train';
 import type { Tokenizer } from '../tasks/text/tokenizer';
 
 export const MAX_PROMPT_BYTES = 4096;

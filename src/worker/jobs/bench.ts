@@ -9,7 +9,7 @@ import type { BenchSpec } from '../../shared/specs';
 import { Rng } from '../engine/rng';
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../engine/tf';
 import { adamUpdate, dense, kernelInstall, softmaxCrossEntropy } from '../engine/kernels';
-import { MaskableMlp } from '../models/mlp';
+import { MaskableMlp } from '../models/mlp/model';
 import type { Batch } from '../tasks/types';
 import { createOptimizer } from '../train/optimizers';
 import { trainStep } from '../train/step';

@@ -9,8 +9,8 @@ import { DistillSpec, GroupLassoSpec, PruneSpec, TrainSpec, type RunSpec } from 
 import { writeFileAtomic } from '../engine/files';
 import { Rng } from '../engine/rng';
 import { tf } from '../engine/tf';
-import { MaskableMlp } from '../models/mlp';
-import { decodeMlp, encodeMlp } from '../models/mlpFile';
+import { MaskableMlp } from '../models/mlp/model';
+import { decodeMlp, encodeMlp } from '../models/mlp/file';
 import { CmspSuite } from '../tasks/cmsp';
 import { runPhase } from '../compress/phase';
 import { createOptimizer } from '../train/optimizers';

@@ -3,7 +3,7 @@
 // initialised like any new model of the engine (PyTorch default). Saves the student.
 import type { DistillSpec } from '../../shared/specs';
 import { tf, type Tensor2D } from '../engine/tf';
-import { MaskableMlp } from '../models/mlp';
+import { MaskableMlp } from '../models/mlp/model';
 import { compactMlp } from '../compress/compact';
 import { loadInputModel, MODEL_FILE, modelBytes, openCompressJob } from '../compress/io';
 import { softKl } from '../compress/kd';

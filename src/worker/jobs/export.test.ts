@@ -7,7 +7,7 @@ import { unlabelledSummaryKeys } from '../../shared/glossary';
 import { ExportSpec, type RunSpec } from '../../shared/specs';
 import { initBackend } from '../engine/backend';
 import { tf } from '../engine/tf';
-import { encodeMlp } from '../models/mlpFile';
+import { encodeMlp } from '../models/mlp/file';
 import { CMSP_CONFIG, maskedModel } from '../export/testModels';
 import { exportJob } from './export';
 import type { JobContext } from './types';

@@ -9,7 +9,7 @@ import type { RunSpec } from '../../shared/specs';
 import type { ExportSpec } from '../../shared/specs/export';
 import { WHITTLE_VERSION } from '../../shared/version';
 import { ExportCancelled, exportModel, loadRunModel, MODEL_FILE } from '../export/exportModel';
-import type { MlpWeights } from '../models/mlp';
+import type { MlpWeights } from '../models/mlp/model';
 import type { Job, JobContext } from './types';
 
 /** The model the report compares against: inputs.original if given, else the run the source was

@@ -5,7 +5,7 @@
 // to the target accuracy (METHODS §3). Saves the compacted model.
 import type { GroupLassoSpec } from '../../shared/specs';
 import { tf } from '../engine/tf';
-import { MaskableMlp } from '../models/mlp';
+import { MaskableMlp } from '../models/mlp/model';
 import { compactMlp } from '../compress/compact';
 import { groupLassoPenalty, LambdaController, maskBelow, readGroupNorms } from '../compress/groupLasso';
 import { loadInputModel, MODEL_FILE, modelBytes, openCompressJob } from '../compress/io';

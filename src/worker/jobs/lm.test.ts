@@ -9,7 +9,7 @@ import { initBackend } from '../engine/backend';
 import { writeDirAtomic, writeFileAtomic } from '../engine/files';
 import { Rng } from '../engine/rng';
 import { tf } from '../engine/tf';
-import { decodeTransformer } from '../models/transformerFile';
+import { decodeTransformer } from '../models/decoder/file';
 import { importCorpusJob } from './importCorpus';
 import { lmJob } from './lm';
 import { trainJob } from './train';

@@ -18,11 +18,12 @@ import { SCORES } from '../compress/scores';
 import { selectUnits } from '../compress/select';
 import { JobCancelled } from '../engine/cancelled';
 import { Rng } from '../engine/rng';
-import { countTransformerParams, Transformer, type TransformerConfig } from '../models/transformer';
-import { compactTransformer } from '../models/transformerCompact';
-import { decodeTransformer, encodeTransformer, TOKENIZER_META } from '../models/transformerFile';
-import { evaluateLm, generate, lmTrainStep, type Windows } from '../models/transformerTrain';
-import { attributionScores, selectResid, transformerUnits } from '../models/transformerUnits';
+import { decoderConfig } from '../models/decoder/config';
+import { countTransformerParams, Transformer, type TransformerConfig } from '../models/decoder/model';
+import { compactTransformer } from '../models/decoder/compact';
+import { decodeTransformer, encodeTransformer, TOKENIZER_META } from '../models/decoder/file';
+import { evaluateLm, generate, lmTrainStep, type Windows } from '../models/decoder/train';
+import { attributionScores, selectResid, transformerUnits } from '../models/decoder/units';
 import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../models/safetensors';
 import { TextSuite, type SequenceBatch, type TextSkill } from '../tasks/text/suite';
 import { tokenizerFromJSON, type Tokenizer } from '../tasks/text/tokenizer';
@@ -44,7 +45,7 @@ function loadInput(input: JobInput | undefined, role: string): { model: Transfor
 
 function configOf(spec: LmSpec, vocab: number): TransformerConfig {
   const m = spec.model!;
-  return { vocab, context: m.context, dModel: m.dModel, heads: m.heads, headDim: m.dModel / m.heads, mlp: Array(m.layers).fill(m.mlpWidth) };
+  return decoderConfig({ vocab, context: m.context, dModel: m.dModel, heads: m.heads, headDim: m.dModel / m.heads, mlp: Array(m.layers).fill(m.mlpWidth) });
 }
 
 function encodeOptimizer(s: OptimizerState): Uint8Array {

@@ -4,9 +4,9 @@ import path from 'node:path';
 import type { LmSampleSpec } from '../../shared/specs/text';
 import { MODEL_FILE } from '../compress/io';
 import { Rng } from '../engine/rng';
-import { Transformer } from '../models/transformer';
-import { decodeTransformer, TOKENIZER_META } from '../models/transformerFile';
-import { generate } from '../models/transformerTrain';
+import { Transformer } from '../models/decoder/model';
+import { decodeTransformer, TOKENIZER_META } from '../models/decoder/file';
+import { generate } from '../models/decoder/train';
 import { tokenizerFromJSON } from '../tasks/text/tokenizer';
 import type { Job } from './types';
 

@@ -6,7 +6,7 @@
 // samples the score consumed (the pruning phase) plus recovery samples.
 import type { PruneSpec } from '../../shared/specs';
 import { skillKey } from '../../shared/specs';
-import { MaskableMlp } from '../models/mlp';
+import { MaskableMlp } from '../models/mlp/model';
 import { compactMlp } from '../compress/compact';
 import { logLogPearson, type Correlation } from '../compress/correlation';
 import { loadInputModel, MODEL_FILE, modelBytes, openCompressJob } from '../compress/io';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainSpec } from '../../shared/specs';
 import { type BackendInfo, initBackend } from '../engine/backend';
 import { tf } from '../engine/tf';
-import { decodeMlp } from '../models/mlpFile';
+import { decodeMlp } from '../models/mlp/file';
 import { recordingContext } from './testContext';
 import { trainJob } from './train';
 import { unlabelledSummaryKeys } from '../../shared/glossary';

@@ -10,8 +10,8 @@
 import { type LmSpec, skillKey, type SkillRef, type TrainSpec } from '../../shared/specs';
 import { lmSpecFromTrain } from '../../shared/specs/textTrain';
 import { Rng } from '../engine/rng';
-import { MaskableMlp } from '../models/mlp';
-import { encodeMlp } from '../models/mlpFile';
+import { MaskableMlp } from '../models/mlp/model';
+import { encodeMlp } from '../models/mlp/file';
 import { createSuite } from '../tasks';
 import { checkpointFiles, readCheckpoint, type LoopState } from '../train/checkpoint';
 import { BITS_PER_NAT, evaluateSkills } from '../train/evaluate';

@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RngState } from '../engine/rng';
-import { decodeMlp, encodeMlp } from '../models/mlpFile';
-import type { MlpWeights } from '../models/mlp';
+import { decodeMlp, encodeMlp } from '../models/mlp/file';
+import type { MlpWeights } from '../models/mlp/model';
 import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../models/safetensors';
 import type { LearnedState } from './learned';
 import type { OptimizerState } from './optimizers';

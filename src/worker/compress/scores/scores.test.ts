@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../engine/rng';
 import { tf } from '../../engine/tf';
-import { MaskableMlp, type MlpConfig } from '../../models/mlp';
+import { MaskableMlp, type MlpConfig } from '../../models/mlp/model';
 import { lcg, mean, refForward } from '../testutil';
 import { mlpUnits } from '../units';
 import { SCORES, type ScoreOptions } from './index';

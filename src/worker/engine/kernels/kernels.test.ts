@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relErr } from '../../../../test/helpers/numeric';
 import { Rng } from '../rng';
 import { tf, type Tensor } from '../tf';
-import { initWeights, MaskableMlp } from '../../models/mlp';
+import { initWeights, MaskableMlp } from '../../models/mlp/model';
 import { adamUpdate, dense, fusedMlpAvailable, installKernels, softmaxCrossEntropy, uninstallKernels } from './index';
 import { loadNative, type NativeGemm } from './native';
 

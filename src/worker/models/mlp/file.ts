@@ -1,7 +1,7 @@
 // An MLP's weights and masks as one safetensors file: what checkpoints and run outputs store.
 // Tensor names: `layers.<l>.weight` [in, out], `layers.<l>.bias` [out], `masks.<h>` [width].
-import { decodeSafetensors, encodeSafetensors, type TensorEntry } from './safetensors';
-import { layerDims, type MlpConfig, type MlpWeights } from './mlp';
+import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../safetensors';
+import { layerDims, type MlpConfig, type MlpWeights } from './model';
 
 export function encodeMlp(w: MlpWeights, extraMetadata: Record<string, string> = {}): Uint8Array {
   const d = layerDims(w.config);

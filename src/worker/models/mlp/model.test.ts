@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../engine/backend';
-import { Rng } from '../engine/rng';
-import { tf, type Tensor2D } from '../engine/tf';
-import { crossEntropy } from '../train/step';
-import { countParams, initWeights, MaskableMlp, type MlpConfig } from './mlp';
-import { refCrossEntropy, refForward, refNumericGrad, refParams } from './mlpReference';
+import { initBackend } from '../../engine/backend';
+import { Rng } from '../../engine/rng';
+import { tf, type Tensor2D } from '../../engine/tf';
+import { crossEntropy } from '../../train/step';
+import { countParams, initWeights, MaskableMlp, type MlpConfig } from './model';
+import { refCrossEntropy, refForward, refNumericGrad, refParams } from './reference';
 
 beforeAll(async () => { await initBackend('cpu'); });
 

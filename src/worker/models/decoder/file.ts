@@ -1,8 +1,9 @@
 // A transformer's weights, masks and tokenizer as one safetensors file (checkpoints, run outputs,
 // export). Tensor names are the parameter names (`wte`, `h.0.mlp.wi`, …) plus `mask.mlp.<l>` and
 // `mask.resid`; the config and tokenizer travel in the metadata.
-import { decodeSafetensors, encodeSafetensors, type TensorEntry } from './safetensors';
-import { fullMasks, paramDecls, paramShape, type TransformerConfig, type TransformerWeights } from './transformer';
+import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../safetensors';
+import { decoderConfig, type DecoderConfigInput } from './config';
+import { fullMasks, paramDecls, paramShape, type TransformerWeights } from './model';
 
 export function encodeTransformer(w: TransformerWeights, metadata: Record<string, string> = {}): Uint8Array {
   const tensors: Record<string, TensorEntry> = {};
@@ -15,7 +16,8 @@ export function encodeTransformer(w: TransformerWeights, metadata: Record<string
 export function decodeTransformer(buf: Uint8Array, source = 'model file'): { weights: TransformerWeights; metadata: Record<string, string> } {
   const st = decodeSafetensors(buf, source);
   if (st.metadata['whittle.arch'] !== 'transformer') throw new Error(`${source}: not a transformer (arch ${st.metadata['whittle.arch'] ?? 'unknown'})`);
-  const config = JSON.parse(st.metadata['whittle.config']) as TransformerConfig;
+  // older checkpoints carry only the GPT-style fields: decoderConfig fills the rest
+  const config = decoderConfig(JSON.parse(st.metadata['whittle.config']) as DecoderConfigInput);
   const get = (name: string) => {
     const t = st.tensors[name];
     if (!t) throw new Error(`${source}: missing tensor ${name}`);

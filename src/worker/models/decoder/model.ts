@@ -10,23 +10,12 @@
 //
 // Every parameter's shape is declared with symbolic axes ('d' = residual, 'f<l>' = layer l's
 // MLP width), which is all compaction, group lasso and checkpoints need to know.
-import type { Rng } from '../engine/rng';
-import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../engine/tf';
+import type { Rng } from '../../engine/rng';
+import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../../engine/tf';
+import { countDecoderParams, decoderConfig, paramDecls, paramShape, type DecoderConfig, type DecoderConfigInput, type ParamDecl } from './config';
 
-export interface TransformerConfig {
-  vocab: number;
-  /** Longest sequence the position table covers. */
-  context: number;
-  /** Residual-stream width. */
-  dModel: number;
-  heads: number;
-  headDim: number;
-  /** MLP width of each layer (its length is the depth). */
-  mlp: number[];
-}
-
-export type Axis = number | 'd' | `f${number}`;
-export interface ParamDecl { name: string; axes: Axis[]; init: 'normal' | 'resid' | 'zeros' | 'ones' }
+export type TransformerConfig = DecoderConfig;
+export { axisSize, countDecoderParams as countTransformerParams, paramDecls, paramShape, type Axis, type ParamDecl } from './config';
 
 export interface TransformerMasks { mlp: Float32Array[]; resid: Float32Array }
 export interface TransformerWeights { config: TransformerConfig; params: Record<string, Float32Array>; masks: TransformerMasks }
@@ -40,45 +29,9 @@ export interface TransformerHooks {
   masks?: { mlp: Tensor1D[]; resid: Tensor1D };
 }
 
-const LN_EPS = 1e-5;
-
-/** Every parameter in a fixed order, with symbolic axes. */
-export function paramDecls(c: TransformerConfig): ParamDecl[] {
-  const A = c.heads * c.headDim;
-  const out: ParamDecl[] = [
-    { name: 'wte', axes: [c.vocab, 'd'], init: 'normal' },
-    { name: 'wpe', axes: [c.context, 'd'], init: 'normal' },
-  ];
-  c.mlp.forEach((_, l) => {
-    const f = `f${l}` as const;
-    const p = `h.${l}.`;
-    out.push(
-      { name: `${p}ln1.g`, axes: ['d'], init: 'ones' }, { name: `${p}ln1.b`, axes: ['d'], init: 'zeros' },
-      { name: `${p}attn.wqkv`, axes: ['d', 3 * A], init: 'normal' }, { name: `${p}attn.bqkv`, axes: [3 * A], init: 'zeros' },
-      { name: `${p}attn.wo`, axes: [A, 'd'], init: 'resid' }, { name: `${p}attn.bo`, axes: ['d'], init: 'zeros' },
-      { name: `${p}ln2.g`, axes: ['d'], init: 'ones' }, { name: `${p}ln2.b`, axes: ['d'], init: 'zeros' },
-      { name: `${p}mlp.wi`, axes: ['d', f], init: 'normal' }, { name: `${p}mlp.bi`, axes: [f], init: 'zeros' },
-      { name: `${p}mlp.wo`, axes: [f, 'd'], init: 'resid' }, { name: `${p}mlp.bo`, axes: ['d'], init: 'zeros' },
-    );
-  });
-  out.push({ name: 'lnf.g', axes: ['d'], init: 'ones' }, { name: 'lnf.b', axes: ['d'], init: 'zeros' });
-  return out;
-}
-
-export function axisSize(c: TransformerConfig, a: Axis): number {
-  if (typeof a === 'number') return a;
-  if (a === 'd') return c.dModel;
-  return c.mlp[Number(a.slice(1))];
-}
-
-export function paramShape(c: TransformerConfig, d: ParamDecl): number[] { return d.axes.map((a) => axisSize(c, a)); }
-
-export function countTransformerParams(c: TransformerConfig): number {
-  return paramDecls(c).reduce((s, d) => s + paramShape(c, d).reduce((a, b) => a * b, 1), 0);
-}
-
 /** GPT-2 init: N(0, 0.02), projections into the residual stream N(0, 0.02/√(2L)), LN gain 1. */
-export function initTransformer(c: TransformerConfig, rng: Rng): TransformerWeights {
+export function initTransformer(input: DecoderConfigInput, rng: Rng): TransformerWeights {
+  const c = decoderConfig(input);
   if (c.heads < 1 || c.headDim < 1) throw new Error('a transformer needs at least one head of at least one dimension');
   const params: Record<string, Float32Array> = {};
   const residStd = 0.02 / Math.sqrt(2 * c.mlp.length);
@@ -95,7 +48,7 @@ export function initTransformer(c: TransformerConfig, rng: Rng): TransformerWeig
   return { config: cloneConfig(c), params, masks: fullMasks(c) };
 }
 
-export function cloneConfig(c: TransformerConfig): TransformerConfig { return { ...c, mlp: [...c.mlp] }; }
+export function cloneConfig(c: DecoderConfigInput): TransformerConfig { return decoderConfig(c); }
 export function fullMasks(c: TransformerConfig): TransformerMasks {
   return { mlp: c.mlp.map((f) => new Float32Array(f).fill(1)), resid: new Float32Array(c.dModel).fill(1) };
 }
@@ -134,7 +87,7 @@ export class Transformer {
     this.syncMasks();
   }
 
-  static create(c: TransformerConfig, rng: Rng): Transformer { return new Transformer(initTransformer(c, rng)); }
+  static create(c: DecoderConfigInput, rng: Rng): Transformer { return new Transformer(initTransformer(c, rng)); }
 
   get layers(): number { return this.config.mlp.length; }
 
@@ -171,13 +124,13 @@ export class Transformer {
     const m = hooks.masks ? hooks.masks.resid : this.residMaskT;
     if (!m) {
       const { mean, variance } = tf.moments(x, -1, true);
-      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), g), b) as Tensor2D;
+      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.config.normEps))), g), b) as Tensor2D;
     }
     const kept = this.activeResid();
     const mean = tf.div(tf.sum(tf.mul(x, m), -1, true), kept); // [N, 1]
     const xc = tf.mul(tf.sub(x, mean), m); // [N, d]
     const variance = tf.div(tf.sum(tf.square(xc), -1, true), kept);
-    return tf.mul(tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, LN_EPS))), g), b), m) as Tensor2D;
+    return tf.mul(tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, this.config.normEps))), g), b), m) as Tensor2D;
   }
 
   private resid(x: Tensor2D, hooks: TransformerHooks): Tensor2D {
@@ -251,10 +204,10 @@ export class Transformer {
     });
   }
 
-  paramCount(): number { return countTransformerParams(this.config); }
+  paramCount(): number { return countDecoderParams(this.config); }
   /** Parameters a compacted copy would have. */
   activeParamCount(): number {
-    return countTransformerParams({ ...this.config, dModel: this.activeResid(), mlp: this.activeNeurons() });
+    return countDecoderParams({ ...this.config, dModel: this.activeResid(), mlp: this.activeNeurons() });
   }
 
   toWeightsSync(): TransformerWeights {

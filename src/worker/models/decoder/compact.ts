@@ -1,7 +1,7 @@
 // Physical compaction of a masked transformer: drop every masked MLP neuron and residual
 // dimension by slicing the parameters along their symbolic axes. The result has all-ones masks,
 // fewer parameters, and computes the same logits (LayerNorm already ignored masked dimensions).
-import { cloneConfig, fullMasks, paramDecls, paramShape, type Axis, type TransformerConfig, type TransformerWeights } from './transformer';
+import { cloneConfig, fullMasks, paramDecls, paramShape, type Axis, type TransformerConfig, type TransformerWeights } from './model';
 
 function keptIndices(m: Float32Array): number[] {
   const out: number[] = [];

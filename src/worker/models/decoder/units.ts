@@ -5,10 +5,10 @@
 // Attribution (METHODS §4) is computed here as the gradient of the mean loss with respect to the
 // unit masks, taken at the current masks: ∂L/∂m_j = (1/N)·Σ_{b,t} a_j·∂ℓ/∂a_j, so the score
 // |Σ −a·∂ℓ/∂a| / (B·T) is |∂L/∂m_j|. The same trick scores residual-stream dimensions.
-import { tf, type Tensor1D, type Tensor2D } from '../engine/tf';
-import type { UnitModel, UnitSlice } from '../compress/units';
-import { lmLoss, windowTensors, type Transformer } from './transformer';
-import type { Windows } from './transformerTrain';
+import { tf, type Tensor1D, type Tensor2D } from '../../engine/tf';
+import type { UnitModel, UnitSlice } from '../../compress/units';
+import { lmLoss, windowTensors, type Transformer } from './model';
+import type { Windows } from './train';
 
 export function transformerUnits(model: Transformer): UnitModel {
   return {

@@ -2,13 +2,13 @@
 // windows (with optional distillation and extra penalty terms), held-out evaluation in
 // nats/token, and sampling from a prompt. Everything runs in tf.tidy; only requested loss
 // scalars survive a step.
-import type { Rng } from '../engine/rng';
-import { tf, type Tensor2D, type Variable } from '../engine/tf';
-import { kdLoss } from '../compress/kd';
-import { clipByGlobalNorm } from '../train/clip';
-import type { Optimizer } from '../train/optimizers';
-import { lmLoss, windowTensors, type Transformer } from './transformer';
-import { type CancelCheck, throwIfCancelled } from '../engine/cancelled';
+import type { Rng } from '../../engine/rng';
+import { tf, type Tensor2D, type Variable } from '../../engine/tf';
+import { kdLoss } from '../../compress/kd';
+import { clipByGlobalNorm } from '../../train/clip';
+import type { Optimizer } from '../../train/optimizers';
+import { lmLoss, windowTensors, type Transformer } from './model';
+import { type CancelCheck, throwIfCancelled } from '../../engine/cancelled';
 
 type Scalar = tf.Scalar;
 

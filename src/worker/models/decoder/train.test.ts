@@ -1,17 +1,18 @@
+import { decoderConfig } from './config';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { groupLassoPenalty, maskBelow } from '../compress/groupLasso';
-import { initBackend } from '../engine/backend';
-import { Rng } from '../engine/rng';
-import { tf, type Tensor2D } from '../engine/tf';
-import { Adam } from '../train/optimizers';
-import { setLearningRate, warmupCosine } from '../train/schedule';
-import { lmLoss, Transformer, windowTensors, type TransformerConfig } from './transformer';
-import { evaluateLm, generate, lmTrainStep, type Windows } from './transformerTrain';
-import { attributionScores, selectResid, transformerUnits } from './transformerUnits';
+import { groupLassoPenalty, maskBelow } from '../../compress/groupLasso';
+import { initBackend } from '../../engine/backend';
+import { Rng } from '../../engine/rng';
+import { tf, type Tensor2D } from '../../engine/tf';
+import { Adam } from '../../train/optimizers';
+import { setLearningRate, warmupCosine } from '../../train/schedule';
+import { lmLoss, Transformer, windowTensors, type TransformerConfig } from './model';
+import { evaluateLm, generate, lmTrainStep, type Windows } from './train';
+import { attributionScores, selectResid, transformerUnits } from './units';
 
 beforeAll(async () => { await initBackend('cpu'); });
 
-const cfg: TransformerConfig = { vocab: 8, context: 8, dModel: 16, heads: 2, headDim: 8, mlp: [16] };
+const cfg: TransformerConfig = decoderConfig({ vocab: 8, context: 8, dModel: 16, heads: 2, headDim: 8, mlp: [16] });
 const adam = () => ({ name: 'adam' as const, lr: 3e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01, decoupled: true });
 
 /** Windows over a periodic sequence 0 1 2 … 7 0 1 … (learnable from position/previous token). */

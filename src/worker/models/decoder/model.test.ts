@@ -1,14 +1,15 @@
+import { decoderConfig } from './config';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../engine/backend';
-import { Rng } from '../engine/rng';
-import { tf, type Tensor2D } from '../engine/tf';
-import { initTransformer, lmLoss, Transformer, windowTensors, type TransformerConfig, type TransformerWeights } from './transformer';
-import { compactTransformer } from './transformerCompact';
-import { decodeTransformer, encodeTransformer } from './transformerFile';
+import { initBackend } from '../../engine/backend';
+import { Rng } from '../../engine/rng';
+import { tf, type Tensor2D } from '../../engine/tf';
+import { initTransformer, lmLoss, Transformer, windowTensors, type TransformerConfig, type TransformerWeights } from './model';
+import { compactTransformer } from './compact';
+import { decodeTransformer, encodeTransformer } from './file';
 
 beforeAll(async () => { await initBackend('cpu'); });
 
-const cfg: TransformerConfig = { vocab: 11, context: 6, dModel: 8, heads: 2, headDim: 4, mlp: [12, 10] };
+const cfg: TransformerConfig = decoderConfig({ vocab: 11, context: 6, dModel: 8, heads: 2, headDim: 4, mlp: [12, 10] });
 
 /** Larger-than-GPT init so that gradients are well above float32 noise. */
 function weights(seed: number, scale = 12): TransformerWeights {

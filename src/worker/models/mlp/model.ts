@@ -3,9 +3,9 @@
 // Layout follows tfjs (x @ W): layer l has W[l] of shape [in, out] and b[l] of shape [out].
 // Hidden unit j of hidden layer h (0-based) owns column j of W[h], b[h][j] (its incoming
 // group) and row j of W[h+1] (its outgoing group). masks[h][j] = 1 keeps it, 0 removes it.
-import { dense, fusedMlp, fusedMlpAvailable } from '../engine/kernels';
-import { Rng } from '../engine/rng';
-import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../engine/tf';
+import { dense, fusedMlp, fusedMlpAvailable } from '../../engine/kernels';
+import { Rng } from '../../engine/rng';
+import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../../engine/tf';
 
 export type Activation = 'relu' | 'tanh';
 

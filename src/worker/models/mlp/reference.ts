@@ -1,7 +1,7 @@
 // A float64 plain-JS MLP forward pass and cross-entropy: the independent oracle that tests check
 // the tfjs model, its gradients (via finite differences) and the training step against.
-import type { MlpWeights } from './mlp';
-import { layerDims } from './mlp';
+import type { MlpWeights } from './model';
+import { layerDims } from './model';
 
 /** Parameters as float64 copies, same layout as MlpWeights (W[l] row-major [in, out]). */
 export interface RefParams { W: Float64Array[]; b: Float64Array[] }
