@@ -7,7 +7,7 @@ import { Rng } from '../../engine/rng';
 import { tf, type Tensor2D } from '../../engine/tf';
 import { decoderConfig, type DecoderConfigInput } from './config';
 import { greedy } from './generate';
-import { initTransformer, Transformer } from './model';
+import { disposeKvCache, initTransformer, Transformer, type KvCache } from './model';
 import { readHfFolder } from './hf/read';
 
 const hasTorch = need('torch', import.meta.url);
@@ -69,6 +69,35 @@ describe('greedy with a KV cache', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
   }
+
+  it('cached chunks of several tokens give the rows of one full forward (rotary tables grown on the way)', () => {
+    const before = tf.memory().numTensors;
+    const cfg = { ...llamaLike, context: 200 };
+    const full = randomModel(cfg, 3);
+    const chunked = randomModel(cfg, 3);
+    const r = new Rng(4);
+    const seq = Array.from({ length: 150 }, () => r.int(29));
+    const ref = tf.tidy(() => full.forward(tf.tensor2d(seq, [1, 150], 'int32') as Tensor2D).dataSync());
+    let cache: KvCache | null = null;
+    let at = 0;
+    for (const n of [10, 60, 1, 79]) { // P + T = 10, 70, 71, 150: tables of 64, 128, 128, 200 positions
+      const past: KvCache | null = cache;
+      const logits = tf.tidy(() => {
+        const o = chunked.forwardCached(tf.tensor2d(seq.slice(at, at + n), [1, n], 'int32') as Tensor2D, past);
+        cache = o.cache;
+        return o.logits.dataSync();
+      });
+      disposeKvCache(past);
+      let diff = 0;
+      for (let i = 0; i < logits.length; i++) diff = Math.max(diff, Math.abs(logits[i] - ref[at * 29 + i]));
+      expect(diff, `chunk at ${at}`).toBeLessThan(1e-4);
+      at += n;
+    }
+    expect((cache as KvCache | null)?.length).toBe(150);
+    disposeKvCache(cache);
+    full.dispose(); chunked.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
 
   it('stops at eosId (included), reports each token, obeys cancel and checks its prompt', () => {
     const before = tf.memory().numTensors;
