@@ -1,0 +1,67 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/backend';
+import { Rng } from '../engine/rng';
+import { tf } from '../engine/tf';
+import { compactTransformer } from '../models/decoder/compact';
+import { decoderConfig, type DecoderConfigInput } from '../models/decoder/config';
+import { initTransformer, type TransformerWeights } from '../models/decoder/model';
+import { decodeOnnx } from './onnx';
+import { DECODER_MIN_OPSET, encodeDecoderOnnx, pastName, presentName } from './decoderOnnx';
+import { checkDecoderOnnx } from './decoderVerify';
+
+beforeAll(async () => { await initBackend('cpu'); });
+
+/** Random weights scaled up from GPT-2's init so logits differ by more than float noise. */
+export function liveWeights(input: DecoderConfigInput, seed: number): TransformerWeights {
+  const w = initTransformer(decoderConfig(input), new Rng(seed));
+  const r = new Rng(seed + 1);
+  for (const [name, v] of Object.entries(w.params)) {
+    const gain = /\.g$/.test(name);
+    for (let k = 0; k < v.length; k++) v[k] = gain ? 1 + 0.2 * r.normal() : name.endsWith('.b') || /\.b\w*$/.test(name) ? 0.1 * r.normal() : v[k] * 10;
+  }
+  return w;
+}
+
+const GPT = { vocab: 37, context: 16, dModel: 16, heads: 4, headDim: 4, mlp: [24, 20] };
+
+describe('decoder ONNX export', () => {
+  it('onnxruntime-node reproduces the engine logits, whole and through the KV cache (GPT-style)', async () => {
+    const before = tf.memory().numTensors;
+    const w = liveWeights(GPT, 3);
+    const bytes = encodeDecoderOnnx(w, { 'whittle.arch': 'decoder' }, 21);
+    const check = await checkDecoderOnnx(bytes, w, 5);
+    expect(check.skipped).toBeUndefined();
+    expect(check.scale).toBeGreaterThan(1);
+    expect(check.maxAbsDiff!).toBeLessThanOrEqual(1e-4 * check.scale);
+    expect(check.withPastMaxAbsDiff!).toBeLessThanOrEqual(1e-4 * check.scale);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a compacted model (residual dims and uneven MLP widths removed) exports and matches its masked source', async () => {
+    const w = liveWeights(GPT, 4);
+    w.masks.mlp[0].forEach((_, j) => { if (j % 3 === 1) w.masks.mlp[0][j] = 0; });
+    w.masks.mlp[1].forEach((_, j) => { if (j % 2) w.masks.mlp[1][j] = 0; });
+    w.masks.resid[5] = 0; w.masks.resid[11] = 0;
+    const small = compactTransformer(w);
+    expect(small.config.dModel).toBe(14);
+    expect(small.config.mlp).toEqual([16, 10]);
+    const check = await checkDecoderOnnx(encodeDecoderOnnx(small, {}, 17), w, 6, 3, 9);
+    expect(check.maxAbsDiff!).toBeLessThanOrEqual(1e-4 * check.scale);
+  });
+
+  it('the check catches a file that computes something else', async () => {
+    const w = liveWeights(GPT, 5);
+    const wrong = { ...w, params: { ...w.params, 'h.1.mlp.wo': w.params['h.1.mlp.wo'].map((v) => v * 1.5) } };
+    const check = await checkDecoderOnnx(encodeDecoderOnnx(wrong, {}, 21), w, 7);
+    expect(check.maxAbsDiff!).toBeGreaterThan(1e-2);
+  });
+
+  it('declares the input and output names transformers.js looks for, with numeric KV dims', () => {
+    const w = liveWeights({ ...GPT, kvHeads: 2, positions: 'rotary', norm: 'rmsnorm', gatedMlp: true, activation: 'silu', tiedEmbeddings: false, bias: { qkv: false, attnOut: false, mlp: false } }, 6);
+    const m = decodeOnnx(encodeDecoderOnnx(w, { a: 'b' }, 21)) as { graph: { input: { name: string; type: { tensor_type: { shape: { dim: { dim_value?: number; dim_param?: string }[] } } } }[]; output: { name: string }[] }; metadata_props: { key: string }[] };
+    expect(m.graph.input.map((x) => x.name)).toEqual(['input_ids', 'attention_mask', pastName(0, 'key'), pastName(0, 'value'), pastName(1, 'key'), pastName(1, 'value')]);
+    expect(m.graph.output.map((x) => x.name)).toEqual(['logits', presentName(0, 'key'), presentName(0, 'value'), presentName(1, 'key'), presentName(1, 'value')]);
+    expect(m.graph.input[2].type.tensor_type.shape.dim).toEqual([{ dim_param: 'batch_size' }, { dim_value: 2 }, { dim_param: 'past_sequence_length' }, { dim_value: 4 }]);
+    expect(() => encodeDecoderOnnx(w, {}, DECODER_MIN_OPSET - 1)).toThrow(/opset/);
+  });
+});
