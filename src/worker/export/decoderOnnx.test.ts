@@ -1,26 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/backend';
-import { Rng } from '../engine/rng';
 import { tf } from '../engine/tf';
 import { compactTransformer } from '../models/decoder/compact';
-import { decoderConfig, type DecoderConfigInput } from '../models/decoder/config';
-import { initTransformer, type TransformerWeights } from '../models/decoder/model';
 import { decodeOnnx } from './onnx';
 import { DECODER_MIN_OPSET, encodeDecoderOnnx, pastName, presentName } from './decoderOnnx';
 import { checkDecoderOnnx } from './decoderVerify';
+import { liveWeights } from './testDecoders';
 
 beforeAll(async () => { await initBackend('cpu'); });
-
-/** Random weights scaled up from GPT-2's init so logits differ by more than float noise. */
-export function liveWeights(input: DecoderConfigInput, seed: number): TransformerWeights {
-  const w = initTransformer(decoderConfig(input), new Rng(seed));
-  const r = new Rng(seed + 1);
-  for (const [name, v] of Object.entries(w.params)) {
-    const gain = /\.g$/.test(name);
-    for (let k = 0; k < v.length; k++) v[k] = gain ? 1 + 0.2 * r.normal() : name.endsWith('.b') || /\.b\w*$/.test(name) ? 0.1 * r.normal() : v[k] * 10;
-  }
-  return w;
-}
 
 const GPT = { vocab: 37, context: 16, dModel: 16, heads: 4, headDim: 4, mlp: [24, 20] };
 

@@ -75,5 +75,6 @@ it('fails clearly when the source run has no model', async () => {
 it('the spec rejects unknown formats and a missing source', () => {
   expect(ExportSpec.safeParse({ kind: 'export', inputs: { source: 'r' }, out: '/x', formats: ['keras'] }).success).toBe(false);
   expect(ExportSpec.safeParse({ kind: 'export', inputs: {}, out: '/x' }).success).toBe(false);
-  expect(ExportSpec.parse({ kind: 'export', inputs: { source: 'r' }, out: '/x' }).formats).toEqual(['tfjs', 'onnx', 'safetensors']);
+  expect(ExportSpec.parse({ kind: 'export', inputs: { source: 'r' }, out: '/x' }).formats).toEqual(['all']);
+  expect(ExportSpec.parse({ kind: 'export', inputs: { source: 'r' }, out: '/x', formats: ['hf', 'transformersjs'] }).formats).toEqual(['hf', 'transformersjs']);
 });
