@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/backend';
 import { tf } from '../engine/tf';
 import { compactTransformer } from '../models/decoder/compact';
+import type { DecoderConfigInput } from '../models/decoder/config';
 import { decodeOnnx } from './onnx';
 import { DECODER_MIN_OPSET, encodeDecoderOnnx, pastName, presentName } from './decoderOnnx';
 import { checkDecoderOnnx } from './decoderVerify';
@@ -23,6 +24,26 @@ describe('decoder ONNX export', () => {
     expect(check.withPastMaxAbsDiff!).toBeLessThanOrEqual(1e-4 * check.scale);
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  // Every DecoderConfig choice, against the engine's general forward.
+  const VARIANTS: [string, Partial<DecoderConfigInput>][] = [
+    ['Llama (RMSNorm, rotary, SwiGLU, untied, no biases)', { norm: 'rmsnorm', positions: 'rotary', gatedMlp: true, activation: 'silu', tiedEmbeddings: false, bias: { qkv: false, attnOut: false, mlp: false }, normEps: 1e-6 }],
+    ['grouped-query attention (4 heads, 2 KV heads), tied', { norm: 'rmsnorm', positions: 'rotary', gatedMlp: true, activation: 'silu', kvHeads: 2, bias: { qkv: false, attnOut: false, mlp: false } }],
+    ['multi-query (1 KV head), Qwen2 q/k/v biases, rope θ 1e6', { norm: 'rmsnorm', positions: 'rotary', gatedMlp: true, activation: 'silu', kvHeads: 1, ropeTheta: 1e6, tiedEmbeddings: false, bias: { qkv: true, attnOut: false, mlp: false } }],
+    ['Llama 3 rope scaling', { norm: 'rmsnorm', positions: 'rotary', gatedMlp: true, activation: 'silu', kvHeads: 2, ropeTheta: 500000, ropeScaling: { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 8 } }],
+    ['exact GELU, relu-gated, LayerNorm with rotary', { activation: 'gelu', positions: 'rotary' }],
+    ['relu, gated, learned positions, RMSNorm, MLP biases only', { activation: 'relu', gatedMlp: true, norm: 'rmsnorm', bias: { qkv: false, attnOut: false, mlp: true } }],
+  ];
+  for (const [label, v] of VARIANTS) {
+    it(`onnxruntime-node reproduces the engine logits: ${label}`, async () => {
+      const before = tf.memory().numTensors;
+      const w = liveWeights({ ...GPT, ...v } as DecoderConfigInput, 21);
+      const check = await checkDecoderOnnx(encodeDecoderOnnx(w, {}, 21), w, 8, 2, 14);
+      expect(check.maxAbsDiff!).toBeLessThanOrEqual(1e-4 * check.scale);
+      expect(check.withPastMaxAbsDiff!).toBeLessThanOrEqual(1e-4 * check.scale);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
 
   it('a compacted model (residual dims and uneven MLP widths removed) exports and matches its masked source', async () => {
     const w = liveWeights(GPT, 4);

@@ -1,7 +1,7 @@
 // The tokenizer files of an exported decoder, from what its model file carries (metadata
 // `whittle.tokenizer`): Whittle's own byte or BPE tokenizer becomes a tokenizer.json
-// (hfTokenizer.ts); an imported checkpoint's tokenizer.json (and tokenizer_config.json, when the
-// import kept it as `whittle.tokenizer_config`) is written back as it came.
+// (hfTokenizer.ts); an imported checkpoint's tokenizer ({kind: 'hf', json, config}, see
+// models/decoder/hf/tokenizer.ts) is written back as it came.
 import { TOKENIZER_META } from '../models/decoder/file';
 import type { TokenizerJSON } from '../tasks/text/tokenizer';
 import { hfTokenizerFiles } from './hfTokenizer';
@@ -19,6 +19,7 @@ export interface TokenizerFiles {
 }
 
 type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The id of a special token named in tokenizer_config.json (a string or {content}), if the vocab has it. */
 function specialId(tok: Obj, config: Obj, key: string): number | null {
@@ -37,18 +38,21 @@ export function decoderTokenizerFiles(metadata: Record<string, string>, context:
   let parsed: Obj;
   try { parsed = JSON.parse(raw) as Obj; } catch (e) { throw new Error(`the model file's tokenizer is not JSON (${(e as Error).message})`); }
   if (parsed.kind === 'byte' || parsed.kind === 'bpe') {
-    return { ...hfTokenizerFiles(parsed as unknown as TokenizerJSON, context), kind: parsed.kind, eosId: null, bosId: null };
+    return { ...hfTokenizerFiles(parsed as unknown as Extract<TokenizerJSON, { kind: 'byte' | 'bpe' }>, context), kind: parsed.kind, eosId: null, bosId: null };
   }
-  if (parsed.model && typeof parsed.model === 'object') {
+  // An imported tokenizer: {kind: 'hf', json, config}; a bare tokenizer.json object is taken too.
+  const hf = parsed.kind === 'hf' && isObj(parsed.json) ? parsed.json : isObj(parsed.model) ? parsed : null;
+  if (hf) {
     const cfgRaw = metadata[TOKENIZER_CONFIG_META];
-    const config: Obj = cfgRaw ? JSON.parse(cfgRaw) as Obj : { tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: context };
+    const given = parsed.kind === 'hf' && isObj(parsed.config) && Object.keys(parsed.config).length ? parsed.config : cfgRaw ? JSON.parse(cfgRaw) as Obj : null;
+    const config: Obj = given ?? { tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: context };
     return {
-      'tokenizer.json': raw,
+      'tokenizer.json': JSON.stringify(hf),
       'tokenizer_config.json': JSON.stringify(config, null, 2) + '\n',
       kind: 'hf',
-      eosId: specialId(parsed, config, 'eos_token'),
-      bosId: specialId(parsed, config, 'bos_token'),
+      eosId: specialId(hf, config, 'eos_token'),
+      bosId: specialId(hf, config, 'bos_token'),
     };
   }
-  throw new Error(`the model file's tokenizer is neither Whittle's (kind byte or bpe) nor a Hugging Face tokenizer.json`);
+  throw new Error(`the model file's tokenizer is neither Whittle's (kind byte or bpe) nor a Hugging Face tokenizer.json (kind hf)`);
 }

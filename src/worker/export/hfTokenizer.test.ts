@@ -6,7 +6,7 @@ import { bytesToUnicode, hfTokenizerFiles } from './hfTokenizer';
 
 const enc = (t: WhittleTokenizer, s: string) => Array.from(t.encode(new Uint8Array(Buffer.from(s, 'utf8'))));
 function hf(t: WhittleTokenizer): Tokenizer {
-  const files = hfTokenizerFiles(t.toJSON(), 64);
+  const files = hfTokenizerFiles(t.toJSON() as Parameters<typeof hfTokenizerFiles>[0], 64);
   return new Tokenizer(JSON.parse(files['tokenizer.json']), JSON.parse(files['tokenizer_config.json']));
 }
 

@@ -46,7 +46,7 @@ export interface HfTokenizerFiles {
 
 /** tokenizer.json + tokenizer_config.json for a Whittle tokenizer. Throws when two BPE tokens
  *  spell the same bytes (tokenizer.json's vocabulary cannot hold both). */
-export function hfTokenizerFiles(tok: TokenizerJSON, modelMaxLength: number): HfTokenizerFiles {
+export function hfTokenizerFiles(tok: Extract<TokenizerJSON, { kind: 'byte' | 'bpe' }>, modelMaxLength: number): HfTokenizerFiles {
   const b2u = bytesToUnicode();
   const pieces: string[] = [...b2u];
   const merges: [string, string][] = [];
