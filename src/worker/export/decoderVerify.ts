@@ -93,13 +93,15 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * The ONNX file against the engine (source weights, masks applied): `rows` random sequences of T
  * tokens, all at once and as prefix + rest with the cache. maxAbsDiff covers both.
  */
-export async function checkDecoderOnnx(bytes: Uint8Array, source: TransformerWeights, seed: number, rows = 2, T = Math.min(12, source.config.context)): Promise<DecoderRuntimeCheck> {
+export async function checkDecoderOnnx(bytes: Uint8Array, source: TransformerWeights, seed: number, rows = 2, T = Math.min(12, source.config.context),
+  /** The engine's logits for these tokens when the caller has them already (a large model's forward is slow). */
+  given?: { tokens: Int32Array; logits: Float32Array }): Promise<DecoderRuntimeCheck> {
   const c = source.config;
   const base = { format: 'onnx', runtime: 'onnxruntime-node', inputs: rows * T, sequences: rows, tokens: T };
   const loaded = await loadOrt();
   if ('error' in loaded) return { ...base, version: null, maxAbsDiff: null, withPastMaxAbsDiff: null, scale: 0, skipped: loaded.error };
-  const tokens = randomTokens(rows, T, c.vocab, seed);
-  const ref = engineLogits(source, tokens, rows, T); // [rows, T, V]
+  const tokens = given?.tokens ?? randomTokens(rows, T, c.vocab, seed);
+  const ref = given?.logits ?? engineLogits(source, tokens, rows, T); // [rows, T, V]
   const dec = await OrtDecoder.open(loaded.ort, bytes, { layers: c.mlp.length, kvHeads: c.kvHeads, headDim: c.headDim });
   try {
     const whole = await dec.run(tokens, rows, null);
