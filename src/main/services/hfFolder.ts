@@ -25,7 +25,10 @@ export interface HfFolderFacts {
   heads: number;
   kvHeads: number;
   headDim: number;
+  /** MLP width (the widest layer's, when a compacted model's layers differ: see `mlp`). */
   mlpWidth: number;
+  /** Every layer's MLP width. */
+  mlp: number[];
   vocab: number;
   context: number;
   activation: string;
@@ -40,7 +43,7 @@ export interface HfFolderFacts {
 
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 /** HF activation names → the decoder's (models/decoder/config.ts DecoderActivation). */
-const ACTIVATIONS: Record<string, string> = { gelu_new: 'gelu_tanh', gelu_pytorch_tanh: 'gelu_tanh', gelu: 'gelu', silu: 'silu', swish: 'silu', relu: 'relu' };
+const ACTIVATIONS: Record<string, string> = { gelu_new: 'gelu_tanh', gelu_pytorch_tanh: 'gelu_tanh', gelu_fast: 'gelu_tanh', gelu: 'gelu', silu: 'silu', swish: 'silu', relu: 'relu' };
 const MODEL_TYPE_ARCH: Record<string, string> = { gpt2: 'GPT2LMHeadModel', llama: 'LlamaForCausalLM', mistral: 'MistralForCausalLM', qwen2: 'Qwen2ForCausalLM' };
 const MAX_HEADER = 100 << 20;
 
@@ -76,6 +79,16 @@ function int(cfg: Json, key: string, fallback?: number): number {
   return v;
 }
 
+/** One MLP width for every layer, or Whittle's own per-layer `whittle_mlp_widths` (a compacted export). */
+function widths(cfg: Json, layers: number, uniform: number): number[] {
+  const w = cfg.whittle_mlp_widths;
+  if (w === undefined) return Array.from({ length: layers }, () => uniform);
+  if (!Array.isArray(w) || w.length !== layers || !w.every((x) => Number.isInteger(x) && x >= 1)) {
+    throw new HfFolderError(`config.json: whittle_mlp_widths must list ${layers} positive whole numbers (one per layer)`);
+  }
+  return w as number[];
+}
+
 function activation(cfg: Json, key: string, fallback: string): string {
   const v = cfg[key] ?? fallback;
   const a = typeof v === 'string' ? ACTIVATIONS[v] : undefined;
@@ -88,11 +101,13 @@ type Shape = Omit<HfFolderFacts, 'params' | 'dtypes' | 'files' | 'bytes'>;
 /** GPT-2: Conv1D weights stored [in, out], fused c_attn; names with or without `transformer.`. */
 function gpt2(cfg: Json, arch: string): { shape: Shape; expected: (prefix: string) => Expected[] } {
   const d = int(cfg, 'n_embd'), layers = int(cfg, 'n_layer'), heads = int(cfg, 'n_head'), vocab = int(cfg, 'vocab_size');
-  const context = int(cfg, 'n_positions', cfg.n_ctx as number | undefined);
-  const f = cfg.n_inner === null || cfg.n_inner === undefined ? 4 * d : int(cfg, 'n_inner');
+  const context = int(cfg, 'n_positions');
+  const mlp = widths(cfg, layers, cfg.n_inner === null || cfg.n_inner === undefined ? 4 * d : int(cfg, 'n_inner'));
   if (d % heads) throw new HfFolderError(`config.json: n_embd ${d} is not divisible by n_head ${heads}`);
+  if (cfg.scale_attn_by_inverse_layer_idx === true) throw new HfFolderError('config.json: scale_attn_by_inverse_layer_idx true is not supported');
+  if (cfg.scale_attn_weights === false) throw new HfFolderError('config.json: scale_attn_weights false is not supported');
   const shape: Shape = {
-    architecture: arch, modelType: 'gpt2', layers, dModel: d, heads, kvHeads: heads, headDim: d / heads, mlpWidth: f, vocab, context,
+    architecture: arch, modelType: 'gpt2', layers, dModel: d, heads, kvHeads: heads, headDim: d / heads, mlpWidth: Math.max(...mlp), mlp, vocab, context,
     activation: activation(cfg, 'activation_function', 'gelu_new'), tiedEmbeddings: true,
   };
   return {
@@ -101,6 +116,7 @@ function gpt2(cfg: Json, arch: string): { shape: Shape; expected: (prefix: strin
       const out: Expected[] = [{ name: `${p}wte.weight`, shape: [vocab, d] }, { name: `${p}wpe.weight`, shape: [context, d] }];
       for (let l = 0; l < layers; l++) {
         const h = `${p}h.${l}.`;
+        const f = mlp[l];
         out.push(
           { name: `${h}ln_1.weight`, shape: [d] }, { name: `${h}ln_1.bias`, shape: [d] },
           { name: `${h}attn.c_attn.weight`, shape: [d, 3 * d] }, { name: `${h}attn.c_attn.bias`, shape: [3 * d] },
@@ -119,9 +135,14 @@ function gpt2(cfg: Json, arch: string): { shape: Shape; expected: (prefix: strin
 /** Llama and the configs that share its graph (Mistral, Qwen2 with q/k/v biases, SmolLM). */
 function llama(cfg: Json, arch: string): { shape: Shape; expected: () => Expected[] } {
   const d = int(cfg, 'hidden_size'), layers = int(cfg, 'num_hidden_layers'), heads = int(cfg, 'num_attention_heads');
-  const kv = int(cfg, 'num_key_value_heads', heads), f = int(cfg, 'intermediate_size'), vocab = int(cfg, 'vocab_size');
-  const context = int(cfg, 'max_position_embeddings', 2048);
-  const hd = int(cfg, 'head_dim', Number.isInteger(d / heads) ? d / heads : undefined);
+  const kv = int(cfg, 'num_key_value_heads', heads), vocab = int(cfg, 'vocab_size');
+  const mlp = widths(cfg, layers, int(cfg, 'intermediate_size'));
+  let context = int(cfg, 'max_position_embeddings', 2048);
+  // Mistral's sliding window: the model runs exactly as long as no sequence is longer than it
+  const window = cfg.sliding_window;
+  const usesWindow = arch === 'Qwen2ForCausalLM' ? cfg.use_sliding_window === true : true;
+  if (usesWindow && typeof window === 'number' && window > 0) context = Math.min(context, window);
+  const hd = int(cfg, 'head_dim', Math.floor(d / heads));
   if (heads % kv) throw new HfFolderError(`config.json: num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kv}`);
   const scaling = cfg.rope_scaling as Json | null | undefined;
   if (scaling && typeof scaling === 'object') {
@@ -129,12 +150,12 @@ function llama(cfg: Json, arch: string): { shape: Shape; expected: () => Expecte
     if (type !== 'llama3' && type !== 'default') throw new HfFolderError(`config.json: rope_scaling type ${JSON.stringify(type)} is not supported; supported: llama3`);
   }
   const modelType = typeof cfg.model_type === 'string' ? cfg.model_type : arch.replace(/ForCausalLM$/, '').toLowerCase();
-  const qkvBias = modelType === 'qwen2' || cfg.attention_bias === true;
-  const oBias = modelType !== 'qwen2' && cfg.attention_bias === true;
+  const qkvBias = arch === 'Qwen2ForCausalLM' || modelType === 'qwen2' || cfg.attention_bias === true;
+  const oBias = cfg.attention_bias === true;
   const mlpBias = cfg.mlp_bias === true;
   const tied = cfg.tie_word_embeddings === true;
   const shape: Shape = {
-    architecture: arch, modelType, layers, dModel: d, heads, kvHeads: kv, headDim: hd, mlpWidth: f, vocab, context,
+    architecture: arch, modelType, layers, dModel: d, heads, kvHeads: kv, headDim: hd, mlpWidth: Math.max(...mlp), mlp, vocab, context,
     activation: activation(cfg, 'hidden_act', 'silu'), tiedEmbeddings: tied,
   };
   return {
@@ -151,6 +172,7 @@ function llama(cfg: Json, arch: string): { shape: Shape; expected: () => Expecte
         out.push({ name: `${h}self_attn.o_proj.weight`, shape: [d, heads * hd] });
         if (oBias) out.push({ name: `${h}self_attn.o_proj.bias`, shape: [d] });
         out.push({ name: `${h}post_attention_layernorm.weight`, shape: [d] });
+        const f = mlp[l];
         for (const [n, s] of [['gate', [f, d]], ['up', [f, d]], ['down', [d, f]]] as const) {
           out.push({ name: `${h}mlp.${n}_proj.weight`, shape: [...s] });
           if (mlpBias) out.push({ name: `${h}mlp.${n}_proj.bias`, shape: [s[0]] });
