@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HF_FIXTURE_NAMES, hfFixture } from '../../../test/helpers/hfFixtures';
+import { need } from '../../../test/helpers/prereqs';
 import { safetensorsBytes, TINY, tinyTensors, writeTinyFolder } from '../../../test/helpers/hfTiny';
 import { checkHfFolder } from './hfFolder';
 
@@ -83,4 +85,17 @@ describe('checkHfFolder', () => {
     fs.writeFileSync(path.join(c, 'tokenizer.json'), JSON.stringify({ model: { type: 'BPE' } }));
     expect(refusal(c)).toMatch(/^tokenizer\.json: cannot be loaded/);
   });
+});
+
+describe.runIf(need('torch', import.meta.url))('checkHfFolder on the PyTorch-written fixtures', () => {
+  it('accepts every fixture of the suite (GPT-2, prefixed F16, Llama tied/untied/BF16/sharded, Mistral, Qwen2, SmolLM)', () => {
+    for (const name of HF_FIXTURE_NAMES) {
+      const { dir, ref } = hfFixture(name);
+      const facts = checkHfFolder(dir);
+      const arch = { gpt2: 'GPT2LMHeadModel', mistral: 'MistralForCausalLM', qwen2: 'Qwen2ForCausalLM' }[ref.arch] ?? 'LlamaForCausalLM';
+      expect(facts.architecture, name).toBe(arch);
+      expect(facts.dtypes, name).toEqual([ref.dtype]);
+      expect(facts.params, name).toBeGreaterThan(0);
+    }
+  }, 120_000);
 });
