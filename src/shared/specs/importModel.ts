@@ -8,6 +8,10 @@ import { z } from 'zod';
  *  Qwen2 and SmolLM checkpoints are Llama-graph models under their own names. */
 export const HF_ARCHITECTURES = ['GPT2LMHeadModel', 'LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM'] as const;
 
+/** Model-file metadata key (decoder file) of what an imported model came from: architecture,
+ *  model_type, eosId, bosId, folder, dtype (JSON). */
+export const HF_SOURCE_META = 'whittle.hf';
+
 /** Tensor types read from safetensors (converted to float32 on load). */
 export const HF_DTYPES = ['F32', 'F16', 'BF16'] as const;
 

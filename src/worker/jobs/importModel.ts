@@ -2,7 +2,7 @@
 // float32 on load, progress in bytes, cancellable between tensors) and written as the run's model
 // artifact in the decoder model file every lm run writes, with the tokenizer.json in its metadata, so
 // `show`, `export`, `rm`, the run views and every study that takes an lm model take it.
-import type { ImportModelSpec, ImportModelSummary } from '../../shared/specs/importModel';
+import { HF_SOURCE_META, type ImportModelSpec, type ImportModelSummary } from '../../shared/specs/importModel';
 import { InputError } from '../../shared/errors';
 import { MODEL_FILE } from '../compress/io';
 import { JobCancelled } from '../engine/cancelled';
@@ -11,9 +11,6 @@ import { encodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { readHfFolder, type HfFolder } from '../models/decoder/hf/read';
 import type { TokenizerJSON } from '../tasks/text/tokenizer';
 import type { Job } from './types';
-
-/** Metadata key of what the model was imported from (architecture, model_type, special token ids). */
-export const HF_SOURCE_META = 'whittle.hf';
 
 export const importModelJob: Job<ImportModelSpec> = async (ctx) => {
   const { spec } = ctx;
