@@ -312,7 +312,7 @@ export const SUMMARY_TERMS: Record<string, SummaryTerm> = {
   mlpWidth: { label: 'MLP width', unit: 'neurons' },
   context: { label: 'Context length', unit: 'tokens' },
   dtype: { label: 'Stored as' },
-  bytesRead: { label: 'Bytes read', unit: 'bytes' },
+  bytesRead: { label: 'Bytes read' },
   sourceFiles: { label: 'Weight files read' },
   folder: { label: 'Checkpoint folder' },
   seconds: { label: 'Import time', unit: 's' },
