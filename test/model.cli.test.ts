@@ -14,8 +14,11 @@ const whittle = (args: string[]) => run(args, { WHITTLE_BACKEND: 'cpu' });
 /** The last JSON object on stdout (train-style --json output ends with one). */
 const lastJson = (stdout: string) => JSON.parse(stdout.slice(stdout.lastIndexOf('\n{') + 1));
 
+const HOME = tmpHome();
+const home = () => HOME;
+
 describe.runIf(need('torch', import.meta.url))('whittle model', () => {
-  const home = tmpHome();
+  const home = HOME;
 
   it('imports a checkpoint as a run, shows its shape, and continues a prompt as PyTorch does', async () => {
     const { dir, ref } = hfFixture('gpt2');
@@ -33,27 +36,53 @@ describe.runIf(need('torch', import.meta.url))('whittle model', () => {
     }
     expect(show.stdout).toMatch(/model\.safetensors/);
 
-    // the prompt whose tokens are PyTorch's reference input
-    const cfgFile = path.join(dir, 'tokenizer_config.json');
-    const tok = new Tokenizer(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')), fs.existsSync(cfgFile) ? JSON.parse(fs.readFileSync(cfgFile, 'utf8')) : {});
-    const prompt = tok.decode(ref.ids);
-    expect(tok.encode(prompt).ids).toEqual(ref.ids);
-    const gen = await whittle(['model', 'generate', runId, '--prompt', prompt, '--tokens', String(ref.greedy.length), '--home', home, '--json']);
-    expect(gen.code, gen.stderr).toBe(0);
-    const g = JSON.parse(gen.stdout);
-    const eos = ref.greedy.indexOf(ref.eos_id);
-    expect(g.ids).toEqual(eos < 0 ? ref.greedy : ref.greedy.slice(0, eos));
-    expect(g.promptTokens).toBe(ref.ids.length);
-    expect(g.text.startsWith(prompt)).toBe(true);
-
+    expect(await generatesAsPyTorch('gpt2', runId)).toBe(true);
     const plain = await whittle(['model', 'generate', runId, '--prompt', 'The', '--tokens', '3', '--home', home]);
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout.startsWith('The')).toBe(true);
     expect(plain.stderr).toMatch(/ms per token/);
   }, 300_000);
 
+  it('imports Llama-family checkpoints (Qwen2 biases, untied Llama 3 rotary, sharded BF16-free, SmolLM) that generate as PyTorch does', async () => {
+    const names = ['qwen2', 'llama-untied-rope3', 'llama-sharded', 'smollm'] as const;
+    const ends = await Promise.all(names.map((n) => whittle(['model', 'import', hfFixture(n).dir, '--name', n, '--home', home, '--json'])));
+    const ids = ends.map((e, i) => {
+      expect(e.code, `${names[i]}: ${e.stderr}`).toBe(0);
+      return lastJson(e.stdout).runId as string;
+    });
+    for (let i = 0; i < names.length; i++) expect(await generatesAsPyTorch(names[i], ids[i]), names[i]).toBe(true);
+  }, 300_000);
+
+  it('generates greedily with a model trained here, the tokens full-forward sampling picks', async () => {
+    const src = path.join(home, 'src', 'prose');
+    fs.mkdirSync(src, { recursive: true });
+    for (let i = 0; i < 6; i++) fs.writeFileSync(path.join(src, `f${i}.txt`), 'the cat sat on the mat. '.repeat(20 + i));
+    const imp = await whittle(['text', 'import', src, '--home', home, '--json']);
+    expect(imp.code, imp.stderr).toBe(0);
+    const recipe = path.join(home, 'lm.json');
+    fs.writeFileSync(recipe, JSON.stringify({ name: 'tiny-lm', kind: 'run', spec: {
+      kind: 'lm', task: { suite: 'text', domains: ['prose'], context: 16 },
+      model: { arch: 'transformer', layers: 1, dModel: 16, heads: 2, mlpWidth: 16, context: 16 },
+      mixture: [{ skill: 'prose', perStep: 4 }], steps: 30, eval: { every: 30, windows: 2 }, schedule: { warmup: 1 }, optimizer: { lr: 0.01 },
+    } }));
+    const train = await whittle(['train', '--recipe', recipe, '--home', home, '--json']);
+    expect(train.code, train.stderr).toBe(0);
+    const runId = lastJson(train.stdout).runId as string;
+    const [gen, sample] = await Promise.all([
+      whittle(['model', 'generate', runId, '--prompt', 'the c', '--tokens', '8', '--home', home, '--json']),
+      whittle(['text', 'sample', runId, '--prompt', 'the c', '--tokens', '8', '--temperature', '0', '--home', home, '--json']),
+    ]);
+    expect(gen.code, gen.stderr).toBe(0);
+    const g = JSON.parse(gen.stdout);
+    expect(g.ids.length).toBe(8);
+    expect(g.promptTokens).toBe(5);
+    expect(g.text).toBe(lastJson(sample.stdout).text);
+  }, 300_000);
+
   it('refuses bad folders with the reason, exit 2, and nothing registered', async () => {
     const base = path.join(home, 'bad');
+    const runFolders = () => (fs.existsSync(path.join(home, 'runs')) ? fs.readdirSync(path.join(home, 'runs')).sort() : []);
+    const before = { folders: runFolders(), runs: (JSON.parse((await whittle(['runs', '--home', home, '--json'])).stdout) as unknown[]).length };
     const cases: [string, (dir: string) => void, RegExp][] = [
       ['missing-key', (d) => editJson(path.join(d, 'config.json'), (c) => { delete c.n_layer; }), /config\.json: missing key 'n_layer'/],
       ['architecture', (d) => editJson(path.join(d, 'config.json'), (c) => { c.architectures = ['T5ForConditionalGeneration']; }), /architecture 'T5ForConditionalGeneration' is not supported; supported architectures: GPT2LMHeadModel/],
@@ -79,8 +108,8 @@ describe.runIf(need('torch', import.meta.url))('whittle model', () => {
     const runs = await whittle(['runs', '--home', home, '--json']);
     const names = (JSON.parse(runs.stdout) as { name: string }[]).map((r) => r.name);
     expect(names.filter((n) => cases.some(([c]) => c === n))).toEqual([]);
-    const folders = fs.existsSync(path.join(home, 'runs')) ? fs.readdirSync(path.join(home, 'runs')) : [];
-    expect(folders.length).toBe(names.length);
+    expect(names.length).toBe(before.runs);
+    expect(runFolders()).toEqual(before.folders);
   }, 300_000);
 
   it('explains usage', async () => {
@@ -95,6 +124,23 @@ describe.runIf(need('torch', import.meta.url))('whittle model', () => {
     expect(noRun.stderr).toMatch(/run 'r-nope' not found/);
   }, 120_000);
 });
+
+/** Generate from the prompt whose tokens are PyTorch's reference input: the same greedy tokens? */
+async function generatesAsPyTorch(name: Parameters<typeof hfFixture>[0], runId: string): Promise<boolean> {
+  const { dir, ref } = hfFixture(name);
+  const cfgFile = path.join(dir, 'tokenizer_config.json');
+  const tok = new Tokenizer(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')), fs.existsSync(cfgFile) ? JSON.parse(fs.readFileSync(cfgFile, 'utf8')) : {});
+  const prompt = tok.decode(ref.ids);
+  expect(tok.encode(prompt).ids, name).toEqual(ref.ids);
+  const gen = await whittle(['model', 'generate', runId, '--prompt', prompt, '--tokens', String(ref.greedy.length), '--home', home(), '--json']);
+  expect(gen.code, `${name}: ${gen.stderr}`).toBe(0);
+  const g = JSON.parse(gen.stdout);
+  const eos = ref.greedy.indexOf(ref.eos_id);
+  expect(g.ids, name).toEqual(eos < 0 ? ref.greedy : ref.greedy.slice(0, eos));
+  expect(g.promptTokens, name).toBe(ref.ids.length);
+  expect(g.text.startsWith(prompt), name).toBe(true);
+  return true;
+}
 
 function editJson(file: string, edit: (j: Record<string, unknown>) => void): void {
   const j = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;

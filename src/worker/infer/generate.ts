@@ -7,8 +7,7 @@ import { InputError } from '../../shared/errors';
 import type { GenerateResult } from '../../shared/specs/importModel';
 import type { Transformer } from '../models/decoder/model';
 import { HfTokenizer } from '../models/decoder/hf/tokenizer';
-import { generate } from '../models/decoder/train';
-import { Rng } from '../engine/rng';
+import { greedy } from '../models/decoder/generate';
 import type { Tokenizer } from '../tasks/text/tokenizer';
 
 const NEWLINE = 10;
@@ -27,27 +26,19 @@ export function promptIds(m: GenerateModel, prompt: string): number[] {
   return ids.length ? ids : [NEWLINE];
 }
 
-/** Greedy decoding of `tokens` new tokens (fewer at EOS or at the end of the model's context). */
-export function generateText(runId: string, m: GenerateModel, prompt: string, tokens: number): GenerateResult {
+/** Greedy decoding with the KV cache of `tokens` new tokens (fewer at EOS or where the model's
+ *  context is full). */
+export function generateText(runId: string, m: GenerateModel, prompt: string, tokens: number, cancelled?: () => boolean): GenerateResult {
   const ids = promptIds(m, prompt);
-  const room = m.model.config.context - ids.length;
-  if (room < 1) throw new InputError(`prompt: ${ids.length} tokens fill the model's context of ${m.model.config.context}; shorten it`);
-  const maxNew = Math.min(tokens, room);
+  const context = m.model.config.context;
+  if (ids.length > context) throw new InputError(`prompt: ${ids.length} tokens are more than the model's context of ${context}; shorten it`);
   const t0 = performance.now();
-  const out: number[] = [];
-  let stoppedAtEos = false;
-  const rng = new Rng(0);
-  while (out.length < maxNew) {
-    const [next] = generate(m.model, [...ids, ...out], { maxTokens: 1, temperature: 0, rng });
-    if (next === m.eosId) { stoppedAtEos = true; break; }
-    out.push(next);
-  }
+  const out = greedy(m.model, ids, tokens, { eosId: m.eosId, cancelled });
   const ms = performance.now() - t0;
-  const continuation = decode(m.tokenizer, out);
-  return {
-    runId, prompt, text: prompt + continuation, continuation, promptTokens: ids.length, ids: out, stoppedAtEos,
-    msPerToken: ms / Math.max(1, out.length + (stoppedAtEos ? 1 : 0)),
-  };
+  const stoppedAtEos = m.eosId !== null && out[out.length - 1] === m.eosId;
+  const written = stoppedAtEos ? out.slice(0, -1) : out;
+  const continuation = decode(m.tokenizer, written);
+  return { runId, prompt, text: prompt + continuation, continuation, promptTokens: ids.length, ids: written, stoppedAtEos, msPerToken: ms / Math.max(1, out.length) };
 }
 
 function decode(t: Tokenizer, ids: number[]): string {
