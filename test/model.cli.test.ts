@@ -79,6 +79,33 @@ describe.runIf(need('torch', import.meta.url))('whittle model', () => {
     expect(g.text).toBe(lastJson(sample.stdout).text);
   }, 300_000);
 
+  it('an imported model is the source of a pruning run and the teacher of a distillation run', async () => {
+    const src = path.join(home, 'src', 'words');
+    fs.mkdirSync(src, { recursive: true });
+    for (let i = 0; i < 6; i++) fs.writeFileSync(path.join(src, `f${i}.txt`), 'a dog ran to the red barn. '.repeat(20 + i));
+    const [corpus, q, g] = await Promise.all([
+      whittle(['text', 'import', src, '--home', home, '--json']),
+      whittle(['model', 'import', hfFixture('qwen2').dir, '--name', 'q-source', '--home', home, '--json']),
+      whittle(['model', 'import', hfFixture('gpt2').dir, '--name', 'g-teacher', '--home', home, '--json']),
+    ]);
+    for (const r of [corpus, q, g]) expect(r.code, r.stderr).toBe(0);
+    const common = { task: { suite: 'text', domains: ['words'], context: 16 }, mixture: [{ skill: 'words', perStep: 4 }], steps: 4, eval: { every: 2, windows: 2 }, schedule: { warmup: 1 } };
+    const recipes = {
+      prune: { kind: 'lm', method: 'prune', inputs: { source: lastJson(q.stdout).runId }, prune: { keep: 48 }, ...common },
+      distill: { kind: 'lm', method: 'distill', inputs: { teacher: lastJson(g.stdout).runId }, model: { arch: 'transformer', layers: 1, dModel: 16, heads: 2, mlpWidth: 16, context: 16 }, ...common },
+    };
+    const runs = await Promise.all(Object.entries(recipes).map(([name, spec]) => {
+      const file = path.join(home, `${name}.json`);
+      fs.writeFileSync(file, JSON.stringify({ name, kind: 'run', spec }));
+      return whittle(['train', '--recipe', file, '--home', home, '--json']);
+    }));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const [pruned, distilled] = runs.map((r) => lastJson(r.stdout));
+    expect(pruned).toMatchObject({ status: 'done', summary: { method: 'prune', neurons: 48, vocab: 320 } });
+    expect(pruned.summary.losses.words).toBeGreaterThan(0);
+    expect(distilled).toMatchObject({ status: 'done', summary: { method: 'distill', vocab: 320 } });
+  }, 300_000);
+
   it('refuses bad folders with the reason, exit 2, and nothing registered', async () => {
     const base = path.join(home, 'bad');
     const runFolders = () => (fs.existsSync(path.join(home, 'runs')) ? fs.readdirSync(path.join(home, 'runs')).sort() : []);
