@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../shared/errors';
+import { HF_SOURCE_META } from '../../shared/specs/importModel';
 import { MODEL_FILE } from '../compress/io';
 import { MaskableMlp } from '../models/mlp/model';
 import { decodeMlp } from '../models/mlp/file';
@@ -14,7 +15,9 @@ import { tokenizerFromJSON, type Tokenizer } from '../tasks/text/tokenizer';
 
 export type LoadedModel =
   | { arch: 'mlp'; model: MaskableMlp }
-  | { arch: 'transformer'; model: Transformer; tokenizer: Tokenizer };
+  | { arch: 'transformer'; model: Transformer; tokenizer: Tokenizer;
+      /** Special token ids an imported model's config.json names (null: none, or trained here). */
+      eosId: number | null; bosId: number | null };
 
 interface Entry { file: string; mtimeMs: number; size: number; loaded: LoadedModel }
 
@@ -51,7 +54,8 @@ function decode(buf: Uint8Array, source: string): LoadedModel {
     const { weights, metadata } = decodeTransformer(buf, source);
     const tok = metadata[TOKENIZER_META];
     if (!tok) throw new InputError(`${source}: the model carries no tokenizer, so text cannot be encoded for it`);
-    return { arch, model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)) };
+    const hf = metadata[HF_SOURCE_META] ? JSON.parse(metadata[HF_SOURCE_META]) as { eosId?: number | null; bosId?: number | null } : {};
+    return { arch, model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)), eosId: hf.eosId ?? null, bosId: hf.bosId ?? null };
   }
   return { arch: 'mlp', model: new MaskableMlp(decodeMlp(buf, source)) };
 }

@@ -102,9 +102,12 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
   } else if (spec.method === 'prune') {
     model = fromInput!.model;
   } else {
-    model = Transformer.create(configOf(spec, tokenizer.vocabSize), initRng);
+    // a student shares its teacher's output rows (an imported teacher's may be padded past the tokenizer)
+    model = Transformer.create(configOf(spec, teacher ? teacher.config.vocab : tokenizer.vocabSize), initRng);
   }
-  if (model.config.vocab !== tokenizer.vocabSize) throw new Error(`the model's vocabulary (${model.config.vocab}) does not match the tokenizer's (${tokenizer.vocabSize})`);
+  // An imported checkpoint's embedding is often padded past its tokenizer's ids (Qwen2, the fixtures):
+  // every id the tokenizer makes must have a row, not every row an id.
+  if (tokenizer.vocabSize > model.config.vocab) throw new Error(`the tokenizer makes ids up to ${tokenizer.vocabSize - 1}, beyond the model's vocabulary of ${model.config.vocab}`);
   if (model.config.context < T) throw new Error(`the model's context (${model.config.context}) is shorter than the task's (${T})`);
 
   const domains = spec.task.domains.map((d) => suite.skill(d));
