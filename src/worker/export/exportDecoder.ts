@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobInput } from '../../shared/events';
 import type { ExportFormat } from '../../shared/specs/export';
+import { HF_SOURCE_META } from '../../shared/specs/importModel';
 import { sha256 } from '../engine/files';
 import { tf, type Tensor2D } from '../engine/tf';
 import { compactTransformer } from '../models/decoder/compact';
@@ -171,10 +172,15 @@ export async function exportDecoder(req: DecoderExportRequest): Promise<DecoderE
   if (formats.includes('hf') || formats.includes('transformersjs')) {
     try { tok = decoderTokenizerFiles(metadata, exported.config.context); } catch (e) { throw new ExportError(`run ${source.runId}: tokenizer: ${(e as Error).message}`); }
   }
+  // An imported checkpoint's own facts (architecture, end-of-sequence token), when the file keeps them.
+  let imported: { architecture?: string; eosId?: number | null; bosId?: number | null } = {};
+  try { imported = JSON.parse(metadata[HF_SOURCE_META] ?? '{}') as typeof imported; } catch { /* not an import */ }
+  if (tok && typeof imported.eosId === 'number') tok.eosId = imported.eosId;
+  if (tok && typeof imported.bosId === 'number') tok.bosId = imported.bosId;
   let hf: ReturnType<typeof hfModelFiles> | null = null;
   if (formats.includes('hf')) {
     try {
-      hf = hfModelFiles(exported, { eosId: tok?.eosId, bosId: tok?.bosId, metadata: props });
+      hf = hfModelFiles(exported, { eosId: tok?.eosId, bosId: tok?.bosId, metadata: props, preferred: imported.architecture ?? null });
     } catch (e) {
       throw new ExportError(`run ${source.runId} cannot be written as a Hugging Face folder: ${(e as Error).message}${formats.length > 1 || spec.formats.includes('all') ? ' (export --format onnx,transformersjs still works)' : ''}`);
     }

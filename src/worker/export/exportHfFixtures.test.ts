@@ -12,6 +12,7 @@ import { hfFixture, type HfFixtureName } from '../../../test/helpers/hfFixtures'
 import { need } from '../../../test/helpers/prereqs';
 import type { RunSpec } from '../../shared/specs';
 import { ExportSpec } from '../../shared/specs';
+import { HF_SOURCE_META } from '../../shared/specs/importModel';
 import { initBackend } from '../engine/backend';
 import { tf, type Tensor2D } from '../engine/tf';
 import { encodeTransformer, TOKENIZER_META } from '../models/decoder/file';
@@ -36,7 +37,7 @@ function relErr(a: ArrayLike<number>, b: number[]): number {
 
 const FIXTURES: [HfFixtureName, string][] = [
   ['gpt2', 'GPT2LMHeadModel'], ['llama-tied', 'LlamaForCausalLM'], ['llama-untied-rope3', 'LlamaForCausalLM'],
-  ['mistral', 'LlamaForCausalLM'], ['qwen2', 'Qwen2ForCausalLM'], ['smollm', 'LlamaForCausalLM'],
+  ['mistral', 'MistralForCausalLM'], ['qwen2', 'Qwen2ForCausalLM'], ['smollm', 'LlamaForCausalLM'],
 ];
 
 describe.skipIf(!hasTorch)('export of imported Hugging Face checkpoints', () => {
@@ -47,7 +48,9 @@ describe.skipIf(!hasTorch)('export of imported Hugging Face checkpoints', () => 
       const runDir = path.join(home, 'runs', name);
       fs.mkdirSync(runDir, { recursive: true });
       const tokenizer = { kind: 'hf', json: imported.tokenizer.json, config: imported.tokenizer.config };
-      fs.writeFileSync(path.join(runDir, 'model.safetensors'), encodeTransformer(imported.weights, { [TOKENIZER_META]: JSON.stringify(tokenizer) }));
+      // the model file as the importModel job writes it
+      const hfSource = { architecture: imported.architecture, modelType: imported.modelType, eosId: imported.eosId, bosId: imported.bosId };
+      fs.writeFileSync(path.join(runDir, 'model.safetensors'), encodeTransformer(imported.weights, { [TOKENIZER_META]: JSON.stringify(tokenizer), [HF_SOURCE_META]: JSON.stringify(hfSource) }));
       const source = { runId: `r-${name}`, dir: runDir, summary: null, spec: { kind: 'importModel', name } as unknown as RunSpec };
       const out = path.join(home, 'out', name);
       const spec = ExportSpec.parse({ kind: 'export', inputs: { source: source.runId }, out, latency: { repeats: 3 } });
@@ -59,6 +62,7 @@ describe.skipIf(!hasTorch)('export of imported Hugging Face checkpoints', () => 
       // hf: the import reads the export back and computes PyTorch's logits; the tokenizer encodes alike
       const back = await readHfFolder(out);
       expect(back.eosId).toBe(imported.eosId);
+      expect(back.architecture).toBe(arch);
       const model = new Transformer(back.weights);
       const logits = tf.tidy(() => model.forward(tf.tensor2d(ref.ids, [1, T], 'int32') as Tensor2D).dataSync());
       expect(relErr(logits, ref.logits.flat())).toBeLessThanOrEqual(1e-4);

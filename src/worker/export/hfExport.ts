@@ -36,6 +36,13 @@ export function padMlpToUniform(w: TransformerWeights): Padded {
   return { weights: { config: nc, params, masks: fullMasks(nc) }, paddedNeurons };
 }
 
+/** The architecture an imported checkpoint had, where it names the same graph as the one the config
+ *  fits (a Mistral checkpoint stays MistralForCausalLM rather than becoming a Llama). */
+export function preferredArchitecture(fits: HfArchitecture, preferred: string | null): HfArchitecture {
+  if (fits === 'LlamaForCausalLM' && preferred === 'MistralForCausalLM') return preferred;
+  return fits;
+}
+
 const familyOf = (arch: HfArchitecture): HfFamily => (arch === 'GPT2LMHeadModel' ? 'gpt2' : 'llama');
 
 export interface HfModelFiles {
@@ -48,8 +55,8 @@ export interface HfModelFiles {
 
 /** config.json, model.safetensors and generation_config.json for compact weights (no masks).
  *  Throws (with the reason) when no Hugging Face architecture describes the model. */
-export function hfModelFiles(w: TransformerWeights, o: { eosId?: number | null; bosId?: number | null; metadata?: Record<string, string> } = {}): HfModelFiles {
-  const architecture = hfArchitectureFor(w.config);
+export function hfModelFiles(w: TransformerWeights, o: { eosId?: number | null; bosId?: number | null; metadata?: Record<string, string>; preferred?: string | null } = {}): HfModelFiles {
+  const architecture = preferredArchitecture(hfArchitectureFor(w.config), o.preferred ?? null);
   const { weights, paddedNeurons } = padMlpToUniform(w);
   const c = weights.config;
   const family = familyOf(architecture);
