@@ -13,6 +13,8 @@ import { decodeMlp, encodeMlp } from '../src/worker/models/mlp/file';
 import { encodeTransformer, TOKENIZER_META } from '../src/worker/models/decoder/file';
 import { liveWeights } from '../src/worker/export/testDecoders';
 import { whittle } from './helpers/cli';
+import { hfFixture } from './helpers/hfFixtures';
+import { need } from './helpers/prereqs';
 import { tmpHome } from './helpers/tmp';
 
 
@@ -128,6 +130,38 @@ describe('whittle export', () => {
     } finally {
       store2.close();
     }
+  }, 300_000);
+
+  it.runIf(need('torch', import.meta.url))('a checkpoint imported with `whittle model import` exports to every format and reads back as PyTorch computes it', async () => {
+    const home = tmpHome('whittle-export-cli-import-');
+    homes.push(home);
+    const { dir, ref } = hfFixture('llama-untied-rope3');
+    const imp = await whittle(['model', 'import', dir, '--name', 'tiny-llama', '--home', home, '--json']);
+    expect(imp.code, imp.stderr).toBe(0);
+    const runId = JSON.parse(imp.stdout.slice(imp.stdout.lastIndexOf('\n{') + 1)).runId as string;
+    const out = path.join(home, 'exported');
+    const r = await whittle(['export', runId, '--out', out, '--home', home, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout) as { status: string; formats: string[] };
+    expect(res.status).toBe('done');
+    // the export is itself a checkpoint folder the import takes
+    const again = await whittle(['model', 'import', out, '--name', 're-imported', '--home', home, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const gen = await whittle(['model', 'generate', JSON.parse(again.stdout.slice(again.stdout.lastIndexOf('\n{') + 1)).runId, '--prompt', ref.prompt, '--tokens', '4', '--home', home, '--json']);
+    expect(gen.code, gen.stderr).toBe(0);
+    const session = await ort.InferenceSession.create(fs.readFileSync(path.join(out, 'onnx', 'model.onnx')));
+    const T = ref.ids.length;
+    const c = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ref.ids, (v) => BigInt(v)), [1, T]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]),
+    };
+    for (let l = 0; l < c.num_hidden_layers; l++) for (const kv of ['key', 'value']) feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, c.num_key_value_heads, 0, c.head_dim]);
+    const logits = (await session.run(feeds)).logits.data as Float32Array;
+    await session.release();
+    const want = ref.logits.flat();
+    const scale = Math.max(...want.map(Math.abs));
+    expect(Math.max(...want.map((v, k) => Math.abs(v - logits[k]))) / scale).toBeLessThanOrEqual(1e-4);
   }, 300_000);
 
   it('the service refuses unfinished runs and runs without a model (the folder limit is folderLimit.test.ts)', () => {
