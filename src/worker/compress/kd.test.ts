@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor2D } from '../engine/tf';
 import { kdLoss, softKl } from './kd';
-import { crossEntropy } from './loss';
+import { crossEntropy } from '../train/loss';
 import { logLogPearson, pearson } from './correlation';
 
 beforeAll(async () => { await tf.setBackend('cpu'); await tf.ready(); });

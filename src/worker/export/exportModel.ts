@@ -10,6 +10,7 @@ import { compactMlp } from '../compress/compact';
 import { sha256 } from '../engine/files';
 import type { MlpWeights } from '../models/mlp/model';
 import { decodeMlp } from '../models/mlp/file';
+import { familyOfArch } from '../models/family';
 import { decodeSafetensors } from '../models/safetensors';
 import { buildCard, cardMarkdown, type ExportedFile, keptSkill, type ModelCard, removedSkills, specHash } from './card';
 import { checkDestination, ExportError, writeExport } from './destination';
@@ -62,8 +63,9 @@ export function loadRunModel(input: JobInput, role = 'source'): MlpWeights {
   const bytes = new Uint8Array(fs.readFileSync(file));
   let arch: string | undefined;
   try { arch = decodeSafetensors(bytes, file).metadata['whittle.arch']; } catch { /* decodeMlp reports it below */ }
-  if (arch && arch !== 'mlp') {
-    throw new ExportError(`run ${input.runId} holds a ${arch} model; export writes MLP models only so far`);
+  const family = familyOfArch(arch);
+  if (arch && family !== 'mlp') {
+    throw new ExportError(`run ${input.runId} holds a ${family === 'decoder' ? 'transformer' : arch} model; export writes MLP models only so far`);
   }
   try {
     return decodeMlp(bytes, `inputs.${role} (${file})`);

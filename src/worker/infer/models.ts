@@ -7,6 +7,7 @@ import { InputError } from '../../shared/errors';
 import { MODEL_FILE } from '../compress/io';
 import { MaskableMlp } from '../models/mlp/model';
 import { decodeMlp } from '../models/mlp/file';
+import { familyOfArch } from '../models/family';
 import { decodeSafetensors } from '../models/safetensors';
 import { Transformer } from '../models/decoder/model';
 import { decodeTransformer, TOKENIZER_META } from '../models/decoder/file';
@@ -47,11 +48,11 @@ export function loadRunModel(runId: string, dir: string): LoadedModel {
 
 function decode(buf: Uint8Array, source: string): LoadedModel {
   const arch = decodeSafetensors(buf, source).metadata['whittle.arch'];
-  if (arch === 'transformer') {
+  if (familyOfArch(arch) === 'decoder') {
     const { weights, metadata } = decodeTransformer(buf, source);
     const tok = metadata[TOKENIZER_META];
     if (!tok) throw new InputError(`${source}: the model carries no tokenizer, so text cannot be encoded for it`);
-    return { arch, model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)) };
+    return { arch: 'transformer', model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)) };
   }
   return { arch: 'mlp', model: new MaskableMlp(decodeMlp(buf, source)) };
 }
