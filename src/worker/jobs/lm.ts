@@ -27,11 +27,11 @@ import { compactTransformer } from '../models/decoder/compact';
 import { decodeTransformer, encodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { generate } from '../models/decoder/sample';
 import { transformerUnits } from '../models/decoder/units';
-import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../models/safetensors';
 import { TextSuite, type SequenceBatch, type TextSkill } from '../tasks/text/suite';
 import { tokenizerFromJSON, type Tokenizer } from '../tasks/text/tokenizer';
 import { Adam, type OptimizerState } from '../train/optimizers';
 import type { Windows } from '../train/batch';
+import { decodeOptimizerState, encodeOptimizerState } from '../train/checkpoint';
 import { evaluateWindows } from '../train/evaluate';
 import { setLearningRate, warmupCosine } from '../train/schedule';
 import { trainStep } from '../train/step';
@@ -52,18 +52,6 @@ function loadInput(input: JobInput | undefined, role: string): { model: Transfor
 function configOf(spec: LmSpec, vocab: number): TransformerConfig {
   const m = spec.model!;
   return decoderConfig({ vocab, context: m.context, dModel: m.dModel, heads: m.heads, headDim: m.dModel / m.heads, mlp: Array(m.layers).fill(m.mlpWidth) });
-}
-
-function encodeOptimizer(s: OptimizerState): Uint8Array {
-  const tensors: Record<string, TensorEntry> = {};
-  for (const [k, v] of Object.entries(s.slots)) tensors[k] = { dtype: 'F32', shape: [v.length], data: v };
-  return encodeSafetensors({ tensors, metadata: { name: s.name, step: String(s.step) } });
-}
-function decodeOptimizer(buf: Uint8Array): OptimizerState {
-  const st = decodeSafetensors(buf, 'optimizer checkpoint');
-  const slots: Record<string, Float32Array> = {};
-  for (const [k, t] of Object.entries(st.tensors)) slots[k] = t.data as Float32Array;
-  return { name: st.metadata.name as 'adam', step: Number(st.metadata.step), slots };
 }
 
 /** The target loss in nats/token: given, or a factor × a reference run's final loss on the target. */
@@ -101,7 +89,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     const { weights } = decodeTransformer(new Uint8Array(fs.readFileSync(path.join(ctx.resumeFrom, MODEL_FILE))), 'checkpoint');
     model = new Transformer(weights);
     state = JSON.parse(fs.readFileSync(path.join(ctx.resumeFrom, 'state.json'), 'utf8')) as State;
-    optState = decodeOptimizer(new Uint8Array(fs.readFileSync(path.join(ctx.resumeFrom, 'optim.safetensors'))));
+    optState = decodeOptimizerState(new Uint8Array(fs.readFileSync(path.join(ctx.resumeFrom, 'optim.safetensors'))), path.join(ctx.resumeFrom, 'optim.safetensors'));
     dataRng = new Rng(state.rng);
     if (spec.method === 'prune') fromInput!.model.dispose();
     ctx.log(`resumed at step ${state.step}`);
@@ -281,7 +269,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     state.rng = dataRng.getState();
     ctx.saveCheckpoint(state.step, {
       [MODEL_FILE]: encodeTransformer(model.toWeightsSync(), { [TOKENIZER_META]: tokJson }),
-      'optim.safetensors': encodeOptimizer(opt.getState()),
+      'optim.safetensors': encodeOptimizerState(opt.getState()),
       'state.json': JSON.stringify(state),
     });
   }
