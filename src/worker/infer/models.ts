@@ -8,7 +8,7 @@ import { MODEL_FILE } from '../compress/io';
 import { MaskableMlp } from '../models/mlp/model';
 import { decodeMlp } from '../models/mlp/file';
 import { familyOfArch } from '../models/family';
-import { decodeSafetensors } from '../models/safetensors';
+import { safetensorsMetadata } from '../models/safetensors';
 import { Transformer } from '../models/decoder/model';
 import { decodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { tokenizerFromJSON, type Tokenizer } from '../tasks/text/tokenizer';
@@ -47,7 +47,7 @@ export function loadRunModel(runId: string, dir: string): LoadedModel {
 }
 
 function decode(buf: Uint8Array, source: string): LoadedModel {
-  const arch = decodeSafetensors(buf, source).metadata['whittle.arch'];
+  const arch = safetensorsMetadata(buf, source)['whittle.arch'];
   if (familyOfArch(arch) === 'decoder') {
     const { weights, metadata } = decodeTransformer(buf, source);
     const tok = metadata[TOKENIZER_META];

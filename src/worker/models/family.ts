@@ -17,7 +17,7 @@ import type { Rng } from '../engine/rng';
 import type { Tensor2D, Variable } from '../engine/tf';
 import { decoderFamily } from './decoder';
 import { mlpFamily } from './mlp';
-import { decodeSafetensors } from './safetensors';
+import { safetensorsMetadata } from './safetensors';
 import type { ParamDeclaration, UnitHooks, UnitModel } from './units';
 
 /** Forward options every family accepts: the unit hooks plus the training step's flags. */
@@ -90,7 +90,7 @@ export type DecodedModel =
   | { family: 'decoder'; weights: ReturnType<typeof decoderFamily.decode>['weights']; metadata: Record<string, string> };
 
 export function decodeModelFile(buf: Uint8Array, source = 'model file'): DecodedModel {
-  const arch = decodeSafetensors(buf, source).metadata['whittle.arch'];
+  const arch = safetensorsMetadata(buf, source)['whittle.arch'];
   const family = familyOfArch(arch);
   if (family === 'decoder') return { family, ...decoderFamily.decode(buf, source) };
   if (family === 'mlp') return { family, ...mlpFamily.decode(buf, source) };
