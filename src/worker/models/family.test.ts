@@ -76,14 +76,14 @@ describe('model families', () => {
     expect(() => families.decoder.decode(bad, 'run/model.safetensors')).toThrow(/run\/model.safetensors: whittle.config: dModel must be a positive integer/);
   });
 
-  it('models/ imports neither compress/ nor train/ (they build on models, not the reverse)', () => {
+  it('models/ imports neither compress/ nor train/ (they build on models, not the reverse; tests may use the train step\'s loss)', () => {
     const root = path.dirname(new URL(import.meta.url).pathname);
     const offenders: string[] = [];
     const walk = (dir: string) => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else if (p.endsWith('.ts')) {
+        else if (p.endsWith('.ts') && !p.endsWith('.test.ts')) {
           for (const m of fs.readFileSync(p, 'utf8').matchAll(/from '([^']+)'/g)) {
             const target = path.resolve(path.dirname(p), m[1]);
             const rel = path.relative(path.dirname(root), target).split(path.sep)[0];

@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../engine/backend';
 import { Rng } from '../../engine/rng';
 import { tf, type Tensor2D } from '../../engine/tf';
+import { windowTensors } from '../../train/batch';
+import { crossEntropy as lmLoss } from '../../train/loss';
 import { initTransformer, Transformer, type TransformerConfig, type TransformerWeights } from './model';
 import { compactTransformer } from './compact';
 import { decodeTransformer, encodeTransformer } from './file';
@@ -26,19 +28,6 @@ function weights(seed: number, scale = 12): TransformerWeights {
 function windows(seed: number, B: number, T: number): Int32Array {
   const r = new Rng(seed);
   return Int32Array.from({ length: B * (T + 1) }, () => r.int(cfg.vocab));
-}
-
-/** Windows [B, T+1] → inputs [B, T] and next-token targets [B·T] (the train step's split). */
-function windowTensors(tokens: Int32Array, B: number, T: number): { x: Tensor2D; y: tf.Tensor1D } {
-  return tf.tidy(() => {
-    const all = tf.tensor2d(tokens.subarray(0, B * (T + 1)), [B, T + 1], 'int32');
-    return { x: tf.slice(all, [0, 0], [B, T]) as Tensor2D, y: tf.reshape(tf.slice(all, [0, 1], [B, T]), [B * T]) as tf.Tensor1D };
-  });
-}
-
-/** Mean next-token cross-entropy; any differentiable loss serves the gradient check. */
-function lmLoss(logits: Tensor2D, y: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(y, logits.shape[1])), 1))) as tf.Scalar);
 }
 
 function lossOf(model: Transformer, toks: Int32Array, B: number, T: number): number {

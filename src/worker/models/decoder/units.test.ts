@@ -1,11 +1,11 @@
 // Unit groups and compaction of a Llama-style decoder (gated MLP, untied head, no biases, RMSNorm,
 // rotary positions, grouped-query attention): both are read off paramDecls, so the gate prunes
 // with the up projection and nothing assumes GPT-2's parameters. Checked at the weights level
-// against slicing by hand; the logits check for these configs needs the general forward (h17-hf).
+// against slicing by hand, and by logits: masked model = zeroed model = compacted model.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../engine/backend';
 import { Rng } from '../../engine/rng';
-import { tf } from '../../engine/tf';
+import { tf, type Tensor2D } from '../../engine/tf';
 import { countDecoderParams, decoderConfig } from './config';
 import { compactTransformer } from './compact';
 import { initTransformer, Transformer } from './model';
@@ -93,5 +93,35 @@ describe('decoder compaction by declared axes', () => {
     expect(c.params.wpe).toBeUndefined(); // rotary: no position table
     expect(c.masks.mlp.map((m) => Array.from(m))).toEqual([[1, 1, 1, 1], [1]]);
     expect(Object.values(c.params).reduce((s, v) => s + v.length, 0)).toBe(countDecoderParams(c.config));
+  });
+
+  it('a masked gated, untied, bias-free model and its compacted copy give the same logits', () => {
+    const before = tf.memory().numTensors;
+    const w = initTransformer(llama, new Rng(6));
+    const r = new Rng(7);
+    // larger-than-init weights and non-trivial gains: a clear signal
+    for (const [name, v] of Object.entries(w.params)) for (let i = 0; i < v.length; i++) v[i] = name.endsWith('.g') ? 1 + 0.3 * r.normal() : v[i] * 20;
+    w.masks.mlp[0].set([1, 0, 1, 1, 0, 1]);
+    w.masks.mlp[1].set([0, 1, 1, 0, 1]);
+    w.masks.resid.set([1, 1, 0, 1, 1, 0, 1, 1]);
+    const masked = new Transformer(w);
+    const toks = tf.tensor2d(Int32Array.from({ length: 2 * 7 }, () => r.int(llama.vocab)), [2, 7], 'int32') as Tensor2D;
+    const ref = tf.tidy(() => masked.forward(toks).arraySync());
+    masked.applyMasks(); // masked weights do not matter
+    const zeroed = tf.tidy(() => masked.forward(toks).arraySync());
+    const small = new Transformer(compactTransformer(masked.toWeightsSync()));
+    expect(small.config.mlp).toEqual([4, 3]);
+    expect(small.config.dModel).toBe(6);
+    expect(small.paramCount()).toBe(masked.activeParamCount());
+    const got = tf.tidy(() => small.forward(toks).arraySync());
+    let spread = 0;
+    for (let i = 0; i < ref.length; i++) for (let j = 0; j < llama.vocab; j++) {
+      expect(Math.abs(zeroed[i][j] - ref[i][j])).toBeLessThan(1e-5 * (1 + Math.abs(ref[i][j])));
+      expect(Math.abs(got[i][j] - ref[i][j]), `row ${i} token ${j}`).toBeLessThan(1e-4 * (1 + Math.abs(ref[i][j])));
+      spread = Math.max(spread, Math.abs(ref[i][j] - ref[i][0]));
+    }
+    expect(spread).toBeGreaterThan(0.1); // the logits are not trivially equal
+    toks.dispose(); masked.dispose(); small.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../engine/backend';
 import { Rng } from '../../engine/rng';
 import { tf, type Tensor2D } from '../../engine/tf';
+import { crossEntropy } from '../../train/loss';
 import { countParams, initWeights, MaskableMlp, type MlpConfig } from './model';
 import { refCrossEntropy, refForward, refNumericGrad, refParams } from './reference';
 
@@ -116,11 +117,7 @@ describe('gradient of the cross-entropy loss', () => {
       const grads = tf.tidy(() => {
         const xt = tf.tensor2d(x, [count, 6]) as Tensor2D;
         const yt = tf.tensor1d(y, 'int32');
-        // mean cross-entropy, written out here (models/ does not import train/)
-        const { grads } = tf.variableGrads(() => {
-          const z = m.forward(xt); // [count, 3]
-          return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(z), tf.oneHot(yt, 3)), 1))) as tf.Scalar;
-        }, m.params());
+        const { grads } = tf.variableGrads(() => crossEntropy(m.forward(xt), yt), m.params());
         return m.params().map((v) => Array.from(grads[v.name].dataSync()));
       });
       expect(tf.memory().numTensors).toBe(before);
