@@ -14,7 +14,7 @@ import type { JobInput } from '../../shared/events';
 import type { LmSpec } from '../../shared/specs/text';
 import { attributionScores } from '../compress/decoderAttribution';
 import { groupLassoPenalty, LambdaController, maskBelow } from '../compress/groupLasso';
-import { MODEL_FILE } from '../compress/io';
+import { loadRunModel, MODEL_FILE } from '../compress/io';
 import { distillStepOptions } from '../compress/kd';
 import { pruneUnits } from '../compress/prune';
 import { SCORES } from '../compress/scores';
@@ -41,11 +41,9 @@ interface State { step: number; tokens: number; pruneTokens: number; rng: [numbe
 
 function loadInput(input: JobInput | undefined, role: string): { model: Transformer; tokenizer: Tokenizer } {
   if (!input) throw new Error(`inputs.${role}: no ${role} run was given`);
-  const file = path.join(input.dir, MODEL_FILE);
-  if (!fs.existsSync(file)) throw new Error(`inputs.${role}: run ${input.runId} has no ${MODEL_FILE} (did it finish?)`);
-  const { weights, metadata } = decodeTransformer(new Uint8Array(fs.readFileSync(file)), `inputs.${role} (${file})`);
+  const { weights, metadata } = loadRunModel(input, role, 'decoder');
   const tok = metadata[TOKENIZER_META];
-  if (!tok) throw new Error(`inputs.${role}: ${file} carries no tokenizer`);
+  if (!tok) throw new Error(`inputs.${role}: ${path.join(input.dir, MODEL_FILE)} carries no tokenizer`);
   return { model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)) };
 }
 
