@@ -10,6 +10,7 @@ import { compactMlp } from '../compress/compact';
 import { sha256 } from '../engine/files';
 import type { MlpWeights } from '../models/mlp/model';
 import { decodeMlp } from '../models/mlp/file';
+import { familyOfArch } from '../models/family';
 import { decodeSafetensors } from '../models/safetensors';
 import { buildCard, cardMarkdown, type ExportedFile, keptSkill, type ModelCard, removedSkills, specHash } from './card';
 import { checkDestination, ExportError, writeExport } from './destination';
@@ -77,7 +78,7 @@ export function runModelFamily(input: JobInput): ModelFamily {
     const head = Buffer.alloc(n);
     fs.readSync(fd, head, 0, n, 8);
     const arch = (JSON.parse(head.toString('utf8')) as { __metadata__?: Record<string, string> }).__metadata__?.['whittle.arch'];
-    return arch === 'transformer' || arch === 'decoder' ? 'decoder' : 'mlp';
+    return familyOfArch(arch) === 'decoder' ? 'decoder' : 'mlp';
   } catch {
     return 'mlp';
   } finally {
@@ -106,8 +107,9 @@ export function loadRunModel(input: JobInput, role = 'source'): MlpWeights {
   const bytes = new Uint8Array(fs.readFileSync(file));
   let arch: string | undefined;
   try { arch = decodeSafetensors(bytes, file).metadata['whittle.arch']; } catch { /* decodeMlp reports it below */ }
-  if (arch && arch !== 'mlp') {
-    throw new ExportError(`run ${input.runId} holds a ${arch} model, not an MLP`);
+  const family = familyOfArch(arch);
+  if (arch && family !== 'mlp') {
+    throw new ExportError(`run ${input.runId} holds a ${family === 'decoder' ? 'transformer' : arch} model, not an MLP`);
   }
   try {
     return decodeMlp(bytes, `inputs.${role} (${file})`);

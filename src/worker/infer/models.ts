@@ -8,7 +8,8 @@ import { HF_SOURCE_META } from '../../shared/specs/importModel';
 import { MODEL_FILE } from '../compress/io';
 import { MaskableMlp } from '../models/mlp/model';
 import { decodeMlp } from '../models/mlp/file';
-import { decodeSafetensors } from '../models/safetensors';
+import { familyOfArch } from '../models/family';
+import { safetensorsMetadata } from '../models/safetensors';
 import { Transformer } from '../models/decoder/model';
 import { decodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { tokenizerFromJSON, type Tokenizer } from '../tasks/text/tokenizer';
@@ -49,13 +50,13 @@ export function loadRunModel(runId: string, dir: string): LoadedModel {
 }
 
 function decode(buf: Uint8Array, source: string): LoadedModel {
-  const arch = decodeSafetensors(buf, source).metadata['whittle.arch'];
-  if (arch === 'transformer') {
+  const arch = safetensorsMetadata(buf, source)['whittle.arch'];
+  if (familyOfArch(arch) === 'decoder') {
     const { weights, metadata } = decodeTransformer(buf, source);
     const tok = metadata[TOKENIZER_META];
     if (!tok) throw new InputError(`${source}: the model carries no tokenizer, so text cannot be encoded for it`);
     const hf = metadata[HF_SOURCE_META] ? JSON.parse(metadata[HF_SOURCE_META]) as { eosId?: number | null; bosId?: number | null } : {};
-    return { arch, model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)), eosId: hf.eosId ?? null, bosId: hf.bosId ?? null };
+    return { arch: 'transformer', model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)), eosId: hf.eosId ?? null, bosId: hf.bosId ?? null };
   }
   return { arch: 'mlp', model: new MaskableMlp(decodeMlp(buf, source)) };
 }
