@@ -5,7 +5,8 @@ import { compactTransformer } from '../models/decoder/compact';
 import type { DecoderConfigInput } from '../models/decoder/config';
 import { decodeOnnx } from './onnx';
 import { DECODER_MIN_OPSET, encodeDecoderOnnx, pastName, presentName } from './decoderOnnx';
-import { checkDecoderOnnx } from './decoderVerify';
+import * as ort from 'onnxruntime-node';
+import { checkDecoderOnnx, engineLogits, randomTokens } from './decoderVerify';
 import { liveWeights } from './testDecoders';
 
 beforeAll(async () => { await initBackend('cpu'); });
@@ -56,6 +57,37 @@ describe('decoder ONNX export', () => {
     const check = await checkDecoderOnnx(encodeDecoderOnnx(small, {}, 17), w, 6, 3, 9);
     expect(check.maxAbsDiff!).toBeLessThanOrEqual(1e-4 * check.scale);
   });
+
+  for (const positions of ['learned', 'rotary'] as const) {
+    it(`a left-padded batch (as transformers.js pads one) gives each sequence its own logits, also through the cache (${positions})`, async () => {
+      const w = liveWeights({ ...GPT, positions, kvHeads: 2 }, 31);
+      const session = await ort.InferenceSession.create(encodeDecoderOnnx(w, {}, 21));
+      const a = Array.from(randomTokens(1, 10, GPT.vocab, 1)), b = Array.from(randomTokens(1, 6, GPT.vocab, 2));
+      const empty = (l: number, kv: 'key' | 'value') => [pastName(l, kv), new ort.Tensor('float32', new Float32Array(0), [2, 2, 0, 4])] as const;
+      const i64 = (v: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(v, (x) => BigInt(x)), dims);
+      const mask = [...Array(10).fill(1), ...Array(4).fill(0), ...Array(6).fill(1)];
+      const first = await session.run({
+        input_ids: i64([...a, 0, 0, 0, 0, ...b], [2, 10]), attention_mask: i64(mask, [2, 10]),
+        ...Object.fromEntries([0, 1].flatMap((l) => [empty(l, 'key'), empty(l, 'value')])),
+      });
+      const V = GPT.vocab;
+      const logits = first.logits.data as Float32Array;
+      const close = (got: Float32Array, want: Float32Array) => {
+        const scale = Math.max(...want.map(Math.abs));
+        expect(Math.max(...got.map((v, k) => Math.abs(v - want[k])))).toBeLessThanOrEqual(1e-4 * scale);
+      };
+      close(logits.slice(0, 10 * V), engineLogits(w, Int32Array.from(a), 1, 10));
+      close(logits.slice(14 * V, 20 * V), engineLogits(w, Int32Array.from(b), 1, 6));
+      // one more token each, fed with the cache and the mask grown by one column
+      const next = [3, 5];
+      const past = Object.fromEntries([0, 1].flatMap((l) => (['key', 'value'] as const).map((kv) => [pastName(l, kv), first[presentName(l, kv)]])));
+      const second = await session.run({ input_ids: i64(next, [2, 1]), attention_mask: i64([...mask.slice(0, 10), 1, ...mask.slice(10), 1], [2, 11]), ...past });
+      const step = second.logits.data as Float32Array;
+      close(step.slice(0, V), engineLogits(w, Int32Array.from([...a, 3]), 1, 11).slice(10 * V));
+      close(step.slice(V), engineLogits(w, Int32Array.from([...b, 5]), 1, 7).slice(6 * V));
+      await session.release();
+    });
+  }
 
   it('the check catches a file that computes something else', async () => {
     const w = liveWeights(GPT, 5);
