@@ -44,6 +44,8 @@ export interface DecoderExportRequest extends Omit<ExportRequest, 'original'> {
 
 export interface DecoderExportResult {
   dir: string;
+  /** The formats written (`all` resolved); transformers.js shares its files with hf and onnx. */
+  formats: ExportFormat[];
   files: (ExportedFile & { path: string })[];
   card: DecoderModelCard;
   cardMarkdown: string;
@@ -254,6 +256,7 @@ export async function exportDecoder(req: DecoderExportRequest): Promise<DecoderE
   step(6, 'done');
   return {
     dir: dest.dir,
+    formats,
     files: Object.entries(files).map(([name, data]) => ({ format: fileFormat[name] ?? 'card', name, bytes: size(data), sha256: sha256(data), path: path.join(dest.dir, ...name.split('/')) })),
     card,
     cardMarkdown,

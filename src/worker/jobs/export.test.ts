@@ -124,7 +124,7 @@ it('a language model trained in Whittle (BPE tokenizer) and a pruned copy export
     const events: JobEvent[] = [];
     const s = await exportJob({ ...context(spec, { source: input }, events), runId: `x-${id}` }) as { formats: string[]; report: { original: { runId: string | null; params: number }; compact: { params: number }; runtimeChecks: { format: string; maxAbsDiff: number }[] }; cardMarkdown: string };
     expect(unlabelledSummaryKeys(s)).toEqual([]);
-    expect(s.formats.sort()).toEqual(['hf', 'onnx']); // transformers.js files are shared with those two
+    expect(s.formats).toEqual(['hf', 'onnx', 'transformersjs']);
     expect(s.report.runtimeChecks.map((c) => c.format)).toEqual(['onnx', 'hf']);
     expect(s.cardMarkdown).toMatch(/\| pycode \| \d\.\d{4} \|/);
     if (id === 'r-lmprune') {

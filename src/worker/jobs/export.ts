@@ -93,7 +93,7 @@ async function exportDecoderJob(ctx: JobContext<ExportSpec>, source: JobInput) {
   return {
     sourceRun: source.runId,
     dir: res.dir,
-    formats: [...new Set(res.files.map((f) => f.format).filter((f) => f !== 'card'))],
+    formats: res.formats,
     files: res.files,
     skill: res.card.skill,
     size: res.card.size,
