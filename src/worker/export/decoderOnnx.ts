@@ -29,6 +29,8 @@ export const pastName = (l: number, kv: 'key' | 'value') => `past_key_values.${l
 export const presentName = (l: number, kv: 'key' | 'value') => `present.${l}.${kv}`;
 /** Decoder graphs need LayerNormalization (opset 17) at least. */
 export const DECODER_MIN_OPSET = 17;
+/** Largest weight payload one ONNX protobuf can carry (2 GiB, less room for the graph). */
+export const ONNX_MAX_BYTES = 2 ** 31 - 64 * 2 ** 20;
 /** Added to the attention scores of masked keys (as the engine's causal mask). */
 const MASKED = -1e9;
 
@@ -170,6 +172,9 @@ export function decoderOnnxObject(w: TransformerWeights, meta: Record<string, st
   if (!irVersion) throw new Error(`ONNX opset ${opset} is not supported (choose one of ${ONNX_OPSETS.join(', ')})`);
   if (opset < DECODER_MIN_OPSET) throw new Error(`decoder models need ONNX opset ${DECODER_MIN_OPSET} or newer (got ${opset})`);
   const c = w.config;
+  // One protobuf message holds at most 2 GiB; bigger models need ONNX external data (not written yet).
+  const weightBytes = Object.values(w.params).reduce((n, p) => n + p.byteLength, 0);
+  if (weightBytes > ONNX_MAX_BYTES) throw new Error(`the weights take ${(weightBytes / 2 ** 30).toFixed(2)} GiB; a single ONNX file holds at most 2 GiB (external data files are not written yet)`);
   const g = decoderGraph(w, opset);
   const kvDims = (len: string) => ['batch_size', c.kvHeads, len, c.headDim];
   const layers = c.mlp.map((_, l) => l);
