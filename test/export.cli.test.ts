@@ -10,7 +10,11 @@ import { Store } from '../src/main/services/store';
 import { Rng } from '../src/worker/engine/rng';
 import { initWeights } from '../src/worker/models/mlp/model';
 import { decodeMlp, encodeMlp } from '../src/worker/models/mlp/file';
+import { encodeTransformer, TOKENIZER_META } from '../src/worker/models/decoder/file';
+import { liveWeights } from '../src/worker/export/testDecoders';
 import { whittle } from './helpers/cli';
+import { hfFixture } from './helpers/hfFixtures';
+import { need } from './helpers/prereqs';
 import { tmpHome } from './helpers/tmp';
 
 
@@ -85,6 +89,80 @@ describe('whittle export', () => {
     expect(forced.stdout).toContain(`exported ${runId} to ${out}`);
     expect(forced.stdout).toMatch(/parameters\s+6,098\s+1,392/);
   }, 300_000); // three CLI processes and a worker thread: slow on a loaded 2-core machine
+
+  it('exports a language-model run as hf, onnx and transformers.js; MLP formats are refused for it', async () => {
+    const home = tmpHome('whittle-export-cli-lm-');
+    homes.push(home);
+    const store = new Store(home);
+    const runId = 'r-lm';
+    try {
+      store.insertRun({ id: runId, name: 'lm', spec: { kind: 'lm', method: 'train', seed: 2, task: { suite: 'text', domains: ['code'], context: 16 } } as unknown as RunSpec });
+      store.updateRun(runId, { status: 'done', endedAt: Date.now(), summary: { losses: { code: 2.25 }, bitsPerByte: { code: 3.2 } } });
+      const w = liveWeights({ vocab: 256, context: 16, dModel: 16, heads: 2, headDim: 8, mlp: [24, 24] }, 9);
+      w.masks.mlp[1].forEach((_, j) => { if (j % 3 === 0) w.masks.mlp[1][j] = 0; });
+      fs.mkdirSync(store.runDir(runId), { recursive: true });
+      fs.writeFileSync(path.join(store.runDir(runId), 'model.safetensors'), encodeTransformer(w, { [TOKENIZER_META]: JSON.stringify({ kind: 'byte' }) }));
+    } finally {
+      store.close();
+    }
+    const refused = await whittle(['export', runId, '--format', 'tfjs', '--out', path.join(home, 'no'), '--home', home]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/format 'tfjs' is for MLP models; this run holds a decoder language model \(use hf, onnx, transformersjs or all\)/);
+
+    const out = path.join(home, 'lm-export');
+    const r = await whittle(['export', runId, '--format', 'all', '--out', out, '--home', home]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/MLP neurons\s+48\s+40/);
+    expect(fs.readdirSync(out).sort()).toEqual(['config.json', 'export-report.json', 'generation_config.json', 'model-card.json', 'model-card.md', 'model.safetensors', 'onnx', 'tokenizer.json', 'tokenizer_config.json']);
+    const card = JSON.parse(fs.readFileSync(path.join(out, 'model-card.json'), 'utf8'));
+    expect(card.model.config.mlp).toEqual([24, 16]);
+    expect(card.hfPaddedNeurons).toBe(8);
+    expect(card.loss.exported).toEqual({ code: { natsPerToken: 2.25, bitsPerByte: 3.2 } });
+    expect(card.report.runtimeChecks.map((c: { format: string }) => c.format)).toEqual(['onnx', 'hf']);
+    const session = await ort.InferenceSession.create(fs.readFileSync(path.join(out, 'onnx', 'model.onnx')));
+    expect(session.inputNames.slice(0, 3)).toEqual(['input_ids', 'attention_mask', 'past_key_values.0.key']);
+    await session.release();
+    const store2 = new Store(home);
+    try {
+      const kinds = store2.artifacts(runId).map((a) => a.kind);
+      expect(new Set(kinds)).toEqual(new Set(['export.hf', 'export.onnx', 'export.card']));
+    } finally {
+      store2.close();
+    }
+  }, 300_000);
+
+  it.runIf(need('torch', import.meta.url))('a checkpoint imported with `whittle model import` exports to every format and reads back as PyTorch computes it', async () => {
+    const home = tmpHome('whittle-export-cli-import-');
+    homes.push(home);
+    const { dir, ref } = hfFixture('llama-untied-rope3');
+    const imp = await whittle(['model', 'import', dir, '--name', 'tiny-llama', '--home', home, '--json']);
+    expect(imp.code, imp.stderr).toBe(0);
+    const runId = JSON.parse(imp.stdout.slice(imp.stdout.lastIndexOf('\n{') + 1)).runId as string;
+    const out = path.join(home, 'exported');
+    const r = await whittle(['export', runId, '--out', out, '--home', home, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout) as { status: string; formats: string[] };
+    expect(res.status).toBe('done');
+    // the export is itself a checkpoint folder the import takes
+    const again = await whittle(['model', 'import', out, '--name', 're-imported', '--home', home, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const gen = await whittle(['model', 'generate', JSON.parse(again.stdout.slice(again.stdout.lastIndexOf('\n{') + 1)).runId, '--prompt', ref.prompt, '--tokens', '4', '--home', home, '--json']);
+    expect(gen.code, gen.stderr).toBe(0);
+    const session = await ort.InferenceSession.create(fs.readFileSync(path.join(out, 'onnx', 'model.onnx')));
+    const T = ref.ids.length;
+    const c = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ref.ids, (v) => BigInt(v)), [1, T]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]),
+    };
+    for (let l = 0; l < c.num_hidden_layers; l++) for (const kv of ['key', 'value']) feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, c.num_key_value_heads, 0, c.head_dim]);
+    const logits = (await session.run(feeds)).logits.data as Float32Array;
+    await session.release();
+    const want = ref.logits.flat();
+    const scale = Math.max(...want.map(Math.abs));
+    expect(Math.max(...want.map((v, k) => Math.abs(v - logits[k]))) / scale).toBeLessThanOrEqual(1e-4);
+  }, 300_000);
 
   it('the service refuses unfinished runs and runs without a model (the folder limit is folderLimit.test.ts)', () => {
     const { home, runId } = homeWithModel();

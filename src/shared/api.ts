@@ -6,6 +6,7 @@ import type { MetricPoint } from './events';
 import type { RunSpec } from './specs';
 import type { DatasetRow, DatasetSample, ImportDatasetRequest } from './specs/dataset';
 import type { CorpusImportRequest, CorpusPreview, CorpusRow } from './specs/corpusImport';
+import type { GenerateRequest, GenerateResult, ImportModelRequest } from './specs/importModel';
 import type { RunEstimate } from './specs/runEstimate';
 import type { ExportRunOptions } from './specs/export';
 import type { StudySpec } from './studies';
@@ -119,6 +120,12 @@ export interface WhittleApi {
   /** Import a folder of text as a corpus (an `importCorpus` run; listed when it finishes). */
   importCorpus(request: CorpusImportRequest): Promise<RunRow>;
   listCorpora(): Promise<CorpusRow[]>;
+  /** Open a Hugging Face checkpoint folder as a run (an `importModel` run whose artifact is the model).
+   *  The folder's headers are checked first: a folder that cannot be imported is refused, naming the
+   *  file, key, tensor or byte offset, and nothing is registered. */
+  importModel(request: ImportModelRequest): Promise<RunRow>;
+  /** Greedy continuation of a prompt by a finished run's decoder model (imported or trained here). */
+  generate(runId: string, request: GenerateRequest): Promise<GenerateResult>;
 }
 export type ApiMethod = keyof WhittleApi;
 export const API_METHODS: readonly ApiMethod[] = [
@@ -129,6 +136,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'modelInfo', 'tryModel', 'confusionMatrix',
   'deletePlan', 'deleteStudy', 'listTrash', 'restoreTrash', 'emptyTrash',
   'estimateSpec', 'previewCorpus', 'importCorpus', 'listCorpora',
+  'importModel', 'generate',
 ];
 
 /** Pushed to subscribers (IPC, SSE, CLI). */

@@ -2,6 +2,7 @@
 // each call with these before it reaches the service (specs are validated again, in depth, there).
 import { z } from 'zod';
 import type { ApiMethod } from './api';
+import { MAX_GENERATE_TOKENS } from './specs/importModel';
 import { MAX_NOTES_LENGTH, MAX_QUERY_LENGTH, MAX_TAG_LENGTH, MAX_TAGS_PER_RUN } from './runAnnotations';
 
 const id = z.string().min(1).max(200);
@@ -70,4 +71,6 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   previewCorpus: z.tuple([z.object({ sources: z.array(z.string()) }).passthrough()]),
   importCorpus: z.tuple([z.object({ sources: z.array(z.string()) }).passthrough()]),
   listCorpora: z.tuple([]),
+  importModel: z.tuple([z.object({ folder: z.string().min(1).max(4096), name: z.string().max(200).optional() }).strict()]),
+  generate: z.tuple([id, z.object({ prompt: z.string().max(16384), tokens: z.number().int().min(1).max(MAX_GENERATE_TOKENS) }).strict()]),
 };

@@ -41,6 +41,7 @@ export const FIELD_TERMS: Record<string, Term> = {
   every: { label: 'Evaluate every', unit: 'steps' },
   exclude: { label: 'Files to leave out' },
   fail: { label: 'Fail on purpose' },
+  folder: { label: 'Checkpoint folder' },
   failAt: { label: 'Fail at step' },
   force: { label: 'Overwrite existing files' },
   forceCutAt: { label: 'Force the cut at step' },
@@ -301,6 +302,20 @@ export const SUMMARY_TERMS: Record<string, SummaryTerm> = {
   report: { label: 'Export check' },
   cardMarkdown: { label: 'Model card' },
   written: { label: 'Files written' },
+  // imported models (importModel)
+  architecture: { label: 'Architecture' },
+  modelType: { label: 'Model type' },
+  layers: { label: 'Layers' },
+  heads: { label: 'Attention heads' },
+  kvHeads: { label: 'Key/value heads' },
+  headDim: { label: 'Head width' },
+  mlpWidth: { label: 'MLP width', unit: 'neurons' },
+  context: { label: 'Context length', unit: 'tokens' },
+  dtype: { label: 'Stored as' },
+  bytesRead: { label: 'Bytes read' },
+  sourceFiles: { label: 'Weight files read' },
+  folder: { label: 'Checkpoint folder' },
+  seconds: { label: 'Import time', unit: 's' },
 };
 
 /** The human label of a summary key, with its unit: "Final loss (bits)". */

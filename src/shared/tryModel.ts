@@ -53,7 +53,9 @@ export interface InferRun { runId: string; dir: string; spec: RunSpec; task: Tas
 export type InferRequest =
   | { op: 'info'; run: InferRun }
   | { op: 'try'; run: InferRun; input: TryInput }
-  | { op: 'confusion'; run: InferRun };
+  | { op: 'confusion'; run: InferRun }
+  /** Greedy continuation with a KV cache (`whittle model generate`); answers a GenerateResult. */
+  | { op: 'generate'; run: InferRun; prompt: string; tokens: number };
 
 export interface InferMessage { type: 'infer'; id: number; home: string; request: InferRequest }
 export type InferReply =

@@ -1,5 +1,6 @@
-// `whittle export RUN --format tfjs|onnx|safetensors|all --out DIR [--force]`: writes the run's
-// compacted model, a model card and a size/speed report, through an export run like the GUI's.
+// `whittle export RUN --format FMT --out DIR [--force]`: writes the run's compacted model, a model
+// card and a size/speed report, through an export run like the GUI's. MLPs: tfjs, onnx, safetensors;
+// decoder language models (lm runs, imported checkpoints): hf, onnx, transformersjs.
 import path from 'node:path';
 import { UsageError } from './args';
 import { type Command, EXIT } from './command';
@@ -19,19 +20,20 @@ const fmt = (v: number | undefined, digits = 0) => (v === undefined ? '–' : v.
 
 function reportTable(s: ExportSummary): string {
   const { original: o, compact: c } = s.report;
+  const decoder = s.files.some((f) => f.format === 'hf' || f.format === 'transformersjs' || f.name.startsWith('onnx/'));
   const rows = [['', o.runId ? `original (${o.runId})` : 'original', 'exported'],
-    ['hidden units', fmt(o.units), fmt(c.units)], ['parameters', fmt(o.params), fmt(c.params)]];
+    [decoder ? 'MLP neurons' : 'hidden units', fmt(o.units), fmt(c.units)], ['parameters', fmt(o.params), fmt(c.params)]];
   for (const f of Object.keys(c.bytes)) rows.push([`bytes, ${f}`, fmt(o.bytes[f]), fmt(c.bytes[f])]);
-  for (const b of Object.keys(c.latencyMs)) rows.push([`ms, batch ${b}`, fmt(o.latencyMs[b], 3), fmt(c.latencyMs[b], 3)]);
+  for (const b of Object.keys(c.latencyMs)) rows.push([decoder ? `ms, ${b}` : `ms, batch ${b}`, fmt(o.latencyMs[b], 3), fmt(c.latencyMs[b], 3)]);
   return table(rows);
 }
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'export a finished run\'s compacted model (TF.js, ONNX, safetensors) with a model card',
-  usage: 'whittle export RUN --format tfjs|onnx|safetensors|all --out DIR [--force]',
+  summary: 'export a finished run\'s compacted model (MLP: TF.js, ONNX, safetensors; language model: Hugging Face, ONNX, transformers.js) with a model card',
+  usage: 'whittle export RUN --format tfjs|onnx|safetensors|hf|transformersjs|all --out DIR [--force]',
   options: [
-    { name: 'format', type: 'string', valueName: 'FMT', description: 'tfjs, onnx, safetensors, a comma list, or all (default all)' },
+    { name: 'format', type: 'string', valueName: 'FMT', description: 'MLPs: tfjs, onnx, safetensors; language models: hf, onnx, transformersjs; a comma list, or all (default all: every format of the model)' },
     { name: 'out', type: 'string', valueName: 'DIR', description: 'destination folder (created; must be empty unless --force)' },
     { name: 'force', type: 'boolean', description: 'write into a non-empty folder, replacing earlier export files there' },
     { name: 'opset', type: 'number', valueName: 'N', description: 'ONNX opset, 17–26 (default 21)' },

@@ -4,6 +4,7 @@ import type { Command } from './command';
 import { dataCommand } from './data';
 import { demoCommand, reportCommand } from './demo';
 import { exportCommand } from './export';
+import { modelCommand } from './model';
 import { cancelCommand, metricsCommand, resumeCommand, rmCommand, runsCommand, showCommand } from './runs';
 import { serveCommand } from './serve';
 import { textCommand } from './text';
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   exportCommand,
   dataCommand,
   textCommand,
+  modelCommand,
   benchCommand,
   recipesCommand,
   serveCommand,

@@ -12,6 +12,7 @@ import { WHITTLE_VERSION } from '../../shared/version';
 import { parseSpec, SpecError } from '../../shared/validate';
 import type { ImportDatasetRequest } from '../../shared/specs/dataset';
 import type { CorpusImportRequest } from '../../shared/specs/corpusImport';
+import type { GenerateRequest, ImportModelRequest } from '../../shared/specs/importModel';
 import type { ExportRunOptions } from '../../shared/specs/export';
 import type { RunAnnotationPatch } from '../../shared/runAnnotations';
 import type { DeleteOptions, DeletePlan, DeleteResult, TrashEntry } from '../../shared/trash';
@@ -24,6 +25,7 @@ import { DatasetRegistry } from './datasets';
 import { estimateSpec } from './estimate';
 import { exportSpecFor, recordExportOnSource } from './exports';
 import { FolderLimit, specPaths } from './folderLimit';
+import { checkHfFolder, HfFolderError } from './hfFolder';
 import { ownerGone } from './liveness';
 import { listRecipes } from './recipes';
 import { publicRun, Scheduler } from './scheduler';
@@ -376,6 +378,24 @@ export class WhittleService implements WhittleApi {
   }
 
   async listCorpora() { return new CorpusRegistry(this.store.home).list(); }
+
+  /** The folder is checked against the folder limit, then its headers (hfFolder.ts), before the run
+   *  exists: a folder that cannot be imported leaves no run row and no run folder behind. */
+  async importModel(request: ImportModelRequest): Promise<RunRow> {
+    const given = typeof request?.folder === 'string' ? request.folder.trim() : '';
+    if (!given) throw new ApiError('folder: give the checkpoint folder (config.json, model.safetensors, tokenizer.json)', 'bad_request', [{ path: 'folder', message: 'give the checkpoint folder' }]);
+    const folder = this.folders.check(given, 'folder');
+    try {
+      checkHfFolder(folder);
+    } catch (e) {
+      if (e instanceof HfFolderError) throw new ApiError(`${folder}: ${e.message}`, 'bad_request', [{ path: 'folder', message: e.message }]);
+      throw e;
+    }
+    const name = typeof request.name === 'string' && request.name.trim() ? request.name.trim() : path.basename(folder);
+    return this.createRun({ kind: 'importModel', name, folder });
+  }
+
+  async generate(runId: string, request: GenerateRequest) { return this.trying.generate(this.requireRun(runId), request); }
 
   /** Wait for a run to end (CLI). */
   waitForRun(id: string): Promise<RunInternal> { return this.scheduler.waitFor(id); }

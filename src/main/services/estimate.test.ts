@@ -84,6 +84,17 @@ describe('estimateSpec', () => {
     expect(estimateSpec(prune, []).covered).toBe(0);
   });
 
+  it('sizes a pruning run of an imported checkpoint by the shape its import summary names', () => {
+    const imported = doneRun({ kind: 'importModel', folder: '/models/tiny' }, 1, {
+      summary: { architecture: 'LlamaForCausalLM', layers: 4, dModel: 64, heads: 4, kvHeads: 2, mlpWidth: 256, vocab: 320, context: 128 },
+    });
+    const prune = { kind: 'lm', method: 'prune', inputs: { source: imported.id }, task: { suite: 'text', domains: ['python'], context: 64 }, prune: { keep: 128 }, mixture: [{ skill: 'python', perStep: 8 }], steps: 50 };
+    const e = estimateSpec(prune, [imported]);
+    expect(e.covered).toBe(1);
+    const asTrain = parseSpec(RunSpec, { ...prune, method: 'train', inputs: {}, model: { arch: 'transformer', layers: 4, dModel: 64, heads: 4, mlpWidth: 32, context: 128 } });
+    expect(e.flops).toBeCloseTo(estimateCost(asTrain)!.approxSeconds * COST_LIMITS.flopsPerSecond, -3);
+  });
+
   it('refuses a bad spec naming the field', () => {
     const e = (() => { try { estimateSpec({ ...small, steps: 0 }, []); return null; } catch (x) { return x as ApiError; } })();
     expect(e?.code).toBe('bad_request');

@@ -5,6 +5,7 @@
 import type { RunRow } from '../../shared/api';
 import { RunSpec } from '../../shared/specs';
 import type { LmSpec } from '../../shared/specs/text';
+import type { ImportModelSummary } from '../../shared/specs/importModel';
 import { combineEstimate, costOf, familyOf, latestSpeed, type RunEstimate } from '../../shared/specs/runEstimate';
 import { StudySpec } from '../../shared/studies';
 import { ApiError } from '../../shared/transport';
@@ -26,10 +27,19 @@ function validated<T>(fn: () => T): T {
  *  neurons (compacted), so it costs about what training that smaller model for its steps costs. */
 function sizedSpec(s: RunSpec, runs: readonly RunRow[]): RunSpec {
   if (s.kind !== 'lm' || s.method !== 'prune' || !s.prune) return s;
-  const source = runs.find((r) => r.id === s.inputs.source)?.spec as { model?: { arch?: string; layers?: number } } | undefined;
-  const model = source?.model;
+  const sourceRun = runs.find((r) => r.id === s.inputs.source);
+  const source = sourceRun?.spec as { model?: { arch?: string; layers?: number } } | undefined;
+  // an imported checkpoint has no model spec: its shape is in the import's summary
+  const model = sourceRun?.kind === 'importModel' ? importedModel(sourceRun.summary) : source?.model;
   if (model?.arch !== 'transformer' || !model.layers) return s;
   return { ...s, method: 'train', model: { ...(model as NonNullable<LmSpec['model']>), mlpWidth: Math.max(1, Math.ceil(s.prune.keep / model.layers)) } };
+}
+
+/** An importModel run's model as an lm model spec (what cost.ts sizes), from its summary. */
+function importedModel(summary: Record<string, unknown> | null): NonNullable<LmSpec['model']> | undefined {
+  const m = summary as Partial<ImportModelSummary> | null;
+  if (!m?.layers || !m.dModel || !m.heads || !m.mlpWidth || !m.context) return undefined;
+  return { arch: 'transformer', layers: m.layers, dModel: m.dModel, heads: m.heads, mlpWidth: m.mlpWidth, context: m.context, vocab: m.vocab };
 }
 
 /** The estimate of a run or study spec (told apart by its kind), against these finished runs. */

@@ -4,7 +4,7 @@
 // change in between) and is the authority on them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ExportFormat, type ExportRunOptions, ExportSpec, expandFormats } from '../../shared/specs/export';
+import { type ExportFormatArg, type ExportRunOptions, ExportSpec, expandFormats, modelFamilyOfKind } from '../../shared/specs/export';
 import { ApiError } from '../../shared/transport';
 import { parseSpec, SpecError } from '../../shared/validate';
 import type { RunInternal, Store } from './store';
@@ -27,9 +27,12 @@ export function exportSpecFor(store: Store, sourceId: string, o: ExportOptions):
   if (!fs.existsSync(path.join(store.runDir(sourceId), MODEL_FILE))) {
     throw bad(`run ${sourceId} (${source.kind}) has no model to export (${MODEL_FILE} is missing from its folder)`, 'source');
   }
-  let formats: ExportFormat[];
+  let formats: ExportFormatArg[];
+  // The run's kind tells its model family (lm and importModel runs hold decoders), so `all` and a
+  // format of the other family get their answer here; the worker checks the file itself again.
+  const family = modelFamilyOfKind(source.kind);
   try {
-    formats = Array.isArray(o.formats) ? expandFormats(o.formats.join(',')) : expandFormats(o.formats ?? 'all');
+    formats = expandFormats(Array.isArray(o.formats) ? o.formats.join(',') : o.formats ?? 'all', family);
   } catch (e) {
     throw bad((e as Error).message, 'formats');
   }

@@ -62,6 +62,7 @@ export function specPaths(spec: { kind: string } & Record<string, unknown>, pref
   switch (spec.kind) {
     case 'export': return [{ field: `${prefix}.out`, value: String(spec.out) }];
     case 'importDataset': return [{ field: `${prefix}.source`, value: String(spec.source) }];
+    case 'importModel': return [{ field: `${prefix}.folder`, value: String(spec.folder) }];
     case 'importCorpus': return (spec.sources as string[]).map((s, i) => ({ field: `${prefix}.sources[${i}]`, value: s }));
     default: return [];
   }

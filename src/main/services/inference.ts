@@ -12,6 +12,7 @@ import type { ToWorker } from '../../shared/events';
 import type { RunSpec, TaskSpec } from '../../shared/specs';
 import { DATASET_FILES } from '../../shared/specs/dataset';
 import { ApiError } from '../../shared/transport';
+import { MAX_GENERATE_TOKENS, type GenerateRequest, type GenerateResult } from '../../shared/specs/importModel';
 import type { ConfusionMatrix, InferMessage, InferReply, InferRequest, InferRun, ModelInfo, TryInput, TryResult } from '../../shared/tryModel';
 import type { RunInternal, Store } from './store';
 import { resolveWorkerEntry } from './workerEntry';
@@ -117,6 +118,15 @@ export class TryModelService {
   info(run: RunInternal): Promise<ModelInfo> { return this.worker.request({ op: 'info', run: this.inferRun(run) }); }
 
   tryModel(run: RunInternal, input: TryInput): Promise<TryResult> { return this.worker.request({ op: 'try', run: this.inferRun(run), input }); }
+
+  generate(run: RunInternal, req: GenerateRequest): Promise<GenerateResult> {
+    const tokens = req?.tokens;
+    if (!Number.isInteger(tokens) || tokens < 1 || tokens > MAX_GENERATE_TOKENS) {
+      throw new ApiError(`tokens: expected a whole number 1..${MAX_GENERATE_TOKENS}, got ${tokens}`, 'bad_request', [{ path: 'tokens', message: `expected 1..${MAX_GENERATE_TOKENS}` }]);
+    }
+    if (typeof req.prompt !== 'string') throw new ApiError('prompt: expected text', 'bad_request', [{ path: 'prompt', message: 'expected text' }]);
+    return this.worker.request({ op: 'generate', run: this.inferRun(run), prompt: req.prompt, tokens });
+  }
 
   /** Computed once per model file and dataset import: kept in the run folder, keyed by the model
    *  file's size and time and the dataset's import time. */

@@ -5,17 +5,27 @@ import path from 'node:path';
 import type { JobInput } from '../../shared/events';
 import type { SkillRef, TaskSpec } from '../../shared/specs';
 import { Rng } from '../engine/rng';
-import { encodeMlp, decodeMlp } from '../models/mlp/file';
+import { decodeModelFile, type DecodedModel, type FamilyName } from '../models/family';
+import { encodeMlp } from '../models/mlp/file';
 import type { MlpWeights } from '../models/mlp/model';
 import { createSuite } from '../tasks';
 import type { Skill, SkillSuite } from '../tasks/types';
 
 export const MODEL_FILE = 'model.safetensors';
 
-export function loadInputModel(input: JobInput, role: string): MlpWeights {
+/** The model of an input run, of the family the job works on (any family's file reads through
+ *  the registry; another family is an error naming both). */
+export function loadRunModel<F extends FamilyName>(input: JobInput, role: string, family: F): Extract<DecodedModel, { family: F }> {
   const file = path.join(input.dir, MODEL_FILE);
   if (!fs.existsSync(file)) throw new Error(`inputs.${role}: run ${input.runId} has no ${MODEL_FILE} (did it finish?)`);
-  return decodeMlp(new Uint8Array(fs.readFileSync(file)), `inputs.${role} (${file})`);
+  const m = decodeModelFile(new Uint8Array(fs.readFileSync(file)), `inputs.${role} (${file})`);
+  const name = (f: FamilyName) => (f === 'mlp' ? 'MLP' : f);
+  if (m.family !== family) throw new Error(`inputs.${role}: run ${input.runId} holds ${m.family === 'mlp' ? 'an' : 'a'} ${name(m.family)} model; this job works on ${name(family)} models`);
+  return m as Extract<DecodedModel, { family: F }>;
+}
+
+export function loadInputModel(input: JobInput, role: string): MlpWeights {
+  return loadRunModel(input, role, 'mlp').weights;
 }
 
 /** The task a compression job works on: its own, else the input run's. */

@@ -2,7 +2,8 @@
 // p_T = softmax(teacher/T), p_S = softmax(student/T) and KL is averaged over the batch
 // (PyTorch's reduction='batchmean'). T² keeps the soft-target gradients' scale independent of T.
 import { tf, type Tensor1D, type Tensor2D } from '../engine/tf';
-import { crossEntropy } from './loss';
+import { crossEntropy } from '../train/loss';
+import type { StepOptions, Trainable } from '../train/step';
 
 export interface KdOptions {
   /** weight of the hard-label cross-entropy (METHODS §3: 0.1; §4: 0.5) */
@@ -30,4 +31,16 @@ export function kdLoss(student: Tensor2D, teacher: Tensor2D, labels: Tensor1D, o
     const kl = softKl(student, teacher, o.temperature);
     return tf.add(tf.mul(ce, o.alpha), tf.mul(kl, (1 - o.alpha) * o.temperature * o.temperature)) as tf.Scalar;
   });
+}
+
+/** The train-step options (train/step.ts) that make one step a distillation step: α·CE through
+ *  ceWeight plus (1−α)·T²·KL(teacher‖student) on the teacher's logits, which the step computes
+ *  outside the gradient tape. This is kdLoss's objective, for every family's step. */
+export function distillStepOptions(teacher: Pick<Trainable, 'forward'>, o: KdOptions): Pick<StepOptions, 'ceWeight' | 'teacher' | 'extraLoss'> {
+  const c = (1 - o.alpha) * o.temperature * o.temperature;
+  return {
+    ceWeight: o.alpha,
+    teacher,
+    extraLoss: ({ logits, teacherLogits }) => tf.mul(softKl(logits, teacherLogits!, o.temperature), c) as tf.Scalar,
+  };
 }

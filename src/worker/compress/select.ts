@@ -64,3 +64,12 @@ export function selectUnits(scores: readonly Float32Array[], masks: readonly Flo
   rest.sort(byScore).slice(0, Math.max(0, target - kept)).forEach(take);
   return out;
 }
+
+/** Keep the `keep` highest-scoring entries of one mask (a decoder's residual dimensions); masked
+ *  entries stay masked, at least one is kept. */
+export function selectResid(scores: Float32Array, mask: Float32Array, keep: number): Float32Array {
+  const alive = [...mask.keys()].filter((i) => mask[i] !== 0).sort((a, b) => scores[b] - scores[a] || a - b);
+  const out = new Float32Array(mask.length);
+  alive.slice(0, Math.max(1, keep)).forEach((i) => { out[i] = 1; });
+  return out;
+}

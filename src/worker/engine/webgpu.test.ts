@@ -12,7 +12,8 @@ import { tf, type Tensor } from './tf';
 import { initWebgpu, probeWebgpu, webgpuTesting } from './webgpu';
 import { initWeights, MaskableMlp, type MlpWeights } from '../models/mlp/model';
 import { createOptimizer } from '../train/optimizers';
-import { crossEntropy, trainStep } from '../train/step';
+import { crossEntropy } from '../train/loss';
+import { trainStep } from '../train/step';
 import type { Batch } from '../tasks/types';
 
 const weights: MlpWeights = initWeights({ inputs: 12, hidden: [32], outputs: 5, activation: 'relu' }, new Rng(7));

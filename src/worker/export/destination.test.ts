@@ -50,6 +50,28 @@ describe('export destination', () => {
     expect(fs.readFileSync(sub('again', 'notes.txt'), 'utf8')).toBe('mine');
   });
 
+  it('writes the onnx/ sub-folder of a transformers.js layout, and with force replaces only export files inside it', () => {
+    const files = { 'config.json': '{}', 'onnx/model.onnx': new Uint8Array([1]), 'tokenizer.json': '{}' };
+    writeExport(checkDestination(sub('tjs'), { force: false }), files);
+    expect(fs.readdirSync(sub('tjs')).sort()).toEqual(['config.json', 'onnx', 'tokenizer.json']);
+    expect(fs.readdirSync(sub('tjs', 'onnx'))).toEqual(['model.onnx']);
+    fs.writeFileSync(sub('tjs', 'onnx', 'mine.txt'), 'mine');
+    const dest = checkDestination(sub('tjs'), { force: true });
+    expect(dest.conflicting.sort()).toEqual(['config.json', 'onnx/model.onnx', 'tokenizer.json']);
+    writeExport(dest, { 'onnx/model.onnx': new Uint8Array([2, 2]), 'model-card.md': '#' });
+    expect(fs.readdirSync(sub('tjs')).sort()).toEqual(['model-card.md', 'onnx']);
+    expect(fs.readdirSync(sub('tjs', 'onnx')).sort()).toEqual(['mine.txt', 'model.onnx']);
+    expect(fs.readFileSync(sub('tjs', 'onnx', 'model.onnx')).length).toBe(2);
+    // a failure puts everything back, the new sub-folder removed
+    fs.mkdirSync(sub('tjs2'));
+    fs.writeFileSync(sub('tjs2', 'config.json'), 'old');
+    expect(() => writeExport(checkDestination(sub('tjs2'), { force: true }), { 'onnx/model.onnx': new Uint8Array([1]), 'model.onnx': 7 as unknown as Uint8Array })).toThrow(ExportError);
+    expect(fs.readdirSync(sub('tjs2'))).toEqual(['config.json']);
+    fs.mkdirSync(sub('tjs3'));
+    fs.writeFileSync(sub('tjs3', 'onnx'), 'a file');
+    expect(() => checkDestination(sub('tjs3'), { force: true })).toThrow(/is a file where the export puts a folder/);
+  });
+
   it('a failure while writing leaves nothing behind (new folder) and the old files in place (existing folder)', () => {
     const bad = { 'model.json': '{}', 'model.onnx': 42 as unknown as Uint8Array }; // not writable data
     expect(() => writeExport(checkDestination(sub('never'), { force: false }), bad)).toThrow(ExportError);
@@ -67,6 +89,9 @@ describe('export destination', () => {
     const dest = checkDestination(sub('names'), { force: false });
     expect(() => writeExport(dest, { '../escape.onnx': 'x' })).toThrow(/refusing to write/);
     expect(() => writeExport(dest, { 'other.txt': 'x' })).toThrow(/refusing to write/);
+    expect(() => writeExport(dest, { 'other/model.onnx': 'x' })).toThrow(/refusing to write/);
+    expect(() => writeExport(dest, { 'onnx/../model.onnx': 'x' })).toThrow(/refusing to write/);
+    expect(() => writeExport(dest, { 'onnx/x/model.onnx': 'x' })).toThrow(/refusing to write/);
     expect(fs.existsSync(sub('names'))).toBe(false);
   });
 

@@ -12,9 +12,26 @@ export class ExportError extends Error {
 /** Names of the temp folders an export stages its files in. */
 const STAGING_PREFIX = '.whittle-export-';
 
-/** File names an export writes (and that --force may replace): anything else in the folder stays. */
+/** Sub-folders an export writes into (transformers.js looks for its ONNX files in onnx/). */
+const EXPORT_SUBDIRS = ['onnx'];
+
+/** File names an export writes (and that --force may replace), as paths relative to the destination
+ *  with '/' separators: anything else in the folder stays. */
 export function isExportFile(name: string): boolean {
-  return /^(model\.json|model\.onnx|model\.safetensors|model-card\.(md|json)|export-report\.json|group\d+-shard\d+of\d+\.bin)$/.test(name);
+  const top = /^(model\.json|model\.onnx|model\.safetensors|model-card\.(md|json)|export-report\.json|group\d+-shard\d+of\d+\.bin|config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json)$/;
+  return top.test(name) || /^onnx\/model\.onnx$/.test(name);
+}
+
+/** Export files already in `dir` (top level and the export sub-folders). */
+function exportFilesIn(dir: string, entries: string[]): string[] {
+  const out = entries.filter(isExportFile);
+  for (const sub of EXPORT_SUBDIRS) {
+    const p = path.join(dir, sub);
+    if (entries.includes(sub) && fs.statSync(p).isDirectory()) {
+      for (const n of fs.readdirSync(p)) if (isExportFile(`${sub}/${n}`)) out.push(`${sub}/${n}`);
+    }
+  }
+  return out;
 }
 
 function inside(parent: string, child: string): boolean {
@@ -65,7 +82,12 @@ export function checkDestination(out: string, opts: { force: boolean; within?: s
   if (entries.length && !opts.force) {
     throw new ExportError(`export destination ${dir} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}); choose an empty folder or pass --force to replace earlier export files`);
   }
-  return { dir, exists: true, conflicting: entries.filter(isExportFile) };
+  for (const sub of EXPORT_SUBDIRS) {
+    if (entries.includes(sub) && !fs.statSync(path.join(dir, sub)).isDirectory()) {
+      throw new ExportError(`cannot export to ${dir}: ${path.join(dir, sub)} is a file where the export puts a folder`);
+    }
+  }
+  return { dir, exists: true, conflicting: exportFilesIn(dir, entries) };
 }
 
 function writeFileSync(file: string, data: string | Uint8Array): void {
@@ -81,22 +103,26 @@ function writeFileSync(file: string, data: string | Uint8Array): void {
 const tag = () => `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
 /**
- * Write `files` (flat names → contents) into the checked destination. A new folder appears whole
+ * Write `files` (relative paths → contents: plain names, or onnx/<name>) into the checked destination. A new folder appears whole
  * (staged as a sibling, then renamed). In an existing folder the files are staged in a hidden
  * sub-folder, earlier export files are moved aside, and the new ones renamed in; any failure moves
  * everything back. Other files in the folder are never touched.
  */
 export function writeExport(dest: Destination, files: Record<string, string | Uint8Array>): string[] {
   for (const name of Object.keys(files)) {
-    if (!name || name !== path.basename(name) || name === '.' || name === '..' || !isExportFile(name)) {
-      throw new ExportError(`refusing to write '${name}': export files are plain names inside the destination folder`);
+    const parts = name.split('/');
+    const plain = parts.every((p) => p && p === path.basename(p) && p !== '.' && p !== '..');
+    if (!plain || parts.length > 2 || (parts.length === 2 && !EXPORT_SUBDIRS.includes(parts[0])) || !isExportFile(name)) {
+      throw new ExportError(`refusing to write '${name}': export files are plain names (or onnx/<name>) inside the destination folder`);
     }
   }
+  const subdirsOf = (names: string[]) => [...new Set(names.filter((n) => n.includes('/')).map((n) => n.split('/')[0]))];
   const { dir } = dest;
   const staging = dest.exists ? path.join(dir, `${STAGING_PREFIX}${tag()}`) : `${dir}${STAGING_PREFIX}${tag()}`;
   try {
     fs.mkdirSync(path.dirname(staging), { recursive: true });
     fs.mkdirSync(staging);
+    for (const sub of subdirsOf(Object.keys(files))) fs.mkdirSync(path.join(staging, sub));
     for (const [name, data] of Object.entries(files)) writeFileSync(path.join(staging, name), data);
   } catch (e) {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -115,8 +141,13 @@ export function writeExport(dest: Destination, files: Record<string, string | Ui
   const aside = path.join(staging, '.old');
   const movedAside: string[] = [];
   const movedIn: string[] = [];
+  const created: string[] = [];
   try {
     fs.mkdirSync(aside);
+    for (const sub of subdirsOf([...dest.conflicting, ...Object.keys(files)])) {
+      fs.mkdirSync(path.join(aside, sub));
+      if (!fs.existsSync(path.join(dir, sub))) { fs.mkdirSync(path.join(dir, sub)); created.push(sub); }
+    }
     for (const name of dest.conflicting) {
       fs.renameSync(path.join(dir, name), path.join(aside, name));
       movedAside.push(name);
@@ -128,6 +159,7 @@ export function writeExport(dest: Destination, files: Record<string, string | Ui
   } catch (e) {
     for (const name of movedIn) fs.rmSync(path.join(dir, name), { force: true });
     for (const name of movedAside) fs.renameSync(path.join(aside, name), path.join(dir, name));
+    for (const sub of created) fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
     fs.rmSync(staging, { recursive: true, force: true });
     throw new ExportError(`cannot write the export into ${dir}: ${(e as Error).message} (the folder was left as it was)`);
   }

@@ -151,10 +151,11 @@ describe('exportModel', () => {
     const noModel = sourceRun('r-nomodel', null, { kind: 'train', seed: 0 } as unknown as RunSpec, null);
     const out = path.join(tmp, 'out', 'bad');
     await expect(exportModel(request(noModel, out))).rejects.toThrow(/run r-nomodel \(train\) has no model to export/);
-    await expect(exportModel(request(src, out, { formats: ['keras' as 'onnx'] }))).rejects.toThrow(/unknown export format 'keras'/);
+    await expect(exportModel(request(src, out, { formats: ['keras' as 'onnx'] }))).rejects.toThrow(/format 'keras' is not available for an MLP \(use tfjs, onnx, safetensors or all\)/);
+    await expect(exportModel(request(src, out, { formats: ['hf'] }))).rejects.toThrow(/format 'hf' is not available for an MLP/);
     const lm = sourceRun('r-lm', null, { kind: 'lm', seed: 0 } as unknown as RunSpec, null);
     fs.writeFileSync(path.join(lm.dir, 'model.safetensors'), encodeSafetensors({ tensors: {}, metadata: { 'whittle.arch': 'transformer' } }));
-    await expect(exportModel(request(lm, out))).rejects.toThrow(/holds a transformer model; export writes MLP models only/);
+    await expect(exportModel(request(lm, out))).rejects.toThrow(/holds a transformer model, not an MLP/);
     await expect(exportModel(request(src, 'rel/out'))).rejects.toThrow(/absolute path/);
     await expect(exportModel(request(src, path.join(tmp, 'chosen', '..', 'x'), { within: path.join(tmp, 'chosen') }))).rejects.toThrow(/outside the chosen folder/);
     expect(fs.existsSync(out)).toBe(false);

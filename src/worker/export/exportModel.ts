@@ -5,11 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobInput } from '../../shared/events';
 import type { RunSpec } from '../../shared/specs';
-import { EXPORT_FORMATS, type ExportFormat, type ExportSpec } from '../../shared/specs/export';
+import { type ExportFormat, type ExportFormatArg, type ExportSpec, exportFormatsFor, type ModelFamily } from '../../shared/specs/export';
 import { compactMlp } from '../compress/compact';
 import { sha256 } from '../engine/files';
 import type { MlpWeights } from '../models/mlp/model';
 import { decodeMlp } from '../models/mlp/file';
+import { familyOfArch } from '../models/family';
 import { decodeSafetensors } from '../models/safetensors';
 import { buildCard, cardMarkdown, type ExportedFile, keptSkill, type ModelCard, removedSkills, specHash } from './card';
 import { checkDestination, ExportError, writeExport } from './destination';
@@ -54,16 +55,61 @@ export interface ExportResult {
   report: SizeSpeedReport;
 }
 
-export function loadRunModel(input: JobInput, role = 'source'): MlpWeights {
+/** A run's model file, or an ExportError saying why there is none. */
+export function runModelFile(input: JobInput): string {
   const file = path.join(input.dir, MODEL_FILE);
   if (!fs.existsSync(file)) {
-    throw new ExportError(`run ${input.runId} (${input.spec.kind}) has no model to export: ${MODEL_FILE} is missing from its folder${input.spec.kind === 'train' || input.spec.kind === 'prune' || input.spec.kind === 'distill' || input.spec.kind === 'groupLasso' ? ' (has it finished?)' : ''}`);
+    throw new ExportError(`run ${input.runId} (${input.spec.kind}) has no model to export: ${MODEL_FILE} is missing from its folder${['train', 'prune', 'distill', 'groupLasso', 'lm'].includes(input.spec.kind) ? ' (has it finished?)' : ''}`);
   }
+  return file;
+}
+
+/** Which family the run's model file holds (its whittle.arch metadata; unreadable: mlp, whose
+ *  reader then names the problem). */
+export function runModelFamily(input: JobInput): ModelFamily {
+  const file = runModelFile(input);
+  const fd = fs.openSync(file, 'r');
+  try {
+    // Only the header: a model file can be large.
+    const len = Buffer.alloc(8);
+    if (fs.readSync(fd, len, 0, 8, 0) < 8) return 'mlp';
+    const n = Number(len.readBigUInt64LE(0));
+    if (n > 100 * 1024 * 1024) return 'mlp';
+    const head = Buffer.alloc(n);
+    fs.readSync(fd, head, 0, n, 8);
+    const arch = (JSON.parse(head.toString('utf8')) as { __metadata__?: Record<string, string> }).__metadata__?.['whittle.arch'];
+    return familyOfArch(arch) === 'decoder' ? 'decoder' : 'mlp';
+  } catch {
+    return 'mlp';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The formats to write for a model of `family`: `all` expanded, the other family's refused. */
+export function resolveFormats(requested: readonly ExportFormatArg[], family: ModelFamily): ExportFormat[] {
+  const allowed = exportFormatsFor(family);
+  const use = `use ${allowed.join(', ')} or all`;
+  if (!requested.length) throw new ExportError(`no export format given (${use})`);
+  const out = new Set<ExportFormat>();
+  for (const f of requested) {
+    if (f === 'all') { allowed.forEach((a) => out.add(a)); continue; }
+    if (!(allowed as readonly string[]).includes(f)) {
+      throw new ExportError(`format '${f}' is not available for ${family === 'mlp' ? 'an MLP' : 'a decoder language model'} (${use})`);
+    }
+    out.add(f);
+  }
+  return [...out];
+}
+
+export function loadRunModel(input: JobInput, role = 'source'): MlpWeights {
+  const file = runModelFile(input);
   const bytes = new Uint8Array(fs.readFileSync(file));
   let arch: string | undefined;
   try { arch = decodeSafetensors(bytes, file).metadata['whittle.arch']; } catch { /* decodeMlp reports it below */ }
-  if (arch && arch !== 'mlp') {
-    throw new ExportError(`run ${input.runId} holds a ${arch} model; export writes MLP models only so far`);
+  const family = familyOfArch(arch);
+  if (arch && family !== 'mlp') {
+    throw new ExportError(`run ${input.runId} holds a ${family === 'decoder' ? 'transformer' : arch} model, not an MLP`);
   }
   try {
     return decodeMlp(bytes, `inputs.${role} (${file})`);
@@ -103,11 +149,7 @@ const size = (d: string | Uint8Array) => (typeof d === 'string' ? Buffer.byteLen
 
 export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   const { spec, source } = req;
-  const formats = [...new Set(spec.formats)];
-  if (!formats.length) throw new ExportError('no export format given (use tfjs, onnx, safetensors or all)');
-  for (const f of formats) {
-    if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new ExportError(`unknown export format '${f}' (use ${EXPORT_FORMATS.join(', ')} or all)`);
-  }
+  const formats = resolveFormats(spec.formats, 'mlp');
   const dest = checkDestination(spec.out, { force: spec.force, within: spec.within });
   const step = (i: number, phase: string) => {
     // Cancelled before the files are in place: stop, nothing is written.

@@ -16,7 +16,8 @@ import { recordingContext } from '../jobs/testContext';
 import { initWeights } from '../models/mlp/model';
 import { encodeMlp } from '../models/mlp/file';
 import { refForward, refParams } from '../models/mlp/reference';
-import { initTransformer, lmLoss, Transformer } from '../models/decoder/model';
+import { initTransformer, Transformer } from '../models/decoder/model';
+import { crossEntropy } from '../train/loss';
 import { encodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { greyPng, writeIdxFolder } from '../tasks/images/fixtures';
 import { importDataset } from '../tasks/images/importer';
@@ -163,7 +164,7 @@ describe('try a language model', () => {
         const T = seq.length - 1;
         const x = tf.tensor2d(seq.slice(0, T), [1, T], 'int32') as Tensor2D;
         const y = tf.tensor1d(seq.slice(1), 'int32') as Tensor1D;
-        return lmLoss(m.forward(x), y).dataSync()[0] * T * Math.LOG2E;
+        return crossEntropy(m.forward(x), y).dataSync()[0] * T * Math.LOG2E;
       });
     } finally { m.dispose(); }
   }

@@ -3,6 +3,7 @@
 // makes; the model itself stays cached for the next request (models.ts).
 import { InputError } from '../../shared/errors';
 import type { SkillRef, TaskSpec } from '../../shared/specs';
+import type { GenerateResult } from '../../shared/specs/importModel';
 import type { ConfusionMatrix, InferRequest, InferRun, ModelInfo, TryInput, TryResult } from '../../shared/tryModel';
 import type { MaskableMlp } from '../models/mlp/model';
 import { mixtureSkills } from '../train/mixture';
@@ -11,11 +12,12 @@ import { cmspSuiteOf, tryCmsp } from './cmsp';
 import { confusionMatrix, runClasses, tryImage } from './images';
 import { loadRunModel, type LoadedModel } from './models';
 import { tryText } from './text';
+import { generateText } from './generate';
 
 type CmspTask = Extract<TaskSpec, { suite: 'cmsp' }>;
 type ImagesTask = Extract<TaskSpec, { suite: 'images' }>;
 
-export async function handleInfer(home: string, req: InferRequest): Promise<ModelInfo | TryResult | ConfusionMatrix> {
+export async function handleInfer(home: string, req: InferRequest): Promise<ModelInfo | TryResult | ConfusionMatrix | GenerateResult> {
   const loaded = loadRunModel(req.run.runId, req.run.dir);
   switch (req.op) {
     case 'info': return info(home, req.run, loaded);
@@ -24,6 +26,10 @@ export async function handleInfer(home: string, req: InferRequest): Promise<Mode
       const { model, task } = mlpOn(req.run, loaded, 'images');
       const suite = loadImageSuite(home, task.dataset);
       return confusionMatrix(req.run.runId, model, suite, runClasses(suite, runSkills(req.run)));
+    }
+    case 'generate': {
+      if (loaded.arch !== 'transformer') throw new InputError(`run ${req.run.runId} is not a language model (its model is an MLP)`);
+      return generateText(req.run.runId, loaded, req.prompt, req.tokens);
     }
     default: throw new InputError(`op: unknown request ${(req as { op: unknown }).op}`);
   }

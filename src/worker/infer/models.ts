@@ -4,17 +4,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../shared/errors';
+import { HF_SOURCE_META } from '../../shared/specs/importModel';
 import { MODEL_FILE } from '../compress/io';
 import { MaskableMlp } from '../models/mlp/model';
 import { decodeMlp } from '../models/mlp/file';
-import { decodeSafetensors } from '../models/safetensors';
+import { familyOfArch } from '../models/family';
+import { safetensorsMetadata } from '../models/safetensors';
 import { Transformer } from '../models/decoder/model';
 import { decodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { tokenizerFromJSON, type Tokenizer } from '../tasks/text/tokenizer';
 
 export type LoadedModel =
   | { arch: 'mlp'; model: MaskableMlp }
-  | { arch: 'transformer'; model: Transformer; tokenizer: Tokenizer };
+  | { arch: 'transformer'; model: Transformer; tokenizer: Tokenizer;
+      /** Special token ids an imported model's config.json names (null: none, or trained here). */
+      eosId: number | null; bosId: number | null };
 
 interface Entry { file: string; mtimeMs: number; size: number; loaded: LoadedModel }
 
@@ -46,12 +50,13 @@ export function loadRunModel(runId: string, dir: string): LoadedModel {
 }
 
 function decode(buf: Uint8Array, source: string): LoadedModel {
-  const arch = decodeSafetensors(buf, source).metadata['whittle.arch'];
-  if (arch === 'transformer') {
+  const arch = safetensorsMetadata(buf, source)['whittle.arch'];
+  if (familyOfArch(arch) === 'decoder') {
     const { weights, metadata } = decodeTransformer(buf, source);
     const tok = metadata[TOKENIZER_META];
     if (!tok) throw new InputError(`${source}: the model carries no tokenizer, so text cannot be encoded for it`);
-    return { arch, model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)) };
+    const hf = metadata[HF_SOURCE_META] ? JSON.parse(metadata[HF_SOURCE_META]) as { eosId?: number | null; bosId?: number | null } : {};
+    return { arch: 'transformer', model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)), eosId: hf.eosId ?? null, bosId: hf.bosId ?? null };
   }
   return { arch: 'mlp', model: new MaskableMlp(decodeMlp(buf, source)) };
 }

@@ -6,7 +6,7 @@ import type { TryResult } from '../../shared/tryModel';
 import { Rng } from '../engine/rng';
 import { tf, type Tensor2D } from '../engine/tf';
 import type { Transformer } from '../models/decoder/model';
-import { generate } from '../models/decoder/train';
+import { generate } from '../models/decoder/sample';
 import type { Tokenizer } from '../tasks/text/tokenizer';
 
 export const MAX_PROMPT_BYTES = 4096;

@@ -2,11 +2,10 @@
 // soft targets, α·CE + (1−α)·T²·KL(teacher ‖ student) (METHODS §3, §4). The student is
 // initialised like any new model of the engine (PyTorch default). Saves the student.
 import type { DistillSpec } from '../../shared/specs';
-import { tf, type Tensor2D } from '../engine/tf';
 import { MaskableMlp } from '../models/mlp/model';
 import { compactMlp } from '../compress/compact';
 import { loadInputModel, MODEL_FILE, modelBytes, openCompressJob } from '../compress/io';
-import { softKl } from '../compress/kd';
+import { distillStepOptions } from '../compress/kd';
 import { runPhase } from '../compress/phase';
 import { compressSummary } from '../compress/summary';
 import { SkillTracker } from '../compress/tracker';
@@ -44,9 +43,7 @@ export const distillJob: Job<DistillSpec> = async (ctx) => {
         gradClip: spec.train.gradClip,
         // the teacher's variables are not among the optimizer's, so no gradient reaches them;
         // α = 1 is training from scratch (the compare study's baseline): no teacher term at all
-        extraLoss: spec.alpha < 1
-          ? ({ x, logits }) => tf.mul(softKl(logits, teacher.forward(x) as Tensor2D, T), (1 - spec.alpha) * T * T) as tf.Scalar
-          : undefined,
+        ...(spec.alpha < 1 ? distillStepOptions(teacher, { alpha: spec.alpha, temperature: T }) : {}),
       },
       stepOffset: 0, sampleOffset: 0, evalEvery: spec.eval.every, cancelled: ctx.cancelled,
       progress: (s, n) => ctx.progress(s, n, 'distillation'),

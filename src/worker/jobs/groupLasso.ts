@@ -10,10 +10,10 @@ import { compactMlp } from '../compress/compact';
 import { groupLassoPenalty, LambdaController, maskBelow, readGroupNorms } from '../compress/groupLasso';
 import { loadInputModel, MODEL_FILE, modelBytes, openCompressJob } from '../compress/io';
 import { runPhase } from '../compress/phase';
-import { selectUnits } from '../compress/select';
+import { pruneUnits } from '../compress/prune';
 import { compressSummary } from '../compress/summary';
 import { accuracies, SkillTracker } from '../compress/tracker';
-import { mlpUnits } from '../compress/units';
+import { mlpUnits } from '../models/mlp/units';
 import { createOptimizer } from '../train/optimizers';
 import type { Job } from './types';
 
@@ -43,9 +43,7 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
     let forcedCut = false;
     // keep the `target` units with the largest group norms
     const cutToTarget = (target: number) => {
-      const norms = readGroupNorms(units, spec.group);
-      selectUnits(norms, model.masks, { scope: 'global', keep: target, minPerLayer: spec.minPerLayer }).forEach((m, l) => model.setMask(l, m));
-      model.applyMasks();
+      pruneUnits(units, readGroupNorms(units, spec.group), { scope: 'global', keep: target, minPerLayer: spec.minPerLayer });
     };
     const res = await runPhase({
       model, optimizer: opt, suite, skill: keep, steps: spec.train.steps, batch: spec.train.batch, rng: dataRng,

@@ -16,4 +16,5 @@ export const JOBS: Record<RunKind, Loader> = {
   importCorpus: async () => (await import('./importCorpus')).importCorpusJob as Job<RunSpec>,
   lm: async () => (await import('./lm')).lmJob as Job<RunSpec>,
   lmSample: async () => (await import('./lmSample')).lmSampleJob as Job<RunSpec>,
+  importModel: async () => (await import('./importModel')).importModelJob as Job<RunSpec>,
 };

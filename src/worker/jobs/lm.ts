@@ -12,52 +12,44 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobInput } from '../../shared/events';
 import type { LmSpec } from '../../shared/specs/text';
+import { attributionScores } from '../compress/decoderAttribution';
 import { groupLassoPenalty, LambdaController, maskBelow } from '../compress/groupLasso';
-import { MODEL_FILE } from '../compress/io';
+import { loadRunModel, MODEL_FILE } from '../compress/io';
+import { distillStepOptions } from '../compress/kd';
+import { pruneUnits } from '../compress/prune';
 import { SCORES } from '../compress/scores';
-import { selectUnits } from '../compress/select';
+import { selectResid } from '../compress/select';
 import { JobCancelled } from '../engine/cancelled';
 import { Rng } from '../engine/rng';
 import { decoderConfig } from '../models/decoder/config';
 import { countTransformerParams, Transformer, type TransformerConfig } from '../models/decoder/model';
 import { compactTransformer } from '../models/decoder/compact';
 import { decodeTransformer, encodeTransformer, TOKENIZER_META } from '../models/decoder/file';
-import { evaluateLm, generate, lmTrainStep, type Windows } from '../models/decoder/train';
-import { attributionScores, selectResid, transformerUnits } from '../models/decoder/units';
-import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../models/safetensors';
+import { generate } from '../models/decoder/sample';
+import { transformerUnits } from '../models/decoder/units';
 import { TextSuite, type SequenceBatch, type TextSkill } from '../tasks/text/suite';
 import { tokenizerFromJSON, type Tokenizer } from '../tasks/text/tokenizer';
 import { Adam, type OptimizerState } from '../train/optimizers';
+import type { Windows } from '../train/batch';
+import { decodeOptimizerState, encodeOptimizerState } from '../train/checkpoint';
+import { evaluateWindows } from '../train/evaluate';
 import { setLearningRate, warmupCosine } from '../train/schedule';
+import { trainStep } from '../train/step';
 import type { Job, JobContext } from './types';
 
 interface State { step: number; tokens: number; pruneTokens: number; rng: [number, number, number, number]; reachedAt: { step: number; tokens: number } | null }
 
 function loadInput(input: JobInput | undefined, role: string): { model: Transformer; tokenizer: Tokenizer } {
   if (!input) throw new Error(`inputs.${role}: no ${role} run was given`);
-  const file = path.join(input.dir, MODEL_FILE);
-  if (!fs.existsSync(file)) throw new Error(`inputs.${role}: run ${input.runId} has no ${MODEL_FILE} (did it finish?)`);
-  const { weights, metadata } = decodeTransformer(new Uint8Array(fs.readFileSync(file)), `inputs.${role} (${file})`);
+  const { weights, metadata } = loadRunModel(input, role, 'decoder');
   const tok = metadata[TOKENIZER_META];
-  if (!tok) throw new Error(`inputs.${role}: ${file} carries no tokenizer`);
+  if (!tok) throw new Error(`inputs.${role}: ${path.join(input.dir, MODEL_FILE)} carries no tokenizer`);
   return { model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)) };
 }
 
 function configOf(spec: LmSpec, vocab: number): TransformerConfig {
   const m = spec.model!;
   return decoderConfig({ vocab, context: m.context, dModel: m.dModel, heads: m.heads, headDim: m.dModel / m.heads, mlp: Array(m.layers).fill(m.mlpWidth) });
-}
-
-function encodeOptimizer(s: OptimizerState): Uint8Array {
-  const tensors: Record<string, TensorEntry> = {};
-  for (const [k, v] of Object.entries(s.slots)) tensors[k] = { dtype: 'F32', shape: [v.length], data: v };
-  return encodeSafetensors({ tensors, metadata: { name: s.name, step: String(s.step) } });
-}
-function decodeOptimizer(buf: Uint8Array): OptimizerState {
-  const st = decodeSafetensors(buf, 'optimizer checkpoint');
-  const slots: Record<string, Float32Array> = {};
-  for (const [k, t] of Object.entries(st.tensors)) slots[k] = t.data as Float32Array;
-  return { name: st.metadata.name as 'adam', step: Number(st.metadata.step), slots };
 }
 
 /** The target loss in nats/token: given, or a factor × a reference run's final loss on the target. */
@@ -95,16 +87,19 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     const { weights } = decodeTransformer(new Uint8Array(fs.readFileSync(path.join(ctx.resumeFrom, MODEL_FILE))), 'checkpoint');
     model = new Transformer(weights);
     state = JSON.parse(fs.readFileSync(path.join(ctx.resumeFrom, 'state.json'), 'utf8')) as State;
-    optState = decodeOptimizer(new Uint8Array(fs.readFileSync(path.join(ctx.resumeFrom, 'optim.safetensors'))));
+    optState = decodeOptimizerState(new Uint8Array(fs.readFileSync(path.join(ctx.resumeFrom, 'optim.safetensors'))), path.join(ctx.resumeFrom, 'optim.safetensors'));
     dataRng = new Rng(state.rng);
     if (spec.method === 'prune') fromInput!.model.dispose();
     ctx.log(`resumed at step ${state.step}`);
   } else if (spec.method === 'prune') {
     model = fromInput!.model;
   } else {
-    model = Transformer.create(configOf(spec, tokenizer.vocabSize), initRng);
+    // a student shares its teacher's output rows (an imported teacher's may be padded past the tokenizer)
+    model = Transformer.create(configOf(spec, teacher ? teacher.config.vocab : tokenizer.vocabSize), initRng);
   }
-  if (model.config.vocab !== tokenizer.vocabSize) throw new Error(`the model's vocabulary (${model.config.vocab}) does not match the tokenizer's (${tokenizer.vocabSize})`);
+  // An imported checkpoint's embedding is often padded past its tokenizer's ids (Qwen2, the fixtures):
+  // every id the tokenizer makes must have a row, not every row an id.
+  if (tokenizer.vocabSize > model.config.vocab) throw new Error(`the tokenizer makes ids up to ${tokenizer.vocabSize - 1}, beyond the model's vocabulary of ${model.config.vocab}`);
   if (model.config.context < T) throw new Error(`the model's context (${model.config.context}) is shorter than the task's (${T})`);
 
   const domains = spec.task.domains.map((d) => suite.skill(d));
@@ -130,7 +125,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     const out: Record<string, number> = {};
     const points = [];
     for (const d of domains) {
-      const loss = evaluateLm(model, evalSets.get(d.key)!, 16, ctx.cancelled);
+      const loss = evaluateWindows(model, evalSets.get(d.key)!, 16, ctx.cancelled);
       out[d.key] = loss;
       points.push({ step, key: `${prefix}loss/${d.key}`, value: loss * Math.LOG2E, samples: state.pruneTokens + state.tokens });
       points.push({ step, key: `${prefix}bpb/${d.key}`, value: (loss / suite.bytesPerToken(d)) * Math.LOG2E, samples: state.pruneTokens + state.tokens });
@@ -158,7 +153,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
         for (let s = 0; s < gl.steps && !ctx.cancelled(); s++) {
           const lambda = lam.update(model.activeNeurons().reduce((a, b) => a + b, 0));
           setLearningRate(opt, spec.optimizer.lr * warmupCosine(s, { warmup: spec.schedule.warmup, total: gl.steps, minFraction: spec.schedule.minFraction }));
-          lmTrainStep(model, opt, nextBatch(), { gradClip: spec.gradClip, extraLoss: lambda > 0 ? () => groupLassoPenalty(units, lambda, 'inBiasOut') : undefined, afterStep: masked() ? afterStep : undefined });
+          trainStep(model, opt, nextBatch(), { gradClip: spec.gradClip, extraLoss: lambda > 0 ? () => groupLassoPenalty(units, lambda, 'inBiasOut') : undefined, afterStep: masked() ? afterStep : undefined });
           state.pruneTokens += batchSize * T;
           if (gl.threshold > 0 && (s + 1) % 50 === 0) maskBelow(units, gl.threshold, 'inBiasOut', 1);
           ctx.progress(s + 1, gl.steps, 'group lasso');
@@ -180,10 +175,11 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
         mlpScores = SCORES[p.score].compute(units, null, { rng: scoreRng, group: 'inBiasOut', site: 'post', reduce: 'absSum' });
         if (p.keepResid !== undefined) residScores = Float32Array.from(model.masks.resid, () => scoreRng.next());
       }
-      const masks = selectUnits(mlpScores, model.masks.mlp, { scope: p.scope, keep: p.keep, minPerLayer: 1 });
-      masks.forEach((m, l) => model.setMlpMask(l, m));
-      if (p.keepResid !== undefined && residScores) model.setResidMask(selectResid(residScores, model.masks.resid, p.keepResid));
-      model.applyMasks();
+      pruneUnits(units, mlpScores, { scope: p.scope, keep: p.keep, minPerLayer: 1 });
+      if (p.keepResid !== undefined && residScores) {
+        model.setResidMask(selectResid(residScores, model.masks.resid, p.keepResid));
+        model.applyMasks();
+      }
       if (p.compact) {
         // Recovery on the physically smaller model: the same function as the masked one with its
         // masked weights held at zero, at the cost of the kept size. A fresh optimizer either way.
@@ -210,15 +206,15 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       // the last step is logged too (below), so its loss must be kept: a run shorter than
       // eval.every would otherwise log train/loss = NaN, which the store cannot hold (#15 item 15)
       const keep = (state.step + 1) % spec.eval.every === 0 || state.step + 1 === spec.steps;
-      const loss = lmTrainStep(model, opt, nextBatch(), {
+      const loss = trainStep(model, opt, nextBatch(), {
         gradClip: spec.gradClip,
-        teacher: teacher ? { model: teacher, alpha: spec.distill?.alpha ?? 0.5, temperature: spec.distill?.temperature ?? 2 } : undefined,
+        ...(teacher ? distillStepOptions(teacher, { alpha: spec.distill?.alpha ?? 0.5, temperature: spec.distill?.temperature ?? 2 }) : {}),
         afterStep: holdMasks ? afterStep : undefined,
         keepLoss: keep,
       });
       state.step++;
       state.tokens += batchSize * T;
-      if (loss) { trainLoss = (await loss.data())[0]; loss.dispose(); }
+      if (loss) { trainLoss = (await loss.ce.data())[0]; loss.ce.dispose(); loss.total.dispose(); }
       ctx.progress(state.step, spec.steps, spec.method);
       if (keep || state.step === spec.steps) {
         ctx.metrics([{ step: state.step, key: 'train/loss', value: trainLoss * Math.LOG2E, samples: state.pruneTokens + state.tokens },
@@ -274,7 +270,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     state.rng = dataRng.getState();
     ctx.saveCheckpoint(state.step, {
       [MODEL_FILE]: encodeTransformer(model.toWeightsSync(), { [TOKENIZER_META]: tokJson }),
-      'optim.safetensors': encodeOptimizer(opt.getState()),
+      'optim.safetensors': encodeOptimizerState(opt.getState()),
       'state.json': JSON.stringify(state),
     });
   }

@@ -6,7 +6,7 @@ import { MODEL_FILE } from '../compress/io';
 import { Rng } from '../engine/rng';
 import { Transformer } from '../models/decoder/model';
 import { decodeTransformer, TOKENIZER_META } from '../models/decoder/file';
-import { generate } from '../models/decoder/train';
+import { generate } from '../models/decoder/sample';
 import { tokenizerFromJSON } from '../tasks/text/tokenizer';
 import type { Job } from './types';
 

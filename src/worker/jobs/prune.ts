@@ -12,11 +12,11 @@ import { logLogPearson, type Correlation } from '../compress/correlation';
 import { loadInputModel, MODEL_FILE, modelBytes, openCompressJob } from '../compress/io';
 import { runPhase } from '../compress/phase';
 import { SCORES, type ScoreOptions } from '../compress/scores';
-import { selectUnits } from '../compress/select';
+import { pruneUnits } from '../compress/prune';
 import { compressSummary } from '../compress/summary';
 import { accuracies, SkillTracker } from '../compress/tracker';
-import { mlpUnits } from '../compress/units';
-import { batchTensors } from '../train/step';
+import { mlpUnits } from '../models/mlp/units';
+import { batchTensors } from '../train/batch';
 import { createOptimizer } from '../train/optimizers';
 import type { Job } from './types';
 
@@ -57,9 +57,7 @@ export const pruneJob: Job<PruneSpec> = async (ctx) => {
     } else {
       scores = score.compute(units, null, opts);
     }
-    const masks = selectUnits(scores, model.masks, spec.selection);
-    masks.forEach((m, l) => model.setMask(l, m));
-    model.applyMasks();
+    pruneUnits(units, scores, spec.selection);
     ctx.log(`pruned to ${model.activeUnits().join('+')} hidden units by ${spec.score.name} score`);
     const afterPrune = await tracker.evaluate(model, 0, pruneSamples, { atSize: true });
 

@@ -69,3 +69,15 @@ export function decodeSafetensors(buf: Uint8Array, source = 'safetensors data'):
   }
   return { tensors, metadata };
 }
+
+/** The header's __metadata__ alone, without copying any tensor (to tell a file's family apart). */
+export function safetensorsMetadata(buf: Uint8Array, source = 'safetensors data'): Record<string, string> {
+  if (buf.length < 8) throw new Error(`${source}: truncated at offset 0 (need an 8-byte header length)`);
+  const n = Number(new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getBigUint64(0, true));
+  if (8 + n > buf.length) throw new Error(`${source}: header length ${n} runs past the end of the file (${buf.length} bytes) at offset 8`);
+  try {
+    return (JSON.parse(Buffer.from(buf.subarray(8, 8 + n)).toString('utf8')).__metadata__ ?? {}) as Record<string, string>;
+  } catch (e) {
+    throw new Error(`${source}: header at offset 8 is not valid JSON (${(e as Error).message})`);
+  }
+}

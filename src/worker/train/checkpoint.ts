@@ -31,13 +31,15 @@ export function encodeOptimizerState(s: OptimizerState): Uint8Array {
   return encodeSafetensors({ tensors, metadata: { 'whittle.optimizer': s.name, 'whittle.step': String(s.step) } });
 }
 
+/** Optimizer slots back from a file; language-model checkpoints written before every family
+ *  shared this file kept the name and step under `name` / `step`. */
 export function decodeOptimizerState(buf: Uint8Array, source: string): OptimizerState {
   const st = decodeSafetensors(buf, source);
-  const name = st.metadata['whittle.optimizer'];
+  const name = st.metadata['whittle.optimizer'] ?? st.metadata.name;
   if (name !== 'adam' && name !== 'sgd') throw new Error(`${source}: unknown optimizer '${name}'`);
   const slots: Record<string, Float32Array> = {};
   for (const [k, t] of Object.entries(st.tensors)) slots[k] = t.data as Float32Array;
-  return { name, step: Number(st.metadata['whittle.step'] ?? 0), slots };
+  return { name, step: Number(st.metadata['whittle.step'] ?? st.metadata.step ?? 0), slots };
 }
 
 export function checkpointFiles(c: Checkpoint): Record<string, string | Uint8Array> {

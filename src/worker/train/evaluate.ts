@@ -1,10 +1,13 @@
-// Evaluation of a model on skills: mean cross-entropy in bits and accuracy, per skill, on the
-// suite's evaluation samples (fresh ones for synthetic suites). One readback per skill.
+// Evaluation of a model of any family: on skills, mean cross-entropy in bits and accuracy, per
+// skill, on the suite's evaluation samples (fresh ones for synthetic suites), one readback per
+// skill; on token windows, the mean next-token loss in nats/token.
 import { type CancelCheck, throwIfCancelled } from '../engine/cancelled';
 import { tf, type Tensor1D } from '../engine/tf';
 import type { Rng } from '../engine/rng';
 import type { Batch, Skill, SkillSuite } from '../tasks/types';
-import { batchTensors, crossEntropyPerSample, type Trainable } from './step';
+import { batchTensors, windowTensors, type Windows } from './batch';
+import { crossEntropy, crossEntropyPerSample } from './loss';
+import type { Trainable } from './step';
 
 export const BITS_PER_NAT = Math.LOG2E;
 
@@ -51,4 +54,21 @@ export async function evaluateSkills(model: Trainable, suite: SkillSuite, skills
     out.push({ key: skill.key, lossBits: r.lossBits, acc: r.acc, count: batch.count });
   }
   return out;
+}
+
+/** Mean next-token loss (nats/token) over windows, `batch` windows at a time; `cancelled` is
+ *  checked before each batch (JobCancelled). */
+export function evaluateWindows(model: Trainable, w: Windows, batch = 16, cancelled?: CancelCheck): number {
+  if (w.count === 0) return NaN;
+  let total = 0;
+  const stride = w.T + 1;
+  for (let i = 0; i < w.count; i += batch) {
+    throwIfCancelled(cancelled, 'evaluation');
+    const n = Math.min(batch, w.count - i);
+    total += tf.tidy(() => {
+      const { x, y } = windowTensors(w.tokens.subarray(i * stride, (i + n) * stride), n, w.T);
+      return crossEntropy(model.forward(x), y).dataSync()[0] * n; // logits [n·T, V]
+    });
+  }
+  return total / w.count;
 }

@@ -4,7 +4,7 @@
 // hook, so any UnitModel works. Many units are ablated in one forward pass by tiling the batch:
 // copy k of the batch has unit k switched off.
 import { tf, type Tensor2D } from '../../engine/tf';
-import { perSampleCrossEntropy } from '../loss';
+import { crossEntropyPerSample } from '../../train/loss';
 import { requireData, zeroMasked, type ImportanceScore } from './types';
 
 /** Rows per forward pass (copies × batch); bounds memory, not results. */
@@ -16,7 +16,7 @@ export const ablationScore: ImportanceScore = {
   compute(model, data) {
     const { x, y } = requireData('ablation', data);
     const B = x.shape[0];
-    const base = tf.tidy(() => tf.mean(perSampleCrossEntropy(model.forward(x), y)).dataSync()[0]);
+    const base = tf.tidy(() => tf.mean(crossEntropyPerSample(model.forward(x), y)).dataSync()[0]);
     const out = model.widths.map((w) => new Float32Array(w));
     const perPass = Math.max(1, Math.floor(MAX_ROWS / B));
     model.widths.forEach((width, layer) => {
@@ -34,7 +34,7 @@ export const ablationScore: ImportanceScore = {
           const logits = model.forward(xt, {
             onActivation: (l, a) => (l === layer ? (tf.mul(a, keepRows) as Tensor2D) : a),
           });
-          const ce = tf.reshape(perSampleCrossEntropy(logits, yt as typeof y), [k, B]);
+          const ce = tf.reshape(crossEntropyPerSample(logits, yt as typeof y), [k, B]);
           return tf.mean(ce, 1).dataSync(); // [k]
         });
         units.forEach((j, c) => { out[layer][j] = Math.abs(losses[c] - base); });

@@ -6,7 +6,7 @@
 // batch size. Rows i run over every leading axis (batch, and positions for a transformer).
 // The gradient w.r.t. an activation is taken as the gradient w.r.t. a zero tensor added to it.
 import { tf, type Tensor, type Tensor2D } from '../../engine/tf';
-import { perSampleCrossEntropy } from '../loss';
+import { crossEntropyPerSample } from '../../train/loss';
 import { requireData, zeroMasked, type ImportanceScore } from './types';
 
 export const activationScore: ImportanceScore = {
@@ -28,7 +28,7 @@ export const activationScore: ImportanceScore = {
         const logits = model.forward(x, opts.site === 'pre'
           ? { onPreActivation: (l, z) => hook(l, z, d) }
           : { onActivation: (l, a) => hook(l, a, d) });
-        return tf.sum(perSampleCrossEntropy(logits, y));
+        return tf.sum(crossEntropyPerSample(logits, y));
       };
       return tf.tidy(() => {
         const grads = tf.grads(f)(zeros); // ∂(Σ_i ℓ_i)/∂a, each [B, width]

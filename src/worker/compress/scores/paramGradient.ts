@@ -2,7 +2,7 @@
 // on the skill's samples), the first-order Taylor estimate of each weight's removal summed over
 // the unit's group. Unlike activation attribution it sees the incoming and outgoing weights.
 import { tf } from '../../engine/tf';
-import { perSampleCrossEntropy } from '../loss';
+import { crossEntropyPerSample } from '../../train/loss';
 import { requireData, zeroMasked, type ImportanceScore } from './types';
 
 export const paramGradientScore: ImportanceScore = {
@@ -12,7 +12,7 @@ export const paramGradientScore: ImportanceScore = {
     const { x, y } = requireData('paramGradient', data);
     return tf.tidy(() => {
       const vars = model.params();
-      const { grads } = tf.variableGrads(() => tf.mean(perSampleCrossEntropy(model.forward(x), y)) as tf.Scalar, vars);
+      const { grads } = tf.variableGrads(() => tf.mean(crossEntropyPerSample(model.forward(x), y)) as tf.Scalar, vars);
       const scores = model.widths.map((w, layer) => {
         let acc = tf.zeros([w]);
         for (const s of model.slices(layer, opts.group)) {

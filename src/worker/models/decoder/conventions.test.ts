@@ -8,7 +8,9 @@ import { Rng } from '../../engine/rng';
 import { tf, type Tensor2D } from '../../engine/tf';
 import { compactTransformer } from './compact';
 import { decoderConfig, type DecoderActivation } from './config';
-import { initTransformer, lmLoss, Transformer, windowTensors, type TransformerWeights } from './model';
+import { windowTensors } from '../../train/batch';
+import { crossEntropy as lmLoss } from '../../train/loss';
+import { initTransformer, Transformer, type TransformerWeights } from './model';
 
 beforeAll(async () => { await initBackend('cpu'); });
 

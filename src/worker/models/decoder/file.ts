@@ -1,23 +1,32 @@
-// A transformer's weights, masks and tokenizer as one safetensors file (checkpoints, run outputs,
+// A decoder's weights, masks and tokenizer as one safetensors file (checkpoints, run outputs,
 // export). Tensor names are the parameter names (`wte`, `h.0.mlp.wi`, …) plus `mask.mlp.<l>` and
-// `mask.resid`; the config and tokenizer travel in the metadata.
+// `mask.resid`; the config and tokenizer travel in the metadata. The arch tag written is
+// 'decoder'; files written before the family protocol say 'transformer' and read the same.
 import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../safetensors';
-import { decoderConfig, type DecoderConfigInput } from './config';
+import { checkDecoderConfig } from './configCheck';
 import { fullMasks, paramDecls, paramShape, type TransformerWeights } from './model';
+
+/** The arch tag this family writes, and every tag it reads ('transformer': older files). */
+export const DECODER_ARCH = 'decoder';
+export const DECODER_ARCH_TAGS: readonly string[] = [DECODER_ARCH, 'transformer'];
 
 export function encodeTransformer(w: TransformerWeights, metadata: Record<string, string> = {}): Uint8Array {
   const tensors: Record<string, TensorEntry> = {};
   for (const d of paramDecls(w.config)) tensors[d.name] = { dtype: 'F32', shape: paramShape(w.config, d), data: w.params[d.name] };
   w.masks.mlp.forEach((m, l) => { tensors[`mask.mlp.${l}`] = { dtype: 'F32', shape: [m.length], data: m }; });
   tensors['mask.resid'] = { dtype: 'F32', shape: [w.masks.resid.length], data: w.masks.resid };
-  return encodeSafetensors({ tensors, metadata: { ...metadata, 'whittle.arch': 'transformer', 'whittle.config': JSON.stringify(w.config) } });
+  return encodeSafetensors({ tensors, metadata: { ...metadata, 'whittle.arch': DECODER_ARCH, 'whittle.config': JSON.stringify(w.config) } });
 }
 
 export function decodeTransformer(buf: Uint8Array, source = 'model file'): { weights: TransformerWeights; metadata: Record<string, string> } {
   const st = decodeSafetensors(buf, source);
-  if (st.metadata['whittle.arch'] !== 'transformer') throw new Error(`${source}: not a transformer (arch ${st.metadata['whittle.arch'] ?? 'unknown'})`);
+  if (!DECODER_ARCH_TAGS.includes(st.metadata['whittle.arch'])) throw new Error(`${source}: not a transformer (arch ${st.metadata['whittle.arch'] ?? 'unknown'})`);
   // older checkpoints carry only the GPT-style fields: decoderConfig fills the rest
-  const config = decoderConfig(JSON.parse(st.metadata['whittle.config']) as DecoderConfigInput);
+  const raw = st.metadata['whittle.config'];
+  if (!raw) throw new Error(`${source}: no whittle.config in the safetensors metadata`);
+  let parsed: unknown;
+  try { parsed = JSON.parse(raw); } catch { throw new Error(`${source}: whittle.config is not JSON`); }
+  const config = checkDecoderConfig(parsed, `${source}: whittle.config`);
   const get = (name: string) => {
     const t = st.tensors[name];
     if (!t) throw new Error(`${source}: missing tensor ${name}`);

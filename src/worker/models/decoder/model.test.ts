@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../engine/backend';
 import { Rng } from '../../engine/rng';
 import { tf, type Tensor2D } from '../../engine/tf';
-import { initTransformer, lmLoss, Transformer, windowTensors, type TransformerConfig, type TransformerWeights } from './model';
+import { windowTensors } from '../../train/batch';
+import { crossEntropy as lmLoss } from '../../train/loss';
+import { initTransformer, Transformer, type TransformerConfig, type TransformerWeights } from './model';
 import { compactTransformer } from './compact';
 import { decodeTransformer, encodeTransformer } from './file';
 

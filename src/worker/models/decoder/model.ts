@@ -16,6 +16,7 @@
 // MLP width), which is all compaction, group lasso and checkpoints need to know.
 import type { Rng } from '../../engine/rng';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../../engine/tf';
+import type { UnitHooks } from '../units';
 import { countDecoderParams, decoderConfig, paramDecls, paramShape, type DecoderActivation, type DecoderConfig, type DecoderConfigInput, type ParamDecl } from './config';
 import { rotaryTables } from './rotary';
 
@@ -26,9 +27,10 @@ export interface TransformerMasks { mlp: Float32Array[]; resid: Float32Array }
 export interface TransformerWeights { config: TransformerConfig; params: Record<string, Float32Array>; masks: TransformerMasks }
 
 /** Hooks on MLP neurons: z/a are [B·T, F_l]; return the tensor the forward pass continues with. */
-export interface TransformerHooks {
-  onPreActivation?: (layer: number, z: Tensor2D) => Tensor2D;
-  onActivation?: (layer: number, a: Tensor2D) => Tensor2D;
+export interface TransformerHooks extends UnitHooks {
+  /** The training step's flags (models/family.ts ForwardOptions); the decoder has no dropout. */
+  training?: boolean;
+  dropoutSeed?: number;
   /** Mask tensors to use instead of the model's own (differentiate the loss w.r.t. them: the
    *  gradient of mask j is Σ a_j·∂L/∂a_j over every place it gates, i.e. attribution). */
   masks?: { mlp: Tensor1D[]; resid: Tensor1D };
@@ -357,24 +359,4 @@ export class Transformer {
     this.rope = null;
     this.mlpMaskT = []; this.residMaskT = null;
   }
-}
-
-/** Mean next-token cross-entropy (nats) of logits [B·T, V] against windows [B, T+1]. */
-export function lmLoss(logits: Tensor2D, targets: Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const logp = tf.logSoftmax(logits); // [N, V]
-    const onehot = tf.oneHot(targets, logits.shape[1]); // [N, V]
-    return tf.neg(tf.mean(tf.sum(tf.mul(logp, onehot), 1))) as tf.Scalar;
-  });
-}
-
-/** Split windows [B, T+1] into inputs [B, T] (int32) and flattened targets [B·T]. */
-export function windowTensors(tokens: Int32Array, count: number, T: number): { x: Tensor2D; y: Tensor1D } {
-  return tf.tidy(() => {
-    const all = tf.tensor2d(tokens.subarray(0, count * (T + 1)), [count, T + 1], 'int32');
-    return {
-      x: tf.slice(all, [0, 0], [count, T]) as Tensor2D,
-      y: tf.reshape(tf.slice(all, [0, 1], [count, T]), [count * T]) as Tensor1D,
-    };
-  });
 }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../engine/backend';
 import { Rng } from '../../engine/rng';
 import { tf, type Tensor2D } from '../../engine/tf';
-import { crossEntropy } from '../../train/step';
+import { crossEntropy } from '../../train/loss';
 import { countParams, initWeights, MaskableMlp, type MlpConfig } from './model';
 import { refCrossEntropy, refForward, refNumericGrad, refParams } from './reference';
 

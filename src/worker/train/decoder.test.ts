@@ -1,14 +1,23 @@
-import { decoderConfig } from './config';
+// Language-model training of the decoder family through the one train step (step.ts): token
+// windows become x [B, T] / y [B·T], distillation and group lasso are step options, attribution
+// and the unit adapter come from compress/ and models/decoder/units.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { groupLassoPenalty, maskBelow } from '../../compress/groupLasso';
-import { initBackend } from '../../engine/backend';
-import { Rng } from '../../engine/rng';
-import { tf, type Tensor2D } from '../../engine/tf';
-import { Adam } from '../../train/optimizers';
-import { setLearningRate, warmupCosine } from '../../train/schedule';
-import { lmLoss, Transformer, windowTensors, type TransformerConfig } from './model';
-import { evaluateLm, generate, lmTrainStep, type Windows } from './train';
-import { attributionScores, selectResid, transformerUnits } from './units';
+import { attributionScores } from '../compress/decoderAttribution';
+import { groupLassoPenalty, maskBelow } from '../compress/groupLasso';
+import { selectResid } from '../compress/select';
+import { initBackend } from '../engine/backend';
+import { Rng } from '../engine/rng';
+import { tf, type Tensor2D } from '../engine/tf';
+import { decoderConfig } from '../models/decoder/config';
+import { Transformer, type TransformerConfig } from '../models/decoder/model';
+import { generate } from '../models/decoder/sample';
+import { transformerUnits } from '../models/decoder/units';
+import { windowTensors, type Windows } from './batch';
+import { evaluateWindows } from './evaluate';
+import { crossEntropy } from './loss';
+import { Adam } from './optimizers';
+import { setLearningRate, warmupCosine } from './schedule';
+import { trainStep } from './step';
 
 beforeAll(async () => { await initBackend('cpu'); });
 
@@ -45,9 +54,9 @@ describe('transformer training', () => {
     const opt = new Adam(model.params(), adam());
     const rng = new Rng(2);
     const ev = periodic(16, 8, new Rng(3));
-    const start = evaluateLm(model, ev);
-    for (let s = 0; s < 80; s++) lmTrainStep(model, opt, periodic(8, 8, rng), { gradClip: 1 });
-    const end = evaluateLm(model, ev);
+    const start = evaluateWindows(model, ev);
+    for (let s = 0; s < 80; s++) trainStep(model, opt, periodic(8, 8, rng), { gradClip: 1 });
+    const end = evaluateWindows(model, ev);
     expect(start).toBeGreaterThan(1.8); // ≈ ln 8
     expect(end).toBeLessThan(0.5 * start);
     const s = generate(model, [0, 1, 2], { maxTokens: 6, temperature: 0, rng: new Rng(1) });
@@ -69,7 +78,7 @@ describe('transformer training', () => {
       const ms = [...model.masks.mlp.map((m) => Float32Array.from(m)), Float32Array.from(model.masks.resid)];
       ms[l === 'resid' ? ms.length - 1 : l][j] = v;
       const { x, y } = windowTensors(w.tokens, w.count, w.T);
-      return lmLoss(model.forward(x, { masks: { mlp: ms.slice(0, -1).map((m) => tf.tensor1d(m)), resid: tf.tensor1d(ms[ms.length - 1]) } }), y).dataSync()[0];
+      return crossEntropy(model.forward(x, { masks: { mlp: ms.slice(0, -1).map((m) => tf.tensor1d(m)), resid: tf.tensor1d(ms[ms.length - 1]) } }), y).dataSync()[0];
     });
     const eps = 1e-2;
     for (const [l, j] of [[0, 0], [0, 3], [1, 4], ['resid', 2], ['resid', 7]] as const) {
@@ -95,11 +104,11 @@ describe('transformer training', () => {
     expect(pen).toBeCloseTo(manual, 4);
     const opt = new Adam(model.params(), adam());
     const rng = new Rng(8);
-    for (let s = 0; s < 40; s++) lmTrainStep(model, opt, periodic(4, 8, rng), { extraLoss: () => groupLassoPenalty(units, 0.05, 'inBiasOut') });
+    for (let s = 0; s < 40; s++) trainStep(model, opt, periodic(4, 8, rng), { extraLoss: () => groupLassoPenalty(units, 0.05, 'inBiasOut') });
     const masked = maskBelow(units, 0.2, 'inBiasOut', 2);
     expect(masked).toBeGreaterThan(0);
     const mask = Float32Array.from(model.masks.mlp[0]);
-    for (let s = 0; s < 10; s++) lmTrainStep(model, opt, periodic(4, 8, rng), { afterStep: () => model.applyMasks() });
+    for (let s = 0; s < 10; s++) trainStep(model, opt, periodic(4, 8, rng), { afterStep: () => model.applyMasks() });
     const wi = model.vars['h.0.mlp.wi'].arraySync() as number[][];
     const wo = model.vars['h.0.mlp.wo'].arraySync() as number[][];
     mask.forEach((m, j) => { if (m === 0) { expect(wi.every((r) => r[j] === 0)).toBe(true); expect(wo[j].every((v) => v === 0)).toBe(true); } });
