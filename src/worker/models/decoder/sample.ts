@@ -1,6 +1,6 @@
 // Sampling from a decoder: continue a prompt token by token with temperature and top-k (the
 // lm job's sample, lmSample, the Try panel). The full context is recomputed per token; the
-// KV-cache greedy generator is generate.ts (branch h17-hf).
+// KV-cache greedy generator is generate.ts (greedy).
 import { type CancelCheck, throwIfCancelled } from '../../engine/cancelled';
 import type { Rng } from '../../engine/rng';
 import { tf, type Tensor2D } from '../../engine/tf';
