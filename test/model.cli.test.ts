@@ -49,7 +49,7 @@ describe.runIf(need('torch', import.meta.url))('whittle model', () => {
     expect(fs.existsSync(path.join(home, 'runs', runId))).toBe(false);
   }, 300_000);
 
-  it('imports Llama-family checkpoints (Qwen2 biases, untied Llama 3 rotary, sharded BF16-free, SmolLM) that generate as PyTorch does', async () => {
+  it('imports Llama-family checkpoints (Qwen2 biases, untied Llama 3 rotary, sharded, SmolLM) that generate as PyTorch does', async () => {
     const names = ['qwen2', 'llama-untied-rope3', 'llama-sharded', 'smollm'] as const;
     const ends = await Promise.all(names.map((n) => whittle(['model', 'import', hfFixture(n).dir, '--name', n, '--home', home, '--json'])));
     const ids = ends.map((e, i) => {
