@@ -44,6 +44,7 @@ export function generateText(runId: string, m: GenerateModel, prompt: string, to
 /** Text of the written ids; ids past the tokenizer (an embedding padded beyond it) have none. */
 function decode(t: Tokenizer, ids: number[]): string {
   const known = ids.filter((id) => id < t.vocabSize);
+  if (!known.length) return ''; // @huggingface/tokenizers refuses to decode an empty list
   if (t instanceof HfTokenizer) return t.decodeText(known, { skipSpecialTokens: true });
   return Buffer.from(t.decode(known)).toString('utf8');
 }

@@ -59,7 +59,7 @@ export function tryText(model: Transformer, tokenizer: Tokenizer, req: TextReque
     const out: number[] = [];
     // An imported checkpoint's embedding may be padded past its tokenizer (ids with no text): such
     // ids write nothing, and at most maxBytes tokens are drawn in all, so a run of them cannot loop.
-    const text = () => tokenizer.decode(out.filter((id) => id < tokenizer.vocabSize));
+    const text = () => { const known = out.filter((id) => id < tokenizer.vocabSize); return known.length ? tokenizer.decode(known) : new Uint8Array(0); };
     for (let have = 0; have < req.maxBytes && out.length < req.maxBytes; have = text().length) {
       out.push(...generate(model, [...seq, ...out], { maxTokens: Math.min(16, req.maxBytes - have), temperature: req.temperature, rng }));
     }
