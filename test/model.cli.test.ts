@@ -41,9 +41,15 @@ describe.runIf(need('torch', import.meta.url))('whittle model', () => {
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout.startsWith('The')).toBe(true);
     expect(plain.stderr).toMatch(/ms per token/);
+
+    // a run like any other: rm takes it with its model
+    expect(fs.existsSync(path.join(home, 'runs', runId, 'model.safetensors'))).toBe(true);
+    const rm = await whittle(['rm', runId, '--now', '--home', home]);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(fs.existsSync(path.join(home, 'runs', runId))).toBe(false);
   }, 300_000);
 
-  it('imports Llama-family checkpoints (Qwen2 biases, untied Llama 3 rotary, sharded BF16-free, SmolLM) that generate as PyTorch does', async () => {
+  it('imports Llama-family checkpoints (Qwen2 biases, untied Llama 3 rotary, sharded, SmolLM) that generate as PyTorch does', async () => {
     const names = ['qwen2', 'llama-untied-rope3', 'llama-sharded', 'smollm'] as const;
     const ends = await Promise.all(names.map((n) => whittle(['model', 'import', hfFixture(n).dir, '--name', n, '--home', home, '--json'])));
     const ids = ends.map((e, i) => {

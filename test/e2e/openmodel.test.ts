@@ -57,6 +57,17 @@ describe.runIf(need('chromium', import.meta.url) && need('torch', import.meta.ur
     const text = (await facts.textContent()) ?? '';
     for (const label of ['Layers', 'Model width', 'Attention heads', 'Key/value heads', 'MLP width', 'Vocabulary size', 'Parameters', 'Bytes read']) expect(text).toContain(label);
     await shot(page, 'open-model-run');
+
+    // its run view tries it like a model trained here: the prompt scored token by token, a continuation
+    await page.getByRole('tab', { name: 'Try the model' }).click();
+    await page.getByLabel('Prompt').fill('The quick brown fox');
+    await page.getByLabel('Bytes to generate').fill('12');
+    await page.getByLabel('Temperature').fill('0');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByTestId('text-result').waitFor(WAIT);
+    expect(await page.getByTestId('token-losses').locator('span').count()).toBeGreaterThan(1);
+    expect(await page.getByTestId('continuation').textContent()).toMatch(/^The quick brown fox/);
+    await shot(page, 'open-model-try');
     expect(pageErrors).toEqual([]);
   }, 300_000);
 });

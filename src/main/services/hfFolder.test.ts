@@ -48,6 +48,8 @@ describe('checkHfFolder', () => {
     expect(refusal(fresh('llama', { config: (c) => { c.num_hidden_layers = 1.5; } }))).toMatch(/'num_hidden_layers' must be a positive whole number, got 1.5/);
     expect(refusal(fresh('gpt2', { config: (c) => { c.architectures = ['BertForMaskedLM']; } }))).toMatch(/architecture 'BertForMaskedLM' is not supported; supported architectures: GPT2LMHeadModel, LlamaForCausalLM/);
     expect(refusal(fresh('llama', { config: (c) => { c.hidden_act = 'quick_gelu'; } }))).toMatch(/hidden_act = "quick_gelu" is not supported/);
+    expect(refusal(fresh('gpt2', { config: (c) => { c.tie_word_embeddings = false; } }))).toMatch(/tie_word_embeddings false is not supported for GPT2LMHeadModel/);
+    expect(refusal(fresh('llama', { config: (c) => { c.head_dim = 3; } }))).toMatch(/head width 3 .* is odd/);
     const dir = fresh('gpt2');
     fs.writeFileSync(path.join(dir, 'config.json'), '{"architectures": [');
     expect(refusal(dir)).toMatch(/^config\.json: not valid JSON/);

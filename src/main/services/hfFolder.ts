@@ -106,6 +106,7 @@ function gpt2(cfg: Json, arch: string): { shape: Shape; expected: (prefix: strin
   if (d % heads) throw new HfFolderError(`config.json: n_embd ${d} is not divisible by n_head ${heads}`);
   if (cfg.scale_attn_by_inverse_layer_idx === true) throw new HfFolderError('config.json: scale_attn_by_inverse_layer_idx true is not supported');
   if (cfg.scale_attn_weights === false) throw new HfFolderError('config.json: scale_attn_weights false is not supported');
+  if (cfg.tie_word_embeddings === false) throw new HfFolderError('config.json: tie_word_embeddings false is not supported for GPT2LMHeadModel (its lm_head is wte)');
   const shape: Shape = {
     architecture: arch, modelType: 'gpt2', layers, dModel: d, heads, kvHeads: heads, headDim: d / heads, mlpWidth: Math.max(...mlp), mlp, vocab, context,
     activation: activation(cfg, 'activation_function', 'gelu_new'), tiedEmbeddings: true,
@@ -144,6 +145,7 @@ function llama(cfg: Json, arch: string): { shape: Shape; expected: () => Expecte
   if (usesWindow && typeof window === 'number' && window > 0) context = Math.min(context, window);
   const hd = int(cfg, 'head_dim', Math.floor(d / heads));
   if (heads % kv) throw new HfFolderError(`config.json: num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kv}`);
+  if (hd % 2) throw new HfFolderError(`config.json: head width ${hd} (head_dim, or hidden_size / num_attention_heads) is odd; rotary positions need an even head width`);
   const scaling = cfg.rope_scaling as Json | null | undefined;
   if (scaling && typeof scaling === 'object') {
     const type = scaling.rope_type ?? scaling.type;

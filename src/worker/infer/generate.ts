@@ -41,7 +41,10 @@ export function generateText(runId: string, m: GenerateModel, prompt: string, to
   return { runId, prompt, text: prompt + continuation, continuation, promptTokens: ids.length, ids: written, stoppedAtEos, msPerToken: ms / Math.max(1, out.length) };
 }
 
+/** Text of the written ids; ids past the tokenizer (an embedding padded beyond it) have none. */
 function decode(t: Tokenizer, ids: number[]): string {
-  if (t instanceof HfTokenizer) return t.decodeText(ids, { skipSpecialTokens: true });
-  return Buffer.from(t.decode(ids)).toString('utf8');
+  const known = ids.filter((id) => id < t.vocabSize);
+  if (!known.length) return ''; // @huggingface/tokenizers refuses to decode an empty list
+  if (t instanceof HfTokenizer) return t.decodeText(known, { skipSpecialTokens: true });
+  return Buffer.from(t.decode(known)).toString('utf8');
 }

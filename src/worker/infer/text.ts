@@ -57,10 +57,13 @@ export function tryText(model: Transformer, tokenizer: Tokenizer, req: TextReque
     // model does not run a forward pass per requested byte
     const rng = new Rng(req.seed ?? 0);
     const out: number[] = [];
-    for (let have = 0; have < req.maxBytes; have = tokenizer.decode(out).length) {
+    // An imported checkpoint's embedding may be padded past its tokenizer (ids with no text): such
+    // ids write nothing, and at most maxBytes tokens are drawn in all, so a run of them cannot loop.
+    const text = () => { const known = out.filter((id) => id < tokenizer.vocabSize); return known.length ? tokenizer.decode(known) : new Uint8Array(0); };
+    for (let have = 0; have < req.maxBytes && out.length < req.maxBytes; have = text().length) {
       out.push(...generate(model, [...seq, ...out], { maxTokens: Math.min(16, req.maxBytes - have), temperature: req.temperature, rng }));
     }
-    continuation = Buffer.from(tokenizer.decode(out).subarray(0, req.maxBytes)).toString('utf8');
+    continuation = Buffer.from(text().subarray(0, req.maxBytes)).toString('utf8');
   }
   return { kind: 'text', tokens, totalBits, bitsPerByte: bytes.length ? totalBits / bytes.length : 0, continuation, temperature: req.temperature };
 }
