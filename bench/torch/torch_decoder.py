@@ -205,6 +205,8 @@ def main():
     ap.add_argument("--gen-prompt-len", type=int, default=16)
     ap.add_argument("--new", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--load-only", action="store_true")
     ap.add_argument("--logits-out")
     ap.add_argument("--tokens-out")
     a = ap.parse_args()
@@ -219,18 +221,25 @@ def main():
     rss_loaded = rss_mb()
     weight_bytes = sum(t.numel() * 4 for t in w.values())
     del w
+    base = {"ok": True, "impl": f"torch {torch.__version__}", "threads": a.threads, "openblas": openblas(),
+            "dtypes": dtypes, "fileBytes": file_bytes, "weightBytesF32": weight_bytes,
+            "importTorchS": round(t_import, 3), "loadS": round(load_s, 3)}
+    if a.load_only:
+        print(json.dumps({**base, "memoryMB": {"rssBase": round(rss_base, 1), "rssLoaded": round(rss_loaded, 1), "peakRss": round(peak_rss_mb(), 1)}}))
+        return
 
     vocab = cfg["vocab_size"]
     ids = torch.tensor([prompt_ids(a.prompt_len, vocab)])
-    times = []
+    times, cpu = [], []
     with torch.inference_mode():
         logits = None
-        for i in range(a.repeats + 1):  # the first is a warm-up
-            t0 = time.perf_counter()
+        for i in range(a.warmup + a.repeats):
+            t0, c0 = time.perf_counter(), time.process_time()
             logits = model.forward(ids)
-            dt = time.perf_counter() - t0
-            if i > 0 or a.repeats == 0:
+            dt, dc = time.perf_counter() - t0, time.process_time() - c0
+            if i >= a.warmup:
                 times.append(dt)
+                cpu.append(dc)
         rss_forward = rss_mb()
         if a.logits_out:
             logits[0].contiguous().numpy().astype("<f4").tofile(a.logits_out)
@@ -246,10 +255,9 @@ def main():
         json.dump(tokens, open(a.tokens_out, "w"))
     fwd = statistics.median(times)
     print(json.dumps({
-        "ok": True, "impl": f"torch {torch.__version__}", "threads": a.threads, "openblas": openblas(),
-        "dtypes": dtypes, "fileBytes": file_bytes, "weightBytesF32": weight_bytes,
-        "importTorchS": round(t_import, 3), "loadS": round(load_s, 3),
+        **base,
         "forward": {"tokens": a.prompt_len, "repeats": len(times), "medianS": round(fwd, 4), "minS": round(min(times), 4),
+                    "cpuS": round(statistics.median(cpu), 4),
                     "tokensPerSec": round(a.prompt_len / fwd, 1)},
         "generate": {"promptTokens": a.gen_prompt_len, "newTokens": len(tokens), "totalS": round(gen_s, 4),
                      "tokensPerSec": round(len(tokens) / gen_s, 2), "firstTokenS": round(first_s, 4),
