@@ -37,6 +37,8 @@ export interface Prereq {
 
 const python3Works = (): boolean => { try { execFileSync('python3', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; } };
 
+const torchWorks = (): boolean => { try { execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }); return true; } catch { return false; } };
+
 export const PREREQS = {
   chromium: {
     missing: () => findChromium() ? null
@@ -53,6 +55,11 @@ export const PREREQS = {
   python3: {
     missing: () => python3Works() ? null : 'no python3 on PATH',
     enable: 'apt-get install python3',
+    providedByCi: true,
+  },
+  torch: {
+    missing: () => torchWorks() ? null : 'no PyTorch for /usr/bin/python3 (import torch fails)',
+    enable: 'apt-get install python3-torch',
     providedByCi: true,
   },
   builtApp: {
