@@ -29,14 +29,15 @@ const torchScript = path.join(root, 'bench', 'torch', 'torch_decoder.py');
 const fixtureScript = path.join(root, 'scripts', 'hf_fixtures.py');
 const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
-export interface DecoderDims { layers: number; d: number; heads: number; kvHeads: number; mlp: number; vocab: number; ropeTheta: number; tied: boolean }
+/** rope_theta is 10000 (hf_fixtures.py's Llama config); context = max_position_embeddings. */
+export interface DecoderDims { layers: number; d: number; heads: number; kvHeads: number; mlp: number; vocab: number; context: number; tied: boolean }
 export interface DecoderSize { id: string; dims: DecoderDims; promptLen: number; genPromptLen: number; newTokens: number; repeats: number; warmup: number }
 
 export const DECODER_SIZES: Record<string, DecoderSize> = {
   /** SmolLM-135M's dimensions (HuggingFaceTB/SmolLM-135M config.json), random weights. */
-  smollm: { id: 'smollm-135m-shape', dims: { layers: 30, d: 576, heads: 9, kvHeads: 3, mlp: 1536, vocab: 49152, ropeTheta: 10000, tied: true }, promptLen: 256, genPromptLen: 16, newTokens: 64, repeats: 3, warmup: 1 },
+  smollm: { id: 'smollm-135m-shape', dims: { layers: 30, d: 576, heads: 9, kvHeads: 3, mlp: 1536, vocab: 49152, context: 2048, tied: true }, promptLen: 256, genPromptLen: 16, newTokens: 64, repeats: 3, warmup: 1 },
   /** A few-second harness check (the unit test). */
-  tiny: { id: 'tiny', dims: { layers: 2, d: 64, heads: 4, kvHeads: 2, mlp: 128, vocab: 512, ropeTheta: 10000, tied: true }, promptLen: 32, genPromptLen: 8, newTokens: 8, repeats: 2, warmup: 1 },
+  tiny: { id: 'tiny', dims: { layers: 2, d: 64, heads: 4, kvHeads: 2, mlp: 128, vocab: 512, context: 64, tied: true }, promptLen: 32, genPromptLen: 8, newTokens: 8, repeats: 2, warmup: 1 },
 };
 
 export interface DecoderBenchOptions {
@@ -67,7 +68,12 @@ function lastJsonLine(out: string): Record<string, unknown> | null {
   return null;
 }
 
-const tail = (r: { stderr: string; error?: string }) => r.error ?? r.stderr.trim().split('\n').slice(-3).join(' | ');
+/** Why a child failed: its error line (an uncaught exception's message) or the end of its stderr. */
+const tail = (r: { stderr: string; error?: string }) => {
+  if (r.error) return r.error;
+  const lines = r.stderr.trim().split('\n');
+  return lines.find((l) => /^\w*Error\b|^SystemExit|Error:/.test(l.trim()))?.trim() ?? lines.slice(-3).join(' | ');
+};
 
 /** Parameters of the Llama graph with these dimensions (for the memory target). */
 export function llamaParams(d: DecoderDims): number {
@@ -91,8 +97,8 @@ export function ensureCheckpoint(size: DecoderSize, dtype: 'F32' | 'BF16', cache
   log(`writing the ${dtype} checkpoint ${name} …`);
   const t0 = performance.now();
   const args = [fixtureScript, '--arch', 'llama', '--layers', String(d.layers), '--d', String(d.d), '--heads', String(d.heads),
-    '--kv-heads', String(d.kvHeads), '--mlp', String(d.mlp), '--vocab', String(d.vocab), '--rope-theta', String(d.ropeTheta),
-    ...(d.tied ? ['--tied'] : []), '--dtype', dtype, '--seed', '0', '--out', tmp];
+    '--kv-heads', String(d.kvHeads), '--mlp', String(d.mlp), '--vocab', String(d.vocab), '--context', String(d.context),
+    d.tied ? '--tied' : '--untied', '--dtype', dtype, '--seed', '0', '--std', '0.02', '--no-reference', '--out', tmp];
   const r = run(python, args, {});
   if (!r.ok) throw new Error(`hf_fixtures.py failed: ${tail(r)}`);
   fs.writeFileSync(path.join(tmp, '.complete'), '');
