@@ -9,7 +9,7 @@ export type TryTarget =
   | { kind: 'cmsp'; m: number; n: number; subsets: number[][]; /** the run's skills (codes) */ skills: number[][] }
   | { kind: 'images'; dataset: string; shape: [number, number, number]; /** every class of the dataset */ classNames: string[];
       /** the run's classes (indices), whose test images the confusion matrix covers */ classes: number[] }
-  | { kind: 'text'; context: number; vocab: number; tokenizer: 'byte' | 'bpe' };
+  | { kind: 'text'; context: number; vocab: number; tokenizer: 'byte' | 'bpe' | 'hf' };
 
 export interface ModelInfo { runId: string; arch: 'mlp' | 'transformer'; params: number; target: TryTarget }
 

@@ -6,9 +6,11 @@
 // merge list is learned greedily on chunk frequencies (most frequent adjacent pair first, ties by
 // lowest pair id, so training is deterministic).
 import type { TokenizerSpec } from '../../../shared/specs/text';
+import { HfTokenizer } from '../../models/decoder/hf/tokenizer';
 
 export interface Tokenizer {
-  readonly kind: 'byte' | 'bpe';
+  /** hf: an imported model's own tokenizer.json (models/decoder/hf/tokenizer.ts). */
+  readonly kind: 'byte' | 'bpe' | 'hf';
   readonly vocabSize: number;
   encode(bytes: Uint8Array): Int32Array;
   decode(ids: ArrayLike<number>): Uint8Array;
@@ -16,7 +18,8 @@ export interface Tokenizer {
   toJSON(): TokenizerJSON;
 }
 
-export type TokenizerJSON = { kind: 'byte' } | { kind: 'bpe'; merges: [number, number][] };
+export type TokenizerJSON = { kind: 'byte' } | { kind: 'bpe'; merges: [number, number][] }
+  | { kind: 'hf'; json: object; config: object };
 
 export class ByteTokenizer implements Tokenizer {
   readonly kind = 'byte' as const;
@@ -195,6 +198,7 @@ export class BpeTokenizer implements Tokenizer {
 }
 
 export function tokenizerFromJSON(j: TokenizerJSON): Tokenizer {
+  if (j.kind === 'hf') return new HfTokenizer(j.json, j.config);
   return j.kind === 'byte' ? new ByteTokenizer() : new BpeTokenizer(j.merges);
 }
 
