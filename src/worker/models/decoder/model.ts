@@ -1,18 +1,23 @@
-// A GPT-style decoder (pre-norm, causal self-attention, GELU MLP, tied embeddings) whose MLP
-// neurons and residual-stream dimensions are addressable and maskable, like MaskableMlp's units.
+// A pre-norm decoder-only transformer whose MLP neurons and residual-stream dimensions are
+// addressable and maskable, like MaskableMlp's units. One forward covers every convention of
+// config.ts: Whittle's GPT-style model and GPT-2 (LayerNorm, learned positions, GELU MLP, tied
+// embeddings) and the Llama family (RMSNorm, rotary positions in the rotate_half convention,
+// grouped-query attention, gated MLP act(x·wg) ⊙ (x·wi), optional biases, untied head).
 //
-// Units: MLP neuron j of layer l owns column j of h.l.mlp.wi [d, F_l], bi[j] and row j of
-// h.l.mlp.wo [F_l, d]. Residual dimension i owns column i of every matrix that writes the stream
-// (wte, wpe, attn.wo, mlp.wo, their biases), row i of every matrix that reads it (attn.wqkv,
-// mlp.wi) and entry i of every LayerNorm gain/bias. Masked units output exactly 0; LayerNorm
-// statistics are taken over kept residual dimensions only, so a compacted copy (masked slices
-// removed, see transformerCompact.ts) computes the same function.
+// Units: MLP neuron j of layer l owns column j of h.l.mlp.wi [d, F_l] (and of wg when gated),
+// bi[j] (bg[j]) and row j of h.l.mlp.wo [F_l, d]. Residual dimension i owns column i of every
+// matrix that writes the stream (wte, wpe, attn.wo, mlp.wo, their biases), row i of every matrix
+// that reads it (attn.wqkv, mlp.wi, mlp.wg, head) and entry i of every norm gain/bias. Masked
+// units output exactly 0; norm statistics (LayerNorm's mean and variance, RMSNorm's mean square)
+// are taken over kept residual dimensions only, so a compacted copy (masked slices removed, see
+// compact.ts) computes the same function.
 //
 // Every parameter's shape is declared with symbolic axes ('d' = residual, 'f<l>' = layer l's
 // MLP width), which is all compaction, group lasso and checkpoints need to know.
 import type { Rng } from '../../engine/rng';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../../engine/tf';
-import { countDecoderParams, decoderConfig, paramDecls, paramShape, type DecoderConfig, type DecoderConfigInput, type ParamDecl } from './config';
+import { countDecoderParams, decoderConfig, paramDecls, paramShape, type DecoderActivation, type DecoderConfig, type DecoderConfigInput, type ParamDecl } from './config';
+import { rotaryTables } from './rotary';
 
 export type TransformerConfig = DecoderConfig;
 export { axisSize, countDecoderParams as countTransformerParams, paramDecls, paramShape, type Axis, type ParamDecl } from './config';
@@ -61,6 +66,25 @@ export function gelu(x: Tensor): Tensor {
   });
 }
 
+/** The MLP nonlinearity named by the config. */
+export function activate(kind: DecoderActivation, x: Tensor): Tensor {
+  switch (kind) {
+    case 'gelu_tanh': return gelu(x);
+    case 'gelu': return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))); // exact (erf) GELU
+    case 'silu': return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+    case 'relu': return tf.relu(x);
+  }
+}
+
+/** Keys and values of the positions seen so far, per layer: k[l], v[l] [B, KV, S, hd] (keys
+ *  already rotated). `length` = S. Owned by the caller (kept tensors; dispose with disposeKvCache). */
+export interface KvCache { length: number; k: tf.Tensor4D[]; v: tf.Tensor4D[] }
+
+export function disposeKvCache(c: KvCache | null): void {
+  c?.k.forEach((t) => t.dispose());
+  c?.v.forEach((t) => t.dispose());
+}
+
 export class Transformer {
   readonly config: TransformerConfig;
   readonly decls: ParamDecl[];
@@ -69,9 +93,15 @@ export class Transformer {
   readonly masks: TransformerMasks;
   private mlpMaskT: (Tensor1D | null)[] = [];
   private residMaskT: Tensor1D | null = null;
-  private causal = new Map<number, Tensor2D>();
+  private causal = new Map<number | string, Tensor2D>();
+  /** Masks built for one cached call (disposed when it returns). */
+  private scratch: Tensor2D[] = [];
+  /** Rotary cos/sin tables [n, hd] for positions 0..n-1 (rotary positions only). */
+  private rope: { n: number; cos: Tensor2D; sin: Tensor2D } | null = null;
 
-  constructor(w: TransformerWeights) {
+  /** `releaseHostWeights`: drop each array from `w.params` once its variable holds the values, so a
+   *  large imported model is not held twice (host arrays and backend copies) while it is built. */
+  constructor(w: TransformerWeights, opts: { releaseHostWeights?: boolean } = {}) {
     this.config = cloneConfig(w.config);
     this.decls = paramDecls(this.config);
     for (const d of this.decls) {
@@ -82,6 +112,7 @@ export class Transformer {
       const init = tf.tensor(data, shape);
       this.vars[d.name] = tf.variable(init, true);
       init.dispose(); // the variable holds its own reference to the data
+      if (opts.releaseHostWeights) delete w.params[d.name];
     }
     this.masks = { mlp: w.masks.mlp.map((m) => Float32Array.from(m)), resid: Float32Array.from(w.masks.resid) };
     this.syncMasks();
@@ -108,15 +139,33 @@ export class Transformer {
   activeNeurons(): number[] { return this.masks.mlp.map((m) => m.reduce((s, v) => s + (v > 0 ? 1 : 0), 0)); }
   activeResid(): number { return this.masks.resid.reduce((s, v) => s + (v > 0 ? 1 : 0), 0); }
 
-  private causalBias(T: number): Tensor2D {
-    let t = this.causal.get(T);
+  /** Additive attention mask [g·T, S] for T queries at positions P..P+T-1 over S = P+T keys,
+   *  repeated for the g query heads that share a key head (row r is query r mod T). */
+  private causalBias(T: number, P = 0, g = 1): Tensor2D {
+    const key = P === 0 && g === 1 ? T : `${T},${P},${g}`;
+    let t = this.causal.get(key);
     if (!t) {
-      const m = new Float32Array(T * T);
-      for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
-      t = tf.keep(tf.tensor2d(m, [T, T]));
-      this.causal.set(T, t);
+      const S = P + T;
+      const m = new Float32Array(g * T * S);
+      for (let r = 0; r < g * T; r++) for (let j = P + (r % T) + 1; j < S; j++) m[r * S + j] = -1e9;
+      t = tf.keep(tf.tensor2d(m, [g * T, S]));
+      // generation asks for a new (T, P) at each call: keep only the plain causal masks
+      if (P === 0) this.causal.set(key, t); else this.scratch.push(t);
     }
     return t;
+  }
+
+  /** The model's norm (LayerNorm or RMSNorm) named `name` on x [N, d], over kept residual dimensions. */
+  private norm(x: Tensor2D, name: string, hooks: TransformerHooks): Tensor2D {
+    if (this.config.norm === 'layernorm') return this.layerNorm(x, this.vars[`${name}.g`], this.vars[`${name}.b`], hooks);
+    const g = this.vars[`${name}.g`];
+    const m = hooks.masks ? hooks.masks.resid : this.residMaskT;
+    if (!m) {
+      const ms = tf.mean(tf.square(x), -1, true); // [N, 1]
+      return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.normEps))), g) as Tensor2D;
+    }
+    const ms = tf.div(tf.sum(tf.square(tf.mul(x, m)), -1, true), this.activeResid()); // [N, 1]
+    return tf.mul(tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.normEps))), g), m) as Tensor2D;
   }
 
   /** LayerNorm over the kept residual dimensions of x [N, d]. */
@@ -138,53 +187,132 @@ export class Transformer {
     return m ? (tf.mul(x, m) as Tensor2D) : x;
   }
 
-  /** Causal self-attention of layer l on normalised h [B·T, d] → [B·T, d]. */
-  private attention(l: number, h: Tensor2D, B: number, T: number): Tensor2D {
-    const { heads: H, headDim: hd } = this.config;
-    const A = H * hd;
-    const v = (n: string) => this.vars[`h.${l}.attn.${n}`];
-    const qkv = tf.add(tf.matMul(h, v('wqkv')), v('bqkv')) as Tensor2D; // [B·T, 3A]
-    const split = (i: number) => tf.transpose(tf.reshape(tf.slice(qkv, [0, i * A], [B * T, A]), [B, T, H, hd]), [0, 2, 1, 3]); // [B, H, T, hd]
-    const q = split(0); const k = split(1); const val = split(2);
-    let att = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)); // [B, H, T, T]
-    att = tf.softmax(tf.add(att, this.causalBias(T)));
-    const y = tf.reshape(tf.transpose(tf.matMul(att, val), [0, 2, 1, 3]), [B * T, A]) as Tensor2D; // [B·T, A]
-    return tf.add(tf.matMul(y, v('wo')), v('bo')) as Tensor2D; // [B·T, d]
+  private addBias(x: Tensor2D, name: string): Tensor2D {
+    const b = this.vars[name];
+    return b ? (tf.add(x, b) as Tensor2D) : x;
   }
 
-  /** MLP of layer l on normalised h [B·T, d] → [B·T, d]; neuron activations pass the hooks. */
+  /** cos, sin [T, 1, hd] for positions P..P+T-1 (broadcast over batch and heads of [B, T, H, hd]). */
+  private rotary(P: number, T: number): [Tensor, Tensor] {
+    const hd = this.config.headDim;
+    if (!this.rope || this.rope.n < P + T) {
+      this.rope?.cos.dispose(); this.rope?.sin.dispose();
+      // grow geometrically: generation asks for one more position at a time
+      const n = Math.min(Math.max(P + T, 2 * (this.rope?.n ?? 0), 64), Math.max(this.config.context, P + T));
+      const { cos, sin } = rotaryTables(this.config, n);
+      this.rope = { n, cos: tf.keep(tf.tensor2d(cos, [n, hd])), sin: tf.keep(tf.tensor2d(sin, [n, hd])) };
+    }
+    return [tf.reshape(tf.slice(this.rope.cos, [P, 0], [T, hd]), [T, 1, hd]), tf.reshape(tf.slice(this.rope.sin, [P, 0], [T, hd]), [T, 1, hd])];
+  }
+
+  /** x [B, T, n, hd] rotated: x·cos + rotate_half(x)·sin, rotate_half(x) = (−x₂, x₁). */
+  private rotate(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+    const half = this.config.headDim / 2;
+    const [x1, x2] = tf.split(x, [half, half], -1);
+    return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], -1), sin));
+  }
+
+  /** Causal self-attention of layer l on normalised h [B·T, d] → [B·T, d]. With `cache`, the T
+   *  tokens follow cache.k/v[l]'s positions and their own keys/values are appended to `out`. */
+  private attention(l: number, h: Tensor2D, B: number, T: number, past: KvCache | null = null, out: KvCache | null = null): Tensor2D {
+    const { heads: H, kvHeads: KV, headDim: hd } = this.config;
+    const A = H * hd;
+    const K = KV * hd;
+    const P = past ? past.length : 0;
+    const v = (n: string) => this.vars[`h.${l}.attn.${n}`];
+    const qkv = this.addBias(tf.matMul(h, v('wqkv')) as Tensor2D, `h.${l}.attn.bqkv`); // [B·T, A + 2K]
+    const rope = this.config.positions === 'rotary' ? this.rotary(P, T) : null;
+    const split = (start: number, n: number) => { // [B, n, T, hd]
+      let t: Tensor = tf.reshape(tf.slice(qkv, [0, start], [B * T, n * hd]), [B, T, n, hd]);
+      if (rope && start < A + K) t = this.rotate(t, rope[0], rope[1]);
+      return tf.transpose(t, [0, 2, 1, 3]) as tf.Tensor4D;
+    };
+    const q = split(0, H);
+    let k = split(A, KV); let val = split(A + K, KV); // [B, KV, T, hd]
+    if (past) { k = tf.concat([past.k[l], k], 2); val = tf.concat([past.v[l], val], 2); } // [B, KV, P+T, hd]
+    if (out) { out.k.push(tf.keep(k)); out.v.push(tf.keep(val)); }
+    const g = H / KV;
+    // Grouped-query attention without repeating K/V: the g query heads of one key head become g·T rows.
+    const qg = g === 1 ? q : tf.reshape(q, [B, KV, g * T, hd]);
+    let att = tf.mul(tf.matMul(qg, k, false, true), 1 / Math.sqrt(hd)); // [B, KV, g·T, S]
+    if (T > 1 || P === 0) att = tf.add(att, this.causalBias(T, P, g)); // one new token sees every key
+    att = tf.softmax(att);
+    let y = tf.matMul(att, val); // [B, KV, g·T, hd]
+    if (g > 1) y = tf.reshape(y, [B, H, T, hd]);
+    y = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, A]) as Tensor2D; // [B·T, A]
+    return this.addBias(tf.matMul(y, v('wo')) as Tensor2D, `h.${l}.attn.bo`); // [B·T, d]
+  }
+
+  /** MLP of layer l on normalised h [B·T, d] → [B·T, d]; neuron activations pass the hooks
+   *  (gated: the pre-activation hook sees the gate's x·wg, the activation is act(x·wg) ⊙ x·wi). */
   private mlp(l: number, h: Tensor2D, hooks: TransformerHooks): Tensor2D {
-    const v = (n: string) => this.vars[`h.${l}.mlp.${n}`];
-    let z = tf.add(tf.matMul(h, v('wi')), v('bi')) as Tensor2D; // [B·T, F]
+    const p = `h.${l}.mlp.`;
+    const v = (n: string) => this.vars[p + n];
+    let z = this.config.gatedMlp
+      ? this.addBias(tf.matMul(h, v('wg')) as Tensor2D, `${p}bg`)
+      : this.addBias(tf.matMul(h, v('wi')) as Tensor2D, `${p}bi`); // [B·T, F]
     if (hooks.onPreActivation) z = hooks.onPreActivation(l, z);
-    let a = gelu(z) as Tensor2D;
+    let a = activate(this.config.activation, z) as Tensor2D;
+    if (this.config.gatedMlp) a = tf.mul(a, this.addBias(tf.matMul(h, v('wi')) as Tensor2D, `${p}bi`)) as Tensor2D;
     const m = hooks.masks ? hooks.masks.mlp[l] : this.mlpMaskT[l];
     if (m) a = tf.mul(a, m) as Tensor2D;
     if (hooks.onActivation) a = hooks.onActivation(l, a);
-    return tf.add(tf.matMul(a, v('wo')), v('bo')) as Tensor2D;
+    return this.addBias(tf.matMul(a, v('wo')) as Tensor2D, `${p}bo`);
+  }
+
+  /** Token (and learned position) embeddings of tokens [B, T] at positions P.. → [B·T, d]. */
+  private embed(tokens: Tensor2D, P: number): Tensor2D {
+    const [B, T] = tokens.shape;
+    const ids = tf.reshape(tf.cast(tokens, 'int32'), [B * T]);
+    const x = tf.gather(this.vars.wte, ids) as Tensor2D;
+    if (this.config.positions !== 'learned') return x;
+    const pos = tf.tile(tf.slice(this.vars.wpe, [P, 0], [T, this.config.dModel]), [B, 1]); // [B·T, d]
+    return tf.add(x, pos) as Tensor2D;
+  }
+
+  /** The final normalised residual stream [B·T, d] of T tokens after `past`'s positions. */
+  private trunk(tokens: Tensor2D, hooks: TransformerHooks, past: KvCache | null, out: KvCache | null): Tensor2D {
+    const [B, T] = tokens.shape;
+    const P = past ? past.length : 0;
+    if (P + T > this.config.context) throw new Error(`sequence of ${P + T} tokens is longer than the model's context ${this.config.context}`);
+    let x = this.resid(this.embed(tokens, P), hooks); // [B·T, d]
+    for (let l = 0; l < this.layers; l++) {
+      x = this.resid(tf.add(x, this.attention(l, this.norm(x, `h.${l}.ln1`, hooks), B, T, past, out)) as Tensor2D, hooks);
+      x = this.resid(tf.add(x, this.mlp(l, this.norm(x, `h.${l}.ln2`, hooks), hooks)) as Tensor2D, hooks);
+    }
+    return this.norm(x, 'lnf', hooks);
   }
 
   /** Final normalised residual stream for tokens [B, T] (int32) → [B·T, d]. */
   hidden(tokens: Tensor2D, hooks: TransformerHooks = {}): Tensor2D {
-    const [B, T] = tokens.shape;
-    if (T > this.config.context) throw new Error(`sequence of ${T} tokens is longer than the model's context ${this.config.context}`);
-    const { dModel: d } = this.config;
-    const ids = tf.reshape(tf.cast(tokens, 'int32'), [B * T]);
-    const pos = tf.tile(tf.slice(this.vars.wpe, [0, 0], [T, d]), [B, 1]); // [B·T, d]
-    const ln = (x: Tensor2D, name: string) => this.layerNorm(x, this.vars[`${name}.g`], this.vars[`${name}.b`], hooks);
-    let x = this.resid(tf.add(tf.gather(this.vars.wte, ids), pos) as Tensor2D, hooks); // [B·T, d]
-    for (let l = 0; l < this.layers; l++) {
-      x = this.resid(tf.add(x, this.attention(l, ln(x, `h.${l}.ln1`), B, T)) as Tensor2D, hooks);
-      x = this.resid(tf.add(x, this.mlp(l, ln(x, `h.${l}.ln2`), hooks)) as Tensor2D, hooks);
-    }
-    return ln(x, 'lnf');
+    return this.trunk(tokens, hooks, null, null);
+  }
+
+  /** Logits [N, vocab] of a final residual stream [N, d]: ·wteᵀ (tied) or ·headᵀ. */
+  logits(hidden: Tensor2D): Tensor2D {
+    return tf.matMul(hidden, this.config.tiedEmbeddings ? this.vars.wte : this.vars.head, false, true) as Tensor2D;
   }
 
   /** Logits [B·T, vocab] for tokens [B, T] (row b·T + t predicts token t + 1 of sequence b). */
   forward(tokens: Tensor2D, hooks: TransformerHooks = {}): Tensor2D {
-    return tf.matMul(this.hidden(tokens, hooks), this.vars.wte, false, true) as Tensor2D;
+    return this.logits(this.hidden(tokens, hooks));
   }
 
+  /** Logits [B·T, vocab] of tokens [B, T] that follow the positions in `past` (null: none), and
+   *  the cache extended by them (kept tensors the caller disposes; `past` is left as it was).
+   *  Call inside tf.tidy: only the returned logits and cache survive it. */
+  forwardCached(tokens: Tensor2D, past: KvCache | null, hooks: TransformerHooks = {}): { logits: Tensor2D; cache: KvCache } {
+    const cache: KvCache = { length: (past?.length ?? 0) + tokens.shape[1], k: [], v: [] };
+    try {
+      return { logits: this.logits(this.trunk(tokens, hooks, past, cache)), cache };
+    } catch (e) {
+      disposeKvCache(cache);
+      throw e;
+    } finally {
+      this.scratch.forEach((t) => t.dispose());
+      this.scratch = [];
+    }
+  }
   /** Zero every parameter slice a masked neuron or residual dimension owns. */
   applyMasks(): void {
     tf.tidy(() => {
@@ -222,6 +350,8 @@ export class Transformer {
     this.residMaskT?.dispose();
     this.causal.forEach((t) => t.dispose());
     this.causal.clear();
+    this.rope?.cos.dispose(); this.rope?.sin.dispose();
+    this.rope = null;
     this.mlpMaskT = []; this.residMaskT = null;
   }
 }
