@@ -228,7 +228,8 @@ async function main(): Promise<void> {
   const rounds = Math.max(1, Number(opt.rounds));
   const torchInfo = probeTorch();
   const tfInfo = probeTensorflow();
-  const webgpu = probeWebgpu();
+  // The webgpu probe matters only to the MLP suite's backend list.
+  const webgpu = suites.has('mlp') ? probeWebgpu() : { available: false, reason: 'not probed (mlp suite not run)' };
   const shapes = suites.has('mlp') ? SHAPES.filter((s) => opt.shapes!.split(',').includes(s.id)) : [];
   const threadList = (opt.threads ?? `1,${cpus}`).split(',').map(Number).filter((n, i, a) => n >= 1 && a.indexOf(n) === i);
   // wasm = the default route (native BLAS kernels when the addon is built); wasm-only = the
