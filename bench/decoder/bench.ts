@@ -219,6 +219,17 @@ export function benchDecoder(o: DecoderBenchOptions): Record<string, unknown> {
       others[b] = entry;
     }
 
+    // The matrix products alone (wasm, native kernels, 1 thread): what the forward and a generated
+    // token are made of.
+    let gemmShapes: Child | null = null;
+    if (o.backends.includes('wasm')) {
+      o.log(`decoder ${size.id}: the model's matrix products alone (wasm, 1 thread)`);
+      const d = size.dims;
+      const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', 'bench/decoder/gemm-shapes.ts', '--d', String(d.d), '--mlp', String(d.mlp),
+        '--kv', String(d.kvHeads * (d.d / d.heads)), '--vocab', String(d.vocab), '--rows', String(size.promptLen), '--threads', '1'], THREAD_ENV(1));
+      gemmShapes = (lastJsonLine(r.stdout) as Child | null) ?? { ok: false, error: tail(r) };
+    }
+
     // BF16: import only (time and memory), both sides.
     let bf16Import: Record<string, unknown> | null = null;
     if (bf16) {
@@ -231,7 +242,9 @@ export function benchDecoder(o: DecoderBenchOptions): Record<string, unknown> {
       };
     }
 
+    const commit = run('git', ['rev-parse', '--short', 'HEAD'], {});
     return {
+      commit: commit.ok ? commit.stdout.trim() : null,
       model: { size: size.id, dims: size.dims, params, weightMBF32: round(weightMB, 1), note: 'Llama graph (RMSNorm, rotary, GQA, SwiGLU, tied head), random weights from scripts/hf_fixtures.py' },
       checkpoints,
       workload: { promptTokens: size.promptLen, generatePromptTokens: size.genPromptLen, newTokens: size.newTokens, repeats: size.repeats, warmup: size.warmup, rounds: o.rounds },
@@ -240,6 +253,7 @@ export function benchDecoder(o: DecoderBenchOptions): Record<string, unknown> {
       pairs: pairs.map((p) => ({ threads: p.threads, round: p.round, order: p.order, loadavg: p.loadavg, whittle: p.w, torch: p.t, logits: p.diff ?? null, tokensAgree: p.tokensAgree ?? null })),
       otherBackends: others,
       bf16Import,
+      gemmShapes,
     };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
