@@ -111,12 +111,20 @@ export function fillFromHf(m: HfMapping, src: HfSource, hf: Float32Array, out: F
     for (let r = 0; r < rows; r++) out.set(hf.subarray(r * width, (r + 1) * width), r * cols + c0);
     return;
   }
-  // hf [width, rows] (out, in) → out[r, c0 + j] = hf[j, r]
-  for (let j = 0; j < width; j++) {
-    const rowOff = j * rows;
-    for (let r = 0; r < rows; r++) out[r * cols + c0 + j] = hf[rowOff + r];
+  // hf [width, rows] (out, in) → out[r, c0 + j] = hf[j, r], in tiles that stay in cache
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let j0 = 0; j0 < width; j0 += TILE) {
+      const j1 = Math.min(width, j0 + TILE);
+      for (let r = r0; r < r1; r++) {
+        const o = r * cols + c0;
+        for (let j = j0; j < j1; j++) out[o + j] = hf[j * rows + r];
+      }
+    }
   }
 }
+
+const TILE = 64;
 
 /** The checkpoint tensor `src` cut out of the Whittle parameter `w` (laid out as m.shape). */
 export function hfFromWhittle(m: HfMapping, src: HfSource, w: Float32Array): Float32Array {

@@ -117,9 +117,8 @@ function halfToFloat(): Float32Array {
   return (halfTable = t);
 }
 
-/** Convert raw little-endian tensor bytes to float32 into `out`. */
-function toFloat32(raw: Uint8Array, dtype: HfDType, out: Float32Array): void {
-  if (dtype === 'F32') { new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(raw); return; }
+/** Widen raw little-endian F16/BF16 tensor bytes to float32 into `out`. */
+function toFloat32(raw: Uint8Array, dtype: 'F16' | 'BF16', out: Float32Array): void {
   const u16 = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
   if (dtype === 'BF16') {
     const u32 = new Uint32Array(out.buffer, out.byteOffset, out.length);
@@ -128,6 +127,14 @@ function toFloat32(raw: Uint8Array, dtype: HfDType, out: Float32Array): void {
   }
   const table = halfToFloat();
   for (let i = 0; i < u16.length; i++) out[i] = table[u16[i]];
+}
+
+/** Reused scratch buffers (one tensor's worth at most), so reading allocates no per-tensor garbage. */
+class Scratch {
+  private r = new Uint8Array(0);
+  private f = new Float32Array(0);
+  raw(n: number): Uint8Array { if (this.r.length < n) this.r = new Uint8Array(n); return this.r.subarray(0, n); }
+  floats(n: number): Float32Array { if (this.f.length < n) this.f = new Float32Array(n); return this.f.subarray(0, n); }
 }
 
 async function readExactly(fh: fs.promises.FileHandle, into: Uint8Array, offset: number, display: string, name: string): Promise<void> {
@@ -187,6 +194,7 @@ export async function readHfFolder(dir: string, opts: HfReadOptions = {}): Promi
   // Then the data, tensor by tensor.
   const handles = new Map<string, fs.promises.FileHandle>();
   const params: Record<string, Float32Array> = {};
+  const scratch = new Scratch();
   let bytesRead = 0;
   try {
     for (const f of files) handles.set(path.join(dir, f), await fs.promises.open(path.join(dir, f), 'r'));
@@ -196,16 +204,18 @@ export async function readHfFolder(dir: string, opts: HfReadOptions = {}): Promi
         throwIfCancelled(opts.cancelled, 'the model import');
         const e = index.get(s.name)!;
         const fh = handles.get(e.file)!;
-        const direct = e.dtype === 'F32' && !s.transpose && s.cols[1] - s.cols[0] === m.shape[m.shape.length - 1];
-        if (direct) {
-          await readExactly(fh, new Uint8Array(out.buffer), e.offset, e.file, e.name);
-        } else {
-          const raw = new Uint8Array(e.bytes);
+        const count = e.bytes / BYTES[e.dtype];
+        const whole = !s.transpose && s.cols[1] - s.cols[0] === m.shape[m.shape.length - 1];
+        // F32 lands where it belongs (the parameter itself, or the float scratch to re-lay out);
+        // F16/BF16 go through the raw scratch and are widened into place.
+        const floats = whole ? out : scratch.floats(count);
+        if (e.dtype === 'F32') await readExactly(fh, new Uint8Array(floats.buffer, floats.byteOffset, e.bytes), e.offset, e.file, e.name);
+        else {
+          const raw = scratch.raw(e.bytes);
           await readExactly(fh, raw, e.offset, e.file, e.name);
-          const scratch = new Float32Array(e.bytes / BYTES[e.dtype]);
-          toFloat32(raw, e.dtype, scratch);
-          fillFromHf(m, s, scratch, out);
+          toFloat32(raw, e.dtype, floats);
         }
+        if (!whole) fillFromHf(m, s, floats, out);
         bytesRead += e.bytes;
         opts.onProgress?.(bytesRead, total);
       }
