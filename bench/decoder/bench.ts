@@ -248,7 +248,7 @@ export function benchDecoder(o: DecoderBenchOptions): Record<string, unknown> {
       model: { size: size.id, dims: size.dims, params, weightMBF32: round(weightMB, 1), note: 'Llama graph (RMSNorm, rotary, GQA, SwiGLU, tied head), random weights from scripts/hf_fixtures.py' },
       checkpoints,
       workload: { promptTokens: size.promptLen, generatePromptTokens: size.genPromptLen, newTokens: size.newTokens, repeats: size.repeats, warmup: size.warmup, rounds: o.rounds },
-      memoryTarget: { rule: 'peak RSS ≤ 2 × float32 weights', targetMB: round(targetMB, 1) },
+      memoryTarget: { rule: 'peak RSS ≤ 2 × float32 weights', targetMB: round(targetMB, 1), units: 'every MB figure is MiB (2^20 bytes)' },
       summary: summarise(pairs, others, targetMB, bf16Import),
       pairs: pairs.map((p) => ({ threads: p.threads, round: p.round, order: p.order, loadavg: p.loadavg, whittle: p.w, torch: p.t, logits: p.diff ?? null, tokensAgree: p.tokensAgree ?? null })),
       otherBackends: others,
