@@ -103,6 +103,9 @@ export class Transformer {
    *  large imported model is not held twice (host arrays and backend copies) while it is built. */
   constructor(w: TransformerWeights, opts: { releaseHostWeights?: boolean } = {}) {
     this.config = cloneConfig(w.config);
+    const { heads, kvHeads, headDim, positions } = this.config;
+    if (kvHeads < 1 || heads % kvHeads) throw new Error(`${heads} attention heads cannot share ${kvHeads} key/value heads (heads must be a multiple of kvHeads)`);
+    if (positions === 'rotary' && headDim % 2) throw new Error(`rotary positions need an even head width (got ${headDim})`);
     this.decls = paramDecls(this.config);
     for (const d of this.decls) {
       const data = w.params[d.name];

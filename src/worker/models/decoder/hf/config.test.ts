@@ -87,3 +87,21 @@ describe('Whittle ↔ Hugging Face tensor names', () => {
     expect(isIgnoredHfTensor('h.0.attn.c_attn.bias', 'gpt2', c)).toBe(false);
   });
 });
+
+describe('F16 / BF16 widening', () => {
+  it('decodes normal, subnormal, signed, infinite and NaN halves and bfloat16s exactly', async () => {
+    const { toFloat32 } = await import('./read');
+    const halves = Uint16Array.of(0x3c00, 0xc000, 0x7bff, 0x0001, 0x0400, 0x8000, 0x7c00, 0xfc00, 0x7e00, 0x3555);
+    const out = new Float32Array(halves.length);
+    toFloat32(new Uint8Array(halves.buffer), 'F16', out);
+    expect(Array.from(out.subarray(0, 8))).toEqual([1, -2, 65504, 2 ** -24, 2 ** -14, -0, Infinity, -Infinity]);
+    expect(out[8]).toBeNaN();
+    expect(out[9]).toBe(Math.fround(0.333251953125));
+    const f = Float32Array.of(1.5, -3.25e-12, 7e30);
+    const bf = Uint16Array.from(new Uint32Array(f.buffer), (u) => u >>> 16); // truncation: exact for these
+    toFloat32(new Uint8Array(bf.buffer), 'BF16', out);
+    expect(out[0]).toBe(1.5);
+    expect(Math.abs(out[1] / -3.25e-12 - 1)).toBeLessThan(2 ** -7);
+    expect(Math.abs(out[2] / 7e30 - 1)).toBeLessThan(2 ** -7);
+  });
+});

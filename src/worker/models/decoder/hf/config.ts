@@ -77,6 +77,7 @@ export function decoderConfigFromHf(json: Json, source = 'config.json'): HfModel
     const heads = int('n_head');
     if (d % heads) throw new Error(`${source}: n_embd ${d} is not a multiple of n_head ${heads}`);
     if (json.scale_attn_by_inverse_layer_idx === true) throw new Error(`${source}: scale_attn_by_inverse_layer_idx is not supported`);
+    if (json.tie_word_embeddings === false) throw new Error(`${source}: tie_word_embeddings false is not supported for GPT2LMHeadModel (its lm_head is wte)`);
     if (json.scale_attn_weights === false) throw new Error(`${source}: scale_attn_weights false is not supported`);
     const layers = int('n_layer');
     const config = decoderConfig({

@@ -5,10 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyHfFixture, hfFixture, HF_FIXTURE_NAMES } from '../../../../../test/helpers/hfFixtures';
 import { need } from '../../../../../test/helpers/prereqs';
 import { JobCancelled } from '../../../engine/cancelled';
-import { tokenizerFromJSON } from '../../../tasks/text/tokenizer';
 import { paramDecls, paramShape } from '../config';
 import { readHfFolder } from './read';
-import { HfTokenizer } from './tokenizer';
 
 const hasTorch = need('torch', import.meta.url);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-hfread-'));
@@ -139,22 +137,4 @@ describe.skipIf(!hasTorch)('readHfFolder', () => {
     let calls = 0;
     await expect(readHfFolder(hfFixture('llama-tied').dir, { cancelled: () => ++calls > 3 })).rejects.toThrow(JobCancelled);
   });
-});
-
-describe.skipIf(!hasTorch)('HfTokenizer', () => {
-  for (const name of ['gpt2', 'llama-tied', 'qwen2'] as const) {
-    it(`gives the script's token ids for the prompt (${name}) and round-trips through its JSON`, async () => {
-      const { dir, ref } = hfFixture(name);
-      const r = await readHfFolder(dir);
-      const tok = new HfTokenizer(r.tokenizer.json, r.tokenizer.config);
-      expect(tok.encodeText(ref.prompt)).toEqual(ref.prompt_ids);
-      expect(Array.from(tok.encode(new TextEncoder().encode(ref.prompt)))).toEqual(ref.prompt_ids);
-      expect(new TextDecoder().decode(tok.decode(ref.prompt_ids))).toBe(ref.prompt);
-      expect(tok.vocabSize).toBe(ref.eos_id + 1);
-      expect(tok.tokenId('<|endoftext|>')).toBe(ref.eos_id);
-      const back = tokenizerFromJSON(JSON.parse(JSON.stringify(tok.toJSON())));
-      expect(back.kind).toBe('hf');
-      expect(Array.from(back.encode(new TextEncoder().encode(ref.prompt)))).toEqual(ref.prompt_ids);
-    });
-  }
 });

@@ -118,7 +118,7 @@ function halfToFloat(): Float32Array {
 }
 
 /** Widen raw little-endian F16/BF16 tensor bytes to float32 into `out`. */
-function toFloat32(raw: Uint8Array, dtype: 'F16' | 'BF16', out: Float32Array): void {
+export function toFloat32(raw: Uint8Array, dtype: 'F16' | 'BF16', out: Float32Array): void {
   const u16 = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
   if (dtype === 'BF16') {
     const u32 = new Uint32Array(out.buffer, out.byteOffset, out.length);
