@@ -4,6 +4,12 @@
 //
 //   npm run bench -- [--rounds 5] [--shapes a,b,c] [--backends wasm,wasm-only,cpu,webgpu] [--threads 1,2]
 //                    [--variants engine,engine-blas,per-layer] [--omp passive,default] [--no-torch] [--no-extra] [--quick]
+//                    [--suites mlp,extra,decoder] [--decoder-size smollm|tiny] [--decoder-rounds 2] [--no-bf16] [--cache DIR]
+//
+// Suites: `mlp` (the training step below), `extra` (bench/*.bench.ts), `decoder` (a Llama-shaped
+// model with SmolLM-135M's dimensions imported from a Hugging Face folder and run next to PyTorch:
+// import time, peak memory, forward and generation tokens/s; see bench/decoder/bench.ts).
+// `--decoder-size tiny` runs the same harness on a tiny model in seconds (the unit test).
 //
 // Backends: tensorflow (tfjs-node, when installed), wasm (the default route: native kernels when the
 // addon is built), wasm-only (no addon), cpu (tfjs's reference), webgpu (only where a real GPU
@@ -35,6 +41,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchDecoder, DECODER_SIZES } from './decoder/bench';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -49,8 +56,13 @@ const { values: opt } = parseArgs({
     backends: { type: 'string' }, threads: { type: 'string' }, variants: { type: 'string', default: 'engine,engine-blas,per-layer' },
     'no-torch': { type: 'boolean', default: false }, 'no-extra': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    suites: { type: 'string', default: 'mlp,extra,decoder' }, 'decoder-size': { type: 'string', default: 'smollm' },
+    'decoder-rounds': { type: 'string' }, 'no-bf16': { type: 'boolean', default: false },
+    cache: { type: 'string', default: process.env.WHITTLE_BENCH_CACHE ?? path.join(os.tmpdir(), 'whittle-bench-cache') },
   },
 });
+const suites = new Set(opt.suites!.split(',').map((x) => x.trim()));
+if (opt['no-extra']) suites.delete('extra');
 
 interface Shape { id: string; dims: number[]; batch: number; steps: number; warmup: number }
 const SHAPES: Shape[] = [
@@ -216,8 +228,9 @@ async function main(): Promise<void> {
   const rounds = Math.max(1, Number(opt.rounds));
   const torchInfo = probeTorch();
   const tfInfo = probeTensorflow();
-  const webgpu = probeWebgpu();
-  const shapes = SHAPES.filter((s) => opt.shapes!.split(',').includes(s.id));
+  // The webgpu probe matters only to the MLP suite's backend list.
+  const webgpu = suites.has('mlp') ? probeWebgpu() : { available: false, reason: 'not probed (mlp suite not run)' };
+  const shapes = suites.has('mlp') ? SHAPES.filter((s) => opt.shapes!.split(',').includes(s.id)) : [];
   const threadList = (opt.threads ?? `1,${cpus}`).split(',').map(Number).filter((n, i, a) => n >= 1 && a.indexOf(n) === i);
   // wasm = the default route (native BLAS kernels when the addon is built); wasm-only = the
   // portable route without the addon; cpu = tfjs's reference backend (slow: fewer steps).
@@ -263,8 +276,25 @@ async function main(): Promise<void> {
     }
   }
 
+  let decoder: Record<string, unknown> | null = null;
+  if (suites.has('decoder')) {
+    const size = DECODER_SIZES[opt['decoder-size']!];
+    if (!size) throw new Error(`--decoder-size must be one of ${Object.keys(DECODER_SIZES).join(', ')}`);
+    const torchOk = !opt['no-torch'] && run(python, ['-c', 'import torch'], {}).ok;
+    try {
+      decoder = benchDecoder({
+        size, torch: torchOk, bf16: !opt['no-bf16'] && !opt.quick, cacheDir: opt.cache!, log,
+        backends: (opt.backends ?? 'wasm,wasm-only,cpu').split(',').filter((b) => ['wasm', 'wasm-only', 'cpu'].includes(b)),
+        threads: threadList, rounds: Math.max(1, Number(opt['decoder-rounds'] ?? (opt.quick ? 1 : 2))),
+      });
+    } catch (e) {
+      decoder = { error: (e as Error).message };
+      log(`decoder: ${(e as Error).message}`);
+    }
+  }
+
   const extra: Record<string, unknown> = {};
-  if (!opt['no-extra']) {
+  if (suites.has('extra')) {
     for (const f of fs.readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort()) {
       const name = f.replace(/\.bench\.ts$/, '');
       log(`extra: ${f}`);
@@ -289,8 +319,8 @@ async function main(): Promise<void> {
       'this CPU (torch.openblasCore); ratioPinned is against PyTorch with the machine\'s OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE pin. ratioCpuTime ' +
       'compares CPU ms per step (robust to other load; meaningful at 1 thread). Wall times on a shared machine are noisy: compare ratios, not absolute figures.',
     torch: torchInfo, tensorflow: tfInfo, webgpu,
-    target: { goal: 'ratio ≥ 1.0 for every shape with the default backend', reached: def.length > 0 && def.every((r) => (r.ratio as number | null) != null && (r.ratio as number) >= 1) },
-    results, extra,
+    ...(results.length ? { target: { goal: 'ratio ≥ 1.0 for every shape with the default backend', reached: def.length > 0 && def.every((r) => (r.ratio as number | null) != null && (r.ratio as number) >= 1) } } : {}),
+    results, extra, ...(decoder ? { decoder } : {}),
   }, null, 2) + '\n');
 }
 
