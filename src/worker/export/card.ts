@@ -168,9 +168,10 @@ export function buildCard(a: {
   };
 }
 
+// Markdown table helpers, shared by the MLP and decoder cards.
 const cell = (v: unknown) => String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const num = (v: number | undefined, digits = 3) => (v === undefined ? '–' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(digits));
-const row = (...c: unknown[]) => `| ${c.map(cell).join(' | ')} |`;
+export const num = (v: number | null | undefined, digits = 3) => (v === undefined || v === null ? '–' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(digits));
+export const row = (...c: unknown[]) => `| ${c.map(cell).join(' | ')} |`;
 
 export function cardMarkdown(c: ModelCard): string {
   const o = c.report.original, n = c.report.compact;

@@ -3,7 +3,7 @@
 // which files, and how the files were checked. JSON for tools, Markdown for people.
 import type { JobInput } from '../../shared/events';
 import type { DecoderConfig } from '../models/decoder/config';
-import { type ExportedFile, keptSkill, removedSkills } from './card';
+import { type ExportedFile, keptSkill, num, removedSkills, row } from './card';
 import type { ExportMeta } from './meta';
 import type { SizeSpeedReport } from './report';
 import type { DecoderRuntimeCheck } from './decoderVerify';
@@ -99,9 +99,6 @@ export function buildDecoderCard(a: {
   };
 }
 
-const cell = (v: unknown) => String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const num = (v: number | null | undefined, digits = 3) => (v === undefined || v === null ? '–' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(digits));
-const row = (...c: unknown[]) => `| ${c.map(cell).join(' | ')} |`;
 
 function architectureLines(c: DecoderConfig): string[] {
   const uniform = c.mlp.every((f) => f === c.mlp[0]);
