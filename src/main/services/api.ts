@@ -121,7 +121,7 @@ export class WhittleService implements WhittleApi {
   private push(ev: PushEvent): void {
     if (ev.type === 'run' && ev.run.backend) {
       const [name, threads] = ev.run.backend.split('×');
-      this.backend = { name, threads: Number(threads) };
+      this.backend = { name, threads: Number.parseInt(threads, 10) };
     }
     this.events.emit('event', ev);
   }

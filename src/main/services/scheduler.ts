@@ -306,7 +306,8 @@ export class Scheduler {
         this.opts.onEvent?.({ type: 'log', runId: id, level: m.level, message: m.message });
         break;
       case 'backend':
-        store.updateRun(id, { backend: `${m.backend}×${m.threads}` });
+        // webgpu names its adapter after the thread count (`webgpu×1 (nvidia / ampere / …)`): `show` prints it
+        store.updateRun(id, { backend: `${m.backend}×${m.threads}${m.adapter ? ` (${m.adapter})` : ''}` });
         this.emitRun(id); // open pages show the backend the run uses as soon as it is known
         break;
       case 'checkpoint': {

@@ -121,11 +121,11 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
   const masked = () => model.activeNeurons().reduce((a, b) => a + b, 0) < model.config.mlp.reduce((a, b) => a + b, 0) || model.activeResid() < model.config.dModel;
 
   let last: { step: number; out: Record<string, number> } | null = null;
-  const evaluate = (step: number, prefix = ''): Record<string, number> => {
+  const evaluate = async (step: number, prefix = ''): Promise<Record<string, number>> => {
     const out: Record<string, number> = {};
     const points = [];
     for (const d of domains) {
-      const loss = evaluateWindows(model, evalSets.get(d.key)!, 16, ctx.cancelled);
+      const loss = await evaluateWindows(model, evalSets.get(d.key)!, 16, ctx.cancelled);
       out[d.key] = loss;
       points.push({ step, key: `${prefix}loss/${d.key}`, value: loss * Math.LOG2E, samples: state.pruneTokens + state.tokens });
       points.push({ step, key: `${prefix}bpb/${d.key}`, value: (loss / suite.bytesPerToken(d)) * Math.LOG2E, samples: state.pruneTokens + state.tokens });
@@ -146,7 +146,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     let before: Record<string, number> | null = null;
     if (spec.method === 'prune' && !ctx.resumeFrom) {
       const p = spec.prune!;
-      before = evaluate(0, 'beforePrune/');
+      before = await evaluate(0, 'beforePrune/');
       const gl = p.groupLasso;
       if (gl && gl.steps > 0) {
         const lam = new LambdaController(gl.lambda, gl.offAtTarget ? { kind: 'offAtTarget', targetUnits: p.keep } : { kind: 'constant' });
@@ -155,7 +155,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
           setLearningRate(opt, spec.optimizer.lr * warmupCosine(s, { warmup: spec.schedule.warmup, total: gl.steps, minFraction: spec.schedule.minFraction }));
           trainStep(model, opt, nextBatch(), { gradClip: spec.gradClip, extraLoss: lambda > 0 ? () => groupLassoPenalty(units, lambda, 'inBiasOut') : undefined, afterStep: masked() ? afterStep : undefined });
           state.pruneTokens += batchSize * T;
-          if (gl.threshold > 0 && (s + 1) % 50 === 0) maskBelow(units, gl.threshold, 'inBiasOut', 1);
+          if (gl.threshold > 0 && (s + 1) % 50 === 0) await maskBelow(units, gl.threshold, 'inBiasOut', 1);
           ctx.progress(s + 1, gl.steps, 'group lasso');
         }
         ctx.metrics([{ step: 0, key: 'groupLasso/tokens', value: state.pruneTokens, samples: state.pruneTokens }]);
@@ -168,11 +168,11 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       let mlpScores: Float32Array[];
       let residScores: Float32Array | null = null;
       if (p.score === 'attribution') {
-        const a = attributionScores(model, w);
+        const a = await attributionScores(model, w);
         mlpScores = a.mlp; residScores = a.resid;
         state.pruneTokens += p.scoreWindows * T;
       } else {
-        mlpScores = SCORES[p.score].compute(units, null, { rng: scoreRng, group: 'inBiasOut', site: 'post', reduce: 'absSum' });
+        mlpScores = await SCORES[p.score].compute(units, null, { rng: scoreRng, group: 'inBiasOut', site: 'post', reduce: 'absSum' });
         if (p.keepResid !== undefined) residScores = Float32Array.from(model.masks.resid, () => scoreRng.next());
       }
       pruneUnits(units, mlpScores, { scope: p.scope, keep: p.keep, minPerLayer: 1 });
@@ -183,19 +183,19 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       if (p.compact) {
         // Recovery on the physically smaller model: the same function as the masked one with its
         // masked weights held at zero, at the cost of the kept size. A fresh optimizer either way.
-        const small = compactTransformer(model.toWeightsSync());
+        const small = compactTransformer(await model.toWeights());
         opt.dispose(); model.dispose();
         model = new Transformer(small);
         opt = makeOpt();
       }
-      const after = evaluate(0);
+      const after = await evaluate(0);
       ctx.log(`pruned to ${model.activeNeurons().join('+')} neurons, ${model.activeResid()} residual dims (${model.activeParamCount()} parameters); ` +
         `target loss ${before[scoreSkill.key].toFixed(3)} → ${after[scoreSkill.key].toFixed(3)} nats/token`);
     }
     if (optState) opt.setState(optState);
 
     // ---- training / recovery / distillation loop ---------------------------------------------
-    if (!ctx.resumeFrom && spec.method !== 'prune') evaluate(0);
+    if (!ctx.resumeFrom && spec.method !== 'prune') await evaluate(0);
     const sched = { warmup: spec.schedule.warmup, total: spec.steps, minFraction: spec.schedule.minFraction };
     const holdMasks = masked();
     let trainLoss = NaN;
@@ -220,23 +220,23 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
         ctx.metrics([{ step: state.step, key: 'train/loss', value: trainLoss * Math.LOG2E, samples: state.pruneTokens + state.tokens },
           { step: state.step, key: 'lr', value: opt.cfg.lr, samples: state.pruneTokens + state.tokens }]);
         // a cancel mid-evaluation drops this evaluation; the step itself is done and checkpointed below
-        try { evaluate(state.step); } catch (e) { if (e instanceof JobCancelled) break; throw e; }
+        try { await evaluate(state.step); } catch (e) { if (e instanceof JobCancelled) break; throw e; }
       }
-      if (state.step % spec.checkpointEvery === 0 && state.step < spec.steps) checkpoint();
+      if (state.step % spec.checkpointEvery === 0 && state.step < spec.steps) await checkpoint();
     }
-    checkpoint();
+    await checkpoint();
     if (ctx.cancelled()) return { method: spec.method, steps: state.step, tokens: state.tokens, pruneTokens: state.pruneTokens, cancelled: true };
 
     // ---- outputs -------------------------------------------------------------------------------
     const prev = last as { step: number; out: Record<string, number> } | null; // assigned inside evaluate()
-    const final = prev && prev.step === state.step ? prev.out : evaluate(state.step);
-    const compact = compactTransformer(model.toWeightsSync());
+    const final = prev && prev.step === state.step ? prev.out : await evaluate(state.step);
+    const compact = compactTransformer(await model.toWeights());
     ctx.saveArtifact('model', MODEL_FILE, encodeTransformer(compact, { [TOKENIZER_META]: tokJson, 'whittle.method': spec.method }),
       { params: countTransformerParams(compact.config), neurons: compact.config.mlp, dModel: compact.config.dModel });
     let sample: string | null = null;
     if (spec.sample) {
       const prompt = tokenizer.encode(new Uint8Array(Buffer.from(spec.sample.prompt, 'utf8')));
-      const ids = generate(model, prompt, { maxTokens: spec.sample.tokens, temperature: spec.sample.temperature, topK: 40, rng: sampleRng, cancelled: ctx.cancelled });
+      const ids = await generate(model, prompt, { maxTokens: spec.sample.tokens, temperature: spec.sample.temperature, topK: 40, rng: sampleRng, cancelled: ctx.cancelled });
       sample = spec.sample.prompt + Buffer.from(tokenizer.decode(ids)).toString('utf8');
       ctx.saveArtifact('sample', 'sample.txt', sample);
       ctx.log(`sample:\n${sample}`);
@@ -266,11 +266,12 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     teacher?.dispose();
   }
 
-  function checkpoint(): void {
+  async function checkpoint(): Promise<void> {
     state.rng = dataRng.getState();
+    const [weights, optimizer] = await Promise.all([model.toWeights(), opt.readState()]);
     ctx.saveCheckpoint(state.step, {
-      [MODEL_FILE]: encodeTransformer(model.toWeightsSync(), { [TOKENIZER_META]: tokJson }),
-      'optim.safetensors': encodeOptimizerState(opt.getState()),
+      [MODEL_FILE]: encodeTransformer(weights, { [TOKENIZER_META]: tokJson }),
+      'optim.safetensors': encodeOptimizerState(optimizer),
       'state.json': JSON.stringify(state),
     });
   }
