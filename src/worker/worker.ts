@@ -6,7 +6,7 @@ import type { FromWorker, JobEvent, StartMessage, ToWorker } from '../shared/eve
 import type { MetricPoint } from '../shared/events';
 import { errorKindOf } from '../shared/errors';
 import { type BackendInfo, initBackend } from './engine/backend';
-import { backendPolicy } from './engine/backendPolicy';
+import { backendPolicy } from '../shared/backendPolicy';
 import { describeAdapter } from './engine/webgpu';
 import { JobCancelled } from './engine/cancelled';
 import { setKernelThreads } from './engine/kernels';

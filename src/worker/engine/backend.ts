@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { installKernels, type KernelInstall } from './kernels';
 import { tf } from './tf';
-import type { BackendPolicy } from './backendPolicy';
+import type { BackendPolicy } from '../../shared/backendPolicy';
 import { describeAdapter, initWebgpu, type WebgpuAdapterInfo } from './webgpu';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgpu';

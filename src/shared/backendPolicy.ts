@@ -1,5 +1,6 @@
 // Which job kinds may run on a WebGPU adapter when nothing forces a backend. Pure: the worker asks it
-// with the run spec before initBackend (backend.ts).
+// with the run spec before initBackend (worker/engine/backend.ts); the scheduler asks mayUseGpu for
+// its GPU lease (gpuLease.ts).
 //
 //   'gpu-first'  try a hardware WebGPU adapter first (never a software one: llvmpipe, SwiftShader),
 //                then the usual order (tensorflow → wasm → cpu)
@@ -15,7 +16,7 @@
 // about a millisecond, less than one GPU round trip. Transformers (lm jobs, text train runs) have
 // the large matrix products GPUs are built for. GPU_MIN_FLOPS_PER_STEP sits between the two; it was
 // not tuned on a hardware GPU (none was available to this project yet: bench/README.md, WebGPU).
-import { estimateCost } from '../../shared/specs/cost';
+import { estimateCost } from './specs/cost';
 
 export type BackendPolicy = 'gpu-first' | 'auto' | 'host';
 
@@ -33,10 +34,24 @@ export function backendPolicy(spec: { kind: string }): BackendPolicy {
     if (s.task?.suite === 'text') return 'gpu-first';
   }
   if (spec.kind === 'train' || spec.kind === 'bench') {
-    const cost = estimateCost(spec);
-    return cost && cost.flopsPerStep >= GPU_MIN_FLOPS_PER_STEP ? 'gpu-first' : 'auto';
+    let flops = 0;
+    try { flops = estimateCost(spec)?.flopsPerStep ?? 0; } catch { /* a partial spec: the worker validates it */ }
+    return flops >= GPU_MIN_FLOPS_PER_STEP ? 'gpu-first' : 'auto';
   }
   // prune / groupLasso / distill: the input model's size is not in the spec; their phases use
   // the CMSP-sized MLPs and batches of the recipes, which stay on the CPU
   return 'auto';
+}
+
+/**
+ * Whether a run may put its work on the GPU, for the scheduler's GPU lease (gpuLease.ts): the
+ * spec or WHITTLE_BACKEND names webgpu, or its kind tries a GPU first. Whether it does is known
+ * once its worker reports its backend; the scheduler gives the lease back then if it did not.
+ */
+export function mayUseGpu(spec: { kind: string; backend?: string }, envBackend: string | undefined): boolean {
+  const policy = backendPolicy(spec);
+  if (policy === 'host') return false;
+  const named = spec.backend ?? (envBackend || undefined);
+  if (named !== undefined) return named === 'webgpu';
+  return policy === 'gpu-first';
 }
