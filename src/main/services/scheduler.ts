@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   onEvent?: (ev: PushEvent) => void;
   /** Called after any run of a study changes status or summary. */
   onRunSettled?: (run: RunInternal) => void;
+  /** Runs another executor follows (Slurm): no owner process, so never reaped as orphans here. */
+  external?: (runId: string) => boolean;
 }
 
 /** cancelFlag: the running job's shared flag (a fresh one per run, so no request outlives its run). */
@@ -90,7 +92,7 @@ export class Scheduler {
     const mine = new Set([...this.queue, ...this.slots.map((s) => s.runId)]);
     const now = Date.now();
     for (const r of [...this.store.listRuns({ status: 'running' }), ...this.store.listRuns({ status: 'queued' })]) {
-      if (mine.has(r.id)) continue;
+      if (mine.has(r.id) || this.opts.external?.(r.id)) continue;
       const why = ownerGone(r, now);
       if (!why) continue;
       // Work after the last checkpoint is lost: a resume continues from there.
