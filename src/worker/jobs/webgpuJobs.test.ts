@@ -1,7 +1,8 @@
 // Jobs end to end on the webgpu backend (lavapipe in CI), in this process: a CMSP train run tracks
 // the wasm run of the same seed, resumed after a cancel it equals the uninterrupted run, a
-// 1,000-step run leaks neither tensors nor GPU memory, a prune + recovery of the webgpu-trained model
-// tracks the same job on wasm, and a transformer lm run trains, checkpoints and samples.
+// 1,000-step run leaks neither tensors nor GPU memory, a prune + recovery, a group lasso and a
+// distillation of the webgpu-trained model track the same jobs on wasm, and a transformer lm run
+// trains, checkpoints and samples.
 //
 // Tolerance for "tracks": the two backends run the same float32 math with different reduction
 // orders, so their weights differ by ~1e-7 relative after a step (webgpu.test.ts) and the
@@ -15,10 +16,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { need } from '../../../test/helpers/prereqs';
 import type { JobInput, MetricPoint } from '../../shared/events';
-import { ImportCorpusSpec, LmSpec, PruneSpec, TrainSpec } from '../../shared/specs';
+import { DistillSpec, GroupLassoSpec, ImportCorpusSpec, LmSpec, PruneSpec, TrainSpec } from '../../shared/specs';
 import { type BackendInfo, initBackend } from '../engine/backend';
 import { tf } from '../engine/tf';
 import { decodeMlp } from '../models/mlp/file';
+import { distillJob } from './distill';
+import { groupLassoJob } from './groupLasso';
 import { importCorpusJob } from './importCorpus';
 import { lmJob } from './lm';
 import { pruneJob } from './prune';
@@ -147,6 +150,29 @@ describe.runIf(present)('jobs on webgpu', () => {
     expect(gpu.hidden.reduce((a, b) => a + b, 0)).toBe(16);
     const worst = expectTracks(gpu.points, wasm.points);
     console.log(`webgpu vs wasm, prune + recovery: largest per-skill loss gap ${worst.toExponential(2)} bits`);
+  });
+
+  it('group lasso and distillation of the webgpu-trained model run on webgpu and track wasm', async () => {
+    const source: JobInput = { runId: 'gpu-train', dir: path.dirname(gpuRun.model), summary: gpuRun.summary, spec: cmspSpec() };
+    const specs = [
+      GroupLassoSpec.parse({ kind: 'groupLasso', seed: 1, keep: [0, 1], inputs: { source: 'gpu-train' }, eval: { every: 20, samples: 300 },
+        lambda: 1e-3, threshold: 0.05, schedule: { kind: 'offAtTarget', targetUnits: 16 }, maskEvery: 10, train: { steps: 40, batch: 64, optimizer: { name: 'adam', lr: 1e-2 } } }),
+      DistillSpec.parse({ kind: 'distill', seed: 1, keep: [0, 1], inputs: { teacher: 'gpu-train' }, model: { arch: 'mlp', hidden: [16] }, eval: { every: 20, samples: 300 },
+        train: { steps: 40, batch: 64, optimizer: { name: 'adam', lr: 1e-2 } } }),
+    ];
+    for (const spec of specs) {
+      const runs: MetricPoint[][] = [];
+      for (const b of ['wasm', 'webgpu'] as const) {
+        const ctx = recordingContext(spec, newDir(), await on(b));
+        ctx.inputs = spec.kind === 'distill' ? { teacher: source } : { source };
+        const before = tf.memory().numTensors;
+        await (spec.kind === 'distill' ? distillJob(ctx as never) : groupLassoJob(ctx as never));
+        expect(tf.memory().numTensors).toBe(before);
+        expect(ctx.artifacts.map((x) => x.kind)).toEqual(['model']);
+        runs.push(ctx.points);
+      }
+      console.log(`webgpu vs wasm, ${spec.kind}: largest per-skill loss gap ${expectTracks(runs[1], runs[0]).toExponential(2)} bits`);
+    }
   });
 
   it('a transformer lm run (import, train, checkpoint, sample) on webgpu tracks the same run on wasm', async () => {
