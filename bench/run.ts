@@ -4,16 +4,19 @@
 //
 //   npm run bench -- [--rounds 5] [--shapes a,b,c] [--backends wasm,wasm-only,cpu,webgpu] [--threads 1,2]
 //                    [--variants engine,engine-blas,per-layer] [--omp passive,default] [--no-torch] [--no-extra] [--quick]
-//                    [--suites mlp,extra,decoder] [--decoder-size smollm|tiny] [--decoder-rounds 2] [--no-bf16] [--cache DIR]
+//                    [--suites mlp,lm,extra,decoder] [--decoder-size smollm|tiny] [--decoder-rounds 2] [--no-bf16] [--cache DIR]
 //
-// Suites: `mlp` (the training step below), `extra` (bench/*.bench.ts), `decoder` (a Llama-shaped
+// Suites: `mlp` (the training step below), `lm` (the transformer training step of the lm-general-cpu
+// recipe, 4×128, context 64, 16 windows, next to bench/torch/torch_lm_step.py), `extra` (bench/*.bench.ts), `decoder` (a Llama-shaped
 // model with SmolLM-135M's dimensions imported from a Hugging Face folder and run next to PyTorch:
 // import time, peak memory, forward and generation tokens/s; see bench/decoder/bench.ts).
 // `--decoder-size tiny` runs the same harness on a tiny model in seconds (the unit test).
 //
 // Backends: tensorflow (tfjs-node, when installed), wasm (the default route: native kernels when the
-// addon is built), wasm-only (no addon), cpu (tfjs's reference), webgpu (only where a real GPU
-// adapter is found; opt-in in the app).
+// addon is built), wasm-only (no addon), cpu (tfjs's reference), webgpu (wherever Dawn finds an
+// adapter; rows name it. A software adapter — lavapipe's llvmpipe, SwiftShader — runs the GPU code on
+// the CPU: its rows are marked `softwareAdapter: true` and are a correctness path, not a speed
+// figure, so they run one short round only).
 // Variants (wasm): `engine` times train/step.ts exactly as train jobs run it (the whole MLP in one
 // fused kernel, backward in another) with the GEMM the app picks (`auto`: the addon's AVX-512 kernel
 // where the CPU has it, else the BLAS); `engine-blas` the same with every GEMM sent to the loaded BLAS
@@ -56,7 +59,7 @@ const { values: opt } = parseArgs({
     backends: { type: 'string' }, threads: { type: 'string' }, variants: { type: 'string', default: 'engine,engine-blas,per-layer' },
     'no-torch': { type: 'boolean', default: false }, 'no-extra': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
-    suites: { type: 'string', default: 'mlp,extra,decoder' }, 'decoder-size': { type: 'string', default: 'smollm' },
+    suites: { type: 'string', default: 'mlp,lm,extra,decoder' }, 'decoder-size': { type: 'string', default: 'smollm' },
     'decoder-rounds': { type: 'string' }, 'no-bf16': { type: 'boolean', default: false },
     cache: { type: 'string', default: process.env.WHITTLE_BENCH_CACHE ?? path.join(os.tmpdir(), 'whittle-bench-cache') },
   },
@@ -125,11 +128,11 @@ function probeTensorflow(): { available: boolean; note?: string } {
 
 /** WebGPU (Dawn via the optional `webgpu` package): the engine's own probe, in a child process (a
  *  GPU driver can crash its process; the bench should survive that). */
-function probeWebgpu(): { available: boolean; reason: string; adapter?: unknown } {
+function probeWebgpu(): { available: boolean; reason: string; adapter?: { fallback?: boolean } } {
   const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', '--input-type=module', '-e',
-    "const { probeWebgpu } = await import('./src/worker/engine/webgpu.ts'); const p = await probeWebgpu(); process.stdout.write(JSON.stringify(p) + '\\n'); process.exit(0);"],
+    "const { probeWebgpu } = await import('./src/worker/engine/webgpu.ts'); const p = await probeWebgpu({ allowSoftware: true }); process.stdout.write(JSON.stringify(p) + '\\n'); process.exit(0);"],
   {}, 60_000);
-  const j = lastJson(r.stdout) as { available: boolean; reason: string; adapter?: unknown } | null;
+  const j = lastJson(r.stdout) as { available: boolean; reason: string; adapter?: { fallback?: boolean } } | null;
   return j ?? { available: false, reason: `probe failed: ${r.error ?? r.stderr.trim().split('\n').slice(-1)[0] ?? 'no output'}` };
 }
 
@@ -220,6 +223,69 @@ function summarise(pairs: Pair[], batch: number) {
   };
 }
 
+/** What a webgpu row says about its adapter: a software one is a correctness path, not a speed. */
+function webgpuRowFacts(w: Side | undefined): Record<string, unknown> {
+  if (!w) return {};
+  return {
+    adapter: w.adapter ?? null, softwareAdapter: w.softwareAdapter ?? null,
+    ...(w.softwareAdapter ? { speedNote: 'software adapter (runs the GPU code on the CPU): a correctness-path figure, not a GPU speed' } : {}),
+  };
+}
+
+// ---- the transformer training step (lm suite) ---------------------------------------------------
+
+const LM_WINDOWS = 16;
+
+function whittleLm(backend: string, threads: number, fewer: boolean): Side | { error: string } {
+  const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', 'bench/whittle-step.ts', '--model', 'transformer',
+    '--backend', backend, '--batch', String(LM_WINDOWS), '--steps', String(fewer ? 2 : opt.quick ? 5 : 20), '--warmup', String(fewer ? 1 : 3), '--threads', String(threads)],
+  { ...MALLOC_ENV, ...ompEnv('passive'), WHITTLE_NATIVE: '1', WHITTLE_THREADS: String(threads), OMP_NUM_THREADS: String(threads) });
+  const j = lastJson(r.stdout);
+  if (!j || j.ok !== true) return { error: String(j?.error ?? r.error ?? r.stderr.trim().split('\n').slice(-3).join(' | ')) };
+  return { ...(j as object), samplesPerSec: j.tokensPerSec, gflops: 0, cpuMs: null } as unknown as Side;
+}
+
+function torchLm(threads: number): Side | { error: string } {
+  const r = run(python, [path.join(here, 'torch', 'torch_lm_step.py'), '--batch', String(LM_WINDOWS), '--threads', String(threads), '--steps', opt.quick ? '5' : '20'],
+    { ...MALLOC_ENV, ...ompEnv('passive'), ...Object.fromEntries(OPENBLAS_PIN_VARS.map((k) => [k, undefined])), OMP_NUM_THREADS: String(threads) });
+  const j = lastJson(r.stdout);
+  if (!r.ok || !j) return { error: r.error ?? r.stderr.trim().split('\n').slice(-2).join(' | ') };
+  return { medianMs: j.median_ms as number, minMs: j.min_ms as number, cpuMs: null, samplesPerSec: j.tokens_per_s as number, gflops: 0, impl: j.framework };
+}
+
+/** The lm-general-cpu transformer's training step on wasm (each thread count) and webgpu, each
+ *  paired with PyTorch at the same thread count (webgpu: beside the wasm route at every core). */
+function lmSuite(threadList: number[], rounds: number, torchOk: boolean, webgpuOk: boolean, webgpuSoftware: boolean): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  const cpus = os.availableParallelism();
+  const plan: { backend: string; threads: number }[] = threadList.map((t) => ({ backend: 'wasm', threads: t }));
+  if (webgpuOk) plan.push({ backend: 'webgpu', threads: cpus });
+  let wasmAllCores: number | null = null;
+  for (const { backend, threads } of plan) {
+    const n = backend === 'webgpu' && webgpuSoftware ? 1 : rounds;
+    const pairs: Pair[] = [];
+    for (let i = 0; i < n; i++) {
+      log(`lm 4×128 context 64, ${LM_WINDOWS} windows: ${backend} ${threads} thread(s), pair ${i + 1}/${n}`);
+      const pair: Pair = { w: { error: 'not run' }, t: null, tPinned: null, order: i % 2 === 0 ? 'W T' : 'T W' };
+      const seq = [() => { pair.w = whittleLm(backend, threads, backend === 'webgpu' && webgpuSoftware); }, () => { if (torchOk) pair.t = torchLm(threads); }];
+      for (const f of i % 2 === 0 ? seq : seq.reverse()) f();
+      pairs.push(pair);
+    }
+    const s = summarise(pairs, LM_WINDOWS * 64);
+    const w = pairs.map((p) => p.w).find(isSide);
+    if (backend === 'wasm' && threads === cpus) wasmAllCores = s.whittle?.medianMs ?? null;
+    rows.push({
+      shape: 't', model: 'transformer 4×128 (lm-general-cpu), context 64, byte vocabulary', windows: LM_WINDOWS, backend, threads,
+      params: w?.params ?? null,
+      ...(backend === 'webgpu' ? webgpuRowFacts(w) : {}),
+      ...(backend === 'webgpu' && wasmAllCores && s.whittle?.medianMs ? { speedupVsWasm: r2(wasmAllCores / s.whittle.medianMs) } : {}),
+      ...s,
+    });
+    log(`  → Whittle ${s.whittle?.medianMs ?? '–'} ms, torch ${s.torch?.medianMs ?? '–'} ms, ratio ${s.ratio ?? '–'}`);
+  }
+  return rows;
+}
+
 // ---- main ---------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -229,7 +295,8 @@ async function main(): Promise<void> {
   const torchInfo = probeTorch();
   const tfInfo = probeTensorflow();
   // The webgpu probe matters only to the MLP suite's backend list.
-  const webgpu = suites.has('mlp') ? probeWebgpu() : { available: false, reason: 'not probed (mlp suite not run)' };
+  const webgpu = suites.has('mlp') || suites.has('lm') ? probeWebgpu() : { available: false, reason: 'not probed (mlp and lm suites not run)' };
+  const webgpuSoftware = Boolean(webgpu.adapter?.fallback);
   const shapes = suites.has('mlp') ? SHAPES.filter((s) => opt.shapes!.split(',').includes(s.id)) : [];
   const threadList = (opt.threads ?? `1,${cpus}`).split(',').map(Number).filter((n, i, a) => n >= 1 && a.indexOf(n) === i);
   // wasm = the default route (native BLAS kernels when the addon is built); wasm-only = the
@@ -248,7 +315,7 @@ async function main(): Promise<void> {
       const variants = b === 'wasm' ? opt.variants!.split(',') : b === 'wasm-only' ? opt.variants!.split(',').filter((v) => !v.endsWith('-blas')) : ['engine'];
       const policies = opt.omp!.split(',').map((x) => x.trim()).filter((x): x is OmpPolicy => x === 'passive' || x === 'default');
       for (const threads of threadsHere) for (const variant of variants) for (const omp of threads > 1 ? policies : policies.slice(0, 1)) {
-        const slow = b === 'cpu' || (b === 'wasm-only' && shape.batch * shape.dims[1] > 1e6);
+        const slow = b === 'cpu' || (b === 'wasm-only' && shape.batch * shape.dims[1] > 1e6) || (b === 'webgpu' && webgpuSoftware);
         const n = slow ? 1 : rounds;
         const pairs: Pair[] = [];
         for (let i = 0; i < n; i++) {
@@ -268,6 +335,7 @@ async function main(): Promise<void> {
         results.push({
           shape: shape.id, dims: shape.dims, batch: shape.batch, backend: b, variant, threads, omp,
           kernels: wFirst ? (wFirst.blas ? `native, ${wFirst.gemm} GEMM (BLAS ${wFirst.blas})` : b === 'cpu' ? 'tfjs cpu' : b === 'webgpu' ? 'tfjs webgpu' : 'wasm (XNNPACK + Whittle registrations)') : null,
+          ...(b === 'webgpu' ? webgpuRowFacts(wFirst) : {}),
           ...s,
         });
         log(`  → Whittle ${s.whittle?.medianMs ?? '–'} ms, torch ${s.torch?.medianMs ?? '–'} ms (${s.torch?.openblasCore ?? '?'}), ratio ${s.ratio ?? '–'} [${s.ratioSpread?.join('–') ?? '–'}]` +
@@ -275,6 +343,14 @@ async function main(): Promise<void> {
       }
     }
   }
+
+  // webgpu next to the wasm route on every core (the default CPU route), per MLP shape
+  for (const r of results.filter((x) => x.backend === 'webgpu')) {
+    const wasm = results.find((x) => x.backend === 'wasm' && x.variant === 'engine' && x.shape === r.shape && x.threads === cpus && x.omp === 'passive');
+    const ms = (x: Record<string, unknown> | undefined) => (x?.whittle as { medianMs?: number } | null)?.medianMs ?? null;
+    if (ms(wasm) && ms(r)) r.speedupVsWasm = r2(ms(wasm)! / ms(r)!);
+  }
+  const lm = suites.has('lm') ? lmSuite(threadList, rounds, torchInfo.available, webgpu.available, webgpuSoftware) : [];
 
   let decoder: Record<string, unknown> | null = null;
   if (suites.has('decoder')) {
@@ -320,7 +396,7 @@ async function main(): Promise<void> {
       'compares CPU ms per step (robust to other load; meaningful at 1 thread). Wall times on a shared machine are noisy: compare ratios, not absolute figures.',
     torch: torchInfo, tensorflow: tfInfo, webgpu,
     ...(results.length ? { target: { goal: 'ratio ≥ 1.0 for every shape with the default backend', reached: def.length > 0 && def.every((r) => (r.ratio as number | null) != null && (r.ratio as number) >= 1) } } : {}),
-    results, extra, ...(decoder ? { decoder } : {}),
+    results, ...(lm.length ? { lm } : {}), extra, ...(decoder ? { decoder } : {}),
   }, null, 2) + '\n');
 }
 

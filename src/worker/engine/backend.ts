@@ -11,7 +11,7 @@ import os from 'node:os';
 import { installKernels, type KernelInstall } from './kernels';
 import { tf } from './tf';
 import type { BackendPolicy } from '../../shared/backendPolicy';
-import { describeAdapter, initWebgpu, type WebgpuAdapterInfo } from './webgpu';
+import { initWebgpu, type WebgpuAdapterInfo } from './webgpu';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgpu';
 export interface BackendInfo {

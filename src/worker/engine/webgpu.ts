@@ -12,7 +12,8 @@
 // - `create([])` + `requestAdapter()` never threw or hung; with no usable Vulkan device it resolves
 //   null in ~20–170 ms (Dawn prints Vulkan warnings on stderr). We still race it with a timeout.
 // - Dawn may offer a 'null-backend' device (rejected) or a software adapter (SwiftShader/lavapipe:
-//   isFallbackAdapter or architecture 'software'), rejected unless WHITTLE_WEBGPU_SOFTWARE=1.
+//   isFallbackAdapter or architecture 'software'), never chosen automatically; accepted when
+//   WHITTLE_BACKEND=webgpu forces webgpu (or with WHITTLE_WEBGPU_SOFTWARE=1).
 // - tfjs-backend-webgpu registers its backend at import only if navigator.gpu exists then (Node 20
 //   has no navigator), and once registered it stays registered even when setBackend('webgpu')
 //   resolves false. So: probe first, install Dawn's globals and navigator.gpu, import the backend

@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/backend';
 import { tf } from '../engine/tf';
+import { need } from '../../../test/helpers/prereqs';
 import { timeTrainSteps } from './bench';
+import { timeLmSteps } from './benchLm';
 
 describe('bench job', () => {
   it.each(['wasm', 'cpu'] as const)('times a training step on %s without leaking tensors', async (name) => {
@@ -25,5 +27,26 @@ describe('bench job', () => {
     await initBackend('wasm');
     const r = await timeTrainSteps({ inputDim: 4, hidden: [4], outputs: 2, batch: 8, steps: 10, warmup: 0, seed: 0 }, (done) => done < 2);
     expect(r.steps).toBe(2);
+  });
+
+  it('times a transformer training step (the lm suite of npm run bench) without leaking tensors', async () => {
+    await initBackend('cpu');
+    const before = tf.memory().numTensors;
+    const r = await timeLmSteps({ layers: 1, dModel: 16, heads: 2, mlp: 32, context: 8, vocab: 11, batch: 2, steps: 2, warmup: 1, seed: 0 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r).toMatchObject({ backend: 'cpu', steps: 2 });
+    expect(r.tokensPerSec).toBeGreaterThan(0);
+    expect(r.params).toBeGreaterThan(0);
+  });
+
+  it.runIf(need('webgpuAdapter', import.meta.url))('times the MLP and transformer steps on webgpu without leaking tensors', async () => {
+    const info = await initBackend('webgpu');
+    expect(info.backend).toBe('webgpu');
+    const before = tf.memory().numTensors;
+    const mlp = await timeTrainSteps({ inputDim: 10, hidden: [8, 8], outputs: 2, batch: 64, steps: 2, warmup: 1, seed: 1 });
+    const lm = await timeLmSteps({ layers: 1, dModel: 16, heads: 2, mlp: 32, context: 8, vocab: 11, batch: 2, steps: 2, warmup: 1, seed: 0 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect([mlp.backend, lm.backend]).toEqual(['webgpu', 'webgpu']);
+    await initBackend('cpu');
   });
 });
