@@ -89,16 +89,17 @@ export class SlurmExecutor {
     this.ticking = true;
     try {
       this.submitReady();
+      // The queue first: a task that ended shows its final Slurm state next to its final status.
+      if (opts.forceQueue || Date.now() - this.lastQueuePoll >= QUEUE_POLL_MS) {
+        this.lastQueuePoll = Date.now();
+        this.pollQueue(opts.only);
+      }
       const active = this.tasks.active().filter((t) => t.jobId !== null && (!opts.only || opts.only.has(t.runId)));
       for (const t of active) {
         const ing = ingestTask(this.store, this.tasks, t.runId);
         for (const ev of ing.pushes) this.o.onEvent(ev);
         if (ing.startedNow) this.emitRun(t.runId);
         if (ing.result) this.settleWithResult(t.runId, ing.result);
-      }
-      if (opts.forceQueue || Date.now() - this.lastQueuePoll >= QUEUE_POLL_MS) {
-        this.lastQueuePoll = Date.now();
-        this.pollQueue(opts.only);
       }
       if (!this.tasks.active().length && this.timer && !this.waiters.size) { clearInterval(this.timer); this.timer = null; }
     } catch (e) {
