@@ -12,6 +12,9 @@ import { findRecipe, applyOverrides } from '../src/main/services/recipes';
 import { whittle } from './helpers/cli';
 import { need } from './helpers/prereqs';
 import { BIN, tmpHome } from './helpers/tmp';
+import http from 'node:http';
+import { startServer } from '../src/main/serve';
+import { request } from './helpers/http';
 
 const hasSlurm = need('slurm', import.meta.url);
 
@@ -241,5 +244,52 @@ describe.runIf(hasSlurm)('studies on a real Slurm cluster', () => {
     expect(failed.error).toMatch(/without writing to .*: the compute node could not see the data folder/);
     expect(failed.error).toMatch(/shared storage mounted at the same path on every node/);
     expect(failed.error).toMatch(/does not exist on/); // run-task's own message, from Slurm's output file
+  }, 300_000);
+  it('a study submitted through `whittle serve` streams its runs live to the page while Slurm runs them', async () => {
+    const home = tmpHome('whittle-slurm-');
+    const rendererDir = path.join(home, 'renderer');
+    fs.mkdirSync(rendererDir);
+    fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Whittle</title>');
+    const svc = new WhittleService({ home, workers: 1, mode: 'browser' });
+    services.push(svc);
+    const server = await startServer({ service: svc, port: 0, rendererDir });
+    const h = { 'x-whittle-token': server.token };
+    const events: PushEvent[] = [];
+    const sse = http.get({ host: '127.0.0.1', port: server.port, path: '/api/events', headers: h }, (res) => {
+      let buf = '';
+      res.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop()!;
+        for (const line of lines) if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)));
+      });
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const info = JSON.parse((await request(server.port, '/api/info', { method: 'POST', headers: h, body: [] })).body);
+      expect(info.slurm.partitions.length).toBeGreaterThan(0); // the wizard offers "Run on: Slurm (partition …)"
+      const partition = info.slurm.defaultPartition ?? info.slurm.partitions[0];
+      // A page may choose the partition and limits, never the command a node runs or raw sbatch arguments.
+      const refused = await request(server.port, '/api/createStudy', { method: 'POST', headers: h, body: [studySpec(100), { executor: { kind: 'slurm', slurm: { sbatchArgs: ['--wrap=id'] } } }] });
+      expect(refused.status).toBe(400);
+      const created = await request(server.port, '/api/createStudy', { method: 'POST', headers: h, body: [studySpec(2000, ['base.stopWhenLearned=false']), { executor: { kind: 'slurm', slurm: { partition, cpusPerTask: 1 } } }] });
+      expect(created.status, created.body).toBe(200);
+      const study = JSON.parse(created.body);
+      await until(() => study.runIds.every((id: string) => events.some((e) => e.type === 'run' && e.run.id === id && e.run.status === 'done')), 240_000, 'every run done');
+      for (const id of study.runIds as string[]) {
+        const mine = events.filter((e) => ('runId' in e && e.runId === id) || (e.type === 'run' && e.run.id === id));
+        const running = mine.findIndex((e) => e.type === 'run' && e.run.slurm?.state === 'RUNNING');
+        const done = mine.findIndex((e) => e.type === 'run' && e.run.status === 'done');
+        // Metrics and progress reached the page between Slurm starting the element and the run's end.
+        expect(running).toBeGreaterThanOrEqual(0);
+        expect(mine.slice(running, done).some((e) => e.type === 'metric')).toBe(true);
+        expect(mine.slice(running, done).some((e) => e.type === 'progress')).toBe(true);
+      }
+      const runs = JSON.parse((await request(server.port, '/api/listRuns', { method: 'POST', headers: h, body: [{ studyId: study.id }] })).body) as RunRow[];
+      expect(runs.every((r) => r.status === 'done' && /^\d+_\d$/.test(r.slurm!.jobId) && r.slurm!.partition === partition)).toBe(true);
+    } finally {
+      sse.destroy();
+      await server.close();
+    }
   }, 300_000);
 });
