@@ -304,6 +304,13 @@ export class SlurmExecutor {
     else if (progress) progress = { ...progress, step: Math.max(progress.step, checkpointStep(run.checkpoint) ?? 0), eta: null };
     const changed = this.store.db.transaction(() => {
       this.tasks.finished(id);
+      // The task's own result often arrives before squeue reports the element's end: show the
+      // state Slurm gives an element that ends this way, not the RUNNING last seen.
+      const t = this.tasks.get(id);
+      if (t?.jobId && (!t.state || SLURM_ACTIVE_STATES.includes(t.state))) {
+        const state = { done: 'COMPLETED', failed: 'FAILED', cancelled: 'CANCELLED', interrupted: 'CANCELLED' }[r.status as 'done'] ?? 'COMPLETED';
+        this.tasks.queueState(id, { state, reason: null, node: null, partition: null });
+      }
       if (!this.store.transition(id, ['queued', 'running'], r.status)) return false;
       this.store.updateRun(id, {
         endedAt: Date.now(), progress, cancelRequested: false,
