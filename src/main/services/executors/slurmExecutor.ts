@@ -41,7 +41,9 @@ export function defaultNodeCommand(): string[] {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidates = [path.resolve(here, '../../../../bin/whittle.mjs'), path.resolve(here, '../../bin/whittle.mjs')];
   const bin = candidates.find((p) => fs.existsSync(p)) ?? candidates[0];
-  return [process.execPath, bin];
+  // Inside the desktop app execPath is Electron, which would open a window on the node: the
+  // nodes' own `node` runs the CLI instead (settings.json's `command` says otherwise where needed).
+  return [process.versions.electron ? 'node' : process.execPath, bin];
 }
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
