@@ -18,7 +18,7 @@ import { editableFields, probeSpecFor, RecipeReviewState, recipeName } from '../
 
 /** An API that records calls; estimateSpec computes from the spec (no measurement) like the service. */
 function fakeApi(o: { confirmAbove?: number } = {}) {
-  const calls: { method: string; spec: Record<string, unknown>; confirmed?: boolean }[] = [];
+  const calls: { method: string; spec: Record<string, unknown>; confirmed?: boolean; executor?: unknown }[] = [];
   /** As the service refuses a bad spec: bad_request with the issues' paths. */
   const parsed = (spec: unknown) => {
     try { return parseSpec(RunSpec, spec, 'spec'); } catch (e) {
@@ -40,8 +40,8 @@ function fakeApi(o: { confirmAbove?: number } = {}) {
       if (o.confirmAbove !== undefined && steps > o.confirmAbove && !opts?.confirmed) throw new ApiError('about 3 h. Start it anyway with confirmation (CLI: --yes).', CONFIRM_CODE);
       return runRow({ id: 'r1', name: String((spec as { name: string }).name) });
     },
-    async createStudy(spec: unknown): Promise<StudyRow> {
-      calls.push({ method: 'createStudy', spec: spec as Record<string, unknown> });
+    async createStudy(spec: unknown, opts?: { confirmed?: boolean; executor?: unknown }): Promise<StudyRow> {
+      calls.push({ method: 'createStudy', spec: spec as Record<string, unknown>, ...(opts?.executor ? { executor: opts.executor } : {}) });
       return { id: 's1', name: 'x', kind: 'curriculum', spec: spec as StudyRow['spec'], status: 'queued', createdAt: 0, runIds: [], summary: null };
     },
     async getRun(): Promise<RunRow> { throw new Error('not used'); },
@@ -143,5 +143,16 @@ describe('recipe review', () => {
     expect(probeSpecFor(importPython.spec)).toBeNull();
     expect(editableFields({ kind: 'x', a: { b: { c: { d: 1 } } } })).toEqual([]);
     expect(recipeName({ name: 'lm-general-cpu', title: '', kind: 'run', spec: {} })).toBe('lm general cpu');
+  });
+
+  it('"Run on: Slurm (partition …)" creates the study on that partition; this machine passes no executor', async () => {
+    const { api, calls } = fakeApi();
+    const r = new RecipeReviewState(api, async () => true);
+    r.open(curriculum);
+    await r.start();
+    r.runOn = 'slurm:debug';
+    await r.start();
+    const studies = calls.filter((c) => c.method === 'createStudy');
+    expect(studies.map((c) => c.executor)).toEqual([undefined, { kind: 'slurm', slurm: { partition: 'debug' } }]);
   });
 });

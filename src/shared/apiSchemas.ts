@@ -6,7 +6,19 @@ import { MAX_GENERATE_TOKENS } from './specs/importModel';
 import { MAX_NOTES_LENGTH, MAX_QUERY_LENGTH, MAX_TAG_LENGTH, MAX_TAGS_PER_RUN } from './runAnnotations';
 
 const id = z.string().min(1).max(200);
-const create = z.object({ confirmed: z.boolean().optional() }).strict().optional();
+// Where the runs execute (#21). From a page or the desktop app only the scheduling options: the
+// command a node runs and extra sbatch arguments come from the settings file or the CLI alone.
+const executor = z.union([
+  z.object({ kind: z.literal('local') }).strict(),
+  z.object({
+    kind: z.literal('slurm'),
+    slurm: z.object({
+      partition: z.string().max(200).optional(), time: z.string().max(40).optional(), cpusPerTask: z.number().optional(),
+      gpus: z.number().optional(), mem: z.string().max(40).optional(), maxParallel: z.number().optional(),
+    }).strict().optional(),
+  }).strict(),
+]);
+const create = z.object({ confirmed: z.boolean().optional(), executor: executor.optional() }).strict().optional();
 // Generous size caps only: the service checks the real limits and each tag's characters, with
 // messages in words that name the field (runAnnotations.ts).
 const tagList = z.array(z.string().max(4 * MAX_TAG_LENGTH)).max(4 * MAX_TAGS_PER_RUN);

@@ -83,6 +83,11 @@ export const PREREQS = {
     enable: 'bash scripts/ci/lavapipe.sh (Mesa 25 from bookworm-backports: a software Vulkan adapter Dawn accepts), or a machine with a GPU and its Vulkan driver',
     providedByCi: true,
   },
+  slurm: {
+    missing: () => slurmMissing(),
+    enable: 'bash scripts/ci/slurm-up.sh (as root: installs slurmctld, slurmd, slurm-client and munge, starts a single-node cluster)',
+    providedByCi: true,
+  },
   twoCores: {
     missing: () => os.availableParallelism() >= 2 ? null : `this machine has ${os.availableParallelism()} core`,
     enable: 'a machine with 2 or more cores',
@@ -106,6 +111,18 @@ function webgpuAdapterError(): string | null {
     webgpuAnswer = `the webgpu package could not be probed: ${(e as Error).message.split('\n')[0]}`;
   }
   return webgpuAnswer;
+}
+
+/** Null when Slurm's client commands are on PATH and a node is up to run jobs. */
+function slurmMissing(): string | null {
+  let out: string;
+  try { out = execFileSync('sinfo', ['-h', '-N', '-o', '%T'], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }); } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: string };
+    if (err.code === 'ENOENT') return 'no Slurm client commands (sinfo) on PATH';
+    return `Slurm's controller does not answer (sinfo: ${String(err.stderr ?? err.message).trim().split('\n')[0]})`;
+  }
+  const states = out.split('\n').map((s) => s.trim()).filter(Boolean);
+  return states.some((s) => /^(idle|mixed|allocated)/.test(s)) ? null : `no Slurm node is up to run jobs (sinfo: ${states.join(', ') || 'no nodes'})`;
 }
 
 /** Null when this process may mount a small tmpfs (a full or read-only disk to test against). */

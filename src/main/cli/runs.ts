@@ -28,8 +28,11 @@ export const runsCommand: Command = {
     if (ctx.json) { printJson(ctx.io, runs); return EXIT.ok; }
     const filtered = Boolean(status || study || search || tag?.length || kind);
     if (!runs.length) { ctx.io.out(filtered ? 'no runs match\n' : 'no runs yet — try `whittle demo` or `whittle train --recipe NAME`\n'); return EXIT.ok; }
-    ctx.io.out(`${table([['ID', 'NAME', 'KIND', 'STATUS', 'PROGRESS', 'CREATED', 'TAGS'], ...runs.map((r) => [
-      r.id, r.name, runKindLabel(r), r.status,
+    // Runs on Slurm: their job and queue state next to Whittle's status (#21).
+    const slurm = runs.some((r) => r.slurm);
+    const slurmCell = (r: (typeof runs)[number]) => (slurm ? [r.slurm ? `${r.slurm.jobId || '-'} ${r.slurm.state}${r.slurm.reason ? ` (${r.slurm.reason})` : ''}` : '-'] : []);
+    ctx.io.out(`${table([['ID', 'NAME', 'KIND', 'STATUS', ...(slurm ? ['SLURM'] : []), 'PROGRESS', 'CREATED', 'TAGS'], ...runs.map((r) => [
+      r.id, r.name, runKindLabel(r), r.status, ...slurmCell(r),
       r.progress ? `${r.progress.step}/${r.progress.total}${r.status === 'running' ? ` ETA ${formatDuration(r.progress.eta)}` : ''}` : '-',
       new Date(r.createdAt).toISOString().replace('T', ' ').slice(0, 19),
       (r.tags ?? []).join(' '),

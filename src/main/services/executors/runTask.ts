@@ -87,7 +87,7 @@ export async function runTask(dir: string, opts: { log?: (line: string) => void 
           break;
         case 'done':
           end(m.status === 'cancelled'
-            ? (stopSignal ? { status: 'interrupted', error: `stopped by ${stopSignal} on ${node} (Slurm's time limit, preemption or scancel); resume continues from the last checkpoint`, errorKind: 'internal' } : { status: 'cancelled', summary: m.summary })
+            ? (stopSignal ? { status: 'interrupted', error: `stopped by ${stopSignal} on ${node} (Slurm's time limit, preemption or scancel); \`whittle resume ${task.runId}\` continues from the last checkpoint`, errorKind: 'internal' } : { status: 'cancelled', summary: m.summary })
             : { status: 'done', summary: m.summary });
           break;
         case 'error':

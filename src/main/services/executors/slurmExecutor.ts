@@ -41,7 +41,9 @@ export function defaultNodeCommand(): string[] {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidates = [path.resolve(here, '../../../../bin/whittle.mjs'), path.resolve(here, '../../bin/whittle.mjs')];
   const bin = candidates.find((p) => fs.existsSync(p)) ?? candidates[0];
-  return [process.execPath, bin];
+  // Inside the desktop app execPath is Electron, which would open a window on the node: the
+  // nodes' own `node` runs the CLI instead (settings.json's `command` says otherwise where needed).
+  return [process.versions.electron ? 'node' : process.execPath, bin];
 }
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -89,16 +91,17 @@ export class SlurmExecutor {
     this.ticking = true;
     try {
       this.submitReady();
+      // The queue first: a task that ended shows its final Slurm state next to its final status.
+      if (opts.forceQueue || Date.now() - this.lastQueuePoll >= QUEUE_POLL_MS) {
+        this.lastQueuePoll = Date.now();
+        this.pollQueue(opts.only);
+      }
       const active = this.tasks.active().filter((t) => t.jobId !== null && (!opts.only || opts.only.has(t.runId)));
       for (const t of active) {
         const ing = ingestTask(this.store, this.tasks, t.runId);
         for (const ev of ing.pushes) this.o.onEvent(ev);
         if (ing.startedNow) this.emitRun(t.runId);
         if (ing.result) this.settleWithResult(t.runId, ing.result);
-      }
-      if (opts.forceQueue || Date.now() - this.lastQueuePoll >= QUEUE_POLL_MS) {
-        this.lastQueuePoll = Date.now();
-        this.pollQueue(opts.only);
       }
       if (!this.tasks.active().length && this.timer && !this.waiters.size) { clearInterval(this.timer); this.timer = null; }
     } catch (e) {
@@ -303,6 +306,13 @@ export class SlurmExecutor {
     else if (progress) progress = { ...progress, step: Math.max(progress.step, checkpointStep(run.checkpoint) ?? 0), eta: null };
     const changed = this.store.db.transaction(() => {
       this.tasks.finished(id);
+      // The task's own result often arrives before squeue reports the element's end: show the
+      // state Slurm gives an element that ends this way, not the RUNNING last seen.
+      const t = this.tasks.get(id);
+      if (t?.jobId && (!t.state || SLURM_ACTIVE_STATES.includes(t.state))) {
+        const state = { done: 'COMPLETED', failed: 'FAILED', cancelled: 'CANCELLED', interrupted: 'CANCELLED' }[r.status as 'done'] ?? 'COMPLETED';
+        this.tasks.queueState(id, { state, reason: null, node: null, partition: null });
+      }
       if (!this.store.transition(id, ['queued', 'running'], r.status)) return false;
       this.store.updateRun(id, {
         endedAt: Date.now(), progress, cancelRequested: false,

@@ -1,6 +1,7 @@
 // A recipe opened in the wizard's review step: its spec with the fields a person may want to change
 // (steps, seeds, sizes, source folders…) as editable inputs, a name taken from the recipe, and an
 // estimate of the time from a speed measured on this machine. Nothing starts until Start.
+import { executorFor } from '../../lib/executor';
 import type { RunRow, StudyRow, WhittleApi } from '../../../shared/api';
 import type { RunEstimate } from '../../../shared/specs/runEstimate';
 import { type AskConfirm, createConfirmed } from '../../lib/api/confirm';
@@ -88,6 +89,8 @@ export class RecipeReviewState {
   busy = $state(false);
   error = $state<string | null>(null);
   probing = $state(false);
+  /** "Run on": 'local' or 'slurm:<partition>' (lib/executor.ts; offered where the service has sbatch). */
+  runOn = $state('local');
   private seq = 0;
 
   constructor(
@@ -198,12 +201,13 @@ export class RecipeReviewState {
     if (issues.length) { this.issues = issues; return null; }
     this.busy = true;
     this.error = null;
+    const executor = executorFor(this.runOn);
     try {
       if (isStudy(r)) {
-        const study = await createConfirmed((o) => this.api.createStudy(spec, o), this.ask);
+        const study = await createConfirmed((o) => this.api.createStudy(spec, { ...o, executor }), this.ask);
         return study ? { study } : null;
       }
-      const run = await createConfirmed((o) => this.api.createRun(spec, o), this.ask);
+      const run = await createConfirmed((o) => this.api.createRun(spec, { ...o, executor }), this.ask);
       return run ? { run } : null;
     } catch (e) {
       const found = issuesOf(e).map((i) => ({ path: fieldPath(i.path), message: i.message }));

@@ -109,6 +109,8 @@ export type Built = { kind: 'run'; spec: Record<string, unknown> } | { kind: 'st
 
 export class WizardState {
   step = $state<Step>('skill');
+  /** "Run on" at the review step: 'local', or 'slurm:<partition>' where the service has sbatch (lib/executor.ts). */
+  runOn = $state('local');
   /** CMSP (built in), an imported image dataset, or an imported text domain (textSkill.svelte.ts). */
   suite = $state<'cmsp' | 'images' | 'text'>('cmsp');
   readonly text = new TextWizardState();
