@@ -143,6 +143,14 @@ export const FIELD_TERMS: Record<string, Term> = {
   weightDecay: { label: 'Weight decay' },
   windows: { label: 'Evaluation windows' },
   within: { label: 'Within' },
+  // issue 19: carving a narrow model out of an imported one (lmCompare with source, lm student shapes)
+  domain: { label: 'Domain' },
+  headGroup: { label: 'Attention-head unit (grouped-query attention)' },
+  keepFraction: { label: 'Fraction of MLP neurons kept' },
+  mlp: { label: 'Fraction of MLP neurons kept' },
+  mlpFraction: { label: 'Fraction of MLP neurons' },
+  mlpTotal: { label: 'MLP neurons in total', unit: 'neurons' },
+  student: { label: 'Student shape' },
 };
 
 /** Full paths whose meaning the leaf name alone does not carry. */
