@@ -23,45 +23,45 @@ function setup(llama: boolean) {
   return { model, w };
 }
 
-const lossWith = (model: Transformer, w: { tokens: Int32Array; count: number; T: number }, layer: number, j: number, value: number) => {
+const lossWith = async (model: Transformer, w: { tokens: Int32Array; count: number; T: number }, layer: number, j: number, value: number) => {
   const m = Float32Array.from(model.masks.mlp[layer]);
   const keep = m[j];
   m[j] = value; model.setMlpMask(layer, m);
-  const loss = evaluateWindows(model, w, 16);
+  const loss = await evaluateWindows(model, w, 16);
   m[j] = keep; model.setMlpMask(layer, m);
   return loss;
 };
 
 describe.each([false, true])('decoder scores (llama conventions: %s)', (llama) => {
-  it('ablation is |L(neuron masked) − L|, attribution the mask derivative (finite differences), streamed or not', () => {
+  it('ablation is |L(neuron masked) − L|, attribution the mask derivative (finite differences), streamed or not', async () => {
     const { model, w } = setup(llama);
-    const base = evaluateWindows(model, w, 16); // also builds the model's kept caches (causal mask, rotary tables)
+    const base = await evaluateWindows(model, w, 16); // also builds the model's kept caches (causal mask, rotary tables)
     const before = tf.memory().numTensors;
-    const abl = decoderScores(model, 'ablation', w, new Rng(1), { batch: 2 });
-    const att = decoderScores(model, 'attribution', w, new Rng(1), { batch: 2 });
-    const att1 = decoderScores(model, 'attribution', w, new Rng(1), { batch: 5 });
+    const abl = await decoderScores(model, 'ablation', w, new Rng(1), { batch: 2 });
+    const att = await decoderScores(model, 'attribution', w, new Rng(1), { batch: 2 });
+    const att1 = await decoderScores(model, 'attribution', w, new Rng(1), { batch: 5 });
     expect(abl.tokens).toBe(40);
     expect(tf.memory().numTensors).toBe(before);
     const h = 1e-2;
-    model.config.mlp.forEach((f, l) => {
+    for (const [l, f] of model.config.mlp.entries()) {
       for (let j = 0; j < f; j++) {
-        const oracle = Math.abs(lossWith(model, w, l, j, 0) - base);
+        const oracle = Math.abs(await lossWith(model, w, l, j, 0) - base);
         expect(Math.abs(abl.mlp[l][j] - oracle), `ablation ${l}.${j}`).toBeLessThanOrEqual(2e-5 + 1e-3 * oracle);
-        const fd = Math.abs(lossWith(model, w, l, j, 1 + h) - lossWith(model, w, l, j, 1 - h)) / (2 * h);
+        const fd = Math.abs(await lossWith(model, w, l, j, 1 + h) - await lossWith(model, w, l, j, 1 - h)) / (2 * h);
         expect(Math.abs(att.mlp[l][j] - fd), `attribution ${l}.${j}`).toBeLessThanOrEqual(1e-4 + 2e-2 * fd);
         expect(att1.mlp[l][j]).toBeCloseTo(att.mlp[l][j], 5);
       }
-    });
-    const mag = decoderScores(model, 'magnitude', w, new Rng(1));
+    }
+    const mag = await decoderScores(model, 'magnitude', w, new Rng(1));
     expect(mag.tokens).toBe(0);
     expect(mag.mlp.every((s) => s.every((v) => v > 0))).toBe(true);
     model.dispose();
   });
 
-  it('a masked neuron scores 0 and ablation skips it', () => {
+  it('a masked neuron scores 0 and ablation skips it', async () => {
     const { model, w } = setup(llama);
     model.setMlpMask(0, [1, 0, 1, 1, 1, 1]); model.applyMasks();
-    for (const name of ['ablation', 'attribution', 'magnitude'] as const) expect(decoderScores(model, name, w, new Rng(1)).mlp[0][1]).toBe(0);
+    for (const name of ['ablation', 'attribution', 'magnitude'] as const) expect((await decoderScores(model, name, w, new Rng(1))).mlp[0][1]).toBe(0);
     model.dispose();
   });
 });
