@@ -46,7 +46,7 @@ node -e '
   const rssKB = Number(t.match(/Maximum resident set size \(kbytes\): (\d+)/)[1]);
   const study = JSON.parse(fs.readFileSync(`${work}/study.json`, "utf8"));
   const out = {
-    recipe: "lm-carve-135m", when: start, machine: { cpus: os.cpus().length, model: os.cpus()[0].model, node: process.version, loadavgBefore: lb.split(" ").map(Number), loadavgAfter: la.split(" ").map(Number), note: "2 shared cores: other sessions ran at the same time" },
+    recipe: "lm-carve-135m", commit: require("child_process").execSync("git rev-parse --short HEAD").toString().trim(), when: start, machine: { cpus: os.cpus().length, model: os.cpus()[0].model, node: process.version, loadavgBefore: lb.split(" ").map(Number), loadavgAfter: la.split(" ").map(Number), note: "2 shared cores: other sessions ran at the same time" },
     workers: Number(workers), wallSeconds: seconds, wall, peakRssMiB: Math.round(rssKB / 1024), status: study.status,
     runs: study.runs, frontier: study.summary.frontier, domains: study.summary.domains,
   };
