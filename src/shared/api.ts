@@ -1,5 +1,6 @@
 // The API every interface speaks (Electron IPC, HTTP in browser mode, the CLI in-process).
 // Payloads are JSON-plain so every transport carries them unchanged.
+import type { ExecutorChoice, SlurmAvailability, SlurmRunState } from './executor';
 import type { RunErrorKind } from './errors';
 import type { RunAnnotationPatch } from './runAnnotations';
 import type { MetricPoint } from './events';
@@ -41,6 +42,8 @@ export interface RunRow {
   notes?: string;
   /** The user's tags on the run, sorted. Set by the store; optional as `notes`. */
   tags?: string[];
+  /** Where the run is in Slurm (#21): job id, queue state; absent or null for runs on this machine. */
+  slurm?: SlurmRunState | null;
 }
 
 /** listRuns' filter. `query` matches name, notes or a tag (substring, case-insensitive); `tags`: runs carrying every one. */
@@ -67,9 +70,12 @@ export interface AppInfo {
    *  mode the user's home or `--root`, in Electron home plus folders picked in the dialog.
    *  `exportDefault`: a folder inside them to propose (the dialog appends the run's name). */
   folders?: { allowed: string[]; exportDefault: string };
+  /** Slurm's partitions where sbatch is on PATH (the wizard then offers "Run on: Slurm"); null otherwise (#21). */
+  slurm?: SlurmAvailability | null;
 }
 
-export interface CreateOptions { confirmed?: boolean }
+/** `executor`: where the runs execute (#21); absent: this machine. */
+export interface CreateOptions { confirmed?: boolean; executor?: ExecutorChoice }
 
 export interface WhittleApi {
   info(): Promise<AppInfo>;

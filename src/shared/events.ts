@@ -8,7 +8,7 @@ export interface MetricEvent { type: 'metric'; points: MetricPoint[] }
 export interface LogEvent { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
 export interface CheckpointEvent { type: 'checkpoint'; step: number; path: string }
 export interface ArtifactEvent { type: 'artifact'; kind: string; path: string; bytes: number; sha256: string; meta?: Record<string, unknown> }
-export interface BackendEvent { type: 'backend'; backend: string; threads: number; simd?: boolean }
+export interface BackendEvent { type: 'backend'; backend: string; threads: number; simd?: boolean; /** webgpu: 'vendor / architecture / device' */ adapter?: string }
 export interface DoneEvent { type: 'done'; status: 'done' | 'cancelled'; summary: Record<string, unknown> }
 /** `kind: 'input'`: the job rejected its input's content (see shared/errors.ts). */
 export interface ErrorEvent { type: 'error'; message: string; stack?: string; kind?: RunErrorKind }

@@ -6,6 +6,8 @@ import type { FromWorker, JobEvent, StartMessage, ToWorker } from '../shared/eve
 import type { MetricPoint } from '../shared/events';
 import { errorKindOf } from '../shared/errors';
 import { type BackendInfo, initBackend } from './engine/backend';
+import { backendPolicy } from '../shared/backendPolicy';
+import { describeAdapter } from './engine/webgpu';
 import { JobCancelled } from './engine/cancelled';
 import { setKernelThreads } from './engine/kernels';
 import { sha256, writeDirAtomic, writeFileAtomic } from './engine/files';
@@ -53,7 +55,8 @@ port.on('message', (msg: ToWorker | InferMessage) => {
 async function infer(msg: InferMessage): Promise<void> {
   let reply: InferReply;
   try {
-    if (!backend) { backend = await initBackend(undefined); applyThreadShare(); }
+    // Try the model reads back synchronously and runs small forward passes: the host backends
+    backend = await initBackend(undefined, 'host'); applyThreadShare();
     const { handleInfer } = await import('./infer/handler');
     reply = { type: 'inferResult', id: msg.id, ok: true, result: await handleInfer(msg.home, msg.request) };
   } catch (err) {
@@ -84,9 +87,14 @@ async function run(msg: StartMessage): Promise<void> {
   let lastProgress = 0;
   try {
     const prefer = 'backend' in msg.spec ? msg.spec.backend : undefined;
-    backend = await initBackend(prefer);
+    backend = await initBackend(prefer, backendPolicy(msg.spec));
     applyThreadShare();
-    emit({ type: 'backend', backend: backend.backend, threads: backend.threads, simd: backend.simd });
+    const adapter = backend.adapter ? `${describeAdapter(backend.adapter)}${backend.adapter.fallback ? ', software adapter' : ''}` : undefined;
+    emit({ type: 'backend', backend: backend.backend, threads: backend.threads, simd: backend.simd, ...(adapter ? { adapter } : {}) });
+    if (backend.adapter) {
+      emit({ type: 'log', level: 'info', message: `WebGPU adapter: vendor ${backend.adapter.vendor || '?'}, architecture ${backend.adapter.architecture || '?'}, device ${backend.adapter.description || '?'}` +
+        (backend.adapter.fallback ? ' (a software adapter: runs on the CPU; a correctness path, not a speed figure)' : '') });
+    }
     if (backend.note) emit({ type: 'log', level: 'warn', message: backend.note });
     const k = backend.kernels;
     if (k?.native) emit({ type: 'log', level: 'info', message: `native kernels: ${k.gemm} GEMM (BLAS: ${k.blas}), ${backend.threads} thread(s)` });

@@ -78,6 +78,11 @@ export const PREREQS = {
     enable: 'run the tests as root on Linux (mount -t tmpfs), as CI does',
     providedByCi: true,
   },
+  webgpuAdapter: {
+    missing: () => webgpuAdapterError(),
+    enable: 'bash scripts/ci/lavapipe.sh (Mesa 25 from bookworm-backports: a software Vulkan adapter Dawn accepts), or a machine with a GPU and its Vulkan driver',
+    providedByCi: true,
+  },
   twoCores: {
     missing: () => os.availableParallelism() >= 2 ? null : `this machine has ${os.availableParallelism()} core`,
     enable: 'a machine with 2 or more cores',
@@ -86,6 +91,22 @@ export const PREREQS = {
 } satisfies Record<string, Prereq>;
 
 export type PrereqName = keyof typeof PREREQS;
+
+let webgpuAnswer: string | null | undefined;
+/** Null when Dawn (the `webgpu` package) finds an adapter, software ones included; asked once per
+ *  process, in a child process (the probe is asynchronous, prerequisites are not). */
+function webgpuAdapterError(): string | null {
+  if (webgpuAnswer !== undefined) return webgpuAnswer;
+  const script = "const m = await import('webgpu'); const a = await m.create([]).requestAdapter();" +
+    " const i = a?.info ?? {}; process.stdout.write(a && i.device !== 'null-backend' ? 'ok ' + [i.vendor, i.architecture, i.device].join(' / ') : 'none');";
+  try {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+    webgpuAnswer = out.startsWith('ok') ? null : 'Dawn (the webgpu package) found no WebGPU adapter (no Vulkan device it accepts; Debian 12\'s own Mesa 22.3 is too old)';
+  } catch (e) {
+    webgpuAnswer = `the webgpu package could not be probed: ${(e as Error).message.split('\n')[0]}`;
+  }
+  return webgpuAnswer;
+}
 
 /** Null when this process may mount a small tmpfs (a full or read-only disk to test against). */
 function tmpfsMountError(): string | null {

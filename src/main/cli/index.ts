@@ -7,6 +7,7 @@ import { exportCommand } from './export';
 import { modelCommand } from './model';
 import { cancelCommand, metricsCommand, resumeCommand, rmCommand, runsCommand, showCommand } from './runs';
 import { serveCommand } from './serve';
+import { runTaskCommand, syncCommand } from './slurm';
 import { textCommand } from './text';
 import { trashCommand } from './trash';
 import { benchCommand, recipesCommand, studyCommand, trainCommand } from './train';
@@ -32,4 +33,6 @@ export const COMMANDS: Command[] = [
   benchCommand,
   recipesCommand,
   serveCommand,
+  syncCommand,
+  runTaskCommand,
 ];

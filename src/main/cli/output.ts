@@ -74,6 +74,11 @@ export async function followRuns(ctx: CommandContext, runIds: string[], label: (
     line.end();
     if (signal === 'SIGINT') ctx.io.err('stopping: the run saves a checkpoint and is marked interrupted (`whittle resume RUN` continues)… press Ctrl-C again to quit now\n');
     svc.scheduler.interrupt(`stopped by ${signal}`, runIds);
+    // Runs on Slurm go on without this process: stop following them (`whittle sync` picks them up).
+    if (runIds.some((id) => svc.slurm.isSlurm(id))) {
+      ctx.io.err('the runs on Slurm go on in the cluster; `whittle sync --wait` (or `whittle serve`) ingests their results\n');
+      svc.slurm.close();
+    }
     grace = setTimeout(() => void svc.scheduler.close(0), STOP_GRACE_MS);
   };
   const onSigint = () => stop('SIGINT');

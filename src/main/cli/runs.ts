@@ -76,15 +76,23 @@ export const metricsCommand: Command = {
 };
 
 export const cancelCommand: Command = {
-  name: 'cancel', summary: 'cancel a queued or running run (it checkpoints first)', usage: 'whittle cancel RUN', options: [],
+  name: 'cancel', summary: 'cancel a queued or running run, or every run of a study (it checkpoints first; on Slurm: scancel)', usage: 'whittle cancel RUN|STUDY', options: [],
   async run(ctx) {
     const id = oneRunId(ctx.args.positionals, 'cancel');
     const svc = ctx.service();
+    if (!svc.store.getRun(id) && svc.store.getStudy(id)) {
+      await svc.cancelStudy(id);
+      if (ctx.json) printJson(ctx.io, { studyId: id, requested: true });
+      else ctx.io.out(`cancel requested for every run of study ${id}\n`);
+      return EXIT.ok;
+    }
     // getRun first: it marks a run whose owner died interrupted (nothing left to cancel then).
     await svc.getRun(id);
     const run = svc.store.getRun(id)!;
     // The run may belong to another process (a `whittle serve` or another terminal): flag it in the store.
-    if (run.ownerPid !== process.pid && (run.status === 'running' || run.status === 'queued')) svc.store.updateRun(id, { cancelRequested: true });
+    // A run on Slurm: scancel its array element from here, whoever coordinates it.
+    if (svc.slurm.owns(id)) await svc.cancelRun(id);
+    else if (run.ownerPid !== process.pid && (run.status === 'running' || run.status === 'queued')) svc.store.updateRun(id, { cancelRequested: true });
     else await svc.cancelRun(id);
     if (ctx.json) printJson(ctx.io, { runId: id, requested: true });
     else ctx.io.out(`cancel requested for ${id}\n`);

@@ -3,15 +3,17 @@ import { applyOverrides, findRecipe, listRecipes } from '../services/recipes';
 import { UsageError } from './args';
 import { type Command, type CommandContext, EXIT } from './command';
 import { exitCodeFor, followRuns, printJson, table } from './output';
+import { EXECUTOR_OPTIONS, executorFrom } from './slurm';
 
 /** A spec estimated to need a lot of memory or time is refused until the person agrees. */
 export const YES_OPTION = { name: 'yes', short: 'y', type: 'boolean' as const, description: 'start even if the estimate of memory or time asks for confirmation' };
-const confirmed = (ctx: CommandContext) => ({ confirmed: Boolean(ctx.args.options.yes) });
+const confirmed = (ctx: CommandContext) => ({ confirmed: Boolean(ctx.args.options.yes), executor: executorFrom(ctx) });
 
 const recipeOptions = [
   { name: 'recipe', type: 'string' as const, valueName: 'NAME|FILE', description: 'built-in recipe name or a JSON file' },
   { name: 'set', type: 'string' as const, multiple: true, valueName: 'KEY=VALUE', description: 'override a spec field, e.g. --set steps=2000 --set model.hidden=[64,64]' },
   YES_OPTION,
+  ...EXECUTOR_OPTIONS,
 ];
 
 function specFrom(ctx: CommandContext, want: 'run' | 'study'): Record<string, unknown> {
@@ -24,7 +26,7 @@ function specFrom(ctx: CommandContext, want: 'run' | 'study'): Record<string, un
 }
 
 export const trainCommand: Command = {
-  name: 'train', summary: 'train one model from a recipe and follow it to the end', usage: 'whittle train --recipe NAME|FILE [--set key=value ...]',
+  name: 'train', summary: 'train one model from a recipe and follow it to the end', usage: 'whittle train --recipe NAME|FILE [--set key=value ...] [--executor slurm [--partition P] [--time HH:MM:SS] ...]',
   options: recipeOptions,
   async run(ctx) {
     const spec = specFrom(ctx, 'run');
@@ -41,13 +43,13 @@ export const trainCommand: Command = {
 export async function runStudy(ctx: CommandContext, spec: Record<string, unknown>) {
   const svc = ctx.service();
   const study = await svc.createStudy(spec, confirmed(ctx));
-  if (!ctx.json) ctx.io.out(`study ${study.id} (${study.name}) started with ${study.runIds.length} runs\n`);
+  if (!ctx.json) ctx.io.out(`study ${study.id} (${study.name}) ${svc.slurm.isSlurm(study.runIds[0] ?? '') ? 'submitted to Slurm' : 'started'} with ${study.runIds.length} runs\n`);
   const runs = await followRuns(ctx, study.runIds, (r) => `${r.studyKey ?? r.name} `);
   return { study: await svc.getStudy(study.id), runs };
 }
 
 export const studyCommand: Command = {
-  name: 'study', summary: 'run a study (a set of runs answering one question) from a recipe', usage: 'whittle study --recipe NAME|FILE [--set key=value ...]',
+  name: 'study', summary: 'run a study (a set of runs answering one question) from a recipe', usage: 'whittle study --recipe NAME|FILE [--set key=value ...] [--executor slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task N] [--gpus N] [--mem M] [--max-parallel K] [--sbatch-arg ARG ...]]',
   options: recipeOptions,
   async run(ctx) {
     const spec = specFrom(ctx, 'study');

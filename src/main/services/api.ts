@@ -36,6 +36,10 @@ import { TryModelService } from './inference';
 import type { TryInput } from '../../shared/tryModel';
 import { Trash } from './trash';
 import { uniqueName } from './studies/uniqueName';
+import { checkSlurmOptions, type ExecutorChoice, ExecutorOptionError, mergeSlurmOptions, type SlurmAvailability, type SlurmOptions } from '../../shared/executor';
+import { SlurmExecutor } from './executors/slurmExecutor';
+import { slurmAvailability, SlurmError } from './executors/slurmCli';
+import { SettingsError, slurmDefaults } from './executors/settings';
 
 export const VERSION = WHITTLE_VERSION;
 
@@ -89,6 +93,9 @@ export class WhittleService implements WhittleApi {
   /** The one check every user path in a run spec goes through (createRun, exportRun, imports, resume). */
   readonly folders: FolderLimit;
   readonly trash: Trash;
+  /** Runs on a Slurm cluster (#21): submits them and ingests the files their tasks write. */
+  readonly slurm: SlurmExecutor;
+  private slurmInfo: SlurmAvailability | null | undefined;
 
   constructor(private opts: ServiceOptions = {}) {
     this.events.setMaxListeners(0);
@@ -96,20 +103,25 @@ export class WhittleService implements WhittleApi {
     this.store = openStore(opts.home ?? defaultHome(), opts.access);
     this.datasets = new DatasetRegistry(this.store.db, this.store.home);
     this.trying = new TryModelService(this.store);
+    this.slurm = new SlurmExecutor({ store: this.store, onEvent: (ev) => this.push(ev), onRunSettled: (run) => this.onRunSettled(run) });
     this.scheduler = new Scheduler({
       store: this.store,
       workers: opts.workers,
       onEvent: (ev) => this.push(ev),
       onRunSettled: (run) => this.onRunSettled(run),
+      external: (id) => this.slurm.owns(id),
     });
     this.trash = new Trash(this.store);
     this.reapOrphans();
+    // The app and `whittle serve` coordinate the Slurm runs left in progress (a restarted coordinator
+    // picks up where the files say they are); a CLI command follows only what it submits (or `whittle sync`).
+    if (!this.store.readonly && opts.mode && opts.mode !== 'cli' && this.slurm.tasks.active().length) this.slurm.follow();
     if (!this.store.readonly) {
       // Trash entries older than TRASH_DAYS go for good; a failure (full disk) waits for the next open.
       // Its folder is made now, while there is space, so a delete on a full disk only renames into it.
       try { fs.mkdirSync(this.trash.dir, { recursive: true }); this.trash.expire(); } catch { /* best effort */ }
       // temps a killed writer left, and checkpoints beyond each run's keep count (#15 item 10)
-      tidyRunFolders(this.store.listRuns(), (id) => this.store.runDir(id), (id, msg) => { try { this.store.addLog(id, 'warn', msg); } catch { /* best effort */ } });
+      tidyRunFolders(this.store.listRuns().filter((r) => !this.slurm.owns(r.id)), (id) => this.store.runDir(id), (id, msg) => { try { this.store.addLog(id, 'warn', msg); } catch { /* best effort */ } });
     }
   }
 
@@ -121,7 +133,7 @@ export class WhittleService implements WhittleApi {
   private push(ev: PushEvent): void {
     if (ev.type === 'run' && ev.run.backend) {
       const [name, threads] = ev.run.backend.split('×');
-      this.backend = { name, threads: Number(threads) };
+      this.backend = { name, threads: Number.parseInt(threads, 10) };
     }
     this.events.emit('event', ev);
   }
@@ -131,6 +143,7 @@ export class WhittleService implements WhittleApi {
       version: VERSION, home: this.store.home, backend: this.backend?.name ?? process.env.WHITTLE_BACKEND ?? null,
       threads: this.backend?.threads ?? null, workers: this.scheduler.size, mode: this.opts.mode ?? 'cli',
       folders: { allowed: this.folders.allowed, exportDefault: this.folders.exportDefault(this.store.home) },
+      slurm: (this.slurmInfo ??= slurmAvailability()),
     };
   }
 
@@ -142,19 +155,29 @@ export class WhittleService implements WhittleApi {
       const dep = this.store.getRun(id);
       if (!dep) throw new ApiError(`invalid spec: spec.inputs.${role}: no run '${id}'`, 'bad_request', [{ path: `spec.inputs.${role}`, message: `no run '${id}'` }]);
     }
+    const slurm = this.slurmOptions(opts.executor);
     const id = newId('r');
-    const run = this.store.insertRun({
-      id, name: parsed.name ?? `${parsed.kind}-${id.slice(-4)}`, spec: parsed, dependsOn: Object.values(inputs), ownerPid: process.pid,
-    });
-    this.push({ type: 'run', run: publicRun(run) });
-    this.scheduler.enqueue(id);
-    return publicRun(this.store.getRun(id)!);
+    const run = this.store.db.transaction(() => {
+      const row = this.store.insertRun({
+        id, name: parsed.name ?? `${parsed.kind}-${id.slice(-4)}`, spec: parsed, dependsOn: Object.values(inputs), ownerPid: slurm ? undefined : process.pid,
+      });
+      if (slurm) this.slurm.assign([id], slurm);
+      return row;
+    })();
+    this.push({ type: 'run', run: this.row(run) });
+    if (slurm) this.slurm.follow();
+    else this.scheduler.enqueue(id);
+    return this.row(this.store.getRun(id)!);
   }
 
   async listRuns(filter?: Parameters<WhittleApi['listRuns']>[0]): Promise<RunRow[]> {
     this.reapOrphans();
     if (filter) checkRunFilter(filter);
-    return this.store.listRuns(filter ?? {}).map((r) => publicRun(this.asSeen(r)));
+    const slurm = this.slurm.tasks.all();
+    return this.store.listRuns(filter ?? {}).map((r) => {
+      const t = slurm.get(r.id);
+      return t ? this.slurm.row(r) : publicRun(this.asSeen(r));
+    });
   }
 
   async annotateRun(id: string, patch: RunAnnotationPatch): Promise<RunRow> {
@@ -178,7 +201,39 @@ export class WhittleService implements WhittleApi {
   }
 
   async getRun(id: string): Promise<RunRow> {
-    return publicRun(this.requireRun(id));
+    return this.row(this.requireRun(id));
+  }
+
+  /** A run as callers see it: with its place in Slurm when it runs there. */
+  private row(r: RunInternal): RunRow {
+    return this.slurm.isSlurm(r.id) ? this.slurm.row(r) : publicRun(r);
+  }
+
+  /** The executor a create call asked for, checked, with the data folder's defaults under the
+   *  caller's options (null: this machine). Slurm is checked before anything is stored. */
+  private slurmOptions(executor: ExecutorChoice | undefined): SlurmOptions | null {
+    if (executor === undefined || executor === null) return null;
+    if (typeof executor !== 'object' || !['local', 'slurm'].includes((executor as ExecutorChoice).kind)) {
+      throw new ApiError("executor: expected { kind: 'local' } or { kind: 'slurm', slurm: {…} }", 'bad_request', [{ path: 'executor', message: "expected kind 'local' or 'slurm'" }]);
+    }
+    if (executor.kind === 'local') return null;
+    try {
+      const options = mergeSlurmOptions(slurmDefaults(this.store.home), checkSlurmOptions(executor.slurm, 'executor.slurm'));
+      this.slurm.preflight(options);
+      return options;
+    } catch (e) {
+      if (e instanceof ExecutorOptionError) throw new ApiError(e.message, 'bad_request', [{ path: e.field, message: e.message }]);
+      if (e instanceof SettingsError || e instanceof SlurmError) throw new ApiError(e.message, 'bad_request');
+      throw e;
+    }
+  }
+
+  /** Ingest what Slurm tasks wrote since the last look (all, or one study's), read the queue, and
+   *  end the runs whose tasks ended: `whittle sync`, after the coordinator was not running. */
+  syncSlurm(studyId?: string): RunRow[] {
+    const ids = studyId ? this.store.listRuns({ studyId }).map((r) => r.id) : this.slurm.tasks.active().map((t) => t.runId);
+    this.slurm.tick({ forceQueue: true, only: new Set(ids) });
+    return ids.map((id) => this.store.getRun(id)).filter((r): r is RunInternal => r !== null).map((r) => this.row(r));
   }
 
   /** A run as a reader should see it: a dead owner's run is recorded interrupted now (reapOrphans
@@ -186,6 +241,7 @@ export class WhittleService implements WhittleApi {
    *  disk), shown interrupted all the same and recorded by the next reader that can write. */
   private asSeen(r: RunInternal): RunInternal {
     if (r.status !== 'running' && r.status !== 'queued') return r;
+    if (this.slurm.owns(r.id)) return r; // no owner process: its task files and Slurm say how it is
     const why = ownerGone(r);
     if (!why) return r;
     if (!this.store.readonly) {
@@ -210,8 +266,9 @@ export class WhittleService implements WhittleApi {
 
   async cancelRun(id: string): Promise<RunRow> {
     const run = this.requireRun(id);
-    if (run.status === 'queued' || run.status === 'running') this.scheduler.cancel(id);
-    return publicRun(this.store.getRun(id)!);
+    if (this.slurm.owns(id)) this.slurm.cancel([id]);
+    else if (run.status === 'queued' || run.status === 'running') this.scheduler.cancel(id);
+    return this.row(this.store.getRun(id)!);
   }
 
   async resumeRun(id: string): Promise<RunRow> {
@@ -221,6 +278,12 @@ export class WhittleService implements WhittleApi {
     }
     // A run created elsewhere (the CLI, unlimited) resumed from a limited service obeys its limit too.
     this.confined(run.spec as RunSpec);
+    if (this.slurm.isSlurm(id)) {
+      // Resubmitted to Slurm with the options it was first submitted with.
+      try { this.slurm.preflight(this.slurm.tasks.get(id)!.options); } catch (e) { throw new ApiError((e as Error).message, 'bad_request'); }
+      this.slurm.resume(run);
+      return this.row(this.store.getRun(id)!);
+    }
     if (!this.store.transition(id, ['cancelled', 'interrupted', 'failed'], 'queued', { ownerPid: process.pid })) {
       throw new ApiError(`run ${id} changed state while resuming; try again`, 'conflict');
     }
@@ -296,18 +359,21 @@ export class WhittleService implements WhittleApi {
       return { label: `run ${p.key}`, admission: admit(planned, { datasets: this.datasets, root: `plan.${p.key}` }) };
     });
     requireConfirmation(admissions, opts.confirmed);
+    const slurm = this.slurmOptions(opts.executor);
     this.store.db.transaction(() => {
       const name = uniqueName(parsed.name ?? `${parsed.kind}-${studyId.slice(-4)}`, this.store.listStudies().map((s) => s.name));
       this.store.insertStudy({ id: studyId, name, spec: parsed });
       for (const p of resolved) {
         this.store.insertRun({
-          id: ids.get(p.key)!, name: `${parsed.name ? name : parsed.kind}/${p.key}`, spec: p.spec, studyId, studyKey: p.key, dependsOn: p.deps, ownerPid: process.pid,
+          id: ids.get(p.key)!, name: `${parsed.name ? name : parsed.kind}/${p.key}`, spec: p.spec, studyId, studyKey: p.key, dependsOn: p.deps, ownerPid: slurm ? undefined : process.pid,
         });
       }
+      if (slurm) this.slurm.assign([...ids.values()], slurm);
     })();
     // summarise over the runs just created, so their seeds read 'queued', not 'missing' (#16)
     this.store.setStudySummary(studyId, kind.summarize(parsed, this.store.listRuns({ studyId }).map(publicRun)));
-    for (const p of resolved) this.scheduler.enqueue(ids.get(p.key)!);
+    if (slurm) this.slurm.follow();
+    else for (const p of resolved) this.scheduler.enqueue(ids.get(p.key)!);
     const study = this.store.getStudy(studyId)!;
     this.push({ type: 'study', study });
     return study;
@@ -324,9 +390,11 @@ export class WhittleService implements WhittleApi {
 
   async cancelStudy(id: string): Promise<StudyRow> {
     const s = await this.getStudy(id);
+    // A study's Slurm runs are cancelled together: one scancel of the whole array where it can.
+    this.slurm.cancel(s.runIds.filter((rid) => this.slurm.owns(rid)));
     for (const rid of s.runIds) {
       const r = this.store.getRun(rid);
-      if (r && (r.status === 'queued' || r.status === 'running')) this.scheduler.cancel(rid);
+      if (r && !this.slurm.isSlurm(rid) && (r.status === 'queued' || r.status === 'running')) this.scheduler.cancel(rid);
     }
     return (await this.getStudy(id));
   }
@@ -398,9 +466,10 @@ export class WhittleService implements WhittleApi {
   async generate(runId: string, request: GenerateRequest) { return this.trying.generate(this.requireRun(runId), request); }
 
   /** Wait for a run to end (CLI). */
-  waitForRun(id: string): Promise<RunInternal> { return this.scheduler.waitFor(id); }
+  waitForRun(id: string): Promise<RunInternal> { return this.slurm.isSlurm(id) ? this.slurm.waitFor(id) : this.scheduler.waitFor(id); }
 
   async close(): Promise<void> {
+    this.slurm.close();
     await this.trying.close();
     await this.scheduler.close();
     this.store.close();

@@ -85,4 +85,21 @@ export const MIGRATIONS: { name: string; sql: string }[] = [
       ALTER TABLE studies ADD COLUMN trash_id TEXT;
     `,
   },
+  {
+    name: 'slurm tasks',
+    // #21: runs executed as Slurm array elements. The node writes only files in the run folder; the
+    // coordinator ingests them (executors/ingest.ts) and keeps here how far it read each file, the
+    // job id and index, and the queue state squeue last reported.
+    sql: `
+      CREATE TABLE slurm_tasks (
+        run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        options TEXT NOT NULL, attempt INTEGER NOT NULL DEFAULT 0, resume_from TEXT,
+        job_id TEXT, array_index INTEGER, state TEXT, reason TEXT, node TEXT, partition TEXT,
+        started INTEGER NOT NULL DEFAULT 0, active INTEGER NOT NULL DEFAULT 1,
+        metrics_offset INTEGER NOT NULL DEFAULT 0, events_offset INTEGER NOT NULL DEFAULT 0,
+        submitted_at INTEGER, updated_at INTEGER
+      );
+      CREATE INDEX slurm_tasks_active ON slurm_tasks(active);
+    `,
+  },
 ];

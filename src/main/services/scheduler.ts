@@ -5,7 +5,9 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Progress, PushEvent, RunStatus } from '../../shared/api';
 import type { RunErrorKind } from '../../shared/errors';
+import { mayUseGpu } from '../../shared/backendPolicy';
 import { CancelFlag } from '../../shared/cancelFlag';
+import { GpuLease, gpuRunsFromEnv } from '../../shared/gpuLease';
 import type { FromWorker, JobInput, StartMessage, ToWorker } from '../../shared/events';
 import { checkpointKeep, pruneCheckpoints, sweepStaleTemps } from './checkpoints';
 import { guarded } from './guard';
@@ -22,6 +24,8 @@ export interface SchedulerOptions {
   onEvent?: (ev: PushEvent) => void;
   /** Called after any run of a study changes status or summary. */
   onRunSettled?: (run: RunInternal) => void;
+  /** Runs another executor follows (Slurm): no owner process, so never reaped as orphans here. */
+  external?: (runId: string) => boolean;
 }
 
 /** cancelFlag: the running job's shared flag (a fresh one per run, so no request outlives its run). */
@@ -57,6 +61,10 @@ export class Scheduler {
   private beat: NodeJS.Timeout;
   private closed = false;
   private waiters = new Map<string, ((r: RunInternal) => void)[]>();
+  /** The GPU is one device: runs that may use it take turns (gpuLease.ts). */
+  private gpu = new GpuLease(gpuRunsFromEnv(process.env.WHITTLE_GPU_RUNS));
+  /** Queued runs told once that they wait for the GPU. */
+  private toldGpuWait = new Set<string>();
 
   constructor(private opts: SchedulerOptions) {
     this.store = opts.store;
@@ -84,7 +92,7 @@ export class Scheduler {
     const mine = new Set([...this.queue, ...this.slots.map((s) => s.runId)]);
     const now = Date.now();
     for (const r of [...this.store.listRuns({ status: 'running' }), ...this.store.listRuns({ status: 'queued' })]) {
-      if (mine.has(r.id)) continue;
+      if (mine.has(r.id) || this.opts.external?.(r.id)) continue;
       const why = ownerGone(r, now);
       if (!why) continue;
       // Work after the last checkpoint is lost: a resume continues from there.
@@ -184,9 +192,20 @@ export class Scheduler {
         continue;
       }
       if (deps.some((d) => d!.status !== 'done')) continue; // waits for its inputs
+      const wantsGpu = mayUseGpu(run.spec as { kind: string; backend?: string }, process.env.WHITTLE_BACKEND);
+      if (wantsGpu && this.gpu.full) {
+        // waits for the GPU; later runs that do not need it may start meanwhile
+        if (!this.toldGpuWait.has(id)) {
+          this.toldGpuWait.add(id);
+          this.safely(() => this.store.addLog(id, 'info', `waiting for the GPU (in use by ${this.gpu.runs.join(', ')}; WHITTLE_GPU_RUNS=${this.gpu.limit} at once)`));
+        }
+        continue;
+      }
       const slot = this.freeSlot();
       if (!slot) return;
       this.queue.splice(i--, 1);
+      this.toldGpuWait.delete(id);
+      if (wantsGpu) this.gpu.tryAcquire(id);
       this.start(slot, run);
     }
   }
@@ -306,7 +325,10 @@ export class Scheduler {
         this.opts.onEvent?.({ type: 'log', runId: id, level: m.level, message: m.message });
         break;
       case 'backend':
-        store.updateRun(id, { backend: `${m.backend}×${m.threads}` });
+        // a run that turned out not to use the GPU gives its lease back at once
+        if (m.backend !== 'webgpu' && this.gpu.runs.includes(id)) { this.gpu.release(id); this.safely(() => this.pump()); }
+        // webgpu names its adapter after the thread count (`webgpu×1 (nvidia / ampere / …)`): `show` prints it
+        store.updateRun(id, { backend: `${m.backend}×${m.threads}${m.adapter ? ` (${m.adapter})` : ''}` });
         this.emitRun(id); // open pages show the backend the run uses as soon as it is known
         break;
       case 'checkpoint': {
@@ -387,6 +409,8 @@ export class Scheduler {
   }
 
   private finish(id: string, r: Ending): void {
+    this.gpu.release(id);
+    this.toldGpuWait.delete(id);
     const stopReason = this.stopping.get(id);
     this.stopping.delete(id);
     // Cancelled only because this process is stopping: interrupted, resumable.

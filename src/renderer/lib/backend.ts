@@ -7,7 +7,7 @@ export interface BackendShown { name: string; threads: number | null; from: 'run
 
 function parse(s: string): { name: string; threads: number | null } {
   const [name, t] = s.split('×');
-  const threads = Number(t);
+  const threads = Number.parseInt(t ?? '', 10); // `webgpu×1 (adapter)` names the adapter after the count
   return { name, threads: Number.isFinite(threads) && threads > 0 ? threads : null };
 }
 

@@ -52,13 +52,13 @@ describe('group lasso', () => {
     m.dispose();
   });
 
-  it('masks units below the threshold and zeroes them, keeping minPerLayer', () => {
+  it('masks units below the threshold and zeroes them, keeping minPerLayer', async () => {
     const m = new MaskableMlp(hand());
     const u = mlpUnits(m);
-    expect(maskBelow(u, 4, 'inOut', 1)).toBe(1); // unit 0 (norm 3) goes, unit 1 (√21) stays
+    expect(await maskBelow(u, 4, 'inOut', 1)).toBe(1); // unit 0 (norm 3) goes, unit 1 (√21) stays
     expect(Array.from(m.masks[0])).toEqual([0, 1]);
     expect(Array.from(m.W[0].dataSync())).toEqual([0, 1, 0, 2]);
-    expect(maskBelow(u, 100, 'inOut', 1)).toBe(0); // the last unit is kept
+    expect(await maskBelow(u, 100, 'inOut', 1)).toBe(0); // the last unit is kept
     m.dispose();
   });
 

@@ -25,18 +25,21 @@ export function groupLassoPenalty(model: UnitModel, lambda: number, group: Group
   });
 }
 
-/** Group norms read back to the host (a readback: call every few steps). */
-export function readGroupNorms(model: UnitModel, group: GroupKind): Float32Array[] {
-  return model.widths.map((_, l) => tf.tidy(() => new Float32Array(groupNorms(model, l, group).dataSync())));
+/** Group norms read back to the host (a readback: call every few steps; async, as webgpu needs). */
+export async function readGroupNorms(model: UnitModel, group: GroupKind): Promise<Float32Array[]> {
+  const norms = model.widths.map((_, l) => groupNorms(model, l, group)); // [width] each
+  try {
+    return await Promise.all(norms.map(async (t) => new Float32Array(await t.data())));
+  } finally { tf.dispose(norms); }
 }
 
 /**
  * Mask every active unit whose group norm is below `threshold`, keeping at least `minPerLayer`
  * per layer (the largest). Zeroes their weights. Returns how many units were masked.
  */
-export function maskBelow(model: UnitModel, threshold: number, group: GroupKind, minPerLayer = 1): number {
+export async function maskBelow(model: UnitModel, threshold: number, group: GroupKind, minPerLayer = 1): Promise<number> {
   if (!(threshold > 0)) return 0;
-  const norms = readGroupNorms(model, group);
+  const norms = await readGroupNorms(model, group);
   let masked = 0;
   norms.forEach((nrm, l) => {
     const mask = Float32Array.from(model.masks[l]);

@@ -25,7 +25,7 @@ export interface PhaseArgs {
   onEval?: (globalStep: number, samples: number, trainLossNats: number | null) => Promise<boolean | void>;
   /** Called after every step, before any evaluation (e.g. to mask units, update λ), with the
    *  sample count so far: metrics logged here share the evaluations' `samples` axis. */
-  afterEachStep?: (phaseStep: number, samples: number) => void;
+  afterEachStep?: (phaseStep: number, samples: number) => void | Promise<void>;
   cancelled: () => boolean;
   progress?: (phaseStep: number, total: number) => void;
 }
@@ -45,7 +45,7 @@ export async function runPhase(a: PhaseArgs): Promise<PhaseResult> {
     const evalNow = (s + 1) % a.evalEvery === 0 || s + 1 === a.steps;
     const loss = trainStep(a.model, a.optimizer, batch, { ...a.step, keepLoss: evalNow });
     samples += batch.count;
-    a.afterEachStep?.(s, samples);
+    await a.afterEachStep?.(s, samples);
     a.progress?.(s + 1, a.steps);
     if (evalNow) {
       const l = loss ? (await readLoss(loss)).total : null;

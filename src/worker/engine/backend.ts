@@ -1,13 +1,17 @@
-// Picks the fastest available tfjs backend: tensorflow (tfjs-node[-gpu], optional) → wasm → cpu.
-// WHITTLE_BACKEND=tensorflow|wasm|cpu|webgpu overrides the choice. 'webgpu' (see webgpu.ts) is
-// opt-in only, never in the automatic order: its tensors cannot be read back synchronously under
-// Node, which checkpoints and optimizer state still do. Like any preference, an unavailable webgpu
-// falls back to the automatic order; the reason is logged and kept in BackendInfo.note.
+// Picks the fastest available tfjs backend: tensorflow (tfjs-node[-gpu], optional) → wasm → cpu,
+// with a hardware WebGPU adapter (webgpu.ts) tried first for the job kinds and sizes where a GPU pays
+// (backendPolicy.ts: transformers, large MLP batches). A software adapter (llvmpipe, SwiftShader) is
+// never chosen automatically. WHITTLE_BACKEND=tensorflow|wasm|cpu|webgpu overrides the choice;
+// WHITTLE_BACKEND=webgpu uses a software adapter too when that is all there is (the tests run on
+// lavapipe that way). Like any preference, an unavailable webgpu falls back to the automatic order;
+// the reason is logged and kept in BackendInfo.note. Jobs read tensors back asynchronously (data()),
+// which the webgpu backend needs under Node (it has no synchronous readback there).
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { installKernels, type KernelInstall } from './kernels';
 import { tf } from './tf';
-import { initWebgpu, type WebgpuAdapterInfo } from './webgpu';
+import type { BackendPolicy } from '../../shared/backendPolicy';
+import { describeAdapter, initWebgpu, type WebgpuAdapterInfo } from './webgpu';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgpu';
 export interface BackendInfo {
@@ -61,15 +65,28 @@ export function preferenceOrder(override = process.env.WHITTLE_BACKEND): Backend
   return [override as BackendName, ...AUTOMATIC.filter((b) => b !== override)];
 }
 
-/** Initialise and activate the best available backend; returns what it runs on. */
-export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
-  const order = prefer ? [prefer, ...preferenceOrder().filter((b) => b !== prefer)] : preferenceOrder();
+/**
+ * Initialise and activate the best available backend for a job under `policy` (backendPolicy.ts);
+ * returns what it runs on. `prefer` (a spec's backend field) goes before WHITTLE_BACKEND.
+ */
+export async function initBackend(prefer?: BackendName, policy: BackendPolicy = 'auto'): Promise<BackendInfo> {
+  const requested = prefer ?? (process.env.WHITTLE_BACKEND as BackendName | undefined || undefined);
+  let order = requested ? [requested, ...preferenceOrder().filter((b) => b !== requested)] : preferenceOrder();
   let note: string | undefined;
+  if (policy === 'host' && order.includes('webgpu')) {
+    order = order.filter((b) => b !== 'webgpu');
+    note = 'webgpu not used: this job kind runs on the host backends (it reads the model back synchronously)';
+  } else if (policy === 'gpu-first' && !requested) {
+    order = ['webgpu', ...order];
+  }
   for (const name of order) {
     if (name === 'webgpu') {
-      // Only here when requested (never in the automatic order); initWebgpu never throws.
-      const r = await initWebgpu();
+      // Forced (named) webgpu takes a software adapter too; the automatic choice only a GPU (or a
+      // software adapter with WHITTLE_WEBGPU_SOFTWARE=1). initWebgpu never throws.
+      const forced = requested === 'webgpu';
+      const r = await initWebgpu({ allowSoftware: forced || process.env.WHITTLE_WEBGPU_SOFTWARE === '1' });
       if (r.available) return { ...describe('webgpu', installKernels('webgpu')), adapter: r.adapter };
+      if (!forced) continue; // automatic: no GPU here is the normal case, nothing to warn about
       note = `webgpu unavailable: ${r.reason}`;
       if (!warned.has(note)) {
         warned.add(note);

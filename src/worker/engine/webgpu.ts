@@ -1,11 +1,12 @@
 // Optional WebGPU route for tfjs (GPUs without CUDA: AMD, Intel, Apple) through Dawn's Node
 // bindings (`webgpu`, optional dependency) and `@tensorflow/tfjs-backend-webgpu` (optional too).
 //
-// Opt-in only (WHITTLE_BACKEND=webgpu or initBackend('webgpu')), never chosen automatically: under
-// Node the webgpu backend cannot read tensors back synchronously — dataSync()/arraySync() throw
-// ("OffscreenCanvas is not defined"); only async data() works. Jobs that read back synchronously
-// (checkpoints via toWeightsSync, optimizer getState) are not supported on it yet; the benchmark
-// (jobs/bench.ts, async reads only) is.
+// Chosen by backend.ts: forced with WHITTLE_BACKEND=webgpu (software adapters included), or tried
+// first for the job kinds backendPolicy.ts names when the adapter is a GPU. Under Node the webgpu
+// backend cannot read tensors back synchronously — dataSync()/arraySync() throw ("OffscreenCanvas is
+// not defined"); only async data() works, so every read a job makes (checkpoints: toWeights,
+// optimizer readState; evaluation, scores, group norms, sampling) is async. Export and the other
+// host-only jobs never run here (backendPolicy.ts).
 //
 // Measured (webgpu 0.6.2, tfjs 4.22, Node 20, Linux x64 without a usable GPU):
 // - `create([])` + `requestAdapter()` never threw or hung; with no usable Vulkan device it resolves
@@ -103,7 +104,8 @@ async function probeRaw(timeoutMs: number): Promise<RawProbe> {
   }
 }
 
-function describeAdapter(a: WebgpuAdapterInfo): string {
+/** 'vendor / architecture / device' for logs and `whittle show`. */
+export function describeAdapter(a: WebgpuAdapterInfo): string {
   return [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || 'unnamed adapter';
 }
 
@@ -111,7 +113,7 @@ function judge(raw: RawProbe, allowSoftware: boolean): WebgpuProbe {
   if (!raw.ok || !raw.adapter) return { available: false, reason: raw.reason };
   const a = raw.adapter;
   if (a.fallback && !allowSoftware) {
-    return { available: false, reason: `software adapter (${describeAdapter(a)}): not a GPU; set WHITTLE_WEBGPU_SOFTWARE=1 to use it anyway`, adapter: a };
+    return { available: false, reason: `software adapter (${describeAdapter(a)}): not a GPU, never chosen automatically; WHITTLE_BACKEND=webgpu (or WHITTLE_WEBGPU_SOFTWARE=1) uses it anyway`, adapter: a };
   }
   return { available: true, reason: `${a.fallback ? 'software adapter' : 'GPU'}: ${describeAdapter(a)} (probe ${raw.ms} ms)`, adapter: a };
 }
@@ -146,7 +148,7 @@ function installGlobals(gpu: GpuLike, globals: Record<string, unknown>): () => v
 }
 
 async function initOnce(): Promise<WebgpuProbe> {
-  const probe = await probeWebgpu();
+  const probe = await probeWebgpu({ allowSoftware: true }); // initWebgpu judged the adapter already
   if (!probe.available) return probe;
   const raw = await rawProbe!;
   const fail = (reason: string): WebgpuProbe => ({ available: false, reason, adapter: probe.adapter });
@@ -188,7 +190,11 @@ async function initOnce(): Promise<WebgpuProbe> {
  * Never throws: returns available:false with the reason (and the backend unregistered) on failure.
  * Once set up, later calls re-activate the backend.
  */
-export async function initWebgpu(): Promise<WebgpuProbe> {
+export async function initWebgpu(opts: { allowSoftware?: boolean } = {}): Promise<WebgpuProbe> {
+  // judged per call (a software adapter may be refused to one caller and forced by another);
+  // the backend itself is set up once
+  const probe = await probeWebgpu({ allowSoftware: opts.allowSoftware });
+  if (!probe.available) return probe;
   initDone ??= initOnce();
   const r = await initDone;
   if (r.available && tf.getBackend() !== 'webgpu') {

@@ -73,7 +73,7 @@ function mlpOn<S extends 'cmsp' | 'images'>(run: InferRun, loaded: LoadedModel, 
   return { model: loaded.model, task: run.task as never };
 }
 
-function tryInput(home: string, run: InferRun, loaded: LoadedModel, input: TryInput): TryResult {
+async function tryInput(home: string, run: InferRun, loaded: LoadedModel, input: TryInput): Promise<TryResult> {
   switch (input?.kind) {
     case 'cmsp': {
       const { model, task } = mlpOn(run, loaded, 'cmsp');

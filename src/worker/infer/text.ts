@@ -40,7 +40,7 @@ export function tokenLossesNats(model: Transformer, seq: Int32Array): Float64Arr
 
 export interface TextRequest { prompt: string; maxBytes: number; temperature: number; seed?: number }
 
-export function tryText(model: Transformer, tokenizer: Tokenizer, req: TextRequest): Extract<TryResult, { kind: 'text' }> {
+export async function tryText(model: Transformer, tokenizer: Tokenizer, req: TextRequest): Promise<Extract<TryResult, { kind: 'text' }>> {
   if (typeof req.prompt !== 'string') throw new InputError('prompt: expected text');
   const bytes = new Uint8Array(Buffer.from(req.prompt, 'utf8'));
   if (bytes.length > MAX_PROMPT_BYTES) throw new InputError(`prompt: ${bytes.length} bytes; at most ${MAX_PROMPT_BYTES} are scored`);
@@ -61,7 +61,7 @@ export function tryText(model: Transformer, tokenizer: Tokenizer, req: TextReque
     // ids write nothing, and at most maxBytes tokens are drawn in all, so a run of them cannot loop.
     const text = () => { const known = out.filter((id) => id < tokenizer.vocabSize); return known.length ? tokenizer.decode(known) : new Uint8Array(0); };
     for (let have = 0; have < req.maxBytes && out.length < req.maxBytes; have = text().length) {
-      out.push(...generate(model, [...seq, ...out], { maxTokens: Math.min(16, req.maxBytes - have), temperature: req.temperature, rng }));
+      out.push(...await generate(model, [...seq, ...out], { maxTokens: Math.min(16, req.maxBytes - have), temperature: req.temperature, rng }));
     }
     continuation = Buffer.from(text().subarray(0, req.maxBytes)).toString('utf8');
   }

@@ -26,7 +26,7 @@ export const distillJob: Job<DistillSpec> = async (ctx) => {
     inputs: suite.inputDim, hidden: spec.model.hidden, outputs: suite.numClasses,
     activation: spec.model.activation, dropout: spec.model.dropout,
   }, initRng);
-  const init = student.toWeightsSync();
+  const init = await student.toWeights();
   const tracker = new SkillTracker({
     suite, keep, remove, evalSamples: spec.eval.samples, targetAccuracy: spec.targetAccuracy,
     rng: evalRng, metrics: (p) => ctx.metrics(p), cancelled: ctx.cancelled,
@@ -53,7 +53,7 @@ export const distillJob: Job<DistillSpec> = async (ctx) => {
         return spec.stopAtTarget && tracker.reached();
       },
     });
-    const after = compactMlp(student.toWeightsSync());
+    const after = compactMlp(await student.toWeights());
     ctx.saveArtifact('model', MODEL_FILE, modelBytes(after, { 'whittle.kind': 'distill', 'whittle.keep': keep.key }), {
       hidden: after.config.hidden, keep: keep.key, remove: remove.map((r) => r.key),
     });

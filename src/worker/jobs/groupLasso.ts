@@ -42,8 +42,8 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
     let masked = false;
     let forcedCut = false;
     // keep the `target` units with the largest group norms
-    const cutToTarget = (target: number) => {
-      pruneUnits(units, readGroupNorms(units, spec.group), { scope: 'global', keep: target, minPerLayer: spec.minPerLayer });
+    const cutToTarget = async (target: number) => {
+      pruneUnits(units, await readGroupNorms(units, spec.group), { scope: 'global', keep: target, minPerLayer: spec.minPerLayer });
     };
     const res = await runPhase({
       model, optimizer: opt, suite, skill: keep, steps: spec.train.steps, batch: spec.train.batch, rng: dataRng,
@@ -55,16 +55,16 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
       },
       stepOffset: 0, sampleOffset: 0, evalEvery: spec.eval.every, cancelled: ctx.cancelled,
       progress: (s, n) => ctx.progress(s, n, lam.current() > 0 ? 'group lasso' : 'training at size'),
-      afterEachStep: (s, samples) => {
+      afterEachStep: async (s, samples) => {
         if (spec.schedule.kind === 'offAtTarget' && !lam.reached && spec.forceCutAt !== undefined && s + 1 === spec.forceCutAt) {
           ctx.log(`step ${s + 1}: λ has not brought the model down to ${spec.schedule.targetUnits} units (${total()} active): cutting the weakest groups, then training at size`, 'warn');
-          cutToTarget(spec.schedule.targetUnits);
+          await cutToTarget(spec.schedule.targetUnits);
           masked = true;
           forcedCut = true;
           lam.reached = true; // λ off from here on: the rest of the budget trains the model at its size
         }
         if ((s + 1) % spec.maskEvery !== 0) return;
-        if (lam.current() > 0 && maskBelow(units, spec.threshold, spec.group, spec.minPerLayer) > 0) masked = true;
+        if (lam.current() > 0 && await maskBelow(units, spec.threshold, spec.group, spec.minPerLayer) > 0) masked = true;
         const active = total();
         lam.update(active);
         ctx.metrics([{ step: s + 1, key: 'activeUnits', value: active, samples }, { step: s + 1, key: 'lambda', value: lam.current(), samples }]);
@@ -83,13 +83,13 @@ export const groupLassoJob: Job<GroupLassoSpec> = async (ctx) => {
       reachedTargetUnits = lam.reached && !forcedCut;
       if (!lam.reached) {
         ctx.log(`λ never brought the model down to ${spec.schedule.targetUnits} units (${total()} active): cutting the weakest groups`, 'warn');
-        cutToTarget(spec.schedule.targetUnits);
+        await cutToTarget(spec.schedule.targetUnits);
         await tracker.evaluate(model, res.steps + 1, res.samples, { atSize: true });
       }
     }
     ctx.metrics([{ step: res.steps + (reachedTargetUnits === false && !forcedCut ? 1 : 0), key: 'activeUnits', value: total(), samples: res.samples }]);
 
-    const after = compactMlp(model.toWeightsSync());
+    const after = compactMlp(await model.toWeights());
     ctx.saveArtifact('model', MODEL_FILE, modelBytes(after, { 'whittle.kind': 'groupLasso', 'whittle.keep': keep.key }), {
       hidden: after.config.hidden, keep: keep.key, remove: remove.map((r) => r.key),
     });

@@ -158,11 +158,11 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
   const masked = () => model.activeNeurons().reduce((a, b) => a + b, 0) < model.config.mlp.reduce((a, b) => a + b, 0) || model.activeResid() < model.config.dModel;
 
   let last: { step: number; out: Record<string, number> } | null = null;
-  const evaluate = (step: number, prefix = ''): Record<string, number> => {
+  const evaluate = async (step: number, prefix = ''): Promise<Record<string, number>> => {
     const out: Record<string, number> = {};
     const points = [];
     for (const d of domains) {
-      const loss = evaluateWindows(model, evalSets.get(d.key)!, 16, ctx.cancelled);
+      const loss = await evaluateWindows(model, evalSets.get(d.key)!, 16, ctx.cancelled);
       out[d.key] = loss;
       points.push({ step, key: `${prefix}loss/${d.key}`, value: loss * Math.LOG2E, samples: state.pruneTokens + state.tokens });
       points.push({ step, key: `${prefix}bpb/${d.key}`, value: (loss / suite.bytesPerToken(d)) * Math.LOG2E, samples: state.pruneTokens + state.tokens });
@@ -181,7 +181,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
   try {
     if (spec.method === 'evaluate') {
       // the general model's losses on every domain: nothing trained, no model written
-      const out = evaluate(0);
+      const out = await evaluate(0);
       return {
         method: spec.method, steps: 0, tokens: 0, pruneTokens: 0, target: target?.key ?? null, losses: out,
         natsPerByte: Object.fromEntries(domains.map((d) => [d.key, out[d.key] / suite.bytesPerToken(d)])),
@@ -194,7 +194,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     if (spec.method === 'prune' && !ctx.resumeFrom) {
       const p = spec.prune!;
       const keep = keptNeurons(model.config.mlp, p);
-      before = evaluate(0, 'beforePrune/');
+      before = await evaluate(0, 'beforePrune/');
       const gl = p.groupLasso;
       if (gl && gl.steps > 0) {
         const lam = new LambdaController(gl.lambda, gl.offAtTarget ? { kind: 'offAtTarget', targetUnits: keep } : { kind: 'constant' });
@@ -203,7 +203,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
           setLearningRate(opt, spec.optimizer.lr * warmupCosine(s, { warmup: spec.schedule.warmup, total: gl.steps, minFraction: spec.schedule.minFraction }));
           trainStep(model, opt, nextBatch(), { gradClip: spec.gradClip, extraLoss: lambda > 0 ? () => groupLassoPenalty(units, lambda, 'inBiasOut') : undefined, afterStep: masked() ? afterStep : undefined });
           state.pruneTokens += batchSize * T;
-          if (gl.threshold > 0 && (s + 1) % 50 === 0) maskBelow(units, gl.threshold, 'inBiasOut', 1);
+          if (gl.threshold > 0 && (s + 1) % 50 === 0) await maskBelow(units, gl.threshold, 'inBiasOut', 1);
           ctx.progress(s + 1, gl.steps, 'group lasso');
         }
         ctx.metrics([{ step: 0, key: 'groupLasso/tokens', value: state.pruneTokens, samples: state.pruneTokens }]);
@@ -213,7 +213,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       // score on the target domain (else the first mixture domain)
       const scoreSkill = target ?? mixture[0].skill;
       const w: Windows = suite.sample(scoreSkill, p.scoreWindows, scoreRng);
-      const scored = decoderScores(model, p.score, w, scoreRng, { cancelled: ctx.cancelled });
+      const scored = await decoderScores(model, p.score, w, scoreRng, { cancelled: ctx.cancelled });
       state.pruneTokens += scored.tokens;
       const residScores = p.keepResid === undefined ? null : (scored.resid ?? Float32Array.from(model.masks.resid, () => scoreRng.next()));
       pruneUnits(units, scored.mlp, { scope: p.scope, keep, minPerLayer: p.minPerLayer });
@@ -224,19 +224,19 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       if (p.compact) {
         // Recovery on the physically smaller model: the same function as the masked one with its
         // masked weights held at zero, at the cost of the kept size. A fresh optimizer either way.
-        const small = compactTransformer(model.toWeightsSync());
+        const small = compactTransformer(await model.toWeights());
         opt.dispose(); model.dispose();
         model = new Transformer(small);
         opt = makeOpt();
       }
-      const after = evaluate(0);
+      const after = await evaluate(0);
       ctx.log(`pruned to ${model.activeNeurons().join('+')} neurons, ${model.activeResid()} residual dims (${model.activeParamCount()} parameters); ` +
         `target loss ${before[scoreSkill.key].toFixed(3)} → ${after[scoreSkill.key].toFixed(3)} nats/token`);
     }
     if (optState) opt.setState(optState);
 
     // ---- training / recovery / distillation loop ---------------------------------------------
-    if (!ctx.resumeFrom && spec.method !== 'prune') evaluate(0);
+    if (!ctx.resumeFrom && spec.method !== 'prune') await evaluate(0);
     const sched = { warmup: spec.schedule.warmup, total: spec.steps, minFraction: spec.schedule.minFraction };
     const holdMasks = masked();
     let trainLoss = NaN;
@@ -261,23 +261,23 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
         ctx.metrics([{ step: state.step, key: 'train/loss', value: trainLoss * Math.LOG2E, samples: state.pruneTokens + state.tokens },
           { step: state.step, key: 'lr', value: opt.cfg.lr, samples: state.pruneTokens + state.tokens }]);
         // a cancel mid-evaluation drops this evaluation; the step itself is done and checkpointed below
-        try { evaluate(state.step); } catch (e) { if (e instanceof JobCancelled) break; throw e; }
+        try { await evaluate(state.step); } catch (e) { if (e instanceof JobCancelled) break; throw e; }
       }
-      if (state.step % spec.checkpointEvery === 0 && state.step < spec.steps) checkpoint();
+      if (state.step % spec.checkpointEvery === 0 && state.step < spec.steps) await checkpoint();
     }
-    checkpoint();
+    await checkpoint();
     if (ctx.cancelled()) return { method: spec.method, steps: state.step, tokens: state.tokens, pruneTokens: state.pruneTokens, cancelled: true };
 
     // ---- outputs -------------------------------------------------------------------------------
     const prev = last as { step: number; out: Record<string, number> } | null; // assigned inside evaluate()
-    const final = prev && prev.step === state.step ? prev.out : evaluate(state.step);
-    const compact = compactTransformer(model.toWeightsSync());
+    const final = prev && prev.step === state.step ? prev.out : await evaluate(state.step);
+    const compact = compactTransformer(await model.toWeights());
     ctx.saveArtifact('model', MODEL_FILE, encodeTransformer(compact, { [TOKENIZER_META]: tokJson, 'whittle.method': spec.method, ...(hfMeta ? { [HF_SOURCE_META]: hfMeta } : {}) }),
       { params: countTransformerParams(compact.config), neurons: compact.config.mlp, dModel: compact.config.dModel });
     let sample: string | null = null;
     if (spec.sample) {
       const prompt = tokenizer.encode(new Uint8Array(Buffer.from(spec.sample.prompt, 'utf8')));
-      const ids = generate(model, prompt, { maxTokens: spec.sample.tokens, temperature: spec.sample.temperature, topK: 40, rng: sampleRng, cancelled: ctx.cancelled });
+      const ids = await generate(model, prompt, { maxTokens: spec.sample.tokens, temperature: spec.sample.temperature, topK: 40, rng: sampleRng, cancelled: ctx.cancelled });
       sample = spec.sample.prompt + Buffer.from(tokenizer.decode(ids)).toString('utf8');
       ctx.saveArtifact('sample', 'sample.txt', sample);
       ctx.log(`sample:\n${sample}`);
@@ -307,11 +307,12 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     teacher?.dispose();
   }
 
-  function checkpoint(): void {
+  async function checkpoint(): Promise<void> {
     state.rng = dataRng.getState();
+    const [weights, optimizer] = await Promise.all([model.toWeights(), opt.readState()]);
     ctx.saveCheckpoint(state.step, {
-      [MODEL_FILE]: encodeTransformer(model.toWeightsSync(), { [TOKENIZER_META]: tokJson }),
-      'optim.safetensors': encodeOptimizerState(opt.getState()),
+      [MODEL_FILE]: encodeTransformer(weights, { [TOKENIZER_META]: tokJson }),
+      'optim.safetensors': encodeOptimizerState(optimizer),
       'state.json': JSON.stringify(state),
     });
   }

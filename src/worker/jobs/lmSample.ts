@@ -27,7 +27,7 @@ export const lmSampleJob: Job<LmSampleSpec> = async (ctx) => {
     const chunk = 16;
     while (out.length < spec.tokens && !ctx.cancelled()) {
       const n = Math.min(chunk, spec.tokens - out.length);
-      out.push(...generate(model, [...prompt, ...out], { maxTokens: n, temperature: spec.temperature, topK: spec.topK, rng, cancelled: ctx.cancelled }));
+      out.push(...await generate(model, [...prompt, ...out], { maxTokens: n, temperature: spec.temperature, topK: spec.topK, rng, cancelled: ctx.cancelled }));
       ctx.progress(out.length, spec.tokens, 'sampling');
     }
     const text = spec.prompt + Buffer.from(tokenizer.decode(out)).toString('utf8');

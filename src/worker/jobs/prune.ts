@@ -47,15 +47,15 @@ export const pruneJob: Job<PruneSpec> = async (ctx) => {
       pruneSamples = batch.count;
       const data = batchTensors(batch);
       try {
-        scores = score.compute(units, data, opts);
+        scores = await score.compute(units, data, opts);
         // attribution vs ablation on the same samples (the nonlocality study's correlation)
         if (spec.correlate && (spec.score.name === 'ablation' || spec.score.name === 'attribution')) {
-          const other = SCORES[spec.score.name === 'ablation' ? 'attribution' : 'ablation'].compute(units, data, opts);
+          const other = await SCORES[spec.score.name === 'ablation' ? 'attribution' : 'ablation'].compute(units, data, opts);
           correlation = spec.score.name === 'ablation' ? logLogPearson(other, scores) : logLogPearson(scores, other);
         }
       } finally { data.x.dispose(); data.y.dispose(); }
     } else {
-      scores = score.compute(units, null, opts);
+      scores = await score.compute(units, null, opts);
     }
     pruneUnits(units, scores, spec.selection);
     ctx.log(`pruned to ${model.activeUnits().join('+')} hidden units by ${spec.score.name} score`);
@@ -66,7 +66,7 @@ export const pruneJob: Job<PruneSpec> = async (ctx) => {
     if (spec.relearn && spec.relearn.steps > 0) {
       for (const r of remove) {
         if (ctx.cancelled()) break;
-        const copy = new MaskableMlp(model.toWeightsSync());
+        const copy = new MaskableMlp(await model.toWeights());
         const opt = createOptimizer(spec.relearn.optimizer, copy.params());
         try {
           const res = await runPhase({
@@ -100,7 +100,7 @@ export const pruneJob: Job<PruneSpec> = async (ctx) => {
     }
 
     // --- compact and save --------------------------------------------------------------------
-    const masked = model.toWeightsSync();
+    const masked = await model.toWeights();
     const after = compactMlp(masked);
     ctx.saveArtifact('model', MODEL_FILE, modelBytes(after, { 'whittle.kind': 'prune', 'whittle.keep': keep.key }), {
       hidden: after.config.hidden, keep: keep.key, remove: remove.map((r) => r.key),

@@ -101,13 +101,15 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
     ctx.metrics(points);
   };
 
-  const checkpoint = () => {
+  const checkpoint = async () => {
     if (lastCheckpoint === step) return;
+    // async readbacks (webgpu cannot read synchronously); the loop awaits them, so nothing moves meanwhile
+    const [weights, optState] = await Promise.all([model.toWeights(), optimizer.readState()]);
     loop = {
       step, samples: sampler.samplesSeen(step), lastEval: loop.lastEval, learned: tracker.getState(),
       rngs: { data: dataRng.getState(), eval: evalRng.getState(), dropout: dropRng.getState() },
     };
-    ctx.saveCheckpoint(step, checkpointFiles({ model: model.toWeightsSync(), optimizer: optimizer.getState(), loop }));
+    ctx.saveCheckpoint(step, checkpointFiles({ model: weights, optimizer: optState, loop }));
     lastCheckpoint = step;
   };
 
@@ -128,19 +130,19 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
       if (evalDue) { try { await evaluate(); } catch (e) { if (e instanceof JobCancelled) break; throw e; } }
       if (evalDue && spec.stopWhenLearned && targetKey && tracker.learned(targetKey)) {
         ctx.log(`stopping at step ${step}: the target ${targetKey} is learned`);
-        checkpoint();
+        await checkpoint();
         stoppedEarly = true;
         ctx.progress(step, step); // a finished run: the bar reads complete
         break;
       }
-      if (step % spec.checkpointEvery === 0 || step === total) checkpoint();
+      if (step % spec.checkpointEvery === 0 || step === total) await checkpoint();
       ctx.progress(step, total);
       await yieldNow();
     }
-    checkpoint(); // on cancel: where it stopped (no-op when the last step just saved one)
+    await checkpoint(); // on cancel: where it stopped (no-op when the last step just saved one)
     const finished = step >= total || stoppedEarly;
     if (finished) {
-      const weights = model.toWeightsSync();
+      const weights = await model.toWeights();
       ctx.saveArtifact('model', 'model.safetensors', encodeMlp(weights, { 'whittle.seed': String(spec.seed), 'whittle.steps': String(step) }),
         { params: model.paramCount(), dims: [modelConfig.inputs, ...modelConfig.hidden, modelConfig.outputs] });
     }

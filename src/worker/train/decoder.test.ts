@@ -48,31 +48,31 @@ describe('warmup + cosine', () => {
 });
 
 describe('transformer training', () => {
-  it('learns a periodic sequence with AdamW, without leaking tensors', () => {
+  it('learns a periodic sequence with AdamW, without leaking tensors', async () => {
     const before = tf.memory().numTensors;
     const model = Transformer.create(cfg, new Rng(1));
     const opt = new Adam(model.params(), adam());
     const rng = new Rng(2);
     const ev = periodic(16, 8, new Rng(3));
-    const start = evaluateWindows(model, ev);
+    const start = await evaluateWindows(model, ev);
     for (let s = 0; s < 80; s++) trainStep(model, opt, periodic(8, 8, rng), { gradClip: 1 });
-    const end = evaluateWindows(model, ev);
+    const end = await evaluateWindows(model, ev);
     expect(start).toBeGreaterThan(1.8); // ≈ ln 8
     expect(end).toBeLessThan(0.5 * start);
-    const s = generate(model, [0, 1, 2], { maxTokens: 6, temperature: 0, rng: new Rng(1) });
+    const s = await generate(model, [0, 1, 2], { maxTokens: 6, temperature: 0, rng: new Rng(1) });
     expect(s).toEqual([3, 4, 5, 6, 7, 0]);
     opt.dispose(); model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('attribution equals the first-order effect of scaling each unit (finite differences on masks)', () => {
+  it('attribution equals the first-order effect of scaling each unit (finite differences on masks)', async () => {
     const before = tf.memory().numTensors;
     const model = Transformer.create({ ...cfg, mlp: [6, 5], dModel: 8, headDim: 4 }, new Rng(5));
     // bigger weights for a clear signal
     tf.tidy(() => model.params().forEach((v) => v.assign(tf.mul(v, v.shape.length === 2 ? 15 : 1))));
     model.setMlpMask(1, [1, 1, 0, 1, 1]);
     const w = periodic(3, 6, new Rng(6));
-    const sc = attributionScores(model, w, 2);
+    const sc = await attributionScores(model, w, 2);
     expect(sc.mlp[1][2]).toBe(0);
     const lossWith = (l: number | 'resid', j: number, v: number) => tf.tidy(() => {
       const ms = [...model.masks.mlp.map((m) => Float32Array.from(m)), Float32Array.from(model.masks.resid)];
@@ -91,7 +91,7 @@ describe('transformer training', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('group lasso through the unit adapter shrinks neurons; recovery keeps masked weights at zero', () => {
+  it('group lasso through the unit adapter shrinks neurons; recovery keeps masked weights at zero', async () => {
     const before = tf.memory().numTensors;
     const model = Transformer.create(cfg, new Rng(7));
     const units = transformerUnits(model);
@@ -105,7 +105,7 @@ describe('transformer training', () => {
     const opt = new Adam(model.params(), adam());
     const rng = new Rng(8);
     for (let s = 0; s < 40; s++) trainStep(model, opt, periodic(4, 8, rng), { extraLoss: () => groupLassoPenalty(units, 0.05, 'inBiasOut') });
-    const masked = maskBelow(units, 0.2, 'inBiasOut', 2);
+    const masked = await maskBelow(units, 0.2, 'inBiasOut', 2);
     expect(masked).toBeGreaterThan(0);
     const mask = Float32Array.from(model.masks.mlp[0]);
     for (let s = 0; s < 10; s++) trainStep(model, opt, periodic(4, 8, rng), { afterStep: () => model.applyMasks() });

@@ -57,18 +57,20 @@ export async function evaluateSkills(model: Trainable, suite: SkillSuite, skills
 }
 
 /** Mean next-token loss (nats/token) over windows, `batch` windows at a time; `cancelled` is
- *  checked before each batch (JobCancelled). */
-export function evaluateWindows(model: Trainable, w: Windows, batch = 16, cancelled?: CancelCheck): number {
+ *  checked before each batch (JobCancelled). One async readback per batch (webgpu needs it). */
+export async function evaluateWindows(model: Trainable, w: Windows, batch = 16, cancelled?: CancelCheck): Promise<number> {
   if (w.count === 0) return NaN;
   let total = 0;
   const stride = w.T + 1;
   for (let i = 0; i < w.count; i += batch) {
     throwIfCancelled(cancelled, 'evaluation');
     const n = Math.min(batch, w.count - i);
-    total += tf.tidy(() => {
+    const ce = tf.tidy(() => {
       const { x, y } = windowTensors(w.tokens.subarray(i * stride, (i + n) * stride), n, w.T);
-      return crossEntropy(model.forward(x), y).dataSync()[0] * n; // logits [n·T, V]
+      return crossEntropy(model.forward(x), y); // logits [n·T, V] → []
     });
+    total += (await ce.data())[0] * n;
+    ce.dispose();
   }
   return total / w.count;
 }

@@ -4,7 +4,7 @@
 //
 // Use: `const opt = createOptimizer(spec, model.params())`, then `opt.apply(grads)` with grads
 // aligned to the variables (see step.ts, which also clips). `getState()` / `setState()` move the
-// moment buffers and step counter to and from plain arrays (a readback: checkpoint time only).
+// moment buffers and step counter to and from plain arrays (a readback: checkpoint time only; jobs use readState(), its async form).
 import type { OptimizerSpec } from '../../shared/specs';
 import { adamUpdate } from '../engine/kernels';
 import { tf, type Tensor, type Variable } from '../engine/tf';
@@ -25,6 +25,8 @@ export interface Optimizer {
   /** One update. `grads[i]` is the gradient of `vars[i]`; not disposed here (the caller owns them). */
   apply(grads: readonly Tensor[]): void;
   getState(): OptimizerState;
+  /** getState with async readbacks: what jobs use (webgpu cannot read back synchronously). */
+  readState(): Promise<OptimizerState>;
   setState(s: OptimizerState): void;
   dispose(): void;
 }
@@ -39,6 +41,11 @@ function zerosLike(v: Variable): Variable {
 
 function readSlots(prefix: string, slots: Variable[], out: Record<string, Float32Array>): void {
   slots.forEach((s, i) => { out[`${prefix}.${i}`] = new Float32Array(s.dataSync()); });
+}
+
+async function readSlotsAsync(prefix: string, slots: Variable[], out: Record<string, Float32Array>): Promise<void> {
+  const host = await Promise.all(slots.map((s) => s.data()));
+  host.forEach((d, i) => { out[`${prefix}.${i}`] = new Float32Array(d as Float32Array); });
 }
 
 function writeSlots(prefix: string, slots: Variable[], from: Record<string, Float32Array>): void {
@@ -87,6 +94,13 @@ export class Adam implements Optimizer {
     const slots: Record<string, Float32Array> = {};
     readSlots('m', this.m, slots);
     readSlots('v', this.v, slots);
+    return { name: 'adam', step: this.t, slots };
+  }
+
+  async readState(): Promise<OptimizerState> {
+    const slots: Record<string, Float32Array> = {};
+    await readSlotsAsync('m', this.m, slots);
+    await readSlotsAsync('v', this.v, slots);
     return { name: 'adam', step: this.t, slots };
   }
 
@@ -141,6 +155,12 @@ export class Sgd implements Optimizer {
   getState(): OptimizerState {
     const slots: Record<string, Float32Array> = {};
     readSlots('buf', this.buf, slots);
+    return { name: 'sgd', step: this.t, slots };
+  }
+
+  async readState(): Promise<OptimizerState> {
+    const slots: Record<string, Float32Array> = {};
+    await readSlotsAsync('buf', this.buf, slots);
     return { name: 'sgd', step: this.t, slots };
   }
 

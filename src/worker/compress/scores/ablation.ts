@@ -13,19 +13,21 @@ const MAX_ROWS = 1 << 15;
 export const ablationScore: ImportanceScore = {
   name: 'ablation',
   needsData: true,
-  compute(model, data) {
+  async compute(model, data) {
     const { x, y } = requireData('ablation', data);
     const B = x.shape[0];
-    const base = tf.tidy(() => tf.mean(crossEntropyPerSample(model.forward(x), y)).dataSync()[0]);
+    const baseT = tf.tidy(() => tf.mean(crossEntropyPerSample(model.forward(x), y))); // []
+    const base = (await baseT.data())[0];
+    baseT.dispose();
     const out = model.widths.map((w) => new Float32Array(w));
     const perPass = Math.max(1, Math.floor(MAX_ROWS / B));
-    model.widths.forEach((width, layer) => {
+    for (const [layer, width] of model.widths.entries()) {
       const alive: number[] = [];
       for (let j = 0; j < width; j++) if (model.masks[layer][j] !== 0) alive.push(j);
       for (let start = 0; start < alive.length; start += perPass) {
         const units = alive.slice(start, start + perPass);
         const k = units.length;
-        const losses = tf.tidy(() => {
+        const lossT = tf.tidy(() => {
           const xt = tf.tile(x, [k, 1]) as Tensor2D; // [k·B, inputs]
           const yt = tf.tile(y, [k]);
           // keep[c, j] = 0 where j = units[c]: [k, width] → [k·B, width] (copy c repeated B times)
@@ -35,11 +37,13 @@ export const ablationScore: ImportanceScore = {
             onActivation: (l, a) => (l === layer ? (tf.mul(a, keepRows) as Tensor2D) : a),
           });
           const ce = tf.reshape(crossEntropyPerSample(logits, yt as typeof y), [k, B]);
-          return tf.mean(ce, 1).dataSync(); // [k]
+          return tf.mean(ce, 1); // [k]
         });
+        const losses = await lossT.data();
+        lossT.dispose();
         units.forEach((j, c) => { out[layer][j] = Math.abs(losses[c] - base); });
       }
-    });
+    }
     return zeroMasked(model, out);
   },
 };

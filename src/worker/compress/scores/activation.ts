@@ -12,7 +12,7 @@ import { requireData, zeroMasked, type ImportanceScore } from './types';
 export const activationScore: ImportanceScore = {
   name: 'attribution',
   needsData: true,
-  compute(model, data, opts) {
+  async compute(model, data, opts) {
     const { x, y } = requireData('attribution', data);
     const L = model.widths.length;
     const acts: Tensor[] = new Array(L);
@@ -30,17 +30,19 @@ export const activationScore: ImportanceScore = {
           : { onActivation: (l, a) => hook(l, a, d) });
         return tf.sum(crossEntropyPerSample(logits, y));
       };
-      return tf.tidy(() => {
+      const perLayer = tf.tidy(() => {
         const grads = tf.grads(f)(zeros); // ∂(Σ_i ℓ_i)/∂a, each [B, width]
-        const scores = grads.map((g, l) => {
+        return grads.map((g, l) => {
           const w = model.widths[l];
           const prod = tf.reshape(tf.mul(acts[l], g), [-1, w]); // [N, width]
           const n = prod.shape[0];
           const s = opts.reduce === 'meanAbs' ? tf.mean(tf.abs(prod), 0) : tf.div(tf.abs(tf.sum(tf.neg(prod), 0)), n);
-          return new Float32Array(s.dataSync());
+          return s; // [width]
         });
-        return zeroMasked(model, scores);
       });
+      try {
+        return zeroMasked(model, await Promise.all(perLayer.map(async (s) => new Float32Array(await s.data()))));
+      } finally { tf.dispose(perLayer); }
     } finally {
       zeros.forEach((z) => z.dispose());
       acts.forEach((a) => a?.dispose());

@@ -6,8 +6,10 @@ import { zeroMasked, type ImportanceScore } from './types';
 export const magnitudeScore: ImportanceScore = {
   name: 'magnitude',
   needsData: false,
-  compute(model, _data, opts) {
-    return zeroMasked(model, model.widths.map((_, layer) => tf.tidy(() =>
-      new Float32Array(tf.sqrt(tf.addN(model.slices(layer, opts.group).map(sliceSumSquares))).dataSync()))));
+  async compute(model, _data, opts) {
+    const norms = model.widths.map((_, layer) => tf.tidy(() => tf.sqrt(tf.addN(model.slices(layer, opts.group).map(sliceSumSquares))))); // [width] each
+    try {
+      return zeroMasked(model, await Promise.all(norms.map(async (t) => new Float32Array(await t.data()))));
+    } finally { tf.dispose(norms); }
   },
 };

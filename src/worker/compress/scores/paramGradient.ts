@@ -8,12 +8,12 @@ import { requireData, zeroMasked, type ImportanceScore } from './types';
 export const paramGradientScore: ImportanceScore = {
   name: 'paramGradient',
   needsData: true,
-  compute(model, data, opts) {
+  async compute(model, data, opts) {
     const { x, y } = requireData('paramGradient', data);
-    return tf.tidy(() => {
+    const perLayer = tf.tidy(() => {
       const vars = model.params();
       const { grads } = tf.variableGrads(() => tf.mean(crossEntropyPerSample(model.forward(x), y)) as tf.Scalar, vars);
-      const scores = model.widths.map((w, layer) => {
+      return model.widths.map((w, layer) => {
         let acc = tf.zeros([w]);
         for (const s of model.slices(layer, opts.group)) {
           const g = grads[s.param.name];
@@ -21,9 +21,11 @@ export const paramGradientScore: ImportanceScore = {
           const prod = tf.abs(tf.mul(s.param, g));
           acc = tf.add(acc, s.param.rank === 1 ? prod : tf.sum(prod, s.axis === 0 ? 1 : 0));
         }
-        return new Float32Array(acc.dataSync());
+        return acc; // [width]
       });
-      return zeroMasked(model, scores);
     });
+    try {
+      return zeroMasked(model, await Promise.all(perLayer.map(async (s) => new Float32Array(await s.data()))));
+    } finally { tf.dispose(perLayer); }
   },
 };

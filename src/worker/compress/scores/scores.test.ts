@@ -20,10 +20,10 @@ function setup(activation: 'relu' | 'tanh', masked = false) {
   return { model, units: mlpUnits(model), x, y, weights };
 }
 
-function run(name: keyof typeof SCORES, s: ReturnType<typeof setup>, opts: Partial<ScoreOptions> = {}) {
+async function run(name: keyof typeof SCORES, s: ReturnType<typeof setup>, opts: Partial<ScoreOptions> = {}) {
   const x = tf.tensor2d(s.x), y = tf.tensor1d(s.y, 'int32');
   try {
-    return SCORES[name].compute(s.units, { x, y }, { rng: new Rng(1), group: 'inBiasOut', site: 'pre', reduce: 'meanAbs', ...opts });
+    return await SCORES[name].compute(s.units, { x, y }, { rng: new Rng(1), group: 'inBiasOut', site: 'pre', reduce: 'meanAbs', ...opts });
   } finally { x.dispose(); y.dispose(); }
 }
 
@@ -32,10 +32,10 @@ const close = (got: number, want: number, rel = 2e-3, abs = 2e-5) => {
 };
 
 describe('importance scores vs float64 oracles', () => {
-  it('ablation equals |L(unit removed) − L| (brute force)', () => {
+  it('ablation equals |L(unit removed) − L| (brute force)', async () => {
     const s = setup('relu', true);
     const before = tf.memory().numTensors;
-    const got = run('ablation', s);
+    const got = await run('ablation', s);
     expect(tf.memory().numTensors).toBe(before);
     const base = mean(refForward(s.weights, s.x, s.y).losses);
     s.weights.config.hidden.forEach((w, layer) => {
@@ -48,10 +48,10 @@ describe('importance scores vs float64 oracles', () => {
   });
 
   for (const act of ['relu', 'tanh'] as const) for (const site of ['pre', 'post'] as const) for (const reduce of ['meanAbs', 'absSum'] as const) {
-    it(`activation attribution ${reduce} on ${site}-activation (${act}) matches finite differences`, () => {
+    it(`activation attribution ${reduce} on ${site}-activation (${act}) matches finite differences`, async () => {
       const s = setup(act);
       const before = tf.memory().numTensors;
-      const got = run('attribution', s, { site, reduce });
+      const got = await run('attribution', s, { site, reduce });
       expect(tf.memory().numTensors).toBe(before);
       const eps = 1e-6;
       const ref = refForward(s.weights, s.x, s.y);
@@ -72,10 +72,10 @@ describe('importance scores vs float64 oracles', () => {
   }
 
   for (const group of ['inBiasOut', 'inOut'] as const) {
-    it(`parameter-gradient attribution (${group}) matches finite differences`, () => {
+    it(`parameter-gradient attribution (${group}) matches finite differences`, async () => {
       const s = setup('tanh', true);
       const before = tf.memory().numTensors;
-      const got = run('paramGradient', s, { group });
+      const got = await run('paramGradient', s, { group });
       expect(tf.memory().numTensors).toBe(before);
       const W = s.weights.W.map((a) => Float64Array.from(a)), b = s.weights.b.map((a) => Float64Array.from(a));
       const L = () => mean(refForward(s.weights, s.x, s.y, { W, b }).losses);
@@ -98,10 +98,10 @@ describe('importance scores vs float64 oracles', () => {
     });
   }
 
-  it('magnitude is the L2 norm of the unit group', () => {
+  it('magnitude is the L2 norm of the unit group', async () => {
     const s = setup('relu');
-    const got = run('magnitude', s, { group: 'inBiasOut' });
-    const got2 = run('magnitude', s, { group: 'inOut' });
+    const got = await run('magnitude', s, { group: 'inBiasOut' });
+    const got2 = await run('magnitude', s, { group: 'inOut' });
     const d = [3, 5, 4, 3];
     s.weights.config.hidden.forEach((w, h) => {
       for (let j = 0; j < w; j++) {
@@ -115,9 +115,9 @@ describe('importance scores vs float64 oracles', () => {
     s.model.dispose();
   });
 
-  it('random is seeded, positive for live units and 0 for masked ones', () => {
+  it('random is seeded, positive for live units and 0 for masked ones', async () => {
     const s = setup('relu', true);
-    const a = run('random', s), b = run('random', s);
+    const a = await run('random', s), b = await run('random', s);
     expect(a).toEqual(b);
     expect(a[0][1]).toBe(0);
     expect(a[1].every((v) => v > 0)).toBe(true);

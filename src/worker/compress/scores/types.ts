@@ -24,7 +24,8 @@ export interface ImportanceScore {
   readonly name: ScoreName;
   /** Whether it needs `data` (all but magnitude and random do). */
   readonly needsData: boolean;
-  compute(model: UnitModel, data: ScoreData | null, opts: ScoreOptions): Float32Array[];
+  /** Async: scores are read back from the backend with data() (webgpu cannot read synchronously). */
+  compute(model: UnitModel, data: ScoreData | null, opts: ScoreOptions): Promise<Float32Array[]>;
 }
 
 export const DEFAULT_SCORE_OPTIONS: Omit<ScoreOptions, 'rng'> = { group: 'inBiasOut', site: 'pre', reduce: 'meanAbs' };

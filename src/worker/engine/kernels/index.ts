@@ -5,6 +5,7 @@ import os from 'node:os';
 import { tf } from '../tf';
 import { type WasmBackendLike } from './heap';
 import { registerFusedWasm } from './fusedKernels';
+import { makeAddNFromAdd } from './addN';
 import { makeIdentity } from './identity';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul';
 import { registerFusedMlp } from './mlp';
@@ -60,7 +61,7 @@ export function defaultThreads(): number {
   return Number.isInteger(env) && env >= 1 ? env : os.availableParallelism();
 }
 
-/** Register Whittle's kernels for `backendName` (only wasm has any today). */
+/** Register Whittle's kernels for `backendName` (wasm: fused and native kernels; webgpu: an AddN fix). */
 export function installKernels(backendName: string, opts: { threads?: number; native?: boolean } = {}): KernelInstall {
   const have = installed.get(backendName);
   if (have) return have;
@@ -91,6 +92,12 @@ export function installKernels(backendName: string, opts: { threads?: number; na
     } else {
       info.note = opts.native === false ? 'native kernels not requested' : nativeLoadError() ?? undefined;
     }
+  }
+  if (backendName === 'webgpu') {
+    // its own AddN sums only the first inputs here (addN.ts)
+    const add = tf.getKernel('Add', 'webgpu')?.kernelFunc;
+    const identity = tf.getKernel('Identity', 'webgpu')?.kernelFunc;
+    if (add && identity) replace('AddN', 'webgpu', () => makeAddNFromAdd(add, identity), done);
   }
   installed.set(backendName, info);
   return info;

@@ -343,6 +343,14 @@ export class Transformer {
     return countDecoderParams({ ...this.config, dModel: this.activeResid(), mlp: this.activeNeurons() });
   }
 
+  /** Copy weights out to host arrays with async readbacks (what jobs use: webgpu needs it). */
+  async toWeights(): Promise<TransformerWeights> {
+    const host = await Promise.all(this.decls.map((d) => this.vars[d.name].data()));
+    const params: Record<string, Float32Array> = {};
+    this.decls.forEach((d, i) => { params[d.name] = new Float32Array(host[i] as Float32Array); });
+    return { config: cloneConfig(this.config), params, masks: { mlp: this.masks.mlp.map((m) => Float32Array.from(m)), resid: Float32Array.from(this.masks.resid) } };
+  }
+
   toWeightsSync(): TransformerWeights {
     const params: Record<string, Float32Array> = {};
     for (const d of this.decls) params[d.name] = new Float32Array(this.vars[d.name].dataSync());

@@ -9,7 +9,7 @@ import type { Transformer } from './model';
 export interface SampleOptions { maxTokens: number; temperature: number; topK?: number; rng: Rng; /** checked before each token (JobCancelled) */ cancelled?: CancelCheck }
 
 /** Continue `prompt` (token ids) by sampling; returns only the new tokens. */
-export function generate(model: Transformer, prompt: ArrayLike<number>, o: SampleOptions): number[] {
+export async function generate(model: Transformer, prompt: ArrayLike<number>, o: SampleOptions): Promise<number[]> {
   const ctx = model.config.context;
   const seq = Array.from(prompt);
   if (seq.length === 0) seq.push(10); // an empty prompt starts after a newline
@@ -20,9 +20,11 @@ export function generate(model: Transformer, prompt: ArrayLike<number>, o: Sampl
     const logits = tf.tidy(() => {
       const x = tf.tensor2d(Int32Array.from(window), [1, window.length], 'int32') as Tensor2D;
       const all = model.forward(x); // [T, V]
-      return (tf.slice(all, [window.length - 1, 0], [1, -1]) as Tensor2D).dataSync();
+      return tf.slice(all, [window.length - 1, 0], [1, -1]) as Tensor2D; // [1, V]
     });
-    const next = sampleLogits(Float32Array.from(logits), o.temperature, o.topK, o.rng);
+    const host = Float32Array.from(await logits.data());
+    logits.dispose();
+    const next = sampleLogits(host, o.temperature, o.topK, o.rng);
     seq.push(next); out.push(next);
   }
   return out;
