@@ -170,9 +170,12 @@ describe.runIf(need('chromium', import.meta.url))('carve a narrow model from a m
     const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
     expect(config.intermediate_size).toBeLessThanOrEqual(TINY.mlp);
 
-    // onnxruntime-node loads the exported graph: logits [1, T, vocab], finite
+    // onnxruntime-node loads the exported graph, and its logits give the prompt's per-token losses the
+    // service's own engine reports for the pruned run (tryModel: each token given a newline and what
+    // precedes it; the tiny tokenizer has no merges, so ids are the prompt's bytes)
+    const prompt = 'def f1(x):\n    return';
+    const ids = [10, ...Buffer.from(prompt, 'utf8')];
     const session = await ort.InferenceSession.create(path.join(out, 'onnx', 'model.onnx'));
-    const ids = [100, 101, 102, 40, 41];
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
       attention_mask: new ort.Tensor('int64', BigInt64Array.from(ids.map(() => 1n)), [1, ids.length]),
@@ -182,8 +185,18 @@ describe.runIf(need('chromium', import.meta.url))('carve a narrow model from a m
     }
     const res = await session.run(feeds);
     expect(res.logits.dims).toEqual([1, ids.length, TINY.vocab]);
-    expect(Array.from(res.logits.data as Float32Array).every(Number.isFinite)).toBe(true);
-    console.log(`carve e2e: wizard → study done → transformers.js export in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const logits = res.logits.data as Float32Array;
+    const ortBits = ids.slice(1).map((next, t) => {
+      const row = logits.subarray(t * TINY.vocab, (t + 1) * TINY.vocab);
+      const max = Math.max(...row);
+      const lse = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
+      return (lse - row[next]) * Math.LOG2E;
+    });
+    const tried = await call<{ tokens: { lossBits: number }[] }>(s, 'tryModel', runs.find((r) => r.studyKey === 'attribution/mlp0.5')!.id, { kind: 'text', prompt, maxBytes: 0, temperature: 0 });
+    expect(tried.tokens).toHaveLength(ortBits.length);
+    const worst = Math.max(...tried.tokens.map((t, i) => Math.abs(t.lossBits - ortBits[i])));
+    expect(worst).toBeLessThan(1e-3);
+    console.log(`carve e2e: wizard → study done → transformers.js export in ${((Date.now() - t0) / 1000).toFixed(1)} s; ONNX vs engine per-token loss, largest difference ${worst.toExponential(2)} bits`);
     expect(pageErrors).toEqual([]);
   }, 600_000);
 });
