@@ -2,6 +2,7 @@
 // each call with these before it reaches the service (specs are validated again, in depth, there).
 import { z } from 'zod';
 import type { ApiMethod } from './api';
+import { EXPORT_FORMATS } from './specs/export';
 import { MAX_GENERATE_TOKENS } from './specs/importModel';
 import { MAX_NOTES_LENGTH, MAX_QUERY_LENGTH, MAX_TAG_LENGTH, MAX_TAGS_PER_RUN } from './runAnnotations';
 
@@ -55,7 +56,8 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   cancelStudy: z.tuple([id]),
   recipes: z.tuple([]),
   exportRun: z.tuple([id, z.object({
-    formats: z.union([z.string(), z.array(z.enum(['tfjs', 'onnx', 'safetensors']))]).optional(),
+    // every family's formats (a language model's hf / transformersjs too); the service checks the run's own
+    formats: z.union([z.string(), z.array(z.enum(EXPORT_FORMATS))]).optional(),
     out: z.string().min(1), force: z.boolean().optional(),
     compact: z.boolean().optional(), onnxOpset: z.number().int().optional(),
   }).strict()]),

@@ -158,6 +158,14 @@ export const FIELD_PATH_TERMS: Record<string, Term> = {
   'score.name': { label: 'Importance score' },
   'selection.keep': { label: 'Units to keep', unit: 'units' },
   'prune.keep': { label: 'MLP neurons to keep', unit: 'neurons' },
+  // issue 19: carving a narrow model out of an imported checkpoint
+  'prune.keepFraction': { label: 'Fraction of MLP neurons to keep' },
+  'prune.headGroup': { label: 'Attention-head unit (KV group or query head)' },
+  'sizes.mlp': { label: 'Fraction of MLP neurons kept' },
+  'relearn.domain': { label: 'Domain to relearn' },
+  student: { label: 'Student shape' },
+  'student.mlpFraction': { label: 'Fraction of MLP neurons' },
+  'student.mlpTotal': { label: 'MLP neurons in total', unit: 'neurons' },
 };
 
 /** Sections whose name adds context to the fields inside them ("Learning rate (general model)"). */

@@ -32,7 +32,9 @@ function sizedSpec(s: RunSpec, runs: readonly RunRow[]): RunSpec {
   // an imported checkpoint has no model spec: its shape is in the import's summary
   const model = sourceRun?.kind === 'importModel' ? importedModel(sourceRun.summary) : source?.model;
   if (model?.arch !== 'transformer' || !model.layers) return s;
-  return { ...s, method: 'train', model: { ...(model as NonNullable<LmSpec['model']>), mlpWidth: Math.max(1, Math.ceil(s.prune.keep / model.layers)) } };
+  const m = model as NonNullable<LmSpec['model']>;
+  const keep = s.prune.keep ?? Math.max(1, Math.round((s.prune.keepFraction ?? 1) * m.layers * m.mlpWidth));
+  return { ...s, method: 'train', model: { ...m, mlpWidth: Math.max(1, Math.ceil(keep / m.layers)) } };
 }
 
 /** An importModel run's model as an lm model spec (what cost.ts sizes), from its summary. */

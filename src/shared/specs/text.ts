@@ -73,6 +73,12 @@ export type TokenizerSpec = z.infer<typeof TokenizerSpec>;
 //            (or random/magnitude) scores on the target, keep `prune.keep` MLP neurons (and
 //            optionally `prune.keepResid` residual dims), then recovery with masks held at zero
 //   distill  a fresh `model` trained on α·CE + (1−α)·T²·KL(teacher ‖ student), teacher = inputs.teacher
+//   finetune inputs.source's model trained further on the mixture as it is (the relearn test, or
+//            a general model made from an imported checkpoint)
+//   evaluate inputs.source's model evaluated on every domain, nothing trained or written (the
+//            general model's losses when a study starts from an imported checkpoint)
+// train / distill without `model` take `student`: inputs.shape's (else inputs.teacher's) model
+// with fewer MLP neurons and fresh weights, so a baseline keeps an imported model's conventions.
 // These schemas import only zod and the helpers defined here (specs/common.ts imports this file).
 
 const Positive = () => z.number().positive();
@@ -89,12 +95,15 @@ export const LmModelSpec = z.object({
 }).strict().refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] });
 
 export const LmPruneSpec = z.object({
-  score: z.enum(['attribution', 'random', 'magnitude']).default('attribution'),
+  score: z.enum(['attribution', 'ablation', 'random', 'magnitude']).default('attribution'),
   /** Held-out-free scoring data: windows drawn from the target domain's train split. */
   scoreWindows: int(1).default(64),
-  /** MLP neurons kept in total (over all layers). */
-  keep: int(1),
+  /** MLP neurons kept in total (over all layers); or keepFraction of the source's neurons. */
+  keep: int(1).optional(),
+  keepFraction: z.number().gt(0).max(1).optional(),
   scope: z.enum(['global', 'perLayer']).default('global'),
+  /** Neurons kept in every layer at least (no layer is emptied by accident). */
+  minPerLayer: int(0).default(1),
   /** Residual-stream dimensions kept (default: all). */
   keepResid: int(1).optional(),
   /** Recover on the compacted model (faster, same function); false = full size, masks held at zero. */
@@ -108,7 +117,7 @@ export const LmPruneSpec = z.object({
     /** Switch λ off once the active neurons reach prune.keep. */
     offAtTarget: z.boolean().default(true),
   }).strict().optional(),
-}).strict();
+}).strict().refine((p) => (p.keep === undefined) !== (p.keepFraction === undefined), { message: 'give exactly one of keep (neurons) and keepFraction (of the source model\'s neurons)', path: ['keep'] });
 export type LmPruneSpec = z.infer<typeof LmPruneSpec>;
 
 const LmComponent = z.object({ skill: z.string().min(1), perStep: int(1).describe('windows of this domain per step') }).strict();
@@ -117,8 +126,9 @@ export const LmSpec = z.object({
   kind: z.literal('lm'),
   name: z.string().optional(),
   seed: int(0).default(0),
-  method: z.enum(['train', 'prune', 'distill']).default('train'),
-  /** Runs read from: `source` (prune) or `teacher` (distill). */
+  method: z.enum(['train', 'prune', 'distill', 'finetune', 'evaluate']).default('train'),
+  /** Runs read from: `source` (prune, finetune, evaluate), `teacher` (distill; prune: recovery
+   *  with the teacher when `distill` is given), `shape` (student), `reference` (targetLossFactor). */
   inputs: z.record(z.string(), z.string().min(1)).default({}),
   task: z.object({
     suite: z.literal('text'),
@@ -128,6 +138,10 @@ export const LmSpec = z.object({
   }).strict(),
   /** train / distill: the model to create. */
   model: LmModelSpec.optional(),
+  /** train / distill without `model`: inputs.shape's (else inputs.teacher's) architecture with
+   *  this fraction of each layer's MLP neurons, or this many in total, and fresh weights. */
+  student: z.object({ mlpFraction: z.number().gt(0).max(1).optional(), mlpTotal: int(1).optional() }).strict()
+    .refine((x) => (x.mlpFraction === undefined) !== (x.mlpTotal === undefined), { message: 'give exactly one of mlpFraction and mlpTotal' }).optional(),
   prune: LmPruneSpec.optional(),
   distill: z.object({ alpha: z.number().min(0).max(1).default(0.5), temperature: Positive().default(2) }).strict().optional(),
   /** What each step draws (recovery data for prune). */
@@ -165,7 +179,11 @@ export const LmSpec = z.object({
   sample: z.object({ prompt: z.string().default(''), tokens: int(1).default(200), temperature: z.number().min(0).default(0.8) }).strict().optional(),
 }).strict().superRefine((s, ctx) => {
   const need = (cond: boolean, path: string[], message: string) => { if (!cond) ctx.addIssue({ code: 'custom', path, message }); };
-  if (s.method === 'train' || s.method === 'distill') need(!!s.model, ['model'], `method ${s.method} needs a model`);
+  if (s.method === 'train' || s.method === 'distill') {
+    need(!!s.model || !!s.student, ['model'], `method ${s.method} needs a model (or student with inputs.shape)`);
+    if (!s.model && s.student) need(!!(s.inputs.shape ?? s.inputs.teacher), ['inputs', 'shape'], 'student needs inputs.shape (or inputs.teacher): the run whose architecture it takes');
+  }
+  if (s.method === 'finetune' || s.method === 'evaluate') need(!!s.inputs.source, ['inputs', 'source'], `method ${s.method} needs inputs.source: the run whose model it ${s.method === 'evaluate' ? 'evaluates' : 'trains'}`);
   if (s.method === 'prune') {
     need(!!s.prune, ['prune'], 'method prune needs prune settings');
     need(!!s.inputs.source, ['inputs', 'source'], 'method prune needs inputs.source: the run whose model is pruned');

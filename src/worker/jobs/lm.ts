@@ -1,7 +1,10 @@
 // lm: every text-model method in one loop (METHODS §4). train = a fresh transformer on the
 // mixture; prune = group-lasso fine-tuning (optional), attribution scores on the target domain,
 // keep the best MLP neurons (and residual dims), then recover with masked weights held at zero;
-// distill = a fresh student on α·CE + (1−α)·T²·KL(teacher‖student).
+// distill = a fresh student on α·CE + (1−α)·T²·KL(teacher‖student); finetune = the source model
+// trained further on the mixture (relearn); evaluate = the source model's held-out losses only.
+// A model made from an imported checkpoint keeps its Hugging Face facts ('whittle.hf'), so the
+// pruned, recovered or fine-tuned model exports as a Hugging Face folder again.
 //
 // Metrics (x axis `samples` = training tokens, including the pruning phase's): loss/<domain> in
 // bits/token and bpb/<domain> in bits/byte on the held-out split, train/loss in bits/token, lr,
@@ -12,16 +15,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobInput } from '../../shared/events';
 import type { LmSpec } from '../../shared/specs/text';
-import { attributionScores } from '../compress/decoderAttribution';
+import { HF_SOURCE_META } from '../../shared/specs/importModel';
+import { decoderScores } from '../compress/decoderScores';
 import { groupLassoPenalty, LambdaController, maskBelow } from '../compress/groupLasso';
 import { loadRunModel, MODEL_FILE } from '../compress/io';
 import { distillStepOptions } from '../compress/kd';
 import { pruneUnits } from '../compress/prune';
-import { SCORES } from '../compress/scores';
 import { selectResid } from '../compress/select';
 import { JobCancelled } from '../engine/cancelled';
 import { Rng } from '../engine/rng';
 import { decoderConfig } from '../models/decoder/config';
+import { checkDecoderConfig } from '../models/decoder/configCheck';
+import { keptNeurons, studentConfig } from '../models/decoder/lmShape';
+import { safetensorsMetadata } from '../models/safetensors';
 import { countTransformerParams, Transformer, type TransformerConfig } from '../models/decoder/model';
 import { compactTransformer } from '../models/decoder/compact';
 import { decodeTransformer, encodeTransformer, TOKENIZER_META } from '../models/decoder/file';
@@ -39,12 +45,32 @@ import type { Job, JobContext } from './types';
 
 interface State { step: number; tokens: number; pruneTokens: number; rng: [number, number, number, number]; reachedAt: { step: number; tokens: number } | null }
 
-function loadInput(input: JobInput | undefined, role: string): { model: Transformer; tokenizer: Tokenizer } {
+interface Loaded { model: Transformer; tokenizer: Tokenizer; metadata: Record<string, string> }
+
+function loadInput(input: JobInput | undefined, role: string): Loaded {
   if (!input) throw new Error(`inputs.${role}: no ${role} run was given`);
   const { weights, metadata } = loadRunModel(input, role, 'decoder');
   const tok = metadata[TOKENIZER_META];
   if (!tok) throw new Error(`inputs.${role}: ${path.join(input.dir, MODEL_FILE)} carries no tokenizer`);
-  return { model: new Transformer(weights), tokenizer: tokenizerFromJSON(JSON.parse(tok)) };
+  return { model: new Transformer(weights, { releaseHostWeights: true }), tokenizer: tokenizerFromJSON(JSON.parse(tok)), metadata };
+}
+
+/** The metadata of an input run's model file (config, tokenizer) without reading its weights. */
+function modelHeader(input: JobInput | undefined, role: string): { config: TransformerConfig; tokenizer: Tokenizer; metadata: Record<string, string> } {
+  if (!input) throw new Error(`inputs.${role}: no ${role} run was given`);
+  const file = path.join(input.dir, MODEL_FILE);
+  if (!fs.existsSync(file)) throw new Error(`inputs.${role}: run ${input.runId} has no ${MODEL_FILE} (did it finish?)`);
+  const fd = fs.openSync(file, 'r');
+  let head: Buffer;
+  try {
+    const len = Buffer.alloc(8);
+    fs.readSync(fd, len, 0, 8, 0);
+    head = Buffer.alloc(8 + Number(len.readBigUInt64LE(0)));
+    fs.readSync(fd, head, 0, head.length, 0);
+  } finally { fs.closeSync(fd); }
+  const metadata = safetensorsMetadata(new Uint8Array(head), `inputs.${role} (${file})`);
+  if (!metadata['whittle.config'] || !metadata[TOKENIZER_META]) throw new Error(`inputs.${role}: ${file} is not a decoder model with a tokenizer`);
+  return { config: checkDecoderConfig(JSON.parse(metadata['whittle.config']), `inputs.${role}: whittle.config`), tokenizer: tokenizerFromJSON(JSON.parse(metadata[TOKENIZER_META])), metadata };
 }
 
 function configOf(spec: LmSpec, vocab: number): TransformerConfig {
@@ -74,12 +100,21 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
   let model: Transformer;
   let tokenizer: Tokenizer | undefined;
   let teacher: Transformer | null = null;
-  const fromInput = spec.method === 'prune' ? loadInput(ctx.inputs.source, 'source') : spec.method === 'distill' ? loadInput(ctx.inputs.teacher, 'teacher') : null;
+  const fromSource = spec.method === 'prune' || spec.method === 'finetune' || spec.method === 'evaluate';
+  const fromInput = fromSource ? loadInput(ctx.inputs.source, 'source') : spec.method === 'distill' ? loadInput(ctx.inputs.teacher, 'teacher') : null;
+  // a student without its own model spec takes inputs.shape's architecture (and tokenizer)
+  const shape = !spec.model && spec.student ? (fromInput && !ctx.inputs.shape ? { config: fromInput.model.config, tokenizer: fromInput.tokenizer, metadata: fromInput.metadata } : modelHeader(ctx.inputs.shape ?? ctx.inputs.teacher, ctx.inputs.shape ? 'shape' : 'teacher')) : null;
   if (fromInput) tokenizer = fromInput.tokenizer;
+  else if (shape) tokenizer = shape.tokenizer;
+  // what an imported checkpoint's derived models keep (architecture name, end-of-sequence ids)
+  const hfMeta = (fromInput?.metadata ?? shape?.metadata)?.[HF_SOURCE_META];
   const suite = new TextSuite({ home: ctx.home, domains: spec.task.domains, context: T, tokenizer: spec.task.tokenizer, fixedTokenizer: tokenizer });
   tokenizer = suite.tokenizer;
+  if (suite.cachedSplits) ctx.log(`token ids of ${suite.cachedSplits} corpus split(s) read from the token cache`);
   const tokJson = JSON.stringify(tokenizer.toJSON());
   if (spec.method === 'distill') { teacher = fromInput!.model; }
+  // recovery with the general model as teacher (prune + distill settings + inputs.teacher)
+  if (spec.method === 'prune' && spec.distill && ctx.inputs.teacher) teacher = loadInput(ctx.inputs.teacher, 'teacher').model;
 
   let state: State = { step: 0, tokens: 0, pruneTokens: 0, rng: dataRng.getState(), reachedAt: null };
   let optState: OptimizerState | null = null;
@@ -89,10 +124,12 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     state = JSON.parse(fs.readFileSync(path.join(ctx.resumeFrom, 'state.json'), 'utf8')) as State;
     optState = decodeOptimizerState(new Uint8Array(fs.readFileSync(path.join(ctx.resumeFrom, 'optim.safetensors'))), path.join(ctx.resumeFrom, 'optim.safetensors'));
     dataRng = new Rng(state.rng);
-    if (spec.method === 'prune') fromInput!.model.dispose();
+    if (fromSource) fromInput!.model.dispose();
     ctx.log(`resumed at step ${state.step}`);
-  } else if (spec.method === 'prune') {
+  } else if (fromSource) {
     model = fromInput!.model;
+  } else if (shape) {
+    model = Transformer.create(studentConfig(shape.config, spec.student!), initRng);
   } else {
     // a student shares its teacher's output rows (an imported teacher's may be padded past the tokenizer)
     model = Transformer.create(configOf(spec, teacher ? teacher.config.vocab : tokenizer.vocabSize), initRng);
@@ -142,14 +179,25 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
   };
 
   try {
+    if (spec.method === 'evaluate') {
+      // the general model's losses on every domain: nothing trained, no model written
+      const out = await evaluate(0);
+      return {
+        method: spec.method, steps: 0, tokens: 0, pruneTokens: 0, target: target?.key ?? null, losses: out,
+        natsPerByte: Object.fromEntries(domains.map((d) => [d.key, out[d.key] / suite.bytesPerToken(d)])),
+        bitsPerByte: Object.fromEntries(domains.map((d) => [d.key, (out[d.key] / suite.bytesPerToken(d)) * Math.LOG2E])),
+        params: model.paramCount(), neurons: model.config.mlp.reduce((a, b) => a + b, 0), mlp: [...model.config.mlp], dModel: model.config.dModel, vocab: model.config.vocab,
+      };
+    }
     // ---- pruning phase (fresh runs only) -------------------------------------------------------
     let before: Record<string, number> | null = null;
     if (spec.method === 'prune' && !ctx.resumeFrom) {
       const p = spec.prune!;
+      const keep = keptNeurons(model.config.mlp, p);
       before = await evaluate(0, 'beforePrune/');
       const gl = p.groupLasso;
       if (gl && gl.steps > 0) {
-        const lam = new LambdaController(gl.lambda, gl.offAtTarget ? { kind: 'offAtTarget', targetUnits: p.keep } : { kind: 'constant' });
+        const lam = new LambdaController(gl.lambda, gl.offAtTarget ? { kind: 'offAtTarget', targetUnits: keep } : { kind: 'constant' });
         for (let s = 0; s < gl.steps && !ctx.cancelled(); s++) {
           const lambda = lam.update(model.activeNeurons().reduce((a, b) => a + b, 0));
           setLearningRate(opt, spec.optimizer.lr * warmupCosine(s, { warmup: spec.schedule.warmup, total: gl.steps, minFraction: spec.schedule.minFraction }));
@@ -165,17 +213,10 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       // score on the target domain (else the first mixture domain)
       const scoreSkill = target ?? mixture[0].skill;
       const w: Windows = suite.sample(scoreSkill, p.scoreWindows, scoreRng);
-      let mlpScores: Float32Array[];
-      let residScores: Float32Array | null = null;
-      if (p.score === 'attribution') {
-        const a = await attributionScores(model, w);
-        mlpScores = a.mlp; residScores = a.resid;
-        state.pruneTokens += p.scoreWindows * T;
-      } else {
-        mlpScores = await SCORES[p.score].compute(units, null, { rng: scoreRng, group: 'inBiasOut', site: 'post', reduce: 'absSum' });
-        if (p.keepResid !== undefined) residScores = Float32Array.from(model.masks.resid, () => scoreRng.next());
-      }
-      pruneUnits(units, mlpScores, { scope: p.scope, keep: p.keep, minPerLayer: 1 });
+      const scored = await decoderScores(model, p.score, w, scoreRng, { cancelled: ctx.cancelled });
+      state.pruneTokens += scored.tokens;
+      const residScores = p.keepResid === undefined ? null : (scored.resid ?? Float32Array.from(model.masks.resid, () => scoreRng.next()));
+      pruneUnits(units, scored.mlp, { scope: p.scope, keep, minPerLayer: p.minPerLayer });
       if (p.keepResid !== undefined && residScores) {
         model.setResidMask(selectResid(residScores, model.masks.resid, p.keepResid));
         model.applyMasks();
@@ -231,7 +272,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     const prev = last as { step: number; out: Record<string, number> } | null; // assigned inside evaluate()
     const final = prev && prev.step === state.step ? prev.out : await evaluate(state.step);
     const compact = compactTransformer(await model.toWeights());
-    ctx.saveArtifact('model', MODEL_FILE, encodeTransformer(compact, { [TOKENIZER_META]: tokJson, 'whittle.method': spec.method }),
+    ctx.saveArtifact('model', MODEL_FILE, encodeTransformer(compact, { [TOKENIZER_META]: tokJson, 'whittle.method': spec.method, ...(hfMeta ? { [HF_SOURCE_META]: hfMeta } : {}) }),
       { params: countTransformerParams(compact.config), neurons: compact.config.mlp, dModel: compact.config.dModel });
     let sample: string | null = null;
     if (spec.sample) {

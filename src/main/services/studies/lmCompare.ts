@@ -3,38 +3,75 @@
 // The summary is the frontier the paper draws: tokens to the target loss against parameters kept.
 import type { RunRow } from '../../../shared/api';
 import { LmSpec } from '../../../shared/specs/text';
-import type { LmCompareMethod, LmCompareStudySpec } from '../../../shared/studies/text';
+import { lmSizeLabel, PRUNING_METHODS, type LmCompareMethod, type LmCompareStudySpec, type LmSize } from '../../../shared/studies/text';
 import type { PlannedRun, StudyKind } from './types';
 
-export const lmRunKey = (method: LmCompareMethod, size: number) => `${method}/${size}`;
+/** Study key of one method × size run (opaque to the GUI, which shows the size labels). */
+export const lmRunKey = (method: LmCompareMethod, size: LmSize) => `${method}/${lmSizeLabel(size)}`;
+/** Study key of the relearn run after `key` ('general' = the general model fine-tuned alike). */
+export const relearnKey = (key: string) => `relearn/${key}`;
 
 /** A student shaped like the general model with `size` MLP neurons spread evenly over its layers. */
-export function studentModel(spec: LmCompareStudySpec, size: number): LmCompareStudySpec['general']['model'] {
-  const g = spec.general.model;
+export function studentModel(spec: LmCompareStudySpec, size: number): NonNullable<LmCompareStudySpec['general']>['model'] {
+  const g = spec.general!.model;
   return { ...g, mlpWidth: Math.max(1, Math.round(size / g.layers)) };
 }
 
-function planMethod(spec: LmCompareStudySpec, method: LmCompareMethod, size: number, generalRef: string): LmSpec {
-  const common = {
-    kind: 'lm' as const, name: `${method} ${size} neurons`, seed: spec.seed, task: spec.task,
+/** The domains the study evaluates, keep / remove roles. */
+function domainRole(spec: LmCompareStudySpec, d: string): 'keep' | 'remove' | 'other' {
+  return d === spec.target ? 'keep' : spec.remove.includes(d) ? 'remove' : 'other';
+}
+
+const common = (spec: LmCompareStudySpec, name: string) => ({
+  kind: 'lm' as const, name, seed: spec.seed, task: spec.task, optimizer: spec.optimizer, schedule: spec.schedule, eval: spec.eval,
+});
+
+function planMethod(spec: LmCompareStudySpec, method: LmCompareMethod, size: LmSize, model: string, reference: string): LmSpec {
+  const label = typeof size === 'number' ? `${size} neurons` : `${Math.round(size.mlp * 100)}% of MLP neurons`;
+  const base = {
+    ...common(spec, `${method} ${label}`),
     mixture: [{ skill: spec.target, perStep: spec.perStep }], target: spec.target,
-    targetLoss: spec.targetLoss, targetLossFactor: spec.targetLossFactor, stopAtTarget: true, steps: spec.steps, optimizer: spec.optimizer, schedule: spec.schedule, eval: spec.eval,
+    targetLoss: spec.targetLoss, targetLossFactor: spec.targetLossFactor, stopAtTarget: true, steps: spec.steps,
   };
-  const prune = (score: 'attribution' | 'random', gl: boolean) => ({
-    score, keep: size, scoreWindows: spec.prune.scoreWindows, keepResid: spec.prune.keepResid,
-    ...(gl ? { groupLasso: { lambda: spec.prune.groupLasso.lambda, steps: spec.prune.groupLasso.steps, offAtTarget: true } } : {}),
+  const keep = typeof size === 'number' ? { keep: size } : { keepFraction: size.mlp };
+  const teacher = spec.prune.teacher;
+  const prune = (score: 'attribution' | 'random' | 'ablation' | 'magnitude', gl: boolean) => LmSpec.parse({
+    ...base, method: 'prune', inputs: { source: model, reference, ...(teacher ? { teacher: model } : {}) },
+    ...(teacher ? { distill: teacher } : {}),
+    prune: {
+      score, ...keep, scope: spec.prune.scope, minPerLayer: spec.prune.minPerLayer, scoreWindows: spec.prune.scoreWindows, keepResid: spec.prune.keepResid,
+      ...(gl ? { groupLasso: { lambda: spec.prune.groupLasso.lambda, steps: spec.prune.groupLasso.steps, offAtTarget: true } } : {}),
+    },
   });
+  // a fresh model of the size: the trained general model's spec shrunk, or the source's architecture
+  const student = spec.general ? { model: studentModel(spec, typeof size === 'number' ? size : Math.max(1, Math.round(size.mlp * spec.general.model.layers * spec.general.model.mlpWidth))) }
+    : { student: typeof size === 'number' ? { mlpTotal: size } : { mlpFraction: size.mlp } };
   switch (method) {
-    case 'attribution': return LmSpec.parse({ ...common, method: 'prune', inputs: { source: generalRef, reference: generalRef }, prune: prune('attribution', false) });
-    case 'groupLasso': return LmSpec.parse({ ...common, method: 'prune', inputs: { source: generalRef, reference: generalRef }, prune: prune('attribution', true) });
-    case 'random': return LmSpec.parse({ ...common, method: 'prune', inputs: { source: generalRef, reference: generalRef }, prune: prune('random', false) });
-    case 'distill': return LmSpec.parse({ ...common, method: 'distill', inputs: { teacher: generalRef, reference: generalRef }, model: studentModel(spec, size), distill: spec.distill });
-    case 'scratch': return LmSpec.parse({ ...common, method: 'train', inputs: { reference: generalRef }, model: studentModel(spec, size) });
+    case 'attribution': return prune('attribution', false);
+    case 'groupLasso': return prune('attribution', true);
+    case 'random': return prune('random', false);
+    case 'ablation': return prune('ablation', false);
+    case 'magnitude': return prune('magnitude', false);
+    case 'distill': return LmSpec.parse({ ...base, method: 'distill', inputs: { teacher: model, reference, ...(spec.general ? {} : { shape: model }) }, ...student, distill: spec.distill });
+    case 'scratch': return LmSpec.parse({ ...base, method: 'train', inputs: { reference, ...(spec.general ? {} : { shape: model }) }, ...student });
   }
 }
 
+/** Fine-tune `model` on the relearn domain for relearn.steps (no target: a fixed budget). */
+function planRelearn(spec: LmCompareStudySpec, model: string, what: string): LmSpec {
+  const r = spec.relearn!;
+  const domain = r.domain ?? spec.remove[0];
+  return LmSpec.parse({
+    ...common(spec, `relearn '${domain}': ${what}`), method: 'finetune', inputs: { source: model },
+    mixture: [{ skill: domain, perStep: r.perStep ?? spec.perStep }], steps: r.steps,
+    schedule: { ...spec.schedule, warmup: Math.min(spec.schedule.warmup, Math.floor(r.steps / 10)) },
+    eval: { ...spec.eval, every: Math.max(1, Math.min(spec.eval.every, r.steps)) },
+  });
+}
+
 export interface LmFrontierPoint {
-  size: number; runId: string | null; status: string;
+  /** The size as given: neurons kept (a number), or a label such as '50% MLP' (fractions). */
+  size: number | string; sizeLabel: string; runId: string | null; status: string;
   /** The target loss the run resolved (nats/token) and its final loss on the target domain. */
   target: number | null; tokensToTarget: number | null; pruneTokens: number | null; params: number | null; targetLoss: number | null;
 }
@@ -42,19 +79,40 @@ export interface LmFrontierPoint {
 export const lmCompareStudy: StudyKind<LmCompareStudySpec> = {
   plan(spec) {
     const runs: PlannedRun[] = [];
-    let ref = spec.general.run ?? '@general';
-    if (!spec.general.run) {
+    // `model`: the run whose model is pruned / teaches; `reference`: the run whose summary holds the
+    // general model's losses (targetLossFactor, the per-domain table)
+    let model: string;
+    let reference: string;
+    if (spec.source) {
+      model = spec.source.run;
+      reference = '@general';
+      runs.push({ key: 'general', spec: LmSpec.parse({
+        ...common(spec, 'general model (evaluated)'), method: 'evaluate', inputs: { source: model },
+        mixture: [{ skill: spec.target, perStep: 1 }], target: spec.target, steps: 1,
+      }) });
+    } else if (spec.general!.run) {
+      model = reference = spec.general!.run;
+    } else {
+      const g = spec.general!;
       runs.push({
         key: 'general',
         spec: LmSpec.parse({
-          kind: 'lm', name: 'general model', seed: spec.seed, method: 'train', task: spec.task, model: spec.general.model,
-          mixture: spec.general.mixture, target: spec.target, steps: spec.general.steps,
-          optimizer: spec.general.optimizer, schedule: spec.general.schedule, eval: spec.eval,
+          kind: 'lm', name: 'general model', seed: spec.seed, method: 'train', task: spec.task, model: g.model,
+          mixture: g.mixture, target: spec.target, steps: g.steps,
+          optimizer: g.optimizer, schedule: g.schedule, eval: spec.eval,
         }),
       });
-      ref = '@general';
+      model = reference = '@general';
     }
-    for (const size of spec.sizes) for (const m of spec.methods) runs.push({ key: lmRunKey(m, size), spec: planMethod(spec, m, size, ref) });
+    for (const size of spec.sizes) for (const m of spec.methods) runs.push({ key: lmRunKey(m, size), spec: planMethod(spec, m, size, model, reference) });
+    if (spec.relearn) {
+      runs.push({ key: relearnKey('general'), spec: planRelearn(spec, model, 'general model') });
+      for (const size of spec.sizes) for (const m of spec.methods) {
+        if (!PRUNING_METHODS.includes(m)) continue;
+        const key = lmRunKey(m, size);
+        runs.push({ key: relearnKey(key), spec: planRelearn(spec, `@${key}`, `${m} ${lmSizeLabel(size)}`) });
+      }
+    }
     return runs;
   },
 
@@ -68,14 +126,15 @@ export const lmCompareStudy: StudyKind<LmCompareStudySpec> = {
         const s = run?.summary ?? null;
         const losses = (s?.losses ?? {}) as Record<string, number>;
         return {
-          size, runId: run?.id ?? null, status: run?.status ?? 'missing', target: num(s?.targetLoss),
+          size: sizeValue(size), sizeLabel: lmSizeLabel(size), runId: run?.id ?? null, status: run?.status ?? 'missing', target: num(s?.targetLoss),
           tokensToTarget: num(s?.tokensToTarget), pruneTokens: num(s?.pruneTokens), params: num(s?.params),
           targetLoss: num(losses[spec.target]),
         };
       });
     }
     // how many times fewer tokens the best pruning route needs than scratch / distillation
-    const advantage = spec.sizes.map((size, i) => {
+    const advantage = spec.sizes.map((sz, i) => {
+      const size = sizeValue(sz);
       const best = (['attribution', 'groupLasso'] as const).map((m) => frontier[m]?.[i]?.tokensToTarget ?? null).filter((v): v is number => v !== null);
       const prune = best.length ? Math.min(...best) : null;
       const ratio = (m: LmCompareMethod) => { const t = frontier[m]?.[i]?.tokensToTarget ?? null; return prune && t ? t / prune : null; };
@@ -93,16 +152,40 @@ export const lmCompareStudy: StudyKind<LmCompareStudySpec> = {
       };
     });
     const general = byKey.get('general');
+    const lossOf = (r: RunRow | undefined, d: string) => num(((r?.summary?.losses ?? {}) as Record<string, unknown>)[d]);
+    const methodRuns = spec.sizes.flatMap((size) => spec.methods.map((m) => lmRunKey(m, size)));
+    // held-out loss per domain (nats/token, the lm runs' summary `losses`) before and after
+    const domains = spec.task.domains.map((d) => ({
+      domain: d, role: domainRole(spec, d), general: lossOf(general, d),
+      byRun: Object.fromEntries(methodRuns.map((k) => [k, lossOf(byKey.get(k), d)])),
+    }));
+    const relearnDomain = spec.relearn ? (spec.relearn.domain ?? spec.remove[0]) : null;
+    const relearn = !relearnDomain ? [] : spec.sizes.flatMap((size) => spec.methods.filter((m) => PRUNING_METHODS.includes(m)).map((m) => {
+      const key = lmRunKey(m, size);
+      return {
+        key, method: m, size: lmSizeLabel(size), domain: relearnDomain, before: lossOf(byKey.get(key), relearnDomain),
+        after: lossOf(byKey.get(relearnKey(key)), relearnDomain), generalAfter: lossOf(byKey.get(relearnKey('general')), relearnDomain),
+      };
+    }));
     const statuses: Record<string, number> = {};
     for (const r of runs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     return {
-      target: spec.target, targetLoss: spec.targetLoss ?? null, targetLossFactor: spec.targetLossFactor ?? null, sizes: spec.sizes, methods: spec.methods,
-      general: general ? { runId: general.id, status: general.status, losses: general.summary?.losses ?? null } : { runId: spec.general.run ?? null },
+      target: spec.target, targetLoss: spec.targetLoss ?? null, targetLossFactor: spec.targetLossFactor ?? null, sizes: spec.sizes.map(sizeValue), methods: spec.methods,
+      remove: spec.remove,
+      general: general ? { runId: general.id, status: general.status, losses: general.summary?.losses ?? null } : { runId: spec.general?.run ?? null },
       frontier,
       /** x = parameters kept (else neurons), y = tokens to the target loss (null = not reached). */
       series: Object.fromEntries(Object.entries(frontier).map(([m, pts]) => [m, pts.map((p) => [p.params ?? p.size, p.tokensToTarget])])),
       advantage,
+      domains,
+      relearn,
       runs: statuses,
     };
   },
 };
+
+/** A size as the frontier reports it: the neuron count, or a label of the fractions kept. */
+function sizeValue(size: LmSize): number | string {
+  if (typeof size === 'number') return size;
+  return `${Math.round(size.mlp * 1000) / 10}% MLP${size.heads !== undefined && size.heads < 1 ? `, ${Math.round(size.heads * 1000) / 10}% heads` : ''}`;
+}

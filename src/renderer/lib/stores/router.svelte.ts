@@ -4,6 +4,8 @@ export type Route =
   | { name: 'runs' }
   | { name: 'run'; id: string }
   | { name: 'new'; /** open this built-in recipe in the review step */ recipe?: string }
+  /** "Make a narrow model from a model file": optionally with the model and the domain to keep chosen */
+  | { name: 'carve'; source?: string; keep?: string }
   | { name: 'studies' }
   | { name: 'study'; id: string }
   | { name: 'compare'; ids: string[] }
@@ -20,6 +22,7 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'runs' && parts.length === 1) return { name: 'runs' };
   if (parts[0] === 'runs' && parts.length === 2) return { name: 'run', id: parts[1] };
   if (parts[0] === 'new' && parts.length === 1) return q.get('recipe') ? { name: 'new', recipe: q.get('recipe')! } : { name: 'new' };
+  if (parts[0] === 'carve' && parts.length === 1) return { name: 'carve', ...(q.get('source') ? { source: q.get('source')! } : {}), ...(q.get('keep') ? { keep: q.get('keep')! } : {}) };
   if (parts[0] === 'studies' && parts.length === 1) return { name: 'studies' };
   if (parts[0] === 'studies' && parts.length === 2) return { name: 'study', id: parts[1] };
   if (parts[0] === 'compare' && parts.length === 1) return { name: 'compare', ids: (q.get('ids') ?? '').split(',').filter(Boolean) };
@@ -34,6 +37,10 @@ export function href(route: Route): string {
     case 'runs': return '#/runs';
     case 'run': return `#/runs/${encodeURIComponent(route.id)}`;
     case 'new': return route.recipe ? `#/new?recipe=${encodeURIComponent(route.recipe)}` : '#/new';
+    case 'carve': {
+      const q = new URLSearchParams({ ...(route.source ? { source: route.source } : {}), ...(route.keep ? { keep: route.keep } : {}) }).toString();
+      return q ? `#/carve?${q}` : '#/carve';
+    }
     case 'studies': return '#/studies';
     case 'study': return `#/studies/${encodeURIComponent(route.id)}`;
     case 'compare': return route.ids.length ? `#/compare?ids=${route.ids.map(encodeURIComponent).join(',')}` : '#/compare';

@@ -6,6 +6,7 @@ describe('router', () => {
     const routes: Route[] = [
       { name: 'home' }, { name: 'runs' }, { name: 'run', id: 'r 1' }, { name: 'new' }, { name: 'studies' },
       { name: 'study', id: 's1' }, { name: 'compare', ids: ['a', 'b'] }, { name: 'compare', ids: [] }, { name: 'datasets' },
+      { name: 'carve' }, { name: 'carve', source: 'r1', keep: 'py code' }, { name: 'carve', keep: 'prose' },
     ];
     for (const r of routes) expect(parseHash(href(r))).toEqual(r);
   });

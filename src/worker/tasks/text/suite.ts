@@ -6,6 +6,7 @@ import type { SkillRef, TokenizerSpec } from '../../../shared/specs';
 import type { Rng } from '../../engine/rng';
 import type { Skill } from '../types';
 import { loadCorpus, type LoadedCorpus } from './corpus';
+import { cachedTokens } from './tokenCache';
 import { buildTokenizer, type Tokenizer } from './tokenizer';
 import { InputError } from '../../../shared/errors';
 
@@ -50,6 +51,8 @@ export class TextSuite implements SequenceSuite {
   readonly tokenizer: Tokenizer;
   readonly context: number;
   private readonly byName = new Map<string, Domain>();
+  /** Splits whose token ids came from the corpus's token cache (tokenCache.ts). */
+  readonly cachedSplits: number = 0;
 
   constructor(opts: TextSuiteOptions) {
     if (opts.domains.length === 0) throw new Error('a text task needs at least one domain');
@@ -57,8 +60,11 @@ export class TextSuite implements SequenceSuite {
     const corpora = opts.domains.map((d) => ({ name: d, corpus: loadCorpus(opts.home, d) }));
     this.tokenizer = opts.fixedTokenizer ?? buildTokenizer(opts.tokenizer, () => bpeSample(corpora.map((c) => c.corpus.train), opts.tokenizer.kind === 'bpe' ? opts.tokenizer.trainBytes : 0));
     for (const { name, corpus } of corpora) {
-      const train = this.tokenizer.encode(corpus.train);
-      const val = this.tokenizer.encode(corpus.val);
+      const tr = cachedTokens(opts.home, name, corpus, this.tokenizer, 'train');
+      const va = cachedTokens(opts.home, name, corpus, this.tokenizer, 'val');
+      (this as { cachedSplits: number }).cachedSplits += Number(tr.cached) + Number(va.cached);
+      const train = tr.ids;
+      const val = va.ids;
       const need = this.context + 1;
       if (train.length < need || val.length < need) {
         throw new InputError(`text domain '${name}' is too small for context ${this.context}: it has ${train.length} train and ${val.length} held-out tokens, and each split needs at least ${need}` +
