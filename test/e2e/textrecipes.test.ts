@@ -190,8 +190,8 @@ describe.runIf(need('chromium', import.meta.url))('recipes and text in the GUI (
     await page.locator('input[name="suite"][value="text"]').check();
     await page.locator('input[name="text-domain"][value="notes"]').check();
     await page.getByRole('button', { name: 'Next' }).click();
-    // the carve choice opens "Make a narrow model from a model file" with notes to keep
-    await page.getByTestId('text-carve').check();
+    // the carve link opens "Make a narrow model from a model file" with notes to keep
+    await page.getByTestId('text-carve').click();
     await page.waitForFunction(() => location.hash.startsWith('#/carve'), null, WAIT);
     expect(await page.evaluate(() => location.hash)).toBe('#/carve?keep=notes');
     await page.getByRole('heading', { name: '1. Which model?' }).waitFor(WAIT);
