@@ -90,7 +90,7 @@ describe.each<TinyArch>(['llama', 'gpt2'])('carving a tiny imported %s', (arch) 
     // the evaluation read the corpora's token ids from the cache the fine-tuning wrote
     expect(evaluated.logs.join('\n')).toMatch(/token ids of 4 corpus split\(s\) read from the token cache/);
     expect(pruned.summary!.neurons).toBe(24); // 2 layers × 24 neurons, half kept
-    // 4 query heads per layer: half the units kept in all (global selection, at least one per layer)
+    // 4 query heads per layer: half the units kept in every layer (prune.headScope perLayer, the default)
     expect((pruned.summary!.headsKept as number[]).reduce((a, b) => a + b, 0)).toBe(4);
     if (arch === 'llama') expect(pruned.summary).toMatchObject({ heads: 2, kvHeads: 1 }); // one KV group of 2 query heads per layer
     else expect(pruned.summary!.heads).toBeLessThan(4);

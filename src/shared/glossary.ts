@@ -169,6 +169,7 @@ export const FIELD_PATH_TERMS: Record<string, Term> = {
   // issue 19: attention-head pruning
   'prune.keepHeadsFraction': { label: 'Fraction of attention-head units to keep' },
   'sizes.heads': { label: 'Fraction of attention-head units kept' },
+  'prune.headScope': { label: 'Attention-head selection (per layer or global)' },
   'student.headsFraction': { label: 'Fraction of attention-head units' },
   'student.headGroup': { label: 'Attention-head unit (KV group or query head)' },
 };

@@ -109,6 +109,10 @@ export const LmPruneSpec = z.object({
    *  ('query'; the KV heads stay). Scored with `score`, selected with `scope` and `minPerLayer`. */
   keepHeadsFraction: z.number().gt(0).max(1).optional(),
   headGroup: z.enum(['kv', 'query']).default('kv'),
+  /** Head selection: the same fraction in every layer (default: Hugging Face configs give every layer
+   *  one head count, so a layer that keeps more than the others sets the compacted size), or ranked
+   *  across layers ('global': fewer heads where they matter less, padded with zero heads). */
+  headScope: z.enum(['global', 'perLayer']).default('perLayer'),
   /** Residual-stream dimensions kept (default: all). */
   keepResid: int(1).optional(),
   /** Recover on the compacted model (faster, same function); false = full size, masks held at zero. */

@@ -83,12 +83,14 @@ export const LmCompareStudySpec = z.object({
     /** Attention-head unit under grouped-query attention: a KV group with its query heads, or one query head
      *  (the KV heads stay). Under ordinary multi-head attention both mean one head. */
     headGroup: z.enum(['kv', 'query']).default('kv'),
+    /** Head selection (see the lm run's prune.headScope): per layer by default. */
+    headScope: z.enum(['global', 'perLayer']).default('perLayer'),
     /** Recovery with the general model as teacher: α·CE + (1−α)·T²·KL. */
     teacher: z.object({ alpha: z.number().min(0).max(1).default(0.5), temperature: z.number().positive().default(2) }).strict().optional(),
     /** Residual dims kept by the pruning methods (default: all). */
     keepResid: z.number().int().min(1).optional(),
     groupLasso: z.object({ lambda: z.number().positive().default(1e-3), steps: z.number().int().min(1).default(200) }).strict().default({ lambda: 1e-3, steps: 200 }),
-  }).strict().default({ scoreWindows: 64, scope: 'global', minPerLayer: 1, headGroup: 'kv', groupLasso: { lambda: 1e-3, steps: 200 } }),
+  }).strict().default({ scoreWindows: 64, scope: 'global', minPerLayer: 1, headGroup: 'kv', headScope: 'perLayer', groupLasso: { lambda: 1e-3, steps: 200 } }),
   distill: z.object({ alpha: z.number().min(0).max(1).default(0.5), temperature: z.number().positive().default(2) }).strict().default({ alpha: 0.5, temperature: 2 }),
   /** After each pruned run: fine-tune on a removed domain for `steps`; the general model likewise. */
   relearn: z.object({ domain: z.string().min(1).optional(), steps: z.number().int().min(1), perStep: z.number().int().min(1).optional() }).strict().optional(),

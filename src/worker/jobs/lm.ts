@@ -221,7 +221,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
         const total = heads.widths.reduce((a, b) => a + b, 0);
         const scores = await headScores(model, p.score, p.headGroup, w, scoreRng, { cancelled: ctx.cancelled });
         if (p.score === 'attribution' || p.score === 'ablation') state.pruneTokens += w.count * w.T;
-        pruneUnits(heads, scores, { scope: p.scope, keep: Math.max(1, Math.round(p.keepHeadsFraction * total)), minPerLayer: p.minPerLayer });
+        pruneUnits(heads, scores, { scope: p.headScope, keep: Math.max(1, Math.round(p.keepHeadsFraction * total)), minPerLayer: p.minPerLayer });
         ctx.log(`attention ${p.headGroup === 'kv' && model.config.kvHeads < model.config.heads ? 'KV groups' : 'heads'} kept per layer: ${heads.activeUnits().join('+')} of ${heads.widths[0]} each`);
       }
       const scored = await decoderScores(model, p.score, w, scoreRng, { cancelled: ctx.cancelled });

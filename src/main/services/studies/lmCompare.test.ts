@@ -42,7 +42,7 @@ describe('lmCompare study', () => {
       const s = LmCompareStudySpec.parse({ ...spec, ...(general ? {} : { general: undefined, source: { run: 'r1' } }), sizes: [{ mlp: 0.5, heads: 0.5 }], prune: { headGroup: 'query' } });
       const runs = lmCompareStudy.plan(s);
       const by = Object.fromEntries(runs.map((r) => [r.key, r.spec as any]));
-      expect(by['attribution/mlp0.5-heads0.5'].prune).toMatchObject({ keepFraction: 0.5, keepHeadsFraction: 0.5, headGroup: 'query' });
+      expect(by['attribution/mlp0.5-heads0.5'].prune).toMatchObject({ keepFraction: 0.5, keepHeadsFraction: 0.5, headGroup: 'query', headScope: 'perLayer' });
       expect(by['attribution/mlp0.5-heads0.5'].name).toMatch(/50% of MLP neurons, 50% of heads/);
       expect(by['distill/mlp0.5-heads0.5'].student).toEqual({ mlpFraction: 0.5, headsFraction: 0.5, headGroup: 'query' });
       expect(by['distill/mlp0.5-heads0.5'].inputs.shape).toBeDefined();

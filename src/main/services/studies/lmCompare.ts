@@ -34,7 +34,7 @@ function planMethod(spec: LmCompareStudySpec, method: LmCompareMethod, size: LmS
     mixture: [{ skill: spec.target, perStep: spec.perStep }], target: spec.target,
     targetLoss: spec.targetLoss, targetLossFactor: spec.targetLossFactor, stopAtTarget: true, steps: spec.steps,
   };
-  const keep = { ...(typeof size === 'number' ? { keep: size } : { keepFraction: size.mlp }), ...(heads !== undefined ? { keepHeadsFraction: heads, headGroup: spec.prune.headGroup } : {}) };
+  const keep = { ...(typeof size === 'number' ? { keep: size } : { keepFraction: size.mlp }), ...(heads !== undefined ? { keepHeadsFraction: heads, headGroup: spec.prune.headGroup, headScope: spec.prune.headScope } : {}) };
   const teacher = spec.prune.teacher;
   const prune = (score: 'attribution' | 'random' | 'ablation' | 'magnitude', gl: boolean) => LmSpec.parse({
     ...base, method: 'prune', inputs: { source: model, reference, ...(teacher ? { teacher: model } : {}) },
