@@ -26,13 +26,13 @@ export const CARVE_METHOD_LABEL: Record<CarveMethod, string> = {
 
 export type CarveField =
   | 'source' | 'keep' | 'remove' | 'sizes' | 'heads' | 'methods'
-  | 'steps' | 'perStep' | 'lr' | 'evalEvery' | 'targetLossFactor' | 'context' | 'scope' | 'minPerLayer' | 'teacher' | 'relearnSteps' | 'seed'
+  | 'steps' | 'perStep' | 'lr' | 'evalEvery' | 'targetLossFactor' | 'context' | 'scope' | 'headScope' | 'minPerLayer' | 'teacher' | 'relearnSteps' | 'seed'
   | 'name' | 'general';
 
 export const CARVE_LABEL: Record<CarveField, string> = {
   source: 'Model', keep: 'Domain to keep', remove: 'Domains to remove', sizes: 'MLP neurons kept (fractions)', heads: 'Attention heads kept (fraction)',
   methods: 'Methods', steps: 'Most training steps per method', perStep: 'Windows per step', lr: 'Learning rate', evalEvery: 'Evaluate every (steps)',
-  targetLossFactor: 'Target loss (× the general model’s)', context: 'Context (tokens)', scope: 'Selection', minPerLayer: 'Units kept per layer at least',
+  targetLossFactor: 'Target loss (× the general model’s)', context: 'Context (tokens)', scope: 'Selection', headScope: 'Attention-head selection', minPerLayer: 'Units kept per layer at least',
   teacher: 'Recover with the model as teacher', relearnSteps: 'Relearn test steps', seed: 'Seed', name: 'Name', general: 'Spec',
 };
 
@@ -40,7 +40,7 @@ const STEP_FIELDS: Record<CarveStep, CarveField[]> = {
   model: ['source'],
   domains: ['keep', 'remove'],
   size: ['sizes', 'heads', 'methods'],
-  review: ['steps', 'perStep', 'lr', 'evalEvery', 'targetLossFactor', 'context', 'scope', 'minPerLayer', 'teacher', 'relearnSteps', 'seed', 'name', 'general'],
+  review: ['steps', 'perStep', 'lr', 'evalEvery', 'targetLossFactor', 'context', 'scope', 'headScope', 'minPerLayer', 'teacher', 'relearnSteps', 'seed', 'name', 'general'],
 };
 
 export function carveStepOf(field: CarveField): CarveStep {
@@ -66,6 +66,7 @@ export function carveFieldFor(path: string): CarveField {
   if (p.startsWith('optimizer.lr')) return 'lr';
   if (p.startsWith('eval.every')) return 'evalEvery';
   if (p.startsWith('prune.scope')) return 'scope';
+  if (p.startsWith('prune.headScope')) return 'headScope';
   if (p.startsWith('prune.minPerLayer')) return 'minPerLayer';
   if (p.startsWith('prune.teacher')) return 'teacher';
   if (p.startsWith('relearn')) return 'relearnSteps';
@@ -126,6 +127,8 @@ export class CarveWizardState {
   heads = $state('');
   /** Under grouped-query attention: prune a key/value group with its query heads, or query heads alone. */
   headGroup = $state<'kv' | 'query'>('kv');
+  /** Heads: the same fraction in every layer (default), or ranked across layers. */
+  headScope = $state<'global' | 'perLayer'>('perLayer');
   methods = $state<CarveMethod[]>(['attribution', 'random', 'distill', 'scratch']);
   steps = $state<number | null>(300);
   perStep = $state<number | null>(8);
@@ -212,7 +215,7 @@ export class CarveWizardState {
       perStep: this.perStep, steps: this.steps,
       optimizer: { lr: this.lr },
       eval: { every: this.evalEvery, windows: 16 },
-      prune: { scope: this.scope, minPerLayer: this.minPerLayer, ...(heads !== null && this.gqa ? { headGroup: this.headGroup } : {}), ...(this.teacher ? { teacher: { alpha: 0.5, temperature: 2 } } : {}) },
+      prune: { scope: this.scope, minPerLayer: this.minPerLayer, ...(heads !== null ? { headScope: this.headScope, ...(this.gqa ? { headGroup: this.headGroup } : {}) } : {}), ...(this.teacher ? { teacher: { alpha: 0.5, temperature: 2 } } : {}) },
       ...relearn,
     };
   }

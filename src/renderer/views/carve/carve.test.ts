@@ -173,6 +173,10 @@ describe('carve wizard: sizes, methods and the spec', () => {
     expect(w.headUnitsAt(0.5)).toEqual({ kept: 4, total: 8, unit: 'heads' });
     expect((w.build().prune as Record<string, unknown>).headGroup).toBe('query');
     expect(LmCompareStudySpec.parse(w.build()).prune.headGroup).toBe('query');
+    expect((w.build().prune as Record<string, unknown>).headScope).toBe('perLayer');
+    w.headScope = 'global';
+    expect(LmCompareStudySpec.parse(w.build()).prune.headScope).toBe('global');
+    expect(carveFieldFor('prune.headScope')).toBe('headScope');
     // a model with ordinary multi-head attention: no choice to make (a head is its q/k/v and o slices)
     w.pickSource('rlm');
     expect(w.gqa).toBe(false);
