@@ -135,5 +135,5 @@ describe.each<TinyArch>(['llama', 'gpt2'])('carving a tiny imported %s', (arch) 
     expect(maxDiff(o.logits.data)).toBeLessThanOrEqual(1e-4);
     await tjs.dispose();
     expect(tf.memory().numTensors).toBe(before);
-  }, 240_000);
+  }, 480_000);
 });
