@@ -2,7 +2,8 @@
 // a tiny Hugging Face Llama and GPT-2 (test/helpers/hfTiny.ts) are imported, fine-tuned for a few
 // hundred steps on two synthetic text domains so that they know both, and then the lmCompare
 // study's plan (source = that model, keep 'code', remove 'prose') runs job by job: the general
-// model evaluated, attribution pruning to half the MLP neurons with recovery on 'code', and the
+// model evaluated, attribution pruning to half the MLP neurons and half the attention-head units
+// (the Llama's KV groups with their query heads, GPT-2's heads) with recovery on 'code', and the
 // relearn test. The pruned model must reach the target on the kept domain and lose the removed
 // one; its export (hf, onnx, transformers.js) must load back with the same logits.
 import fs from 'node:fs';
@@ -64,7 +65,7 @@ const task = { suite: 'text' as const, domains: ['code', 'prose'], context: 16 }
 const losses = (r: JobInput) => r.summary!.losses as Record<string, number>;
 
 describe.each<TinyArch>(['llama', 'gpt2'])('carving a tiny imported %s', (arch) => {
-  it('prunes it to half its MLP neurons for code: code within the target, prose lost, relearn measured; the export loads back with the same logits', async () => {
+  it('prunes it to half its MLP neurons and half its heads for code: code within the target, prose lost, relearn measured; the export loads back with the same logits', async () => {
     const before = tf.memory().numTensors;
     const imported = await run(ImportModelSpec.parse({ kind: 'importModel', folder: writeTinyFolder(path.join(home, 'hf', arch), arch) }));
     // the general model: the imported checkpoint trained on both domains
@@ -76,7 +77,7 @@ describe.each<TinyArch>(['llama', 'gpt2'])('carving a tiny imported %s', (arch) 
 
     const study = LmCompareStudySpec.parse({
       kind: 'lmCompare', source: { run: general.runId }, task, target: 'code', remove: ['prose'], targetLossFactor: 1.1,
-      sizes: [{ mlp: 0.5 }], methods: ['attribution'], perStep: 16, steps: 300, optimizer: { lr: 1e-2, weightDecay: 0 }, schedule: { warmup: 10, minFraction: 0.1 },
+      sizes: [{ mlp: 0.5, heads: 0.5 }], methods: ['attribution'], perStep: 16, steps: 300, optimizer: { lr: 1e-2, weightDecay: 0 }, schedule: { warmup: 10, minFraction: 0.1 },
       prune: { scoreWindows: 32 }, relearn: { steps: 10 }, eval: { every: 10, windows: 16 },
     });
     const done = new Map<string, JobInput & { logs: string[] }>();
@@ -85,17 +86,22 @@ describe.each<TinyArch>(['llama', 'gpt2'])('carving a tiny imported %s', (arch) 
       done.set(p.key, await run(p.spec, inputs));
     }
     const evaluated = done.get('general')!;
-    const pruned = done.get('attribution/mlp0.5')!;
+    const pruned = done.get('attribution/mlp0.5-heads0.5')!;
     // the evaluation read the corpora's token ids from the cache the fine-tuning wrote
     expect(evaluated.logs.join('\n')).toMatch(/token ids of 4 corpus split\(s\) read from the token cache/);
     expect(pruned.summary!.neurons).toBe(24); // 2 layers × 24 neurons, half kept
+    // 4 query heads per layer: half the units kept in every layer (prune.headScope perLayer, the default)
+    expect((pruned.summary!.headsKept as number[]).reduce((a, b) => a + b, 0)).toBe(4);
+    if (arch === 'llama') expect(pruned.summary).toMatchObject({ heads: 2, kvHeads: 1 }); // one KV group of 2 query heads per layer
+    else expect(pruned.summary!.heads).toBeLessThan(4);
+    expect(pruned.logs.join('\n')).toMatch(arch === 'llama' ? /KV groups kept per layer: 1\+1 of 2 each/ : /heads kept per layer: \d\+\d of 4 each/);
     expect(pruned.summary!.tokensToTarget).not.toBeNull();
     expect(losses(pruned).code).toBeLessThanOrEqual(1.1 * losses(evaluated).code);
     expect(losses(pruned).prose).toBeGreaterThan(losses(evaluated).prose);
 
     const runs = [...done].map(([key, r]) => ({ id: r.runId, name: key, kind: 'lm', status: 'done', studyId: 's', studyKey: key, spec: r.spec, dependsOn: [], createdAt: 0, startedAt: 0, endedAt: 0, progress: null, error: null, errorKind: null, backend: 'cpu', summary: r.summary }));
     const summary = lmCompareStudy.summarize(study, runs as never) as { domains: { domain: string; general: number; byRun: Record<string, number> }[]; relearn: { before: number; after: number; generalAfter: number }[] };
-    expect(summary.domains.find((d) => d.domain === 'prose')!.byRun['attribution/mlp0.5']).toBe(losses(pruned).prose);
+    expect(summary.domains.find((d) => d.domain === 'prose')!.byRun['attribution/mlp0.5-heads0.5']).toBe(losses(pruned).prose);
     const rl = summary.relearn[0];
     expect(rl.after).toBeLessThan(rl.before); // fine-tuning on prose brings some of it back …
     expect(Number.isFinite(rl.generalAfter)).toBe(true); // … and the general model's own fine-tune is the yardstick
@@ -113,7 +119,10 @@ describe.each<TinyArch>(['llama', 'gpt2'])('carving a tiny imported %s', (arch) 
     const maxDiff = (got: ArrayLike<number>) => Math.max(...Array.from(got, (v, k) => Math.abs(v - want[k])));
     const hf = weightsFromHfFiles(fs.readFileSync(path.join(out, 'config.json'), 'utf8'), new Uint8Array(fs.readFileSync(path.join(out, 'model.safetensors'))));
     expect(maxDiff(engineLogits(hf, toks, 2, 12))).toBeLessThanOrEqual(1e-4);
-    const dec = await OrtDecoder.open(ort, new Uint8Array(fs.readFileSync(path.join(out, 'onnx', 'model.onnx'))), { layers: 2, kvHeads: w.config.kvHeads, headDim: w.config.headDim });
+    // GPT-2 files carry zero heads back up to n_embd / head width (n_head × head width = n_embd); Llama's the kept count
+    const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, number>;
+    expect(arch === 'llama' ? cfg.num_attention_heads : cfg.n_head).toBe(arch === 'llama' ? 2 : 4);
+    const dec = await OrtDecoder.open(ort, new Uint8Array(fs.readFileSync(path.join(out, 'onnx', 'model.onnx'))), { layers: 2, kvHeads: arch === 'llama' ? cfg.num_key_value_heads : cfg.n_head, headDim: w.config.headDim });
     expect(maxDiff((await dec.run(toks, 2, null)).logits)).toBeLessThanOrEqual(1e-4);
     await dec.release();
     const { env, AutoModelForCausalLM } = await import('@huggingface/transformers');

@@ -166,6 +166,12 @@ export const FIELD_PATH_TERMS: Record<string, Term> = {
   student: { label: 'Student shape' },
   'student.mlpFraction': { label: 'Fraction of MLP neurons' },
   'student.mlpTotal': { label: 'MLP neurons in total', unit: 'neurons' },
+  // issue 19: attention-head pruning
+  'prune.keepHeadsFraction': { label: 'Fraction of attention-head units to keep' },
+  'sizes.heads': { label: 'Fraction of attention-head units kept' },
+  'prune.headScope': { label: 'Attention-head selection (per layer or global)' },
+  'student.headsFraction': { label: 'Fraction of attention-head units' },
+  'student.headGroup': { label: 'Attention-head unit (KV group or query head)' },
 };
 
 /** Sections whose name adds context to the fields inside them ("Learning rate (general model)"). */
@@ -316,6 +322,7 @@ export const SUMMARY_TERMS: Record<string, SummaryTerm> = {
   layers: { label: 'Layers' },
   heads: { label: 'Attention heads' },
   kvHeads: { label: 'Key/value heads' },
+  headsKept: { label: 'Query heads kept per layer' },
   headDim: { label: 'Head width' },
   mlpWidth: { label: 'MLP width', unit: 'neurons' },
   context: { label: 'Context length', unit: 'tokens' },

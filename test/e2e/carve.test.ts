@@ -1,9 +1,9 @@
 // "Make a narrow model from a model file" end to end (headless Chromium against a real `whittle
 // serve`): a tiny Llama checkpoint is opened inside the wizard, two imported text domains are picked
-// as keep / remove, a tiny carve study (attribution pruning vs scratch at half the MLP neurons, with
-// a relearn test) runs to the end, its result shows the frontier, the per-domain table and the
-// relearn comparison, and the pruned model is exported as a transformers.js folder that
-// onnxruntime-node loads.
+// as keep / remove, a tiny carve study (attribution pruning vs scratch at half the MLP neurons and
+// half the attention heads' KV groups, with a relearn test) runs to the end, its result shows the
+// frontier, the per-domain table and the relearn comparison, and the pruned model is exported as a
+// transformers.js folder that onnxruntime-node and transformers.js load.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -97,6 +97,14 @@ describe.runIf(need('chromium', import.meta.url))('carve a narrow model from a m
     await page.locator('[data-field="sizes"]').getByText(/2 is not in \(0, 1\]/).waitFor(WAIT);
     await page.locator('#c-sizes').fill('0.5');
     expect(await page.getByTestId('carve-neurons').textContent()).toBe(`Keeps ${TINY.layers * TINY.mlp / 2} of ${TINY.layers * TINY.mlp} MLP neurons.`);
+    // half the attention: the tiny Llama has grouped-query attention, so the unit is a choice
+    await page.locator('#c-heads').fill('0.5');
+    const group = page.getByTestId('carve-head-group');
+    await group.waitFor(WAIT);
+    await group.getByLabel('query heads alone (the key/value heads stay)').check();
+    expect(await page.getByTestId('carve-neurons').textContent()).toBe(`Keeps ${TINY.layers * TINY.mlp / 2} of ${TINY.layers * TINY.mlp} MLP neurons, and ${TINY.layers * TINY.heads / 2} of ${TINY.layers * TINY.heads} heads.`);
+    await group.getByLabel('a key/value group with its query heads').check();
+    expect(await page.getByTestId('carve-neurons').textContent()).toBe(`Keeps ${TINY.layers * TINY.mlp / 2} of ${TINY.layers * TINY.mlp} MLP neurons, and ${TINY.layers * TINY.kvHeads / 2} of ${TINY.layers * TINY.kvHeads} key/value groups.`);
     for (const m of ['random', 'distill']) await page.locator(`input[name="carve-method"][value="${m}"]`).uncheck();
     await shot(page, 'carve-size');
     await page.getByRole('button', { name: 'Next' }).click();
@@ -116,7 +124,7 @@ describe.runIf(need('chromium', import.meta.url))('carve a narrow model from a m
     await expect.poll(() => source.textContent(), WAIT).toMatch(/From a speed measured on this machine: step-time probe/);
     expect(await page.getByTestId('estimate-time').textContent()).toMatch(/≈|at least/);
     const json = JSON.parse((await page.getByTestId('spec-json').textContent())!);
-    expect(json).toMatchObject({ kind: 'lmCompare', source: { run: modelId }, target: 'py', remove: ['prose'], sizes: [{ mlp: 0.5 }], methods: ['attribution', 'scratch'], relearn: { domain: 'prose', steps: 5 } });
+    expect(json).toMatchObject({ kind: 'lmCompare', source: { run: modelId }, target: 'py', remove: ['prose'], sizes: [{ mlp: 0.5, heads: 0.5 }], methods: ['attribution', 'scratch'], prune: { headGroup: 'kv' }, relearn: { domain: 'prose', steps: 5 } });
     await shot(page, 'carve-review');
     await page.getByRole('button', { name: 'Start' }).click();
     await page.waitForFunction(() => location.hash.startsWith('#/studies/'), null, WAIT);
@@ -133,12 +141,12 @@ describe.runIf(need('chromium', import.meta.url))('carve a narrow model from a m
     await shot(page, 'carve-study-done');
 
     const table = page.getByRole('table', { name: 'Per-domain loss' });
-    await table.locator('tr[data-key="attribution/mlp0.5"]').waitFor(WAIT);
+    await table.locator('tr[data-key="attribution/mlp0.5-heads0.5"]').waitFor(WAIT);
     const summary = study!.summary as { domains: { domain: string; role: string; general: number | null; byRun: Record<string, number | null> }[]; relearn: { after: number | null }[] };
     expect(summary.domains.map((d) => [d.domain, d.role])).toEqual([['py', 'keep'], ['prose', 'remove']]);
-    expect(summary.domains.every((d) => d.general !== null && d.byRun['attribution/mlp0.5'] !== null)).toBe(true);
+    expect(summary.domains.every((d) => d.general !== null && d.byRun['attribution/mlp0.5-heads0.5'] !== null)).toBe(true);
     expect(await table.locator('tbody tr').count()).toBe(3); // the general model, attribution, scratch
-    expect(await page.getByRole('table', { name: 'Frontier table' }).textContent()).toMatch(/50% MLP/);
+    expect(await page.getByRole('table', { name: 'Frontier table' }).textContent()).toMatch(/50% MLP, 50% heads/);
     expect(summary.relearn).toHaveLength(1);
     expect(await page.getByRole('table', { name: 'Relearn test' }).locator('tbody tr').count()).toBe(1);
     await shot(page, 'carve-result');
@@ -169,6 +177,8 @@ describe.runIf(need('chromium', import.meta.url))('carve a narrow model from a m
     for (const f of ['config.json', 'tokenizer.json', 'generation_config.json', 'onnx/model.onnx', 'model-card.md', 'export-report.json']) expect(fs.existsSync(path.join(out, f)), f).toBe(true);
     const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
     expect(config.intermediate_size).toBeLessThanOrEqual(TINY.mlp);
+    // one KV group of two query heads per layer (head_dim written: heads × head width < hidden size)
+    expect(config).toMatchObject({ num_attention_heads: TINY.heads / 2, num_key_value_heads: TINY.kvHeads / 2, head_dim: TINY.d / TINY.heads });
 
     // onnxruntime-node loads the exported graph, and its logits give the prompt's per-token losses the
     // service's own engine reports for the pruned run (tryModel: each token given a newline and what
@@ -181,7 +191,7 @@ describe.runIf(need('chromium', import.meta.url))('carve a narrow model from a m
       attention_mask: new ort.Tensor('int64', BigInt64Array.from(ids.map(() => 1n)), [1, ids.length]),
     };
     for (const name of session.inputNames.filter((n) => n.startsWith('past_key_values.'))) {
-      feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, TINY.kvHeads, 0, TINY.d / TINY.heads]);
+      feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, config.num_key_value_heads, 0, TINY.d / TINY.heads]);
     }
     const res = await session.run(feeds);
     expect(res.logits.dims).toEqual([1, ids.length, TINY.vocab]);
@@ -192,10 +202,18 @@ describe.runIf(need('chromium', import.meta.url))('carve a narrow model from a m
       const lse = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
       return (lse - row[next]) * Math.LOG2E;
     });
-    const tried = await call<{ tokens: { lossBits: number }[] }>(s, 'tryModel', runs.find((r) => r.studyKey === 'attribution/mlp0.5')!.id, { kind: 'text', prompt, maxBytes: 0, temperature: 0 });
+    const tried = await call<{ tokens: { lossBits: number }[] }>(s, 'tryModel', runs.find((r) => r.studyKey === 'attribution/mlp0.5-heads0.5')!.id, { kind: 'text', prompt, maxBytes: 0, temperature: 0 });
     expect(tried.tokens).toHaveLength(ortBits.length);
     const worst = Math.max(...tried.tokens.map((t, i) => Math.abs(t.lossBits - ortBits[i])));
     expect(worst).toBeLessThan(1e-3);
+    // transformers.js loads the folder (local files only) and gives the same logits
+    const { env, AutoModelForCausalLM, Tensor } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = path.dirname(out);
+    const tjs = await AutoModelForCausalLM.from_pretrained(path.basename(out));
+    const o = await tjs({ input_ids: new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]), attention_mask: new Tensor('int64', BigInt64Array.from(ids.map(() => 1n)), [1, ids.length]) }) as { logits: { data: Float32Array } };
+    expect(Math.max(...Array.from(o.logits.data, (v, k) => Math.abs(v - logits[k])))).toBeLessThan(1e-4);
+    await tjs.dispose();
     console.log(`carve e2e: wizard → study done → transformers.js export in ${((Date.now() - t0) / 1000).toFixed(1)} s; ONNX vs engine per-token loss, largest difference ${worst.toExponential(2)} bits`);
     expect(pageErrors).toEqual([]);
   }, 600_000);

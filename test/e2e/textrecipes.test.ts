@@ -176,33 +176,49 @@ describe.runIf(need('chromium', import.meta.url))('recipes and text in the GUI (
     expect(pageErrors).toEqual([]);
   }, 400_000);
 
-  it('compresses that finished transformer to the domain through the wizard (prune, then recover)', async () => {
+  it('the text skill carves through the carve wizard: it opens with the domain to keep, and its study runs', async () => {
     const s = serve!;
-    const general = (await call<RunRow[]>(s, 'listRuns')).find((r) => r.kind === 'lm' && r.status === 'done')!;
+    const general = (await call<RunRow[]>(s, 'listRuns')).find((r) => r.kind === 'lm' && r.status === 'done' && r.name === 'notes transformer')!;
+    // a second domain to remove: lines of code
+    const code = path.join(s.home, 'code-lines');
+    fs.mkdirSync(code, { recursive: true });
+    for (let f = 0; f < 6; f++) fs.writeFileSync(path.join(code, `c${f}.py`), Array.from({ length: 60 }, (_, i) => `x${i % 7} = f(${i % 5}) + ${f}\n`).join(''));
+    const imp = await call<RunRow>(s, 'importCorpus', { sources: [code], corpus: 'code' });
+    await expect.poll(async () => (await call<RunRow>(s, 'getRun', imp.id)).status, WAIT).toBe('done');
+
     await go('#/new');
     await page.locator('input[name="suite"][value="text"]').check();
     await page.locator('input[name="text-domain"][value="notes"]').check();
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.locator('input[name="route"][value="compress"]').check();
+    // the carve link opens "Make a narrow model from a model file" with notes to keep
+    await page.getByTestId('text-carve').click();
+    await page.waitForFunction(() => location.hash.startsWith('#/carve'), null, WAIT);
+    expect(await page.evaluate(() => location.hash)).toBe('#/carve?keep=notes');
+    await page.getByRole('heading', { name: '1. Which model?' }).waitFor(WAIT);
+    await page.locator('#c-source').selectOption(general.id);
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.locator('[data-field="source"]').getByText(/pick a finished general language model/).waitFor(WAIT);
-    await page.locator('#t-source').selectOption(general.id);
-    await page.locator('#t-keep').fill('64');
-    await page.locator('#t-steps').fill('20');
-    await page.locator('#t-evalEvery').fill('10');
+    await page.getByRole('heading', { name: '2. Which text to keep, which to remove?' }).waitFor(WAIT);
+    expect(await page.locator('input[name="carve-keep"][value="notes"]').isChecked()).toBe(true);
+    await page.getByLabel('Remove code').check();
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByRole('heading', { name: '3. Review' }).waitFor(WAIT);
-    // the general model just measured the transformer speed: the estimate says so
-    await expect.poll(() => page.getByTestId('estimate-source').textContent(), WAIT).toMatch(/From a speed measured on this machine: notes transformer/);
-    await shot(page, 'wizard-text-compress-review');
+    await page.getByRole('heading', { name: '3. How small, and which methods?' }).waitFor(WAIT);
+    await page.locator('#c-sizes').fill('0.5');
+    for (const m of ['random', 'distill', 'scratch']) await page.locator(`input[name="carve-method"][value="${m}"]`).uncheck();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('heading', { name: '4. Review' }).waitFor(WAIT);
+    await page.locator('#c-steps').fill('10');
+    await page.locator('#c-evalEvery').fill('5');
+    await page.locator('#c-relearnSteps').fill('0');
+    await page.locator('#c-targetLossFactor').fill('2');
+    const json = JSON.parse((await page.getByTestId('spec-json').textContent())!);
+    expect(json).toMatchObject({ kind: 'lmCompare', source: { run: general.id }, target: 'notes', remove: ['code'], sizes: [{ mlp: 0.5 }], methods: ['attribution'] });
+    await shot(page, 'wizard-text-carve-review');
     await page.getByRole('button', { name: 'Start' }).click();
-    await page.waitForFunction(() => location.hash.startsWith('#/runs/'), null, WAIT);
-    const id = await page.evaluate(() => decodeURIComponent(location.hash.split('/')[2]));
-    const end = await waitRun(s, id);
-    expect(end.error).toBeNull();
-    expect(end.status).toBe('done');
-    expect(end.spec).toMatchObject({ kind: 'lm', method: 'prune', inputs: { source: general.id }, target: 'notes', prune: { keep: 64 } });
-    expect(end.name).toBe('notes from notes transformer');
+    await page.waitForFunction(() => location.hash.startsWith('#/studies/'), null, WAIT);
+    const studyId = await page.evaluate(() => decodeURIComponent(location.hash.split('/')[2]));
+    await expect.poll(async () => (await call<{ status: string }>(s, 'getStudy', studyId)).status, { timeout: 240_000, interval: 1000 }).toMatch(/^(done|failed|cancelled)$/);
+    const runs = (await call<RunRow[]>(s, 'listRuns')).filter((r) => r.studyId === studyId);
+    expect(runs.map((r) => `${r.studyKey}: ${r.status} ${r.error ?? ''}`).sort()).toEqual(['attribution/mlp0.5: done ', 'general: done ']);
     expect(pageErrors).toEqual([]);
   }, 300_000);
 });

@@ -104,6 +104,15 @@ export const LmPruneSpec = z.object({
   scope: z.enum(['global', 'perLayer']).default('global'),
   /** Neurons kept in every layer at least (no layer is emptied by accident). */
   minPerLayer: int(0).default(1),
+  /** Attention-head units kept, as a fraction of the source's (default: every head). Units: a KV
+   *  head with its query heads ('kv'; under multi-head attention one head), or one query head
+   *  ('query'; the KV heads stay). Scored with `score`, selected with `scope` and `minPerLayer`. */
+  keepHeadsFraction: z.number().gt(0).max(1).optional(),
+  headGroup: z.enum(['kv', 'query']).default('kv'),
+  /** Head selection: the same fraction in every layer (default: Hugging Face configs give every layer
+   *  one head count, so a layer that keeps more than the others sets the compacted size), or ranked
+   *  across layers ('global': fewer heads where they matter less, padded with zero heads). */
+  headScope: z.enum(['global', 'perLayer']).default('perLayer'),
   /** Residual-stream dimensions kept (default: all). */
   keepResid: int(1).optional(),
   /** Recover on the compacted model (faster, same function); false = full size, masks held at zero. */
@@ -140,7 +149,11 @@ export const LmSpec = z.object({
   model: LmModelSpec.optional(),
   /** train / distill without `model`: inputs.shape's (else inputs.teacher's) architecture with
    *  this fraction of each layer's MLP neurons, or this many in total, and fresh weights. */
-  student: z.object({ mlpFraction: z.number().gt(0).max(1).optional(), mlpTotal: int(1).optional() }).strict()
+  student: z.object({
+    mlpFraction: z.number().gt(0).max(1).optional(), mlpTotal: int(1).optional(),
+    /** Attention heads as a fraction of the shape's (KV heads for 'kv', query heads per KV head for 'query'). */
+    headsFraction: z.number().gt(0).max(1).optional(), headGroup: z.enum(['kv', 'query']).optional(),
+  }).strict()
     .refine((x) => (x.mlpFraction === undefined) !== (x.mlpTotal === undefined), { message: 'give exactly one of mlpFraction and mlpTotal' }).optional(),
   prune: LmPruneSpec.optional(),
   distill: z.object({ alpha: z.number().min(0).max(1).default(0.5), temperature: Positive().default(2) }).strict().optional(),

@@ -80,14 +80,17 @@ export const LmCompareStudySpec = z.object({
     scope: z.enum(['global', 'perLayer']).default('global'),
     /** Neurons kept in every layer at least. */
     minPerLayer: z.number().int().min(0).default(1),
-    /** Attention-head unit under grouped-query attention: a KV group with its query heads, or one query head. */
+    /** Attention-head unit under grouped-query attention: a KV group with its query heads, or one query head
+     *  (the KV heads stay). Under ordinary multi-head attention both mean one head. */
     headGroup: z.enum(['kv', 'query']).default('kv'),
+    /** Head selection (see the lm run's prune.headScope): per layer by default. */
+    headScope: z.enum(['global', 'perLayer']).default('perLayer'),
     /** Recovery with the general model as teacher: α·CE + (1−α)·T²·KL. */
     teacher: z.object({ alpha: z.number().min(0).max(1).default(0.5), temperature: z.number().positive().default(2) }).strict().optional(),
     /** Residual dims kept by the pruning methods (default: all). */
     keepResid: z.number().int().min(1).optional(),
     groupLasso: z.object({ lambda: z.number().positive().default(1e-3), steps: z.number().int().min(1).default(200) }).strict().default({ lambda: 1e-3, steps: 200 }),
-  }).strict().default({ scoreWindows: 64, scope: 'global', minPerLayer: 1, headGroup: 'kv', groupLasso: { lambda: 1e-3, steps: 200 } }),
+  }).strict().default({ scoreWindows: 64, scope: 'global', minPerLayer: 1, headGroup: 'kv', headScope: 'perLayer', groupLasso: { lambda: 1e-3, steps: 200 } }),
   distill: z.object({ alpha: z.number().min(0).max(1).default(0.5), temperature: z.number().positive().default(2) }).strict().default({ alpha: 0.5, temperature: 2 }),
   /** After each pruned run: fine-tune on a removed domain for `steps`; the general model likewise. */
   relearn: z.object({ domain: z.string().min(1).optional(), steps: z.number().int().min(1), perStep: z.number().int().min(1).optional() }).strict().optional(),
@@ -103,9 +106,6 @@ export const LmCompareStudySpec = z.object({
     if (!d) ctx.addIssue({ code: 'custom', path: ['relearn', 'domain'], message: 'relearn needs a domain: give relearn.domain or at least one remove domain' });
     else if (!s.task.domains.includes(d)) ctx.addIssue({ code: 'custom', path: ['relearn', 'domain'], message: `'${d}' is not one of the task's domains (${s.task.domains.join(', ')})` });
   }
-  s.sizes.forEach((n, i) => {
-    if (typeof n !== 'number' && n.heads !== undefined && n.heads < 1) ctx.addIssue({ code: 'custom', path: ['sizes', i, 'heads'], message: 'pruning attention heads is not available yet: leave heads out (or 1) to keep every head (docs/h19-contract.md)' });
-  });
   if ((s.targetLoss === undefined) === (s.targetLossFactor === undefined)) ctx.addIssue({ code: 'custom', path: ['targetLoss'], message: 'give exactly one of targetLoss (nats/token) and targetLossFactor (× the general model\'s loss)' });
   if (!s.task.domains.includes(s.target)) ctx.addIssue({ code: 'custom', path: ['target'], message: `'${s.target}' is not one of the task's domains (${s.task.domains.join(', ')})` });
   if (!s.general) return; // a source run's width is known when its runs start (they check it)

@@ -51,7 +51,7 @@ export function domainLosses(summary: Obj | null | undefined): Record<string, Do
 
 const LM_METHODS: Record<string, string> = {
   train: 'trained from scratch on the run’s text mixture',
-  prune: 'pruned: MLP neurons (and residual dimensions) scored on the target domain, the least important removed, then recovery training',
+  prune: 'pruned: MLP neurons (and attention heads, residual dimensions) scored on the target domain, the least important removed, then recovery training',
   distill: 'distilled: a fresh student trained on the teacher’s soft targets (α·CE + (1−α)·T²·KL)',
   importModel: 'imported from a Hugging Face checkpoint as it was',
 };

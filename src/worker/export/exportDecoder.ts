@@ -17,6 +17,7 @@ import { HF_SOURCE_META } from '../../shared/specs/importModel';
 import { sha256 } from '../engine/files';
 import { tf, type Tensor2D } from '../engine/tf';
 import { compactTransformer } from '../models/decoder/compact';
+import { padHeads } from '../models/decoder/heads';
 import { countDecoderParams, type DecoderConfig } from '../models/decoder/config';
 import { decodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { Transformer, type TransformerWeights } from '../models/decoder/model';
@@ -117,6 +118,16 @@ export function decoderMetaProps(meta: ExportMeta, c: DecoderConfig): Record<str
   };
 }
 
+/** GPT-2 ties the head count to the width (n_head × head width = n_embd), and transformers.js sizes
+ *  its key/value cache from that: a GPT-style model with pruned heads is written with zero heads
+ *  added back up to n_embd / head width (heads.ts padHeads; they add exactly 0 to every logit). */
+function padGpt2Heads(w: TransformerWeights): TransformerWeights {
+  const c = w.config;
+  const gptStyle = c.norm === 'layernorm' && c.positions === 'learned' && c.kvHeads === c.heads;
+  if (!gptStyle || c.heads * c.headDim >= c.dModel || c.dModel % c.headDim !== 0) return w;
+  return padHeads(w, c.dModel / c.headDim);
+}
+
 export async function exportDecoder(req: DecoderExportRequest): Promise<DecoderExportResult> {
   const { spec, source } = req;
   const formats = resolveFormats(spec.formats, 'decoder');
@@ -128,12 +139,13 @@ export async function exportDecoder(req: DecoderExportRequest): Promise<DecoderE
 
   step(0, 'loading');
   const { weights: sourceW, metadata } = loadDecoder(source);
-  const masked = sourceW.masks.mlp.some((m) => m.some((v) => v === 0)) || sourceW.masks.resid.some((v) => v === 0);
+  const masked = sourceW.masks.mlp.some((m) => m.some((v) => v === 0)) || sourceW.masks.resid.some((v) => v === 0) || !!sourceW.masks.heads?.some((m) => m.some((v) => v === 0));
   if (!spec.compact && masked) {
     throw new ExportError(`run ${source.runId}: a decoder is always exported compacted (masked residual dimensions change LayerNorm statistics, which a file without masks cannot express); leave compaction on`);
   }
   let exported: TransformerWeights;
   try { exported = masked ? compactTransformer(sourceW) : sourceW; } catch (e) { throw new ExportError(`run ${source.runId}: ${(e as Error).message}`); }
+  exported = padGpt2Heads(exported);
   const T = Math.min(12, exported.config.context);
   const checkTokens = randomTokens(2, T, exported.config.vocab, spec.seed);
   const ref = engineLogits(sourceW, checkTokens, 2, T);
@@ -219,7 +231,8 @@ export async function exportDecoder(req: DecoderExportRequest): Promise<DecoderE
   step(2, 'checking');
   const runtimeChecks: RuntimeCheck[] = [];
   if (onnx) {
-    const c = await checkDecoderOnnx(onnx, sourceW, spec.seed, 2, T, { tokens: checkTokens, logits: ref });
+    // the graph has the exported shape (GPT-2: heads padded), its logits must be the source's
+    const c = await checkDecoderOnnx(onnx, exported, spec.seed, 2, T, { tokens: checkTokens, logits: ref });
     runtimeChecks.push(c);
     if (c.maxAbsDiff !== null && !(c.maxAbsDiff <= tolerance(c.scale))) {
       throw new ExportError(`the exported ONNX graph, run by onnxruntime-node, differs from the engine's logits by ${c.maxAbsDiff} (> ${tolerance(c.scale)}${c.withPastMaxAbsDiff !== null ? `; through the key/value cache ${c.withPastMaxAbsDiff}` : ''}); nothing was written`);

@@ -159,6 +159,32 @@ describe('lm job', () => {
     expect(JSON.parse(metadata['whittle.tokenizer']).kind).toBe('byte');
   });
 
+  it('prunes attention heads with the MLP, holds them at zero through teacher recovery, and removes them', async () => {
+    const before = tf.memory().numTensors;
+    const spec = LmSpec.parse({
+      ...base, method: 'prune', inputs: { source: 'x', teacher: 'x' }, target: 'code', steps: 12, distill: { alpha: 0.5, temperature: 2 },
+      prune: { keepFraction: 0.5, keepHeadsFraction: 0.5, scoreWindows: 4, compact: false }, mixture: [{ skill: 'code', perStep: 4 }],
+    });
+    const run = fakeCtx(spec, { source: general, teacher: general });
+    const s = await lmJob(run.ctx) as Record<string, any>;
+    expect(tf.memory().numTensors).toBe(before);
+    expect(s).toMatchObject({ heads: 1, kvHeads: 1, headsKept: [1], neurons: 16 });
+    expect(run.events.some((e) => e.type === 'log' && /heads kept per layer: 1 of 2 each/.test(e.message))).toBe(true);
+    // the last checkpoint is the full-size model with its masks: the masked head's q/k/v columns and wo rows are exactly 0
+    const ck = decodeTransformer(new Uint8Array(fs.readFileSync(path.join(run.ckpts[run.ckpts.length - 1], 'model.safetensors')))).weights;
+    const gone = ck.masks.heads!.map((m) => m.findIndex((v) => v === 0));
+    expect(gone[0]).toBeGreaterThanOrEqual(0);
+    const { heads: H, headDim: hd, dModel: d } = ck.config;
+    const W = 3 * H * hd;
+    const wqkv = ck.params['h.0.attn.wqkv'], wo = ck.params['h.0.attn.wo'];
+    let nonzero = 0;
+    for (let r = 0; r < d; r++) for (const part of [0, 1, 2]) for (let c = 0; c < hd; c++) nonzero += wqkv[r * W + part * H * hd + gone[0] * hd + c] !== 0 ? 1 : 0;
+    for (let r = gone[0] * hd; r < (gone[0] + 1) * hd; r++) for (let c = 0; c < d; c++) nonzero += wo[r * d + c] !== 0 ? 1 : 0;
+    expect(nonzero).toBe(0);
+    const { weights } = decodeTransformer(new Uint8Array(fs.readFileSync(path.join(run.dir, 'model.safetensors'))));
+    expect(weights.config).toMatchObject({ heads: 1, kvHeads: 1, mlp: [16] });
+  });
+
   it('distills into a smaller student, and explains bad inputs', async () => {
     const spec = LmSpec.parse({ ...base, method: 'distill', inputs: { teacher: 'x' }, model: { ...tiny, mlpWidth: 8 }, distill: { alpha: 0.5, temperature: 2 }, target: 'code', mixture: [{ skill: 'code', perStep: 4 }], steps: 10 });
     const s = await lmJob(fakeCtx(spec, { teacher: general }).ctx) as Record<string, any>;

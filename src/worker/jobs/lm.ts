@@ -1,6 +1,6 @@
 // lm: every text-model method in one loop (METHODS §4). train = a fresh transformer on the
 // mixture; prune = group-lasso fine-tuning (optional), attribution scores on the target domain,
-// keep the best MLP neurons (and residual dims), then recover with masked weights held at zero;
+// keep the best attention heads (optional) and MLP neurons (and residual dims), then recover with masked weights held at zero;
 // distill = a fresh student on α·CE + (1−α)·T²·KL(teacher‖student); finetune = the source model
 // trained further on the mixture (relearn); evaluate = the source model's held-out losses only.
 // A model made from an imported checkpoint keeps its Hugging Face facts ('whittle.hf'), so the
@@ -17,6 +17,7 @@ import type { JobInput } from '../../shared/events';
 import type { LmSpec } from '../../shared/specs/text';
 import { HF_SOURCE_META } from '../../shared/specs/importModel';
 import { decoderScores } from '../compress/decoderScores';
+import { headScores } from '../compress/headScores';
 import { groupLassoPenalty, LambdaController, maskBelow } from '../compress/groupLasso';
 import { loadRunModel, MODEL_FILE } from '../compress/io';
 import { distillStepOptions } from '../compress/kd';
@@ -33,6 +34,7 @@ import { compactTransformer } from '../models/decoder/compact';
 import { decodeTransformer, encodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { generate } from '../models/decoder/sample';
 import { transformerUnits } from '../models/decoder/units';
+import { headUnits } from '../models/decoder/heads';
 import { TextSuite, type SequenceBatch, type TextSkill } from '../tasks/text/suite';
 import { tokenizerFromJSON, type Tokenizer } from '../tasks/text/tokenizer';
 import { Adam, type OptimizerState } from '../train/optimizers';
@@ -155,7 +157,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
   let opt = makeOpt();
   const units = transformerUnits(model);
   const afterStep = () => model.applyMasks();
-  const masked = () => model.activeNeurons().reduce((a, b) => a + b, 0) < model.config.mlp.reduce((a, b) => a + b, 0) || model.activeResid() < model.config.dModel;
+  const masked = () => model.activeNeurons().reduce((a, b) => a + b, 0) < model.config.mlp.reduce((a, b) => a + b, 0) || model.activeResid() < model.config.dModel || model.headsMasked();
 
   let last: { step: number; out: Record<string, number> } | null = null;
   const evaluate = async (step: number, prefix = ''): Promise<Record<string, number>> => {
@@ -213,6 +215,15 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       // score on the target domain (else the first mixture domain)
       const scoreSkill = target ?? mixture[0].skill;
       const w: Windows = suite.sample(scoreSkill, p.scoreWindows, scoreRng);
+      if (p.keepHeadsFraction !== undefined && p.keepHeadsFraction < 1) {
+        // attention heads first (same score, same windows), so the MLP is scored in the model it serves
+        const heads = headUnits(model, p.headGroup);
+        const total = heads.widths.reduce((a, b) => a + b, 0);
+        const scores = await headScores(model, p.score, p.headGroup, w, scoreRng, { cancelled: ctx.cancelled });
+        if (p.score === 'attribution' || p.score === 'ablation') state.pruneTokens += w.count * w.T;
+        pruneUnits(heads, scores, { scope: p.headScope, keep: Math.max(1, Math.round(p.keepHeadsFraction * total)), minPerLayer: p.minPerLayer });
+        ctx.log(`attention ${p.headGroup === 'kv' && model.config.kvHeads < model.config.heads ? 'KV groups' : 'heads'} kept per layer: ${heads.activeUnits().join('+')} of ${heads.widths[0]} each`);
+      }
       const scored = await decoderScores(model, p.score, w, scoreRng, { cancelled: ctx.cancelled });
       state.pruneTokens += scored.tokens;
       const residScores = p.keepResid === undefined ? null : (scored.resid ?? Float32Array.from(model.masks.resid, () => scoreRng.next()));
@@ -230,7 +241,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
         opt = makeOpt();
       }
       const after = await evaluate(0);
-      ctx.log(`pruned to ${model.activeNeurons().join('+')} neurons, ${model.activeResid()} residual dims (${model.activeParamCount()} parameters); ` +
+      ctx.log(`pruned to ${model.activeNeurons().join('+')} neurons, ${model.activeHeads().join('+')} query heads, ${model.activeResid()} residual dims (${model.activeParamCount()} parameters); ` +
         `target loss ${before[scoreSkill.key].toFixed(3)} → ${after[scoreSkill.key].toFixed(3)} nats/token`);
     }
     if (optState) opt.setState(optState);
@@ -273,7 +284,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
     const final = prev && prev.step === state.step ? prev.out : await evaluate(state.step);
     const compact = compactTransformer(await model.toWeights());
     ctx.saveArtifact('model', MODEL_FILE, encodeTransformer(compact, { [TOKENIZER_META]: tokJson, 'whittle.method': spec.method, ...(hfMeta ? { [HF_SOURCE_META]: hfMeta } : {}) }),
-      { params: countTransformerParams(compact.config), neurons: compact.config.mlp, dModel: compact.config.dModel });
+      { params: countTransformerParams(compact.config), neurons: compact.config.mlp, heads: compact.config.heads, kvHeads: compact.config.kvHeads, dModel: compact.config.dModel });
     let sample: string | null = null;
     if (spec.sample) {
       const prompt = tokenizer.encode(new Uint8Array(Buffer.from(spec.sample.prompt, 'utf8')));
@@ -297,6 +308,10 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       params: countTransformerParams(compact.config),
       neurons: compact.config.mlp.reduce((a, b) => a + b, 0),
       mlp: compact.config.mlp,
+      // attention: the compacted model's head counts (every layer alike) and the query heads each layer kept
+      heads: compact.config.heads,
+      kvHeads: compact.config.kvHeads,
+      headsKept: (compact.masks.heads ?? []).map((m) => m.reduce((a, v) => a + (v !== 0 ? 1 : 0), 0)),
       dModel: compact.config.dModel,
       vocab: compact.config.vocab,
       sample,

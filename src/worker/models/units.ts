@@ -11,6 +11,9 @@ export interface UnitSlice {
   axis: 0 | 1;
   /** 'in' = the unit's incoming weights, 'bias' = its bias, 'out' = its outgoing weights. */
   role: 'in' | 'bias' | 'out';
+  /** A unit that owns a block of indices (an attention head: hd columns): unit j owns
+   *  [offset + j·size, offset + (j+1)·size) along `axis`, for j < units. Absent: index j. */
+  block?: { offset: number; size: number; units: number };
 }
 
 /** Hooks on unit activations: `z`/`a` are [N, width] (N = batch for an MLP, B·T for a decoder);

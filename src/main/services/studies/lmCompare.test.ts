@@ -37,6 +37,19 @@ describe('lmCompare study', () => {
     expect(lmCompareStudy.plan({ ...spec, general: { ...spec.general!, run: 'r123' } }).map((r) => r.key)[0]).toBe('attribution/32');
   });
 
+  it('plans heads + MLP sizes: prune runs keep a fraction of the head units, distill and scratch students get fewer heads', () => {
+    for (const general of [true, false]) {
+      const s = LmCompareStudySpec.parse({ ...spec, ...(general ? {} : { general: undefined, source: { run: 'r1' } }), sizes: [{ mlp: 0.5, heads: 0.5 }], prune: { headGroup: 'query' } });
+      const runs = lmCompareStudy.plan(s);
+      const by = Object.fromEntries(runs.map((r) => [r.key, r.spec as any]));
+      expect(by['attribution/mlp0.5-heads0.5'].prune).toMatchObject({ keepFraction: 0.5, keepHeadsFraction: 0.5, headGroup: 'query', headScope: 'perLayer' });
+      expect(by['attribution/mlp0.5-heads0.5'].name).toMatch(/50% of MLP neurons, 50% of heads/);
+      expect(by['distill/mlp0.5-heads0.5'].student).toEqual({ mlpFraction: 0.5, headsFraction: 0.5, headGroup: 'query' });
+      expect(by['distill/mlp0.5-heads0.5'].inputs.shape).toBeDefined();
+      expect(by['scratch/mlp0.5-heads0.5'].student.headsFraction).toBe(0.5);
+    }
+  });
+
   it('summarises tokens to the target per method and size', () => {
     const runs = lmCompareStudy.plan(spec).map((p, i): RunRow => ({
       id: `r${i}`, name: p.key, kind: 'lm', status: 'done', studyId: 's', studyKey: p.key, spec: p.spec, dependsOn: [],
@@ -92,7 +105,13 @@ describe('lmCompare study', () => {
     expect(() => LmCompareStudySpec.parse({ ...base, source: { run: 'r' }, remove: ['code'] })).toThrow(/cannot also be removed/);
     expect(() => LmCompareStudySpec.parse({ ...base, source: { run: 'r' }, remove: ['rust'] })).toThrow(/'rust' is not one of the task's domains/);
     expect(() => LmCompareStudySpec.parse({ ...base, source: { run: 'r' }, relearn: { steps: 3 } })).toThrow(/relearn needs a domain/);
-    expect(() => LmCompareStudySpec.parse({ ...base, source: { run: 'r' }, sizes: [{ mlp: 0.5, heads: 0.5 }] })).toThrow(/attention heads is not available yet/);
+    expect(LmCompareStudySpec.parse({ ...base, source: { run: 'r' }, sizes: [{ mlp: 0.5, heads: 0.5 }] }).sizes).toEqual([{ mlp: 0.5, heads: 0.5 }]);
+    for (const heads of [0, 1.5, -0.5]) {
+      const r = LmCompareStudySpec.safeParse({ ...base, source: { run: 'r' }, sizes: [{ mlp: 0.5, heads }] });
+      expect(r.success).toBe(false);
+      expect(r.error!.issues[0].path).toEqual(['sizes', 0, 'heads']);
+    }
+    expect(() => LmCompareStudySpec.parse({ ...base, source: { run: 'r' }, prune: { headGroup: 'value' } })).toThrow();
     expect(() => LmCompareStudySpec.parse({ ...base, source: { run: 'r' }, sizes: [{ mlp: 1.5 }] })).toThrow();
   });
 });

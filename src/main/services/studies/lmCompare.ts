@@ -27,13 +27,14 @@ const common = (spec: LmCompareStudySpec, name: string) => ({
 });
 
 function planMethod(spec: LmCompareStudySpec, method: LmCompareMethod, size: LmSize, model: string, reference: string): LmSpec {
-  const label = typeof size === 'number' ? `${size} neurons` : `${Math.round(size.mlp * 100)}% of MLP neurons`;
+  const heads = typeof size !== 'number' && size.heads !== undefined && size.heads < 1 ? size.heads : undefined;
+  const label = typeof size === 'number' ? `${size} neurons` : `${Math.round(size.mlp * 100)}% of MLP neurons${heads !== undefined ? `, ${Math.round(heads * 100)}% of heads` : ''}`;
   const base = {
     ...common(spec, `${method} ${label}`),
     mixture: [{ skill: spec.target, perStep: spec.perStep }], target: spec.target,
     targetLoss: spec.targetLoss, targetLossFactor: spec.targetLossFactor, stopAtTarget: true, steps: spec.steps,
   };
-  const keep = typeof size === 'number' ? { keep: size } : { keepFraction: size.mlp };
+  const keep = { ...(typeof size === 'number' ? { keep: size } : { keepFraction: size.mlp }), ...(heads !== undefined ? { keepHeadsFraction: heads, headGroup: spec.prune.headGroup, headScope: spec.prune.headScope } : {}) };
   const teacher = spec.prune.teacher;
   const prune = (score: 'attribution' | 'random' | 'ablation' | 'magnitude', gl: boolean) => LmSpec.parse({
     ...base, method: 'prune', inputs: { source: model, reference, ...(teacher ? { teacher: model } : {}) },
@@ -44,7 +45,9 @@ function planMethod(spec: LmCompareStudySpec, method: LmCompareMethod, size: LmS
     },
   });
   // a fresh model of the size: the trained general model's spec shrunk, or the source's architecture
-  const student = spec.general ? { model: studentModel(spec, typeof size === 'number' ? size : Math.max(1, Math.round(size.mlp * spec.general.model.layers * spec.general.model.mlpWidth))) }
+  // fewer heads: the source's (or the general run's) architecture via inputs.shape, heads and MLP shrunk
+  const student = heads !== undefined ? { student: { ...(typeof size === 'number' ? { mlpTotal: size } : { mlpFraction: size.mlp }), headsFraction: heads, headGroup: spec.prune.headGroup } }
+    : spec.general ? { model: studentModel(spec, typeof size === 'number' ? size : Math.max(1, Math.round(size.mlp * spec.general.model.layers * spec.general.model.mlpWidth))) }
     : { student: typeof size === 'number' ? { mlpTotal: size } : { mlpFraction: size.mlp } };
   switch (method) {
     case 'attribution': return prune('attribution', false);
@@ -52,8 +55,8 @@ function planMethod(spec: LmCompareStudySpec, method: LmCompareMethod, size: LmS
     case 'random': return prune('random', false);
     case 'ablation': return prune('ablation', false);
     case 'magnitude': return prune('magnitude', false);
-    case 'distill': return LmSpec.parse({ ...base, method: 'distill', inputs: { teacher: model, reference, ...(spec.general ? {} : { shape: model }) }, ...student, distill: spec.distill });
-    case 'scratch': return LmSpec.parse({ ...base, method: 'train', inputs: { reference, ...(spec.general ? {} : { shape: model }) }, ...student });
+    case 'distill': return LmSpec.parse({ ...base, method: 'distill', inputs: { teacher: model, reference, ...(spec.general && heads === undefined ? {} : { shape: model }) }, ...student, distill: spec.distill });
+    case 'scratch': return LmSpec.parse({ ...base, method: 'train', inputs: { reference, ...(spec.general && heads === undefined ? {} : { shape: model }) }, ...student });
   }
 }
 

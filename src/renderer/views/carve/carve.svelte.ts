@@ -124,6 +124,8 @@ export class CarveWizardState {
   sizes = $state('0.5, 0.25');
   /** Fraction of attention heads kept at every size; '' keeps them all. */
   heads = $state('');
+  /** Under grouped-query attention: prune a key/value group with its query heads, or query heads alone. */
+  headGroup = $state<'kv' | 'query'>('kv');
   methods = $state<CarveMethod[]>(['attribution', 'random', 'distill', 'scratch']);
   steps = $state<number | null>(300);
   perStep = $state<number | null>(8);
@@ -146,6 +148,10 @@ export class CarveWizardState {
   readonly sourceRun = $derived(this.runs.find((r) => r.id === this.source) ?? null);
   readonly shape = $derived(decoderShape(this.sourceRun));
   readonly totalNeurons = $derived(this.shape ? this.shape.layers * this.shape.mlpWidth : null);
+  /** Whether the model has heads to prune (more than one per layer: at least one stays in every layer). */
+  readonly hasHeads = $derived(!!this.shape && this.shape.heads > 1);
+  /** Grouped-query attention: fewer key/value heads than query heads (the KV-group / query-heads choice). */
+  readonly gqa = $derived(!!this.shape && this.shape.kvHeads < this.shape.heads);
   readonly domainNames = $derived(this.corpora.map((c) => c.name));
   /** Imported corpora the remove list can take: every one but the keep domain. */
   readonly removable = $derived(this.domainNames.filter((d) => d !== this.keep));
@@ -181,9 +187,19 @@ export class CarveWizardState {
     return Math.max(this.shape.layers, Math.round(fraction * this.shape.layers * this.shape.mlpWidth));
   }
 
+  /** Attention-head units kept in all at a fraction (as the engine rounds: at least one per layer),
+   *  and the units per layer: KV groups ('kv' under grouped-query attention) or heads. */
+  headUnitsAt(fraction: number): { kept: number; total: number; unit: string } | null {
+    const s = this.shape;
+    if (!s || !Number.isFinite(fraction)) return null;
+    const perLayer = this.gqa && this.headGroup === 'kv' ? s.kvHeads : s.heads;
+    const total = perLayer * s.layers;
+    return { kept: Math.min(total, Math.max(s.layers, Math.round(fraction * total))), total, unit: this.gqa && this.headGroup === 'kv' ? 'key/value groups' : 'heads' };
+  }
+
   /** The study spec as the wizard will send it (before the schema fills in defaults). */
   build(): Record<string, unknown> {
-    const heads = this.heads.trim() === '' ? null : parseFractions(this.heads)[0] ?? NaN;
+    const heads = this.heads.trim() === '' || !this.hasHeads ? null : parseFractions(this.heads)[0] ?? NaN;
     const relearn = (this.relearnSteps ?? 0) > 0 && this.remove.length ? { relearn: { domain: this.remove[0], steps: this.relearnSteps, perStep: this.perStep } } : {};
     return {
       kind: 'lmCompare', name: this.name.trim() || this.defaultName, seed: this.seed,
@@ -196,7 +212,7 @@ export class CarveWizardState {
       perStep: this.perStep, steps: this.steps,
       optimizer: { lr: this.lr },
       eval: { every: this.evalEvery, windows: 16 },
-      prune: { scope: this.scope, minPerLayer: this.minPerLayer, ...(this.teacher ? { teacher: { alpha: 0.5, temperature: 2 } } : {}) },
+      prune: { scope: this.scope, minPerLayer: this.minPerLayer, ...(heads !== null && this.gqa ? { headGroup: this.headGroup } : {}), ...(this.teacher ? { teacher: { alpha: 0.5, temperature: 2 } } : {}) },
       ...relearn,
     };
   }
@@ -229,7 +245,7 @@ export class CarveWizardState {
     if (!fr.length) add('sizes', 'sizes', 'give at least one fraction, for example 0.5, 0.25');
     fr.forEach((f, i) => { if (!(f > 0 && f <= 1)) add('sizes', `sizes[${i}].mlp`, `${Number.isNaN(f) ? `'${this.sizes.split(/[\s,;]+/).filter(Boolean)[i]}' is not a number` : `${f} is not in (0, 1]`}: a fraction of the MLP neurons kept, 0.5 = half`); });
     if (new Set(fr).size !== fr.length) add('sizes', 'sizes', 'each fraction once');
-    if (this.heads.trim() !== '') {
+    if (this.heads.trim() !== '' && this.hasHeads) {
       const h = parseFractions(this.heads);
       if (h.length !== 1 || !(h[0] > 0 && h[0] <= 1)) add('heads', 'sizes[0].heads', 'one fraction in (0, 1], or empty to keep every head');
     }

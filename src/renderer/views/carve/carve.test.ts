@@ -163,6 +163,27 @@ describe('carve wizard: sizes, methods and the spec', () => {
     expect(w.errorsFor('heads')[0].text).toMatch(/^Attention heads kept \(fraction\): one fraction in \(0, 1\]/);
   });
 
+  it('offers the KV-group / query-heads choice under grouped-query attention only, and counts the units kept', () => {
+    const w = filled(); // tiny Llama: 4 query heads share 2 KV heads per layer, 2 layers
+    expect(w.hasHeads && w.gqa).toBe(true);
+    w.heads = '0.5';
+    expect(w.headUnitsAt(0.5)).toEqual({ kept: 2, total: 4, unit: 'key/value groups' });
+    expect((w.build().prune as Record<string, unknown>).headGroup).toBe('kv');
+    w.headGroup = 'query';
+    expect(w.headUnitsAt(0.5)).toEqual({ kept: 4, total: 8, unit: 'heads' });
+    expect((w.build().prune as Record<string, unknown>).headGroup).toBe('query');
+    expect(LmCompareStudySpec.parse(w.build()).prune.headGroup).toBe('query');
+    // a model with ordinary multi-head attention: no choice to make (a head is its q/k/v and o slices)
+    w.pickSource('rlm');
+    expect(w.gqa).toBe(false);
+    expect((w.build().prune as Record<string, unknown>).headGroup).toBeUndefined();
+    // no heads field for a model with one head per layer: the heads fraction is not sent
+    w.runs = [runRow({ ...trained, id: 'r1h', spec: { ...trained.spec, model: { arch: 'transformer', layers: 2, dModel: 32, heads: 1, mlpWidth: 64, context: 64 } } as unknown as RunRow['spec'] })];
+    w.pickSource('r1h');
+    expect(w.hasHeads).toBe(false);
+    expect(w.build().sizes).toEqual([{ mlp: 0.5 }, { mlp: 0.25 }]);
+  });
+
   it('names the review field the schema refuses, and sends the person back to its step', () => {
     const w = filled();
     w.step = 'review';

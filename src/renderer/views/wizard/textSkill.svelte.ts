@@ -1,9 +1,9 @@
 // The wizard's "Text domain" skill: a narrow skill that is one imported text domain (a corpus).
-// Two routes, both one `lm` run:
-//   scratch   train a small byte-level transformer on a domain mix (the narrow domain plus, as a
-//             curriculum, other domains), judged by held-out loss on the narrow domain;
-//   compress  prune a finished general language model's MLP neurons for the domain (attribution
-//             scores on the domain) and recover on it.
+// Its own route is one `lm` run: train a small byte-level transformer on a domain mix (the narrow
+// domain plus, as a curriculum, other domains), judged by held-out loss on the narrow domain. The
+// other route, carving a narrow model out of a general language model, is the carve wizard
+// (views/carve/, "Make a narrow model from a model file"): TextRoute.svelte opens it with the
+// domain chosen here, so there is one way to carve a text model.
 import type { RunRow } from '../../../shared/api';
 import type { CorpusRow } from '../../../shared/specs/corpusImport';
 import { LmSpec } from '../../../shared/specs/text';
@@ -11,18 +11,18 @@ import { parseSpec, SpecError } from '../../../shared/validate';
 
 export type TextField =
   | 'domain' | 'broad' | 'perStep' | 'broadPerStep' | 'layers' | 'dModel' | 'heads' | 'mlpWidth' | 'context'
-  | 'lr' | 'steps' | 'evalEvery' | 'seed' | 'source' | 'keep' | 'name' | 'general';
+  | 'lr' | 'steps' | 'evalEvery' | 'seed' | 'name' | 'general';
 
 export const TEXT_LABEL: Record<TextField, string> = {
   domain: 'Narrow domain', broad: 'Other domains in the mix', perStep: 'Narrow windows per step', broadPerStep: 'Windows per step of each other domain',
   layers: 'Layers', dModel: 'Model width', heads: 'Attention heads', mlpWidth: 'MLP neurons per layer', context: 'Context (bytes)',
-  lr: 'Learning rate', steps: 'Steps', evalEvery: 'Evaluate every (steps)', seed: 'Seed', source: 'General model', keep: 'MLP neurons kept (all layers)',
+  lr: 'Learning rate', steps: 'Steps', evalEvery: 'Evaluate every (steps)', seed: 'Seed',
   name: 'Name', general: 'Spec',
 };
 
 export const TEXT_STEP: Record<TextField, 'skill' | 'route' | 'review'> = {
   domain: 'skill', broad: 'route', perStep: 'route', broadPerStep: 'route', layers: 'route', dModel: 'route', heads: 'route', mlpWidth: 'route',
-  context: 'route', lr: 'route', steps: 'route', evalEvery: 'route', seed: 'route', source: 'route', keep: 'route', name: 'review', general: 'review',
+  context: 'route', lr: 'route', steps: 'route', evalEvery: 'route', seed: 'route', name: 'review', general: 'review',
 };
 
 export interface TextIssue { field: TextField; path: string; message: string }
@@ -41,20 +41,8 @@ export function textFieldFor(path: string): TextField {
   if (p.startsWith('steps')) return 'steps';
   if (p.startsWith('eval.every')) return 'evalEvery';
   if (p.startsWith('seed')) return 'seed';
-  if (p.startsWith('inputs')) return 'source';
-  if (p.startsWith('prune.keep')) return 'keep';
   if (p.startsWith('name')) return 'name';
   return 'general';
-}
-
-/** An lm run whose model can be pruned for a domain: finished, method train, and trained on it. */
-export function generalModels(runs: readonly RunRow[], domain: string): RunRow[] {
-  return runs.filter((r) => {
-    if (r.status !== 'done') return false;
-    const s = r.spec as { kind?: string; method?: string; task?: { suite?: string; domains?: string[] }; model?: { arch?: string } };
-    const lm = (s.kind === 'lm' && (s.method ?? 'train') === 'train') || (s.kind === 'train' && s.model?.arch === 'transformer');
-    return lm && s.task?.suite === 'text' && (!domain || (s.task.domains ?? []).includes(domain));
-  });
 }
 
 export class TextWizardState {
@@ -73,39 +61,23 @@ export class TextWizardState {
   steps = $state<number | null>(300);
   evalEvery = $state<number | null>(50);
   seed = $state<number | null>(0);
-  /** compress: the finished general model and how many MLP neurons to keep. */
-  source = $state('');
-  keep = $state<number | null>(128);
   issues = $state<TextIssue[]>([]);
 
   readonly others = $derived(this.corpora.map((c) => c.name).filter((n) => n !== this.domain));
-  readonly candidates = $derived(generalModels(this.runs, this.domain));
-  readonly sourceRun = $derived(this.runs.find((r) => r.id === this.source) ?? null);
 
   toggleBroad(name: string): void {
     this.broad = this.broad.includes(name) ? this.broad.filter((x) => x !== name) : [...this.broad, name];
   }
 
-  defaultName(route: 'scratch' | 'compress'): string {
+  defaultName(): string {
     const d = this.domain || 'text';
-    if (route === 'compress') return `${d} from ${this.sourceRun?.name ?? 'a general model'}`;
     const mix = this.broad.filter((b) => b !== d);
     return `${d} transformer${mix.length ? ` + ${mix.join(', ')}` : ''}`;
   }
 
-  /** The lm spec of the chosen route. */
-  build(route: 'scratch' | 'compress', name: string): Record<string, unknown> {
+  /** The lm spec: a transformer trained on the domain mix. */
+  build(name: string): Record<string, unknown> {
     const evalSpec = { every: this.evalEvery, windows: 8 };
-    if (route === 'compress') {
-      const src = this.sourceRun?.spec as { task?: { domains?: string[]; context?: number; tokenizer?: unknown }; model?: { context?: number } } | undefined;
-      return {
-        kind: 'lm', name, seed: this.seed, method: 'prune', inputs: { source: this.source },
-        task: { suite: 'text', domains: src?.task?.domains ?? [this.domain], context: src?.task?.context ?? this.context, tokenizer: src?.task?.tokenizer ?? { kind: 'byte' } },
-        prune: { score: 'attribution', keep: this.keep },
-        mixture: [{ skill: this.domain, perStep: this.perStep }],
-        target: this.domain, steps: this.steps, optimizer: { lr: this.lr }, eval: evalSpec,
-      };
-    }
     const mix = this.broad.filter((b) => b !== this.domain);
     return {
       kind: 'lm', name, seed: this.seed, method: 'train',
@@ -117,13 +89,12 @@ export class TextWizardState {
   }
 
   /** The wizard's rules, then the shared schema; sets and returns the issues. */
-  validate(route: 'scratch' | 'compress', name: string): TextIssue[] {
+  validate(name: string): TextIssue[] {
     const out: TextIssue[] = [];
     if (!this.corpora.length) out.push({ field: 'domain', path: 'target', message: 'no text is imported yet: import a folder of text on the Datasets page first' });
     else if (!this.domain) out.push({ field: 'domain', path: 'target', message: 'pick the domain the model should be good at' });
-    if (route === 'compress' && !this.source) out.push({ field: 'source', path: 'inputs.source', message: 'pick a finished general language model trained on this domain' });
     if (!out.length) {
-      try { parseSpec(LmSpec, this.build(route, name)); } catch (e) {
+      try { parseSpec(LmSpec, this.build(name)); } catch (e) {
         if (!(e instanceof SpecError)) throw e;
         for (const i of e.issues) out.push({ field: textFieldFor(i.path), path: i.path, message: i.message });
       }

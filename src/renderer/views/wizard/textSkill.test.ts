@@ -4,7 +4,7 @@ import type { RunRow } from '../../../shared/api';
 import type { CorpusRow } from '../../../shared/specs/corpusImport';
 import { LmSpec } from '../../../shared/specs/text';
 import { runRow } from '../../lib/stores/fixtures';
-import { generalModels, textFieldFor } from './textSkill.svelte';
+import { textFieldFor } from './textSkill.svelte';
 import { WizardState } from './wizard.svelte';
 
 const corpus = (name: string): CorpusRow => ({
@@ -56,35 +56,19 @@ describe('text skill in the wizard', () => {
     expect(w.text.errorsFor('domain')[0].message).toMatch(/Datasets page/);
   });
 
-  it('compresses a finished general model to the domain (prune, on its task)', () => {
-    const general = runRow({
-      id: 'rg', name: 'general lm', kind: 'lm', status: 'done',
-      spec: { kind: 'lm', method: 'train', task: { suite: 'text', domains: ['code', 'notes'], context: 32, tokenizer: { kind: 'byte' } } } as unknown as RunRow['spec'],
-    });
-    const other = runRow({ id: 'rx', status: 'done', kind: 'lm', spec: { kind: 'lm', method: 'train', task: { suite: 'text', domains: ['code'] } } as unknown as RunRow['spec'] });
+  it('has no pruning route of its own: a text model is carved in the carve wizard (TextRoute opens it)', () => {
     const w = textWizard();
-    w.route = 'compress';
     w.text.domain = 'notes';
-    w.text.runs = [general, other, runRow()];
-    expect(generalModels(w.text.runs, 'notes').map((r) => r.id)).toEqual(['rg']);
-    expect(w.check('route')).toBe(false);
-    expect(w.text.errorsFor('source')[0].message).toMatch(/general language model/);
-    w.text.source = 'rg';
-    expect(w.validate()).toEqual([]);
-    const spec = LmSpec.parse(w.build().spec);
-    expect(spec).toMatchObject({ method: 'prune', inputs: { source: 'rg' }, target: 'notes', prune: { keep: 128, score: 'attribution' } });
-    expect(spec.task).toMatchObject({ domains: ['code', 'notes'], context: 32 });
-    expect(w.defaultName).toBe('notes from general lm');
+    w.route = 'compress'; // whatever the route says, the text skill builds its one training run
+    expect(LmSpec.parse(w.build().spec).method).toBe('train');
   });
 
   it('maps server issues on lm paths to the text fields', () => {
     expect(textFieldFor('spec.model.heads')).toBe('heads');
     expect(textFieldFor('spec.mixture[1].perStep')).toBe('broadPerStep');
     expect(textFieldFor('spec.mixture[0].perStep')).toBe('perStep');
-    expect(textFieldFor('spec.inputs.source')).toBe('source');
     const w = textWizard();
-    w.setServerIssues([{ path: 'prune.keep', message: 'more than the model has' }], 'x');
-    expect(w.text.errorsFor('keep')[0].message).toBe('more than the model has');
-    expect(w.issues[0].field).toBe('steps');
+    w.setServerIssues([{ path: 'model.mlpWidth', message: 'too wide' }], 'x');
+    expect(w.text.errorsFor('mlpWidth')[0].message).toBe('too wide');
   });
 });

@@ -245,7 +245,7 @@ export class WizardState {
     };
   }
 
-  defaultName = $derived(this.suite === 'text' ? this.text.defaultName(this.route) : this.route === 'compress'
+  defaultName = $derived(this.suite === 'text' ? this.text.defaultName() : this.route === 'compress'
     ? `compress to ${this.skillLabel()}`
     : `${this.suite === 'cmsp' ? 'cmsp' : this.dataset} ${this.skillLabel()}${this.broad && (this.suite === 'cmsp' ? this.broadSkills.length : this.imgBroad.length) ? ' + broad' : ''}`);
 
@@ -282,7 +282,7 @@ export class WizardState {
   /** The spec as the wizard will send it (before schema defaults are filled in). */
   build(): Built {
     const name = this.name.trim() || this.defaultName;
-    if (this.suite === 'text') return { kind: 'run', spec: this.text.build(this.route, name) };
+    if (this.suite === 'text') return { kind: 'run', spec: this.text.build(name) };
     if (this.route === 'compress') return this.buildCompare(name);
     if (this.study) {
       const seeds = Array.from({ length: Math.max(0, Math.min(16, this.seeds ?? 0)) }, (_, i) => (this.seed ?? 0) + i);
@@ -306,7 +306,7 @@ export class WizardState {
     if (this.suite === 'text') {
       // The text skill shows its own issues at its own fields; here they only gate the steps.
       const asField = { skill: 'target', route: 'steps', review: 'name' } as const;
-      return this.text.validate(this.route, this.name.trim() || this.defaultName).map((i) => ({ field: asField[TEXT_STEP[i.field]], path: i.path, message: i.message, text: i.message }));
+      return this.text.validate(this.name.trim() || this.defaultName).map((i) => ({ field: asField[TEXT_STEP[i.field]], path: i.path, message: i.message, text: i.message }));
     }
     const out: FieldIssue[] = [];
     const m = this.m ?? 0;

@@ -1,6 +1,6 @@
 // A decoder's weights, masks and tokenizer as one safetensors file (checkpoints, run outputs,
-// export). Tensor names are the parameter names (`wte`, `h.0.mlp.wi`, …) plus `mask.mlp.<l>` and
-// `mask.resid`; the config and tokenizer travel in the metadata. The arch tag written is
+// export). Tensor names are the parameter names (`wte`, `h.0.mlp.wi`, …) plus `mask.mlp.<l>`,
+// `mask.resid` and `mask.heads.<l>` (only when a head is masked); the config and tokenizer travel in the metadata. The arch tag written is
 // 'decoder'; files written before the family protocol say 'transformer' and read the same.
 import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../safetensors';
 import { checkDecoderConfig } from './configCheck';
@@ -15,6 +15,8 @@ export function encodeTransformer(w: TransformerWeights, metadata: Record<string
   for (const d of paramDecls(w.config)) tensors[d.name] = { dtype: 'F32', shape: paramShape(w.config, d), data: w.params[d.name] };
   w.masks.mlp.forEach((m, l) => { tensors[`mask.mlp.${l}`] = { dtype: 'F32', shape: [m.length], data: m }; });
   tensors['mask.resid'] = { dtype: 'F32', shape: [w.masks.resid.length], data: w.masks.resid };
+  // head masks only when a head is masked (files of models without head pruning stay as they were)
+  if (w.masks.heads?.some((m) => m.some((v) => v === 0))) w.masks.heads.forEach((m, l) => { tensors[`mask.heads.${l}`] = { dtype: 'F32', shape: [m.length], data: m }; });
   return encodeSafetensors({ tensors, metadata: { ...metadata, 'whittle.arch': DECODER_ARCH, 'whittle.config': JSON.stringify(w.config) } });
 }
 
@@ -38,6 +40,7 @@ export function decodeTransformer(buf: Uint8Array, source = 'model file'): { wei
   const masks = {
     mlp: full.mlp.map((m, l) => (st.tensors[`mask.mlp.${l}`] ? get(`mask.mlp.${l}`) : m)),
     resid: st.tensors['mask.resid'] ? get('mask.resid') : full.resid,
+    heads: full.heads!.map((m, l) => (st.tensors[`mask.heads.${l}`] ? get(`mask.heads.${l}`) : m)),
   };
   return { weights: { config, params, masks }, metadata: st.metadata };
 }

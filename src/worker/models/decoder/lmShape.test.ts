@@ -22,4 +22,14 @@ describe('lm shapes', () => {
     expect(studentConfig(src, { mlpTotal: 1 }).mlp).toEqual([1, 1]);
     expect(spreadNeurons([10, 10, 10], 30)).toEqual([10, 10, 10]);
   });
+
+  it('gives a student a fraction of the attention-head units (KV groups with their query heads, or query heads per KV head)', () => {
+    const gqa = decoderConfig({ vocab: 300, context: 64, dModel: 16, heads: 8, headDim: 2, mlp: [8], kvHeads: 4, norm: 'rmsnorm', gatedMlp: true });
+    expect(studentConfig(gqa, { mlpFraction: 1, headsFraction: 0.5 })).toMatchObject({ heads: 4, kvHeads: 2, headDim: 2 });
+    expect(studentConfig(gqa, { mlpFraction: 1, headsFraction: 0.5, headGroup: 'query' })).toMatchObject({ heads: 4, kvHeads: 4 });
+    expect(studentConfig(gqa, { mlpFraction: 1, headsFraction: 0.01 })).toMatchObject({ heads: 2, kvHeads: 1 }); // at least one unit
+    const mha = decoderConfig({ vocab: 300, context: 64, dModel: 16, heads: 4, headDim: 4, mlp: [8] });
+    expect(studentConfig(mha, { mlpFraction: 1, headsFraction: 0.5, headGroup: 'query' })).toMatchObject({ heads: 2, kvHeads: 2 });
+    expect(studentConfig(mha, { mlpFraction: 1 })).toMatchObject({ heads: 4, kvHeads: 4 });
+  });
 });

@@ -20,8 +20,20 @@ export function spreadNeurons(widths: readonly number[], total: number, floor = 
 }
 
 /** A source model's architecture with fewer MLP neurons (a fraction of each layer's, or a total). */
-export function studentConfig(source: TransformerConfig, s: { mlpFraction?: number; mlpTotal?: number }): TransformerConfig {
+export function studentConfig(source: TransformerConfig, s: { mlpFraction?: number; mlpTotal?: number; headsFraction?: number; headGroup?: 'kv' | 'query' }): TransformerConfig {
   const c = cloneConfig(source);
   const mlp = s.mlpFraction !== undefined ? c.mlp.map((f) => Math.max(1, Math.round(s.mlpFraction! * f))) : spreadNeurons(c.mlp, s.mlpTotal ?? 1);
-  return { ...c, mlp };
+  return { ...c, mlp, ...studentHeads(c, s.headsFraction, s.headGroup ?? 'kv') };
+}
+
+/** Head counts of a student with `fraction` of the attention units (heads.ts): fewer KV heads with
+ *  all their query heads ('kv'), or fewer query heads per KV head ('query'); the head width stays. */
+export function studentHeads(c: TransformerConfig, fraction: number | undefined, group: 'kv' | 'query'): { heads: number; kvHeads: number } {
+  if (fraction === undefined || fraction >= 1) return { heads: c.heads, kvHeads: c.kvHeads };
+  const g = c.heads / c.kvHeads;
+  if (group === 'kv' || g === 1) {
+    const kv = Math.max(1, Math.round(fraction * c.kvHeads));
+    return { heads: kv * g, kvHeads: kv };
+  }
+  return { heads: c.kvHeads * Math.max(1, Math.round(fraction * g)), kvHeads: c.kvHeads };
 }

@@ -23,7 +23,10 @@ import { rotaryTables } from './rotary';
 export type TransformerConfig = DecoderConfig;
 export { axisSize, countDecoderParams as countTransformerParams, paramDecls, paramShape, type Axis, type ParamDecl } from './config';
 
-export interface TransformerMasks { mlp: Float32Array[]; resid: Float32Array }
+/** Host masks. `heads[l]` [H] gates layer l's query heads (absent = every head kept): a masked head's
+ *  output (before the output projection) is 0, so it owns its q columns and its rows of attn.wo; a
+ *  KV head whose every query head is masked is dead and owns its k and v columns (models/decoder/heads.ts). */
+export interface TransformerMasks { mlp: Float32Array[]; resid: Float32Array; heads?: Float32Array[] }
 export interface TransformerWeights { config: TransformerConfig; params: Record<string, Float32Array>; masks: TransformerMasks }
 
 /** Hooks on MLP neurons: z/a are [B·T, F_l]; return the tensor the forward pass continues with. */
@@ -33,7 +36,10 @@ export interface TransformerHooks extends UnitHooks {
   dropoutSeed?: number;
   /** Mask tensors to use instead of the model's own (differentiate the loss w.r.t. them: the
    *  gradient of mask j is Σ a_j·∂L/∂a_j over every place it gates, i.e. attribution). */
-  masks?: { mlp: Tensor1D[]; resid: Tensor1D };
+  masks?: { mlp: Tensor1D[]; resid: Tensor1D; heads?: Tensor1D[] };
+  /** Per-token head gates of layer l: gate [B·T, H] (the head masks broadcast over tokens, or 1s);
+   *  return the gates the head outputs are multiplied by (ablation zeroes one head per batch copy). */
+  onHeadGate?: (layer: number, gate: Tensor2D) => Tensor2D;
 }
 
 /** GPT-2 init: N(0, 0.02), projections into the residual stream N(0, 0.02/√(2L)), LN gain 1. */
@@ -57,7 +63,12 @@ export function initTransformer(input: DecoderConfigInput, rng: Rng): Transforme
 
 export function cloneConfig(c: DecoderConfigInput): TransformerConfig { return decoderConfig(c); }
 export function fullMasks(c: TransformerConfig): TransformerMasks {
-  return { mlp: c.mlp.map((f) => new Float32Array(f).fill(1)), resid: new Float32Array(c.dModel).fill(1) };
+  return { mlp: c.mlp.map((f) => new Float32Array(f).fill(1)), resid: new Float32Array(c.dModel).fill(1), heads: c.mlp.map(() => new Float32Array(c.heads).fill(1)) };
+}
+
+/** A deep copy of masks, with every head mask present (all ones where absent). */
+export function copyMasks(c: TransformerConfig, m: TransformerMasks): Required<TransformerMasks> {
+  return { mlp: m.mlp.map((x) => Float32Array.from(x)), resid: Float32Array.from(m.resid), heads: c.mlp.map((_, l) => (m.heads?.[l] ? Float32Array.from(m.heads[l]) : new Float32Array(c.heads).fill(1))) };
 }
 
 /** tanh approximation of GELU (as GPT-2). */
@@ -92,8 +103,9 @@ export class Transformer {
   readonly decls: ParamDecl[];
   readonly vars: Record<string, Variable> = {};
   /** Host masks (source of truth); backend copies are rebuilt by syncMasks(). */
-  readonly masks: TransformerMasks;
+  readonly masks: Required<TransformerMasks>;
   private mlpMaskT: (Tensor1D | null)[] = [];
+  private headMaskT: (Tensor1D | null)[] = [];
   private residMaskT: Tensor1D | null = null;
   private causal = new Map<number | string, Tensor2D>();
   /** Masks built for one cached call (disposed when it returns). */
@@ -119,7 +131,8 @@ export class Transformer {
       init.dispose(); // the variable holds its own reference to the data
       if (opts.releaseHostWeights) delete w.params[d.name];
     }
-    this.masks = { mlp: w.masks.mlp.map((m) => Float32Array.from(m)), resid: Float32Array.from(w.masks.resid) };
+    this.masks = copyMasks(this.config, w.masks);
+    this.masks.heads.forEach((m, l) => { if (m.length !== heads) throw new Error(`transformer head mask ${l} has ${m.length} entries for ${heads} heads`); });
     this.syncMasks();
   }
 
@@ -132,11 +145,19 @@ export class Transformer {
 
   syncMasks(): void {
     this.mlpMaskT.forEach((t) => t?.dispose());
+    this.headMaskT.forEach((t) => t?.dispose());
     this.residMaskT?.dispose();
     const toT = (m: Float32Array) => (m.every((v) => v === 1) ? null : tf.keep(tf.tensor1d(m)));
     this.mlpMaskT = this.masks.mlp.map(toT);
+    this.headMaskT = this.masks.heads.map(toT);
     this.residMaskT = toT(this.masks.resid);
   }
+
+  setHeadMask(layer: number, mask: ArrayLike<number>): void { this.masks.heads[layer].set(mask); this.syncMasks(); }
+  /** Query heads kept per layer. */
+  activeHeads(): number[] { return this.masks.heads.map((m) => m.reduce((s, v) => s + (v > 0 ? 1 : 0), 0)); }
+  /** Whether any head is masked. */
+  headsMasked(): boolean { return this.masks.heads.some((m) => m.some((v) => v === 0)); }
 
   setMlpMask(layer: number, mask: ArrayLike<number>): void { this.masks.mlp[layer].set(mask); this.syncMasks(); }
   setResidMask(mask: ArrayLike<number>): void { this.masks.resid.set(mask); this.syncMasks(); }
@@ -219,7 +240,7 @@ export class Transformer {
 
   /** Causal self-attention of layer l on normalised h [B·T, d] → [B·T, d]. With `cache`, the T
    *  tokens follow cache.k/v[l]'s positions and their own keys/values are appended to `out`. */
-  private attention(l: number, h: Tensor2D, B: number, T: number, past: KvCache | null = null, out: KvCache | null = null): Tensor2D {
+  private attention(l: number, h: Tensor2D, B: number, T: number, past: KvCache | null = null, out: KvCache | null = null, hooks: TransformerHooks = {}): Tensor2D {
     const { heads: H, kvHeads: KV, headDim: hd } = this.config;
     const A = H * hd;
     const K = KV * hd;
@@ -244,8 +265,20 @@ export class Transformer {
     att = tf.softmax(att);
     let y = tf.matMul(att, val); // [B, KV, g·T, hd]
     if (g > 1) y = tf.reshape(y, [B, H, T, hd]);
+    y = this.gateHeads(l, y as tf.Tensor4D, B, T, hooks); // [B, H, T, hd]
     y = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, A]) as Tensor2D; // [B·T, A]
     return this.addBias(tf.matMul(y, v('wo')) as Tensor2D, `h.${l}.attn.bo`); // [B·T, d]
+  }
+
+  /** Head outputs y [B, H, T, hd] times layer l's head mask (hooks.masks.heads or the model's), then
+   *  the onHeadGate hook's per-token gates [B·T, H]. Unmasked and unhooked: y unchanged. */
+  private gateHeads(l: number, y: tf.Tensor4D, B: number, T: number, hooks: TransformerHooks): tf.Tensor4D {
+    const H = this.config.heads;
+    const m = hooks.masks?.heads ? hooks.masks.heads[l] : this.headMaskT[l];
+    if (!hooks.onHeadGate) return m ? (tf.mul(y, tf.reshape(m, [1, H, 1, 1])) as tf.Tensor4D) : y;
+    const gate = hooks.onHeadGate(l, (m ? tf.tile(tf.reshape(m, [1, H]), [B * T, 1]) : tf.ones([B * T, H])) as Tensor2D); // [B·T, H]
+    const perHead = tf.transpose(tf.reshape(gate, [B, T, H, 1]), [0, 2, 1, 3]); // [B, H, T, 1]
+    return tf.mul(y, perHead) as tf.Tensor4D;
   }
 
   /** MLP of layer l on normalised h [B·T, d] → [B·T, d]; neuron activations pass the hooks
@@ -282,7 +315,7 @@ export class Transformer {
     if (P + T > this.config.context) throw new Error(`sequence of ${P + T} tokens is longer than the model's context ${this.config.context}`);
     let x = this.resid(this.embed(tokens, P), hooks); // [B·T, d]
     for (let l = 0; l < this.layers; l++) {
-      x = this.resid(tf.add(x, this.attention(l, this.norm(x, `h.${l}.ln1`, hooks), B, T, past, out)) as Tensor2D, hooks);
+      x = this.resid(tf.add(x, this.attention(l, this.norm(x, `h.${l}.ln1`, hooks), B, T, past, out, hooks)) as Tensor2D, hooks);
       x = this.resid(tf.add(x, this.mlp(l, this.norm(x, `h.${l}.ln2`, hooks), hooks)) as Tensor2D, hooks);
     }
     return this.norm(x, 'lnf', hooks);
@@ -334,13 +367,45 @@ export class Transformer {
         });
         if (factor) this.vars[d.name].assign(tf.mul(this.vars[d.name], factor));
       }
+      if (!this.headsMasked()) return;
+      const { heads: H, kvHeads: KV, headDim: hd } = this.config;
+      const g = H / KV;
+      this.masks.heads.forEach((m, l) => {
+        if (m.every((x) => x === 1)) return;
+        // q columns and wo rows of masked heads; k and v columns of KV heads none of whose query heads is kept
+        const cols = new Float32Array((H + 2 * KV) * hd).fill(1);
+        const rows = new Float32Array(H * hd).fill(1);
+        for (let h = 0; h < H; h++) if (m[h] === 0) { cols.fill(0, h * hd, (h + 1) * hd); rows.fill(0, h * hd, (h + 1) * hd); }
+        for (let k = 0; k < KV; k++) {
+          let alive = false;
+          for (let h = k * g; h < (k + 1) * g; h++) alive ||= m[h] !== 0;
+          if (!alive) { cols.fill(0, (H + k) * hd, (H + k + 1) * hd); cols.fill(0, (H + KV + k) * hd, (H + KV + k + 1) * hd); }
+        }
+        const p = `h.${l}.attn.`;
+        this.vars[`${p}wqkv`].assign(tf.mul(this.vars[`${p}wqkv`], tf.reshape(tf.tensor1d(cols), [1, cols.length])));
+        if (this.vars[`${p}bqkv`]) this.vars[`${p}bqkv`].assign(tf.mul(this.vars[`${p}bqkv`], tf.tensor1d(cols)));
+        this.vars[`${p}wo`].assign(tf.mul(this.vars[`${p}wo`], tf.reshape(tf.tensor1d(rows), [rows.length, 1])));
+      });
     });
   }
 
   paramCount(): number { return countDecoderParams(this.config); }
   /** Parameters a compacted copy would have. */
   activeParamCount(): number {
-    return countDecoderParams({ ...this.config, dModel: this.activeResid(), mlp: this.activeNeurons() });
+    const c = { ...this.config, dModel: this.activeResid(), mlp: this.activeNeurons() };
+    if (!this.headsMasked()) return countDecoderParams(c);
+    // attention parameters of the kept heads only (a compacted copy may carry zero padding heads)
+    const { heads: H, kvHeads: KV, headDim: hd } = this.config;
+    const g = H / KV;
+    const per = (h: number, k: number) => c.dModel * (h + 2 * k) * hd + (c.bias.qkv ? (h + 2 * k) * hd : 0) + h * hd * c.dModel;
+    let full = 0, kept = 0;
+    this.masks.heads.forEach((m) => {
+      full += per(H, KV);
+      let qs = 0, ks = 0;
+      for (let k = 0; k < KV; k++) { let n = 0; for (let h = k * g; h < (k + 1) * g; h++) n += m[h] !== 0 ? 1 : 0; qs += n; ks += n > 0 ? 1 : 0; }
+      kept += per(qs, ks);
+    });
+    return countDecoderParams(c) - full + kept;
   }
 
   /** Copy weights out to host arrays with async readbacks (what jobs use: webgpu needs it). */
@@ -348,18 +413,20 @@ export class Transformer {
     const host = await Promise.all(this.decls.map((d) => this.vars[d.name].data()));
     const params: Record<string, Float32Array> = {};
     this.decls.forEach((d, i) => { params[d.name] = new Float32Array(host[i] as Float32Array); });
-    return { config: cloneConfig(this.config), params, masks: { mlp: this.masks.mlp.map((m) => Float32Array.from(m)), resid: Float32Array.from(this.masks.resid) } };
+    return { config: cloneConfig(this.config), params, masks: copyMasks(this.config, this.masks) };
   }
 
   toWeightsSync(): TransformerWeights {
     const params: Record<string, Float32Array> = {};
     for (const d of this.decls) params[d.name] = new Float32Array(this.vars[d.name].dataSync());
-    return { config: cloneConfig(this.config), params, masks: { mlp: this.masks.mlp.map((m) => Float32Array.from(m)), resid: Float32Array.from(this.masks.resid) } };
+    return { config: cloneConfig(this.config), params, masks: copyMasks(this.config, this.masks) };
   }
 
   dispose(): void {
     Object.values(this.vars).forEach((v) => v.dispose());
     this.mlpMaskT.forEach((t) => t?.dispose());
+    this.headMaskT.forEach((t) => t?.dispose());
+    this.headMaskT = [];
     this.residMaskT?.dispose();
     this.causal.forEach((t) => t.dispose());
     this.causal.clear();

@@ -1,0 +1,86 @@
+// Importance scores of any UnitModel on a text domain's windows, streamed `batch` windows at a time
+// (no activation of the whole domain is ever held). Each score is one entry of WINDOW_SCORES:
+//   attribution  |∂L/∂mask| = |Σ a·∂ℓ/∂a| / N: the gradient of the mean next-token loss w.r.t. a
+//                per-unit gate multiplied into the hooked activation, taken at the current masks,
+//                summed signed over every window and made absolute at the end (METHODS §4)
+//   ablation     |L(unit removed) − L|, exact: many units per forward by tiling the batch (copy c
+//                has unit c's activation zeroed); one forward per unit, for small models
+//   magnitude, random  compress/scores (no data)
+// For MLP neurons the hooked activation is a neuron's output; for attention heads (models/decoder/
+// heads.ts) it is the head's gate, so the same code scores heads. Adding a score: one entry here.
+import type { Rng } from '../engine/rng';
+import { tf, type Tensor1D, type Tensor2D } from '../engine/tf';
+import type { UnitModel } from '../models/units';
+import { windowTensors, type Windows } from '../train/batch';
+import { crossEntropy, crossEntropyPerSample } from '../train/loss';
+import { SCORES, zeroMasked } from './scores';
+
+export interface WindowScoreOptions { rng: Rng; batch?: number; cancelled?: () => boolean; vocab: number }
+export type WindowScore = (units: UnitModel, w: Windows, o: WindowScoreOptions) => Promise<Float32Array[]>;
+
+/** Logit values one ablation forward may hold ([k·n·T, vocab]); bounds memory, not results. */
+const ABLATION_LOGITS = 1 << 22;
+
+const attribution: WindowScore = async (units, w, o) => {
+  const batch = o.batch ?? 16;
+  const acc = units.widths.map((f) => new Float64Array(f));
+  const stride = w.T + 1;
+  for (let i = 0; i < w.count; i += batch) {
+    if (o.cancelled?.()) break;
+    const n = Math.min(batch, w.count - i);
+    const g = tf.tidy(() => {
+      const { x, y } = windowTensors(w.tokens.subarray(i * stride, (i + n) * stride), n, w.T); // x [n, T], y [n·T]
+      const gates = units.masks.map((m) => tf.tensor1d(m)); // [U_l] each
+      const f = (...ms: tf.Tensor[]) => crossEntropy(units.forward(x, { onActivation: (l, a) => tf.mul(a, ms[l] as Tensor1D) as Tensor2D }), y);
+      return tf.grads(f)(gates); // ∂L/∂gate [U_l] per layer
+    });
+    const host = await Promise.all(g.map((t) => t.data()));
+    tf.dispose(g);
+    host.forEach((d, l) => { for (let j = 0; j < d.length; j++) acc[l][j] += d[j] * n; }); // signed, window-weighted
+  }
+  return zeroMasked(units, acc.map((a) => Float32Array.from(a, (v) => Math.abs(v) / w.count)));
+};
+
+const ablation: WindowScore = async (units, w, o) => {
+  const batch = o.batch ?? 16;
+  const acc = units.widths.map((f) => new Float64Array(f));
+  const stride = w.T + 1;
+  for (let i = 0; i < w.count; i += batch) {
+    if (o.cancelled?.()) break;
+    const n = Math.min(batch, w.count - i);
+    const N = n * w.T; // logits rows of one copy of the batch
+    const perPass = Math.max(1, Math.floor(ABLATION_LOGITS / (N * o.vocab)));
+    const { x, y } = windowTensors(w.tokens.subarray(i * stride, (i + n) * stride), n, w.T); // x [n, T], y [N]
+    try {
+      const baseT = tf.tidy(() => tf.mean(crossEntropyPerSample(units.forward(x), y)));
+      const base = (await baseT.data())[0];
+      baseT.dispose();
+      for (const [layer, width] of units.widths.entries()) {
+        const alive: number[] = [];
+        for (let j = 0; j < width; j++) if (units.masks[layer][j] !== 0) alive.push(j);
+        for (let start = 0; start < alive.length; start += perPass) {
+          const chosen = alive.slice(start, start + perPass);
+          const k = chosen.length;
+          const lossT = tf.tidy(() => {
+            const xt = tf.tile(x, [k, 1]) as Tensor2D; // [k·n, T]: copy c has unit chosen[c] off
+            const yt = tf.tile(y, [k]) as Tensor1D; // [k·N]
+            const keep = tf.sub(1, tf.oneHot(tf.tensor1d(chosen, 'int32'), width)); // [k, width]
+            const keepRows = tf.reshape(tf.tile(tf.expandDims(keep, 1), [1, N, 1]), [k * N, width]); // [k·N, width]
+            const logits = units.forward(xt, { onActivation: (l, a) => (l === layer ? (tf.mul(a, keepRows) as Tensor2D) : a) }); // [k·N, V]
+            return tf.mean(tf.reshape(crossEntropyPerSample(logits, yt), [k, N]), 1); // [k]
+          });
+          const losses = await lossT.data();
+          lossT.dispose();
+          chosen.forEach((j, c) => { acc[layer][j] += (losses[c] - base) * n; });
+        }
+      }
+    } finally { x.dispose(); y.dispose(); }
+  }
+  return zeroMasked(units, acc.map((a) => Float32Array.from(a, (v) => Math.abs(v) / w.count)));
+};
+
+const noData = (name: 'magnitude' | 'random'): WindowScore => (units, _w, o) =>
+  SCORES[name].compute(units, null, { rng: o.rng, group: 'inBiasOut', site: 'post', reduce: 'absSum' });
+
+export const WINDOW_SCORES = { attribution, ablation, magnitude: noData('magnitude'), random: noData('random') } satisfies Record<string, WindowScore>;
+export type WindowScoreName = keyof typeof WINDOW_SCORES;
