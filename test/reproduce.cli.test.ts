@@ -2,7 +2,7 @@
 // every result's studies run on the real scheduler and workers, the report's files, rows and SVG
 // charts are checked, the verdicts are recomputed from the report's own numbers with the stated
 // rule, a second call reuses the finished studies, and an unknown --only name is a usage error.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { PAPER, type PaperKey } from '../src/main/services/reproduce/paper';
 import { verdict, type Spread } from '../src/main/services/reproduce/verdict';
 import { whittle } from './helpers/cli';
 import { need } from './helpers/prereqs';
-import { tmpHome } from './helpers/tmp';
+import { BIN, tmpHome } from './helpers/tmp';
 
 const ready = need('fashionMnist', import.meta.url) && need('python3', import.meta.url);
 
@@ -88,4 +88,28 @@ describe.skipIf(!ready)('whittle reproduce --scale test', () => {
       expect(res.rows).toEqual(rep.results[i].rows);
     }
   }, 600_000);
+
+  it('Ctrl-C stops it with the finished studies kept and the report saying what is missing; a rerun resumes', async () => {
+    const home2 = tmpHome();
+    const out2 = path.join(home2, 'report');
+    const args = ['reproduce', '--scale', 'test', '--only', 'curriculum', '--out', out2, '--home', home2];
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => {
+      p.stdout.on('data', (d) => { stdout += d; if (/\(\d+\/6 runs\)/.test(stdout) && !p.killed) p.kill('SIGINT'); });
+      p.on('exit', (c) => resolve(c));
+    });
+    expect(code, stdout + stderr).toBe(130);
+    expect(stderr).toMatch(/finished studies are kept, rerun the same command to continue/);
+    const stopped = JSON.parse(fs.readFileSync(path.join(out2, 'report.json'), 'utf8')) as ReportJson;
+    expect(stopped.results[0].missing).toMatch(/stopped by SIGINT/);
+    const again = await whittle(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/resuming study/);
+    const rep = JSON.parse(fs.readFileSync(path.join(out2, 'report.json'), 'utf8')) as ReportJson;
+    expect(rep.results[0].missing).toBeNull();
+    expect(rep.results[0].studies[0].status).toBe('done');
+    expect(rep.results[0].rows[0].perSeed).toHaveLength(2);
+  }, 300_000);
 });
