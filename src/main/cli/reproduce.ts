@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { StudyRow } from '../../shared/api';
 import { CorpusRegistry } from '../services/corpora';
 import { applyOverrides, findRecipe } from '../services/recipes';
+import { EVIDENCE } from '../services/reproduce/evidence';
 import { frontierChart, nonlocalityChart, type NamedChart } from '../services/reproduce/charts';
 import { writeReproduceReport, type ReproduceReport, type ResultOutcome, type StudyOutcome, verdictCounts } from '../services/reproduce/report';
 import { findExistingStudy, plannedSpec, startOrReuse, studyWallSeconds, type StudyStart } from '../services/reproduce/studies';
@@ -83,7 +84,7 @@ export const reproduceCommand: Command = {
     const svc = ctx.service();
     const t0 = Date.now();
     const backend = (await svc.info()).backend;
-    const outcomes: ResultOutcome[] = results.map((def) => ({ def, missing: 'not run yet', studies: [], rows: [], wallSeconds: null, charts: [] }));
+    const outcomes: ResultOutcome[] = results.map((def) => ({ def, missing: 'not run yet', studies: [], rows: [], wallSeconds: null, charts: [], evidence: EVIDENCE[def.name] }));
     const report = (): ReproduceReport => ({ scale, generatedAt: new Date().toISOString(), machine: machine(backend), invocationSeconds: (Date.now() - t0) / 1000, results: outcomes });
     let failed = false;
     if (!ctx.json) ctx.io.out(`whittle reproduce --scale ${scale}: ${selected.length} of ${results.length} results to run, ${plans.filter((p) => selected.includes(p.def)).reduce((a, p) => a + p.studies.length, 0)} studies; report in ${out}\n`);
