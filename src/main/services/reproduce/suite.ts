@@ -73,7 +73,7 @@ const curriculum: ResultDef = {
   figure: 'Fig. 2',
   note: 'CPU scale: CMSP m=6, k=4, n=32, the 12-bit composite [0,1,2], 64×64 MLP, 20k steps (the paper: m=4, k=4, n=64, 16-bit composite, 128×128, up to 200k/1M steps). Value per seed: 1 if the target was learned (sliding minimum of its loss < 0.1 bits), else 0.',
   needs: [],
-  defaultSeeds: { test: 2, cpu: 3, reference: 2 },
+  defaultSeeds: { test: 2, cpu: 6, reference: 2 },
   studies(scale, seeds) {
     const recipe = scale === 'reference' ? 'curriculum-reference' : 'curriculum-cpu';
     const sets = [`seeds=${JSON.stringify(range(seeds))}`];
@@ -116,7 +116,7 @@ const nonlocality: ResultDef = {
   figure: 'Fig. 3',
   note: `CMSP m=6, k=3, n=18 (six atomics + [0,1,2] + [3,4,5]), 128×128 MLP trained as the reference does (20k steps, 256 samples per skill per step), ablation scores, global selection, 1,000 recovery and relearn steps; CPU scale = the reference settings at 4 sparsities (50–90 %) instead of 7; keep [0,1,2], remove [3,4,5]. Kept-skill value per seed: mean over the sparsities of (accuracy with group lasso − without) right after pruning. Relearn values per seed: mean accuracy of the removed skill after its relearn steps over the sparsities ≤ ${RELEARN_MAX_SPARSITY * 100} %.`,
   needs: [],
-  defaultSeeds: { test: 2, cpu: 2, reference: 1 },
+  defaultSeeds: { test: 2, cpu: 3, reference: 1 },
   studies(scale, seeds) {
     if (scale === 'reference') return perSeed('nonlocality-cmsp', seeds, []);
     const sets = scale === 'test'
@@ -194,7 +194,7 @@ const frontierFashion: ResultDef = {
   figure: 'Fig. 4',
   note: 'Fashion-MNIST footwear (Sandal, Sneaker, Ankle boot) stands in for the paper\'s MNIST even digits (no MNIST on this machine); target 94 % (the paper: 97 % on MNIST). CPU scale: teacher 784→256→256→10 (the paper: 1200×1200), sizes 32/64/128 hidden units. Samples include the pruning phase, never the teacher\'s.',
   needs: [FASHION],
-  defaultSeeds: { test: 1, cpu: 3, reference: 1 },
+  defaultSeeds: { test: 1, cpu: 5, reference: 1 },
   studies(scale, seeds) {
     if (scale === 'reference') return perSeed('fashion-mnist-frontier', seeds, []);
     const sets = scale === 'test'
