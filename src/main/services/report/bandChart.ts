@@ -27,7 +27,7 @@ export function bandDomain(i: BandChartInput): [number, number] {
 }
 
 export function bandChartSvg(i: BandChartInput): string {
-  const W = i.width ?? 560, H = 86, L = 16, R = 16, Y = 50;
+  const W = i.width ?? 560, H = 98, L = 16, R = 16, Y = 62;
   const [x0, x1] = bandDomain(i);
   const px = (x: number) => L + ((Math.min(Math.max(x, x0), x1) - x0) / (x1 - x0)) * (W - L - R);
   const parts: string[] = [];
@@ -53,7 +53,7 @@ export function bandChartSvg(i: BandChartInput): string {
     const x = px(i.mean);
     parts.push(`<line class="mean" x1="${x.toFixed(1)}" y1="${Y - 16}" x2="${x.toFixed(1)}" y2="${Y + 16}" stroke="#dc2626" stroke-width="2.5"><title>Whittle mean ${fmt(i.mean)}</title></line>`);
   }
-  parts.push(`<text x="${W - R}" y="14" text-anchor="end" fill="#555">band = agrees · ◆ paper · ● seeds · | mean</text>`);
+  parts.push(`<text x="${W - R}" y="30" text-anchor="end" fill="#555">band = agrees · ◆ paper · ● seeds · | mean</text>`);
   parts.push('</svg>');
   return parts.join('\n');
 }
