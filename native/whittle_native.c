@@ -567,6 +567,12 @@ NAPI_MODULE_INIT() {
       {"mlpForward", NULL, MlpForward, NULL, NULL, NULL, napi_default, NULL},
       {"mlpBackward", NULL, MlpBackward, NULL, NULL, NULL, napi_default, NULL},
       {"cmspFill", NULL, CmspFill, NULL, NULL, NULL, napi_default, NULL},
+      {"geluForward", NULL, GeluForward, NULL, NULL, NULL, napi_default, NULL},
+      {"geluBackward", NULL, GeluBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormForward", NULL, LayerNormForward, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormBackward", NULL, LayerNormBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"causalSoftmaxForward", NULL, CausalSoftmaxForward, NULL, NULL, NULL, napi_default, NULL},
+      {"causalSoftmaxBackward", NULL, CausalSoftmaxBackward, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

@@ -13,6 +13,8 @@ import { gemmRequestNote, loadNative, nativeLoadError, type NativeGemm } from '.
 import { registerFusedGradients } from './ops';
 import { unsortedSegmentSumKernel } from './segment';
 import { makeSum } from './sum';
+import { registerTransformerKernels } from './transformer';
+import { registerTransformerGradients } from './transformerOps';
 
 export interface KernelInstall {
   backend: string;
@@ -84,6 +86,8 @@ export function installKernels(backendName: string, opts: { threads?: number; na
     if (native) {
       // an addon built from older sources lacks the MLP entry points (`npm install` rebuilds it)
       if (typeof native.mlpForward === 'function') registerFusedMlp(native, (name, fn) => replace(name, 'wasm', () => fn, done));
+      registerTransformerGradients();
+      registerTransformerKernels(native, (name, fn) => replace(name, 'wasm', () => fn, done));
       const threads = native.setThreads(opts.threads ?? defaultThreads());
       const { blas, gemm } = native.info();
       info = { ...info, native: true, blas, gemm, threads };
@@ -119,4 +123,5 @@ export function setKernelThreads(n: number): number {
 
 export type { WasmBackendLike };
 export { fusedMlp, fusedMlpAvailable } from './mlp';
+export { fusedActivation, fusedCausalSoftmax, fusedNorm } from './transformerOps';
 export { adamUpdate, dense, softmaxCrossEntropy, type AdamStep, type DenseActivation } from './ops';

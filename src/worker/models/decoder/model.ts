@@ -14,6 +14,7 @@
 //
 // Every parameter's shape is declared with symbolic axes ('d' = residual, 'f<l>' = layer l's
 // MLP width), which is all compaction, group lasso and checkpoints need to know.
+import { fusedActivation, fusedCausalSoftmax, fusedNorm } from '../../engine/kernels';
 import type { Rng } from '../../engine/rng';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../../engine/tf';
 import type { UnitHooks } from '../units';
@@ -68,8 +69,11 @@ export function gelu(x: Tensor): Tensor {
   });
 }
 
-/** The MLP nonlinearity named by the config. */
+/** The MLP nonlinearity named by the config: one fused kernel where the backend has it (wasm with
+ *  the native addon), else the tfjs composition below (the fallback and the tests' oracle). */
 export function activate(kind: DecoderActivation, x: Tensor): Tensor {
+  const fused = kind === 'relu' ? null : fusedActivation(kind, x);
+  if (fused) return fused;
   switch (kind) {
     case 'gelu_tanh': return gelu(x);
     case 'gelu': return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))); // exact (erf) GELU
@@ -166,6 +170,8 @@ export class Transformer {
     const g = this.vars[`${name}.g`];
     const m = hooks.masks ? hooks.masks.resid : this.residMaskT;
     if (!m) {
+      const fused = fusedNorm('rmsnorm', x, g as Tensor1D, null, this.config.normEps);
+      if (fused) return fused as Tensor2D;
       const ms = tf.mean(tf.square(x), -1, true); // [N, 1]
       return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.normEps))), g) as Tensor2D;
     }
@@ -177,6 +183,8 @@ export class Transformer {
   private layerNorm(x: Tensor2D, g: Variable, b: Variable, hooks: TransformerHooks): Tensor2D {
     const m = hooks.masks ? hooks.masks.resid : this.residMaskT;
     if (!m) {
+      const fused = fusedNorm('layernorm', x, g as Tensor1D, b as Tensor1D, this.config.normEps);
+      if (fused) return fused as Tensor2D;
       const { mean, variance } = tf.moments(x, -1, true);
       return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.config.normEps))), g), b) as Tensor2D;
     }
@@ -239,9 +247,14 @@ export class Transformer {
     const g = H / KV;
     // Grouped-query attention without repeating K/V: the g query heads of one key head become g·T rows.
     const qg = g === 1 ? q : tf.reshape(q, [B, KV, g * T, hd]);
-    let att = tf.mul(tf.matMul(qg, k, false, true), 1 / Math.sqrt(hd)); // [B, KV, g·T, S]
-    if (T > 1 || P === 0) att = tf.add(att, this.causalBias(T, P, g)); // one new token sees every key
-    att = tf.softmax(att);
+    const scores = tf.matMul(qg, k, false, true); // [B, KV, g·T, S]
+    // scale, causal mask and softmax in one kernel where the backend has it
+    let att = fusedCausalSoftmax(scores, 1 / Math.sqrt(hd), T, P);
+    if (!att) {
+      att = tf.mul(scores, 1 / Math.sqrt(hd));
+      if (T > 1 || P === 0) att = tf.add(att, this.causalBias(T, P, g)); // one new token sees every key
+      att = tf.softmax(att);
+    }
     let y = tf.matMul(att, val); // [B, KV, g·T, hd]
     if (g > 1) y = tf.reshape(y, [B, H, T, hd]);
     y = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, A]) as Tensor2D; // [B·T, A]
