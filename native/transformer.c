@@ -5,6 +5,8 @@
 //   layerNormForward / ...Backward    LayerNorm or RMSNorm over the last axis, its dx, dg, db
 //   causalSoftmaxForward / ...Backward softmax(scale·s) over the keys a query may see (causal
 //                                     mask built in), and its gradient
+//   splitHeads / mergeHeads           the fused q|k|v projection to per-head q, k, v, and back
+//   softmaxCe                         mean softmax cross-entropy over the vocabulary, its gradient
 // The matrix products around them stay on the addon's GEMM (matmul.ts).
 //
 // Arguments: (heap, Float64Array) read by args.c; layouts are documented at each entry point and
@@ -333,4 +335,135 @@ napi_value CausalSoftmaxBackward(napi_env env, napi_callback_info info) {
   if (!wn_args_done(env, &r, "causal softmax gradient")) return NULL;
   causal_softmax_backward(R, S, T, P, scale, y, dy, dx);
   return NULL;
+}
+
+// ---- attention heads: split the fused q|k|v projection, and its gradient -------------------------
+
+// qkv [B·T, W] (W = (H + 2·KV)·hd; columns q heads, then k heads, then v heads) → q [B, H, T, hd],
+// k and v [B, KV, T, hd]: the slice + reshape + transpose of each, in one pass.
+static void split_heads(int B, int T, int W, int hd, int H, int KV, const float *qkv, float *q, float *k, float *v) {
+  const int nh = H + 2 * KV;
+  const int nt = XF_THREADS((long)B * T * W);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int bt = 0; bt < B * T; bt++) {
+    const int b = bt / T, t = bt % T;
+    const float *row = qkv + (size_t)bt * W;
+    for (int h = 0; h < nh; h++) {
+      float *dst = h < H ? q + (((size_t)b * H + h) * T + t) * hd
+                 : h < H + KV ? k + (((size_t)b * KV + (h - H)) * T + t) * hd
+                              : v + (((size_t)b * KV + (h - H - KV)) * T + t) * hd;
+      memcpy(dst, row + (size_t)h * hd, sizeof(float) * (size_t)hd);
+    }
+  }
+}
+
+// The reverse: dq, dk, dv back into dqkv [B·T, W] (each column has exactly one source).
+static void merge_heads(int B, int T, int W, int hd, int H, int KV, const float *dq, const float *dk, const float *dv,
+                        float *dqkv) {
+  const int nh = H + 2 * KV;
+  const int nt = XF_THREADS((long)B * T * W);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int bt = 0; bt < B * T; bt++) {
+    const int b = bt / T, t = bt % T;
+    float *row = dqkv + (size_t)bt * W;
+    for (int h = 0; h < nh; h++) {
+      const float *src = h < H ? dq + (((size_t)b * H + h) * T + t) * hd
+                       : h < H + KV ? dk + (((size_t)b * KV + (h - H)) * T + t) * hd
+                                    : dv + (((size_t)b * KV + (h - H - KV)) * T + t) * hd;
+      memcpy(row + (size_t)h * hd, src, sizeof(float) * (size_t)hd);
+    }
+  }
+}
+
+static int heads_head(napi_env env, WnArgs *r, int *B, int *T, int *W, int *hd, int *H, int *KV) {
+  *B = (int)wn_next(r); *T = (int)wn_next(r); *W = (int)wn_next(r);
+  *hd = (int)wn_next(r); *H = (int)wn_next(r); *KV = (int)wn_next(r);
+  if (r->ok && (*B < 0 || *T < 1 || *hd < 1 || *H < 1 || *KV < 1 || *W != (*H + 2 * *KV) * *hd)) {
+    fail(env, "whittle_native: attention heads need width W = (heads + 2·kvHeads)·headDim");
+    return 0;
+  }
+  return 1;
+}
+
+// splitHeads(heap, [B, T, W, hd, H, KV, qkv, q, k, v]).
+napi_value SplitHeads(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  int B, T, W, hd, H, KV;
+  if (!wn_args_open(env, info, &r, "split heads")) return NULL;
+  if (!heads_head(env, &r, &B, &T, &W, &hd, &H, &KV)) return NULL;
+  const double bt = (double)B * T;
+  const float *qkv = wn_tensor_at(&r, bt * W, 0);
+  float *q = wn_tensor_at(&r, bt * H * hd, 0), *k = wn_tensor_at(&r, bt * KV * hd, 0), *v = wn_tensor_at(&r, bt * KV * hd, 0);
+  if (!wn_args_done(env, &r, "split heads")) return NULL;
+  split_heads(B, T, W, hd, H, KV, qkv, q, k, v);
+  return NULL;
+}
+
+// mergeHeads(heap, [B, T, W, hd, H, KV, dq, dk, dv, dqkv]).
+napi_value MergeHeads(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  int B, T, W, hd, H, KV;
+  if (!wn_args_open(env, info, &r, "merge heads")) return NULL;
+  if (!heads_head(env, &r, &B, &T, &W, &hd, &H, &KV)) return NULL;
+  const double bt = (double)B * T;
+  const float *dq = wn_tensor_at(&r, bt * H * hd, 0), *dk = wn_tensor_at(&r, bt * KV * hd, 0), *dv = wn_tensor_at(&r, bt * KV * hd, 0);
+  float *dqkv = wn_tensor_at(&r, bt * W, 0);
+  if (!wn_args_done(env, &r, "merge heads")) return NULL;
+  merge_heads(B, T, W, hd, H, KV, dq, dk, dv, dqkv);
+  return NULL;
+}
+
+// ---- softmax cross-entropy over the vocabulary ---------------------------------------------------
+
+// log Σ_c e^{z_c}, shifted by the row's max; the sum in double (49,152-way vocabularies).
+HOT static double row_lse(const float *z, int C) {
+  float max = -INFINITY;
+  for (int c = 0; c < C; c++) max = z[c] > max ? z[c] : max;
+  double s = 0;
+  for (int c = 0; c < C; c++) s += vexpf(z[c] - max);
+  return max + log(s);
+}
+
+// softmaxCe(heap, [N, C, logits, labels (int32), out, mode, scale]):
+//   mode 0: out[0] = mean over rows of lse(z) − z[label] (nats);
+//   mode 1: out [N, C] = scale · (softmax(z) − onehot(label)) (the gradient; scale = dy / N).
+// Returns the first out-of-range label's row, or −1 (nothing written then).
+napi_value SoftmaxCe(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  if (!wn_args_open(env, info, &r, "softmax cross-entropy")) return NULL;
+  const int N = (int)wn_next(&r), C = (int)wn_next(&r);
+  const float *z = wn_tensor_at(&r, (double)N * C, 0);
+  const int32_t *y = (const int32_t *)wn_tensor_at(&r, N, 0);
+  const int mode = (int)wn_next(&r);
+  float *out = wn_tensor_at(&r, mode == 0 ? 1.0 : (double)N * C, 0);
+  const double scale = wn_next(&r);
+  if (!wn_args_done(env, &r, "softmax cross-entropy")) return NULL;
+  if (N < 0 || C < 1 || mode < 0 || mode > 1) return fail(env, "whittle_native: softmax cross-entropy needs rows >= 0, classes >= 1, mode 0 or 1");
+  napi_value bad;
+  for (int i = 0; i < N; i++)
+    if (y[i] < 0 || y[i] >= C) {
+      napi_create_int32(env, i, &bad);
+      return bad;
+    }
+  const int nt = XF_THREADS((long)N * C);
+  (void)nt;
+  if (mode == 0) {
+    double total = 0;
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(+ : total)
+    for (int i = 0; i < N; i++) total += row_lse(z + (size_t)i * C, C) - z[(size_t)i * C + y[i]];
+    out[0] = N > 0 ? (float)(total / N) : 0.f;
+  } else {
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int i = 0; i < N; i++) {
+      const float *zr = z + (size_t)i * C;
+      float *g = out + (size_t)i * C;
+      const float lse = (float)row_lse(zr, C), s = (float)scale;
+      for (int c = 0; c < C; c++) g[c] = s * vexpf(zr[c] - lse);
+      g[y[i]] -= s;
+    }
+  }
+  napi_create_int32(env, -1, &bad);
+  return bad;
 }

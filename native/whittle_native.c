@@ -573,6 +573,9 @@ NAPI_MODULE_INIT() {
       {"layerNormBackward", NULL, LayerNormBackward, NULL, NULL, NULL, napi_default, NULL},
       {"causalSoftmaxForward", NULL, CausalSoftmaxForward, NULL, NULL, NULL, napi_default, NULL},
       {"causalSoftmaxBackward", NULL, CausalSoftmaxBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"splitHeads", NULL, SplitHeads, NULL, NULL, NULL, napi_default, NULL},
+      {"mergeHeads", NULL, MergeHeads, NULL, NULL, NULL, napi_default, NULL},
+      {"softmaxCe", NULL, SoftmaxCe, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

@@ -79,4 +79,7 @@ napi_value LayerNormForward(napi_env env, napi_callback_info info);
 napi_value LayerNormBackward(napi_env env, napi_callback_info info);
 napi_value CausalSoftmaxForward(napi_env env, napi_callback_info info);
 napi_value CausalSoftmaxBackward(napi_env env, napi_callback_info info);
+napi_value SplitHeads(napi_env env, napi_callback_info info);
+napi_value MergeHeads(napi_env env, napi_callback_info info);
+napi_value SoftmaxCe(napi_env env, napi_callback_info info);
 #endif

@@ -123,5 +123,5 @@ export function setKernelThreads(n: number): number {
 
 export type { WasmBackendLike };
 export { fusedMlp, fusedMlpAvailable } from './mlp';
-export { fusedActivation, fusedCausalSoftmax, fusedNorm } from './transformerOps';
+export { fusedActivation, fusedCausalSoftmax, fusedNorm, fusedSplitHeads } from './transformerOps';
 export { adamUpdate, dense, softmaxCrossEntropy, type AdamStep, type DenseActivation } from './ops';

@@ -1,6 +1,8 @@
 // The transformer step's fused kernels (native/transformer.c through transformer.ts) against the
 // tfjs composition they replace, run on the cpu backend (the oracle), and against float64
-// references: activation (GELU tanh and erf, SiLU), LayerNorm and RMSNorm, causal softmax — values
+// references: activation (GELU tanh and erf, SiLU), LayerNorm and RMSNorm, causal softmax, the
+// split of the q|k|v projection into heads (through the models below), softmax cross-entropy over a
+// vocabulary — values
 // and gradients, odd widths, a single query, query counts that are no multiple of any block, keys
 // after a KV cache — then whole decoder models (GPT-style and Llama-style: rotary, grouped-query,
 // gated SiLU, RMSNorm) trained one step and run with a KV cache, on every GEMM route the addon has.
@@ -16,7 +18,7 @@ import { decoderConfig, type DecoderConfigInput } from '../../models/decoder/con
 import { activate, disposeKvCache, initTransformer, Transformer } from '../../models/decoder/model';
 import { windowTensors } from '../../train/batch';
 import { crossEntropy } from '../../train/loss';
-import { fusedActivation, fusedCausalSoftmax, fusedNorm, installKernels, uninstallKernels } from './index';
+import { fusedActivation, fusedCausalSoftmax, fusedNorm, installKernels, softmaxCrossEntropy, uninstallKernels } from './index';
 import { loadNative, type NativeGemm } from './native';
 
 type Fn = () => Tensor | Tensor[];
@@ -209,6 +211,28 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('fused transfo
     await expectMatch(() => tf.grad((s: Tensor) => tf.sum(tf.mul(softmax(s, scale, T, P), tf.tensor(dy, shape))))(tf.tensor(ss, shape)), 2e-6);
   });
 
+  it.each([{ N: 70, C: 257 }, { N: 1, C: 2 }, { N: 3, C: 5000 }])('softmax cross-entropy $N × $C: loss vs float64 and the composition, gradient', async ({ N, C }) => {
+    const zs = randArr(N * C, 9, 3);
+    const ys = Int32Array.from({ length: N }, (_, i) => (i * 7919) % C);
+    const labels = () => tf.tensor1d(ys, 'int32');
+    const [loss] = await expectMatch(() => softmaxCrossEntropy(tf.tensor2d(zs, [N, C]), labels()), 1e-6);
+    let ref = 0;
+    for (let i = 0; i < N; i++) {
+      let max = -Infinity, sum = 0;
+      for (let c = 0; c < C; c++) max = Math.max(max, zs[i * C + c]);
+      for (let c = 0; c < C; c++) sum += Math.exp(zs[i * C + c] - max);
+      ref += max + Math.log(sum) - zs[i * C + ys[i]];
+    }
+    expect(Math.abs(loss[0] - ref / N)).toBeLessThanOrEqual(1e-6 * Math.max(1, ref / N));
+    await expectMatch(() => tf.grad((z: Tensor) => tf.mul(softmaxCrossEntropy(z as tf.Tensor2D, labels()), 3))(tf.tensor2d(zs, [N, C])), 1e-6);
+  });
+
+  it('softmax cross-entropy names a label outside the vocabulary', async () => {
+    await tf.setBackend('wasm');
+    expect(() => tf.tidy(() => softmaxCrossEntropy(tf.zeros([2, 4]) as tf.Tensor2D, tf.tensor1d([1, 4], 'int32')))).toThrow(/label 4 at row 1 is outside the 4 classes/);
+    await tf.setBackend('cpu');
+  });
+
   it('bad arguments are refused with a clear error, never read outside the heap', () => {
     const heap = new ArrayBuffer(64);
     const n = addon as unknown as Record<string, (h: ArrayBuffer, a: unknown) => void>;
@@ -222,6 +246,7 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('fused transfo
 // Whole models: one training step's loss and every gradient, and a cached forward, on wasm with
 // the fused kernels (each GEMM route) against the cpu backend running the composition.
 const GPT: DecoderConfigInput = { vocab: 23, context: 9, dModel: 12, heads: 3, headDim: 4, mlp: [20, 13] };
+const GPT_GQA: DecoderConfigInput = { ...GPT, kvHeads: 1 }; // learned positions, three query heads per key head
 const LLAMA: DecoderConfigInput = {
   vocab: 19, context: 9, dModel: 10, heads: 4, headDim: 4, kvHeads: 2, mlp: [14, 11], norm: 'rmsnorm', normEps: 1e-6,
   positions: 'rotary', activation: 'silu', gatedMlp: true, tiedEmbeddings: false, bias: { qkv: false, attnOut: false, mlp: false },
@@ -276,6 +301,7 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon).each(gemms.map
     { name: 'GPT-style, one token', cfg: GPT, B: 2, T: 1, masked: 'none' },
     { name: 'GPT-style, masked neurons', cfg: GPT, B: 2, T: 7, masked: 'mlp' },
     { name: 'GPT-style, masked residual dimensions', cfg: GPT, B: 2, T: 7, masked: 'resid' },
+    { name: 'GPT-style, grouped-query', cfg: GPT_GQA, B: 2, T: 5, masked: 'none' },
     { name: 'Llama-style', cfg: LLAMA, B: 2, T: 7, masked: 'none' },
     { name: 'Llama-style, masked residual dimensions', cfg: LLAMA, B: 2, T: 5, masked: 'resid' },
   ] as const)('$name: training loss and every gradient equal the composition on cpu', async ({ cfg, B, T, masked }) => {
@@ -283,7 +309,7 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon).each(gemms.map
     expect(Number.isFinite(loss[0])).toBe(true);
   });
 
-  it.each([{ name: 'GPT-style', cfg: GPT }, { name: 'Llama-style', cfg: LLAMA }])('$name: KV-cached logits equal the composition on cpu', async ({ cfg }) => {
+  it.each([{ name: 'GPT-style', cfg: GPT }, { name: 'GPT-style, grouped-query', cfg: GPT_GQA }, { name: 'Llama-style', cfg: LLAMA }])('$name: KV-cached logits equal the composition on cpu', async ({ cfg }) => {
     await expectMatch(cachedOutputs(cfg), 1e-5);
   });
 });

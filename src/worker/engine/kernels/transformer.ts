@@ -15,6 +15,8 @@ export const NORM = 'WhittleNorm';
 export const NORM_GRAD = 'WhittleNormGrad';
 export const CAUSAL_SOFTMAX = 'WhittleCausalSoftmax';
 export const CAUSAL_SOFTMAX_GRAD = 'WhittleCausalSoftmaxGrad';
+export const SPLIT_HEADS = 'WhittleSplitHeads';
+export const MERGE_HEADS = 'WhittleMergeHeads';
 
 /** Activation kinds as native/transformer.c numbers them. */
 export const ACT_KINDS = { gelu_tanh: 0, gelu: 1, silu: 2 } as const;
@@ -31,6 +33,10 @@ export interface NativeTransformerKernels {
   layerNormBackward(heap: ArrayBuffer, args: Float64Array): void;
   causalSoftmaxForward(heap: ArrayBuffer, args: Float64Array): void;
   causalSoftmaxBackward(heap: ArrayBuffer, args: Float64Array): void;
+  splitHeads(heap: ArrayBuffer, args: Float64Array): void;
+  mergeHeads(heap: ArrayBuffer, args: Float64Array): void;
+  /** Returns the row of the first label outside [0, C), or −1 when all are valid. */
+  softmaxCe(heap: ArrayBuffer, args: Float64Array): number;
 }
 
 const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
@@ -79,12 +85,30 @@ function makeKernels(n: NativeTransformerKernels): Record<string, KernelFunc> {
         attrs.scale as number, at(backend, y), at(backend, dy), at(backend, dx)));
       return dx;
     }),
+    // qkv [B·T, (H + 2·KV)·hd] → q [B, H, T, hd], k and v [B, KV, T, hd]
+    [SPLIT_HEADS]: kf(({ inputs: { qkv }, backend, attrs }) => {
+      const { B, T, hd, H, KV } = attrs as Record<string, number>;
+      const q = backend.makeOutput([B, H, T, hd], 'float32');
+      const k = backend.makeOutput([B, KV, T, hd], 'float32');
+      const v = backend.makeOutput([B, KV, T, hd], 'float32');
+      n.splitHeads(heapBuffer(backend), Float64Array.of(B, T, qkv!.shape[1], hd, H, KV, at(backend, qkv), at(backend, q), at(backend, k), at(backend, v)));
+      return [q, k, v];
+    }),
+    [MERGE_HEADS]: kf(({ inputs: { dq, dk, dv }, backend, attrs }) => {
+      const { B, T, hd, H, KV } = attrs as Record<string, number>;
+      const W = (H + 2 * KV) * hd;
+      const dqkv = backend.makeOutput([B * T, W], 'float32');
+      n.mergeHeads(heapBuffer(backend), Float64Array.of(B, T, W, hd, H, KV, at(backend, dq), at(backend, dk), at(backend, dv), at(backend, dqkv)));
+      return dqkv;
+    }),
   };
 }
 
 /** Register the transformer kernels on the wasm backend when the addon has them. */
 export function registerTransformerKernels(native: NativeKernels, register: (name: string, fn: KernelFunc) => void): void {
   const n = native as unknown as Partial<NativeTransformerKernels>;
-  if (typeof n.geluForward !== 'function' || typeof n.causalSoftmaxBackward !== 'function') return; // addon built from older sources
+  if (typeof n.geluForward !== 'function' || typeof n.mergeHeads !== 'function') return; // addon built from older sources
+  // WHITTLE_FUSED_TRANSFORMER=0 keeps the tfjs composition (A/B timing: bench/lm-profile.ts)
+  if (process.env.WHITTLE_FUSED_TRANSFORMER === '0') return;
   for (const [name, fn] of Object.entries(makeKernels(n as NativeTransformerKernels))) register(name, fn);
 }

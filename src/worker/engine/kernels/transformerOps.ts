@@ -4,7 +4,7 @@
 // oracle the tests compare these kernels with.
 import type { NamedAttrMap } from '@tensorflow/tfjs-core';
 import { tf, type Tensor, type Tensor1D } from '../tf';
-import { ACT, ACT_GRAD, ACT_KINDS, CAUSAL_SOFTMAX, CAUSAL_SOFTMAX_GRAD, NORM, NORM_GRAD, NORM_KINDS, type FusedActivation, type FusedNorm } from './transformer';
+import { ACT, ACT_GRAD, ACT_KINDS, CAUSAL_SOFTMAX, CAUSAL_SOFTMAX_GRAD, MERGE_HEADS, NORM, NORM_GRAD, NORM_KINDS, SPLIT_HEADS, type FusedActivation, type FusedNorm } from './transformer';
 
 const has = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) != null;
 const run = (kernel: string, inputs: Record<string, Tensor>, attrs: NamedAttrMap = {}) =>
@@ -33,12 +33,26 @@ export function registerTransformerGradients(): void {
     },
   });
   tf.registerGradient({
+    kernelName: SPLIT_HEADS,
+    gradFunc: (dys, _saved, attrs) => {
+      const [dq, dk, dv] = dys as Tensor[]; // the tape fills zeros for an output the loss does not use
+      return { qkv: () => run(MERGE_HEADS, { dq, dk, dv }, { ...attrs }) as Tensor };
+    },
+  });
+  tf.registerGradient({
     kernelName: CAUSAL_SOFTMAX,
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => ({
       x: () => run(CAUSAL_SOFTMAX_GRAD, { y: saved[0] as Tensor, dy: dy as Tensor }, { T: attrs.T as number, P: attrs.P as number, scale: attrs.scale as number }) as Tensor,
     }),
   });
+}
+
+/** q [B, H, T, hd], k and v [B, KV, T, hd] from the fused projection qkv [B·T, (H + 2·KV)·hd] in
+ *  one kernel; null where the backend has none. */
+export function fusedSplitHeads(qkv: Tensor, B: number, T: number, H: number, KV: number, hd: number): [Tensor, Tensor, Tensor] | null {
+  if (!has(SPLIT_HEADS)) return null;
+  return run(SPLIT_HEADS, { qkv }, { B, T, H, KV, hd }) as unknown as [Tensor, Tensor, Tensor];
 }
 
 /** act(x) in one kernel, or null where the backend has none (use the tfjs composition). */

@@ -14,7 +14,7 @@
 //
 // Every parameter's shape is declared with symbolic axes ('d' = residual, 'f<l>' = layer l's
 // MLP width), which is all compaction, group lasso and checkpoints need to know.
-import { fusedActivation, fusedCausalSoftmax, fusedNorm } from '../../engine/kernels';
+import { fusedActivation, fusedCausalSoftmax, fusedNorm, fusedSplitHeads } from '../../engine/kernels';
 import type { Rng } from '../../engine/rng';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../../engine/tf';
 import type { UnitHooks } from '../units';
@@ -240,8 +240,12 @@ export class Transformer {
       if (rope && start < A + K) t = this.rotate(t, rope[0], rope[1]);
       return tf.transpose(t, [0, 2, 1, 3]) as tf.Tensor4D;
     };
-    const q = split(0, H);
-    let k = split(A, KV); let val = split(A + K, KV); // [B, KV, T, hd]
+    // slice + reshape + transpose of q, k and v in one kernel where the backend has it (rotary
+    // positions rotate between the slice and the transpose: they keep the composition)
+    const heads = rope ? null : fusedSplitHeads(qkv, B, T, H, KV, hd);
+    const q = heads ? heads[0] as tf.Tensor4D : split(0, H);
+    let k = heads ? heads[1] as tf.Tensor4D : split(A, KV);
+    let val = heads ? heads[2] as tf.Tensor4D : split(A + K, KV); // [B, KV, T, hd]
     if (past) { k = tf.concat([past.k[l], k], 2); val = tf.concat([past.v[l], val], 2); } // [B, KV, P+T, hd]
     if (out) { out.k.push(tf.keep(k)); out.v.push(tf.keep(val)); }
     const g = H / KV;
@@ -284,8 +288,10 @@ export class Transformer {
     const ids = tf.reshape(tf.cast(tokens, 'int32'), [B * T]);
     const x = tf.gather(this.vars.wte, ids) as Tensor2D;
     if (this.config.positions !== 'learned') return x;
-    const pos = tf.tile(tf.slice(this.vars.wpe, [P, 0], [T, this.config.dModel]), [B, 1]); // [B·T, d]
-    return tf.add(x, pos) as Tensor2D;
+    const d = this.config.dModel;
+    // broadcast over the batch rather than tile: the gradient is then one Sum, not B slices and adds
+    const pos = tf.slice(this.vars.wpe, [P, 0], [T, d]); // [T, d]
+    return tf.reshape(tf.add(tf.reshape(x, [B, T, d]), pos), [B * T, d]) as Tensor2D;
   }
 
   /** The final normalised residual stream [B·T, d] of T tokens after `past`'s positions. */
