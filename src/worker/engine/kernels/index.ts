@@ -6,6 +6,7 @@ import { tf } from '../tf';
 import { type WasmBackendLike } from './heap';
 import { registerFusedWasm } from './fusedKernels';
 import { makeAddNFromAdd } from './addN';
+import { makeGather } from './gather';
 import { makeIdentity } from './identity';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul';
 import { registerFusedMlp } from './mlp';
@@ -78,6 +79,7 @@ export function installKernels(backendName: string, opts: { threads?: number; na
     replace('_FusedMatMul', 'wasm', (orig) => makeFusedMatMul(orig as never, t, native), done);
     replace('Sum', 'wasm', (orig) => makeSum(orig as never, native), done);
     replace('Identity', 'wasm', (orig) => makeIdentity(orig!), done);
+    replace('GatherV2', 'wasm', (orig) => makeGather(orig as never), done);
     if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
       replace('UnsortedSegmentSum', 'wasm', () => unsortedSegmentSumKernel, done);
     }

@@ -225,4 +225,18 @@ describe.each(routes)('wasm kernels ($name route)', ({ native, gemm }) => {
       return tf.grad((table: Tensor) => tf.sum(tf.square(tf.gather(table, idx))))(rand([10, 5], 16));
     });
   });
+
+  it('gather along axis 0 (rows copied on the heap) and the cases it delegates', async () => {
+    const idx = () => tf.tensor2d([[1, 4, 1], [0, 9, 4]], [2, 3], 'int32');
+    await expectMatch(() => tf.gather(rand([10, 5], 17), idx())); // repeated rows, 2-D indices
+    await expectMatch(() => tf.gather(rand([10, 2, 3], 18), tf.tensor1d([9, 0], 'int32'))); // rank-3 table
+    await expectMatch(() => tf.gather(rand([10], 19), idx())); // scalar rows
+    await expectMatch(() => tf.gather(rand([4, 10], 20), idx(), 1)); // another axis: the original kernel
+    await expectMatch(() => tf.cast(tf.gather(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), tf.tensor1d([1, 1, 0], 'int32')), 'float32'));
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    expect(() => tf.tidy(() => tf.gather(rand([3, 2], 21), tf.tensor1d([0, 3], 'int32')))).toThrow(/index value 3 is not in \[0, 2\]/);
+    expect(tf.memory().numTensors).toBe(before);
+    await tf.setBackend('cpu');
+  });
 });
