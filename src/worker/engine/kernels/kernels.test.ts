@@ -85,6 +85,10 @@ describe.each(routes)('wasm kernels ($name route)', ({ native, gemm }) => {
     await expectMatch(() => tf.matMul(rand([3, 5, 7], 3), rand([3, 7, 4], 4)));
     await expectMatch(() => tf.matMul(rand([3, 7, 5], 3), rand([1, 4, 7], 4), true, true));
     await expectMatch(() => tf.matMul(rand([1, 5, 7], 3), rand([2, 3, 7, 4], 4)));
+    // attention-sized batches, which threads share by whole entries (native route)
+    await expectMatch(() => tf.matMul(rand([4, 4, 64, 32], 3), rand([4, 4, 64, 32], 4), false, true));
+    await expectMatch(() => tf.matMul(rand([9, 60, 64], 3), rand([9, 60, 32], 4), true, false));
+    await expectMatch(() => tf.matMul(rand([40, 60, 48], 3), rand([48, 32], 4)));
     // general batch broadcasting ([2,1] × [1,3]) goes to the original kernel
     await expectMatch(() => tf.matMul(rand([2, 1, 5, 7], 3), rand([1, 3, 7, 4], 4)));
   });
