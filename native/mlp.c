@@ -400,61 +400,24 @@ static int backward(const Net *n) {
 
 // ---- N-API entry points ----------------------------------------------------------------------
 
-// Reads the shared head [B, L, d0..dL, x, W_0..W_{L-1}]; tensor_at checks every offset against the heap.
-typedef struct {
-  const double *v;
-  size_t len, at;
-  uint8_t *heap;
-  size_t heapLen;
-  int ok;
-} Reader;
-
-static double next(Reader *r) {
-  if (r->at >= r->len) { r->ok = 0; return 0; }
-  return r->v[r->at++];
-}
-
-// A tensor of `count` floats at the next offset; NULL when the offset is -1 and `optional`.
-static float *tensor_at(Reader *r, double count, int optional) {
-  const double off = next(r);
-  if (optional && off < 0) return NULL;
-  if (!(off >= 0 && off + 4.0 * count <= (double)r->heapLen && fmod(off, 4.0) == 0)) { r->ok = 0; return NULL; }
-  return (float *)(r->heap + (size_t)off);
-}
-
-static int read_head(napi_env env, napi_callback_info info, Reader *r, Net *n) {
-  napi_value a[2];
-  if (!wn_get_args(env, info, 2, a)) return 0;
+// Reads the shared head [B, L, d0..dL, x, W_0..W_{L-1}] (args.c checks every offset against the heap).
+static int read_head(napi_env env, napi_callback_info info, WnArgs *r, Net *n) {
   memset(n, 0, sizeof(*n));
-  memset(r, 0, sizeof(*r));
-  r->ok = 1;
-  r->heap = wn_heap_ptr(env, a[0], &r->heapLen);
-  if (!r->heap) return 0;
-  napi_typedarray_type type;
-  size_t len = 0;
-  void *data = NULL;
-  bool isTa = false;
-  napi_is_typedarray(env, a[1], &isTa);
-  if (!isTa || napi_get_typedarray_info(env, a[1], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_float64_array) {
-    napi_throw_type_error(env, NULL, "whittle_native: expected a Float64Array of MLP arguments");
-    return 0;
-  }
-  r->v = (const double *)data;
-  r->len = len;
-  n->B = (int)next(r);
-  n->L = (int)next(r);
+  if (!wn_args_open(env, info, r, "MLP")) return 0;
+  n->B = (int)wn_next(r);
+  n->L = (int)wn_next(r);
   if (!r->ok || n->B < 0 || n->L < 1 || n->L > MAX_LAYERS) {
     napi_throw_range_error(env, NULL, "whittle_native: MLP needs 1 to 32 layers and a batch size >= 0");
     return 0;
   }
   for (int l = 0; l <= n->L; l++) {
-    n->d[l] = (int)next(r);
+    n->d[l] = (int)wn_next(r);
     if (n->d[l] < 1) r->ok = 0;
     if (n->d[l] > n->maxw) n->maxw = n->d[l];
   }
   // both layouts continue with x and W_0..W_{L-1}
-  n->x = tensor_at(r, (double)n->B * n->d[0], 0);
-  for (int l = 0; l < n->L; l++) n->W[l] = tensor_at(r, (double)n->d[l] * n->d[l + 1], 0);
+  n->x = wn_tensor_at(r, (double)n->B * n->d[0], 0);
+  for (int l = 0; l < n->L; l++) n->W[l] = wn_tensor_at(r, (double)n->d[l] * n->d[l + 1], 0);
   return 1;
 }
 
@@ -465,13 +428,13 @@ static napi_value fail(napi_env env, const char *msg) {
 
 // mlpForward(heap, args): see the layout at the top.
 napi_value MlpForward(napi_env env, napi_callback_info info) {
-  Reader r;
+  WnArgs r;
   Net n;
   if (!read_head(env, info, &r, &n)) return NULL;
   const int L = n.L;
-  for (int l = 0; l < L; l++) n.b[l] = tensor_at(&r, n.d[l + 1], 0);
-  for (int l = 1; l < L; l++) n.mask[l] = tensor_at(&r, n.d[l], 1);
-  for (int l = 1; l <= L; l++) n.h[l] = tensor_at(&r, (double)n.B * n.d[l], 0);
+  for (int l = 0; l < L; l++) n.b[l] = wn_tensor_at(&r, n.d[l + 1], 0);
+  for (int l = 1; l < L; l++) n.mask[l] = wn_tensor_at(&r, n.d[l], 1);
+  for (int l = 1; l <= L; l++) n.h[l] = wn_tensor_at(&r, (double)n.B * n.d[l], 0);
   if (!r.ok || r.at != r.len) return fail(env, "whittle_native: mlpForward arguments malformed or outside the heap");
   if (n.B > 0) {
     pack_weights(&n, 0);
@@ -482,15 +445,15 @@ napi_value MlpForward(napi_env env, napi_callback_info info) {
 
 // mlpBackward(heap, args): see the layout at the top.
 napi_value MlpBackward(napi_env env, napi_callback_info info) {
-  Reader r;
+  WnArgs r;
   Net n;
   if (!read_head(env, info, &r, &n)) return NULL;
   const int L = n.L;
-  for (int l = 1; l < L; l++) n.h[l] = tensor_at(&r, (double)n.B * n.d[l], 0);
-  n.dy = tensor_at(&r, (double)n.B * n.d[L], 0);
-  for (int l = 0; l < L; l++) n.dW[l] = tensor_at(&r, (double)n.d[l] * n.d[l + 1], 0);
-  for (int l = 0; l < L; l++) n.db[l] = tensor_at(&r, n.d[l + 1], 0);
-  n.dx = tensor_at(&r, (double)n.B * n.d[0], 1);
+  for (int l = 1; l < L; l++) n.h[l] = wn_tensor_at(&r, (double)n.B * n.d[l], 0);
+  n.dy = wn_tensor_at(&r, (double)n.B * n.d[L], 0);
+  for (int l = 0; l < L; l++) n.dW[l] = wn_tensor_at(&r, (double)n.d[l] * n.d[l + 1], 0);
+  for (int l = 0; l < L; l++) n.db[l] = wn_tensor_at(&r, n.d[l + 1], 0);
+  n.dx = wn_tensor_at(&r, (double)n.B * n.d[0], 1);
   if (!r.ok || r.at != r.len) return fail(env, "whittle_native: mlpBackward arguments malformed or outside the heap");
   if (n.B == 0) {
     for (int l = 0; l < L; l++) {

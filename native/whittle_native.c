@@ -340,6 +340,20 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   BOUNDS(IN_HEAP(aOff + sA * (batch - 1), (double)M * K) && IN_HEAP(bOff + sB * (batch - 1), (double)K * N) &&
          IN_HEAP(cOff + sC * (batch - 1), (double)M * N));
   const int lda = ta ? M : K, ldb = tb ? K : N, ldc = N;
+#ifdef _OPENMP
+  // Batched small products (attention: batch × heads products of 64×64): threads take whole
+  // entries. Only where wn_sgemm would not split an entry itself (its longer side under 128), so
+  // every entry is the same single call, hence the same bytes, at any thread count.
+  if (batch >= 2 && par_threads > 1 && omp_get_level() == 0 && (M >= N ? M : N) < 128 &&
+      2.0 * M * N * K * batch >= 1e6) {
+    load_blas();
+#pragma omp parallel for schedule(static) num_threads(par_threads < batch ? par_threads : batch)
+    for (int i = 0; i < batch; i++)
+      wn_sgemm1(ta, tb, M, N, K, (const float *)(heap + (size_t)(aOff + sA * i)), lda,
+                (const float *)(heap + (size_t)(bOff + sB * i)), ldb, beta, (float *)(heap + (size_t)(cOff + sC * i)), ldc);
+    return NULL;
+  }
+#endif
   for (int i = 0; i < batch; i++)
     wn_sgemm(ta, tb, M, N, K, (const float *)(heap + (size_t)(aOff + sA * i)), lda,
              (const float *)(heap + (size_t)(bOff + sB * i)), ldb, beta, (float *)(heap + (size_t)(cOff + sC * i)), ldc);
@@ -567,6 +581,15 @@ NAPI_MODULE_INIT() {
       {"mlpForward", NULL, MlpForward, NULL, NULL, NULL, napi_default, NULL},
       {"mlpBackward", NULL, MlpBackward, NULL, NULL, NULL, napi_default, NULL},
       {"cmspFill", NULL, CmspFill, NULL, NULL, NULL, napi_default, NULL},
+      {"geluForward", NULL, GeluForward, NULL, NULL, NULL, napi_default, NULL},
+      {"geluBackward", NULL, GeluBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormForward", NULL, LayerNormForward, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormBackward", NULL, LayerNormBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"causalSoftmaxForward", NULL, CausalSoftmaxForward, NULL, NULL, NULL, napi_default, NULL},
+      {"causalSoftmaxBackward", NULL, CausalSoftmaxBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"splitHeads", NULL, SplitHeads, NULL, NULL, NULL, napi_default, NULL},
+      {"mergeHeads", NULL, MergeHeads, NULL, NULL, NULL, napi_default, NULL},
+      {"softmaxCe", NULL, SoftmaxCe, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

@@ -1,5 +1,6 @@
 // Shared pieces of the native addon (whittle_native.c: BLAS binding, element-wise kernels, module
-// init; mlp.c: the fused MLP forward/backward).
+// init; args.c: the packed-argument reader; mlp.c: the fused MLP forward/backward; transformer.c:
+// the transformer step's fused kernels).
 #ifndef WHITTLE_NATIVE_H
 #define WHITTLE_NATIVE_H
 #include <node_api.h>
@@ -50,9 +51,35 @@ int wn_threads(void);
 int wn_get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv);
 uint8_t *wn_heap_ptr(napi_env env, napi_value v, size_t *len);
 
+// The packed-argument reader (args.c) every (heap, Float64Array) entry point shares.
+typedef struct {
+  const double *v;
+  size_t len, at;
+  uint8_t *heap;
+  size_t heapLen;
+  int ok;  // 0 once a read ran past the end or an offset fell outside the heap
+} WnArgs;
+// Reads (heap, args) into r; throws a JS error naming `what` and returns 0 when they are not that.
+int wn_args_open(napi_env env, napi_callback_info info, WnArgs *r, const char *what);
+double wn_next(WnArgs *r);
+// A tensor of `count` floats at the next offset; NULL when the offset is < 0 and `optional`.
+float *wn_tensor_at(WnArgs *r, double count, int optional);
+// 1 when every argument was read and valid; else throws a range error naming `what` and returns 0.
+int wn_args_done(napi_env env, WnArgs *r, const char *what);
+
 // Frees the calling thread's MLP scratch (env cleanup).
 void wn_mlp_free_scratch(void);
 napi_value MlpForward(napi_env env, napi_callback_info info);
 napi_value CmspFill(napi_env env, napi_callback_info info);
 napi_value MlpBackward(napi_env env, napi_callback_info info);
+// The transformer's fused element-wise kernels (transformer.c).
+napi_value GeluForward(napi_env env, napi_callback_info info);
+napi_value GeluBackward(napi_env env, napi_callback_info info);
+napi_value LayerNormForward(napi_env env, napi_callback_info info);
+napi_value LayerNormBackward(napi_env env, napi_callback_info info);
+napi_value CausalSoftmaxForward(napi_env env, napi_callback_info info);
+napi_value CausalSoftmaxBackward(napi_env env, napi_callback_info info);
+napi_value SplitHeads(napi_env env, napi_callback_info info);
+napi_value MergeHeads(napi_env env, napi_callback_info info);
+napi_value SoftmaxCe(napi_env env, napi_callback_info info);
 #endif

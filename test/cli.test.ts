@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/main/cli';
 import { whittle } from './helpers/cli';
+import { need } from './helpers/prereqs';
 import { tmpHome } from './helpers/tmp';
 
 describe('whittle CLI', { timeout: 300_000 }, () => {
@@ -81,6 +82,19 @@ describe('whittle CLI', { timeout: 300_000 }, () => {
     expect(out.medianMs).toBeGreaterThan(0);
     expect(out.samplesPerSec).toBeGreaterThan(0);
     expect(out.steps).toBe(3);
+  });
+
+  it.runIf(need('webgpuAdapter', import.meta.url))('bench --backend webgpu runs on WebGPU, software adapters included when named', async () => {
+    const r = await whittle(['bench', '--backend', 'webgpu', '--hidden', '16,16', '--batch', '64', '--steps', '2', '--json', '--home', tmpHome()]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect([out.status, out.backend]).toEqual(['done', 'webgpu']);
+  });
+
+  it('bench --backend names the allowed backends when given another', async () => {
+    const r = await whittle(['bench', '--backend', 'vulkan', '--home', tmpHome()]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/spec\.backend: .*"webgpu"/);
   });
 
   it('exits 1 when the run fails', async () => {

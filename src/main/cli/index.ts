@@ -6,6 +6,7 @@ import { demoCommand, reportCommand } from './demo';
 import { exportCommand } from './export';
 import { modelCommand } from './model';
 import { cancelCommand, metricsCommand, resumeCommand, rmCommand, runsCommand, showCommand } from './runs';
+import { reproduceCommand } from './reproduce';
 import { serveCommand } from './serve';
 import { runTaskCommand, syncCommand } from './slurm';
 import { textCommand } from './text';
@@ -17,6 +18,7 @@ export const COMMANDS: Command[] = [
   studyCommand,
   demoCommand,
   reportCommand,
+  reproduceCommand,
   runsCommand,
   showCommand,
   metricsCommand,

@@ -62,13 +62,13 @@ export const studyCommand: Command = {
 
 export const benchCommand: Command = {
   name: 'bench', summary: 'time a real MLP training step (forward, backward, Adam) on the compute backend',
-  usage: 'whittle bench [--hidden 128,128] [--batch 10000] [--steps 20] [--backend wasm|cpu|tensorflow]',
+  usage: 'whittle bench [--hidden 128,128] [--batch 10000] [--steps 20] [--backend wasm|cpu|tensorflow|webgpu]',
   options: [
     { name: 'hidden', type: 'string', valueName: 'W,W', description: 'hidden widths (default 128,128)' },
     { name: 'inputs', type: 'number', valueName: 'N', description: 'input width (default 68)' },
     { name: 'batch', type: 'number', valueName: 'N', description: 'samples per step (default 10000)' },
     { name: 'steps', type: 'number', valueName: 'N', description: 'timed steps (default 20)' },
-    { name: 'backend', type: 'string', valueName: 'NAME', description: 'tensorflow | wasm | cpu (default: best available)' },
+    { name: 'backend', type: 'string', valueName: 'NAME', description: 'tensorflow | wasm | cpu | webgpu (default: best available; webgpu named here also takes a software adapter)' },
     YES_OPTION,
   ],
   async run(ctx) {

@@ -13,8 +13,9 @@ export const BenchSpec = z.object({
   batch: int(1).default(10000),
   steps: int(1).default(20),
   warmup: int(0).default(3),
-  /** Force a backend for this job ('tensorflow' | 'wasm' | 'cpu'); default: the worker's choice. */
-  backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+  /** Force a backend for this job ('tensorflow' | 'wasm' | 'cpu' | 'webgpu'); default: the worker's choice.
+   *  A forced webgpu takes a software adapter (lavapipe) too: a correctness path, not a speed figure. */
+  backend: z.enum(['tensorflow', 'wasm', 'cpu', 'webgpu']).optional(),
 }).strict().superRefine((b, ctx) => {
   // Widths and batches the engine cannot allocate are refused here, naming the field.
   const est = estimateCost(b);

@@ -120,4 +120,27 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('a GEMM on its
       }
     });
   });
+
+  // Attention's batched products (batch × heads entries of 64×64 or 64×32), which threads share
+  // by whole entries; one with a broadcast operand (stride 0).
+  const batched: [number, number, number, number, boolean][] = [[64, 64, 64, 32, false], [37, 64, 32, 64, false], [40, 60, 48, 32, true]];
+  describe.each(gemms)('%s GEMM, batched', (gemm) => {
+    it.each(batched)('batch %i of M=%i N=%i K=%i (B broadcast: %s), every transpose', (batch, M, N, K, broadcast) => {
+      expect(addon!.useGemm(gemm)).toBe(gemm);
+      const rng = new Rng(batch + M + N + K);
+      const sizeB = broadcast ? K * N : batch * K * N;
+      const data = Float32Array.from({ length: batch * M * K + sizeB + batch * M * N }, () => rng.uniform(-1, 1));
+      const run = (threads: number, ta: boolean, tb: boolean) => {
+        const heap = data.slice().buffer;
+        expect(addon!.setThreads(threads)).toBe(threads);
+        const bOff = 4 * batch * M * K, cOff = bOff + 4 * sizeB;
+        addon!.gemm(heap, ta, tb, M, N, K, 0, bOff, cOff, 0, batch, 4 * M * K, broadcast ? 0 : 4 * K * N, 4 * M * N);
+        return new Uint8Array(heap, cOff).slice();
+      };
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+        const one = run(1, ta, tb);
+        for (const threads of [2, 3]) expect(firstDifference(run(threads, ta, tb), one), `ta=${ta} tb=${tb}, ${threads} threads`).toBe(-1);
+      }
+    });
+  });
 });

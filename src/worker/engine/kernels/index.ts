@@ -6,6 +6,7 @@ import { tf } from '../tf';
 import { type WasmBackendLike } from './heap';
 import { registerFusedWasm } from './fusedKernels';
 import { makeAddNFromAdd } from './addN';
+import { makeGather } from './gather';
 import { makeIdentity } from './identity';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul';
 import { registerFusedMlp } from './mlp';
@@ -13,6 +14,8 @@ import { gemmRequestNote, loadNative, nativeLoadError, type NativeGemm } from '.
 import { registerFusedGradients } from './ops';
 import { unsortedSegmentSumKernel } from './segment';
 import { makeSum } from './sum';
+import { registerTransformerKernels } from './transformer';
+import { registerTransformerGradients } from './transformerOps';
 
 export interface KernelInstall {
   backend: string;
@@ -76,6 +79,7 @@ export function installKernels(backendName: string, opts: { threads?: number; na
     replace('_FusedMatMul', 'wasm', (orig) => makeFusedMatMul(orig as never, t, native), done);
     replace('Sum', 'wasm', (orig) => makeSum(orig as never, native), done);
     replace('Identity', 'wasm', (orig) => makeIdentity(orig!), done);
+    replace('GatherV2', 'wasm', (orig) => makeGather(orig as never), done);
     if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
       replace('UnsortedSegmentSum', 'wasm', () => unsortedSegmentSumKernel, done);
     }
@@ -84,6 +88,8 @@ export function installKernels(backendName: string, opts: { threads?: number; na
     if (native) {
       // an addon built from older sources lacks the MLP entry points (`npm install` rebuilds it)
       if (typeof native.mlpForward === 'function') registerFusedMlp(native, (name, fn) => replace(name, 'wasm', () => fn, done));
+      registerTransformerGradients();
+      registerTransformerKernels(native, (name, fn) => replace(name, 'wasm', () => fn, done));
       const threads = native.setThreads(opts.threads ?? defaultThreads());
       const { blas, gemm } = native.info();
       info = { ...info, native: true, blas, gemm, threads };
@@ -119,4 +125,5 @@ export function setKernelThreads(n: number): number {
 
 export type { WasmBackendLike };
 export { fusedMlp, fusedMlpAvailable } from './mlp';
+export { fusedActivation, fusedCausalSoftmax, fusedNorm, fusedSplitHeads } from './transformerOps';
 export { adamUpdate, dense, softmaxCrossEntropy, type AdamStep, type DenseActivation } from './ops';

@@ -85,6 +85,10 @@ describe.each(routes)('wasm kernels ($name route)', ({ native, gemm }) => {
     await expectMatch(() => tf.matMul(rand([3, 5, 7], 3), rand([3, 7, 4], 4)));
     await expectMatch(() => tf.matMul(rand([3, 7, 5], 3), rand([1, 4, 7], 4), true, true));
     await expectMatch(() => tf.matMul(rand([1, 5, 7], 3), rand([2, 3, 7, 4], 4)));
+    // attention-sized batches, which threads share by whole entries (native route)
+    await expectMatch(() => tf.matMul(rand([4, 4, 64, 32], 3), rand([4, 4, 64, 32], 4), false, true));
+    await expectMatch(() => tf.matMul(rand([9, 60, 64], 3), rand([9, 60, 32], 4), true, false));
+    await expectMatch(() => tf.matMul(rand([40, 60, 48], 3), rand([48, 32], 4)));
     // general batch broadcasting ([2,1] × [1,3]) goes to the original kernel
     await expectMatch(() => tf.matMul(rand([2, 1, 5, 7], 3), rand([1, 3, 7, 4], 4)));
   });
@@ -224,5 +228,19 @@ describe.each(routes)('wasm kernels ($name route)', ({ native, gemm }) => {
       const idx = tf.tensor2d([[1, 4, 1], [0, 9, 4]], [2, 3], 'int32');
       return tf.grad((table: Tensor) => tf.sum(tf.square(tf.gather(table, idx))))(rand([10, 5], 16));
     });
+  });
+
+  it('gather along axis 0 (rows copied on the heap) and the cases it delegates', async () => {
+    const idx = () => tf.tensor2d([[1, 4, 1], [0, 9, 4]], [2, 3], 'int32');
+    await expectMatch(() => tf.gather(rand([10, 5], 17), idx())); // repeated rows, 2-D indices
+    await expectMatch(() => tf.gather(rand([10, 2, 3], 18), tf.tensor1d([9, 0], 'int32'))); // rank-3 table
+    await expectMatch(() => tf.gather(rand([10], 19), idx())); // scalar rows
+    await expectMatch(() => tf.gather(rand([4, 10], 20), idx(), 1)); // another axis: the original kernel
+    await expectMatch(() => tf.cast(tf.gather(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), tf.tensor1d([1, 1, 0], 'int32')), 'float32'));
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    expect(() => tf.tidy(() => tf.gather(rand([3, 2], 21), tf.tensor1d([0, 3], 'int32')))).toThrow(/index value 3 is not in \[0, 2\]/);
+    expect(tf.memory().numTensors).toBe(before);
+    await tf.setBackend('cpu');
   });
 });

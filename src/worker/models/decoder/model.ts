@@ -14,6 +14,7 @@
 //
 // Every parameter's shape is declared with symbolic axes ('d' = residual, 'f<l>' = layer l's
 // MLP width), which is all compaction, group lasso and checkpoints need to know.
+import { fusedActivation, fusedCausalSoftmax, fusedNorm, fusedSplitHeads } from '../../engine/kernels';
 import type { Rng } from '../../engine/rng';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../../engine/tf';
 import type { UnitHooks } from '../units';
@@ -79,8 +80,11 @@ export function gelu(x: Tensor): Tensor {
   });
 }
 
-/** The MLP nonlinearity named by the config. */
+/** The MLP nonlinearity named by the config: one fused kernel where the backend has it (wasm with
+ *  the native addon), else the tfjs composition below (the fallback and the tests' oracle). */
 export function activate(kind: DecoderActivation, x: Tensor): Tensor {
+  const fused = kind === 'relu' ? null : fusedActivation(kind, x);
+  if (fused) return fused;
   switch (kind) {
     case 'gelu_tanh': return gelu(x);
     case 'gelu': return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))); // exact (erf) GELU
@@ -187,6 +191,8 @@ export class Transformer {
     const g = this.vars[`${name}.g`];
     const m = hooks.masks ? hooks.masks.resid : this.residMaskT;
     if (!m) {
+      const fused = fusedNorm('rmsnorm', x, g as Tensor1D, null, this.config.normEps);
+      if (fused) return fused as Tensor2D;
       const ms = tf.mean(tf.square(x), -1, true); // [N, 1]
       return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.normEps))), g) as Tensor2D;
     }
@@ -198,6 +204,8 @@ export class Transformer {
   private layerNorm(x: Tensor2D, g: Variable, b: Variable, hooks: TransformerHooks): Tensor2D {
     const m = hooks.masks ? hooks.masks.resid : this.residMaskT;
     if (!m) {
+      const fused = fusedNorm('layernorm', x, g as Tensor1D, b as Tensor1D, this.config.normEps);
+      if (fused) return fused as Tensor2D;
       const { mean, variance } = tf.moments(x, -1, true);
       return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.config.normEps))), g), b) as Tensor2D;
     }
@@ -253,16 +261,25 @@ export class Transformer {
       if (rope && start < A + K) t = this.rotate(t, rope[0], rope[1]);
       return tf.transpose(t, [0, 2, 1, 3]) as tf.Tensor4D;
     };
-    const q = split(0, H);
-    let k = split(A, KV); let val = split(A + K, KV); // [B, KV, T, hd]
+    // slice + reshape + transpose of q, k and v in one kernel where the backend has it (rotary
+    // positions rotate between the slice and the transpose: they keep the composition)
+    const heads = rope ? null : fusedSplitHeads(qkv, B, T, H, KV, hd);
+    const q = heads ? heads[0] as tf.Tensor4D : split(0, H);
+    let k = heads ? heads[1] as tf.Tensor4D : split(A, KV);
+    let val = heads ? heads[2] as tf.Tensor4D : split(A + K, KV); // [B, KV, T, hd]
     if (past) { k = tf.concat([past.k[l], k], 2); val = tf.concat([past.v[l], val], 2); } // [B, KV, P+T, hd]
     if (out) { out.k.push(tf.keep(k)); out.v.push(tf.keep(val)); }
     const g = H / KV;
     // Grouped-query attention without repeating K/V: the g query heads of one key head become g·T rows.
     const qg = g === 1 ? q : tf.reshape(q, [B, KV, g * T, hd]);
-    let att = tf.mul(tf.matMul(qg, k, false, true), 1 / Math.sqrt(hd)); // [B, KV, g·T, S]
-    if (T > 1 || P === 0) att = tf.add(att, this.causalBias(T, P, g)); // one new token sees every key
-    att = tf.softmax(att);
+    const scores = tf.matMul(qg, k, false, true); // [B, KV, g·T, S]
+    // scale, causal mask and softmax in one kernel where the backend has it
+    let att = fusedCausalSoftmax(scores, 1 / Math.sqrt(hd), T, P);
+    if (!att) {
+      att = tf.mul(scores, 1 / Math.sqrt(hd));
+      if (T > 1 || P === 0) att = tf.add(att, this.causalBias(T, P, g)); // one new token sees every key
+      att = tf.softmax(att);
+    }
     let y = tf.matMul(att, val); // [B, KV, g·T, hd]
     if (g > 1) y = tf.reshape(y, [B, H, T, hd]);
     y = this.gateHeads(l, y as tf.Tensor4D, B, T, hooks); // [B, H, T, hd]
@@ -304,8 +321,10 @@ export class Transformer {
     const ids = tf.reshape(tf.cast(tokens, 'int32'), [B * T]);
     const x = tf.gather(this.vars.wte, ids) as Tensor2D;
     if (this.config.positions !== 'learned') return x;
-    const pos = tf.tile(tf.slice(this.vars.wpe, [P, 0], [T, this.config.dModel]), [B, 1]); // [B·T, d]
-    return tf.add(x, pos) as Tensor2D;
+    const d = this.config.dModel;
+    // broadcast over the batch rather than tile: the gradient is then one Sum, not B slices and adds
+    const pos = tf.slice(this.vars.wpe, [P, 0], [T, d]); // [T, d]
+    return tf.reshape(tf.add(tf.reshape(x, [B, T, d]), pos), [B * T, d]) as Tensor2D;
   }
 
   /** The final normalised residual stream [B·T, d] of T tokens after `past`'s positions. */

@@ -1,0 +1,497 @@
+// The transformer training step's fused element-wise kernels (issue #18). Each replaces a chain of
+// tfjs ops (one heap pass and ≈20–50 µs of engine bookkeeping each) with one pass:
+//   geluForward / geluBackward        act(x) and dy·act'(x): GELU (tanh or erf form) and SiLU;
+//                                     tfjs's tanh-GELU is 9 ops, its Pow alone a third of the step
+//   layerNormForward / ...Backward    LayerNorm or RMSNorm over the last axis, its dx, dg, db
+//   causalSoftmaxForward / ...Backward softmax(scale·s) over the keys a query may see (causal
+//                                     mask built in), and its gradient
+//   splitHeads / mergeHeads           the fused q|k|v projection to per-head q, k, v, and back
+//   softmaxCe                         mean softmax cross-entropy over the vocabulary, its gradient
+// The matrix products around them stay on the addon's GEMM (matmul.ts).
+//
+// Arguments: (heap, Float64Array) read by args.c; layouts are documented at each entry point and
+// built by src/worker/engine/kernels/transformer.ts. Rows are split across threads (OpenMP) once a
+// call has enough elements to pay for waking them; a row's result never depends on the split, and
+// the column sums of the norm's gain/bias gradients run in row order, so every thread count gives
+// the same bytes.
+#include "whittle_native.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+// Elements a call needs before its rows are split across threads (a wake-up costs ~10 µs; these
+// passes cost ≥ 1 ns per element).
+#define XF_PAR_MIN 32768
+#define XF_THREADS(n) ((n) >= XF_PAR_MIN ? wn_threads() : 1)
+
+enum { ACT_GELU_TANH = 0, ACT_GELU_ERF = 1, ACT_SILU = 2 };
+enum { NORM_LAYER = 0, NORM_RMS = 1 };
+
+static napi_value fail(napi_env env, const char *msg) {
+  napi_throw_range_error(env, NULL, msg);
+  return NULL;
+}
+
+// ---- activations --------------------------------------------------------------------------------
+
+#define GELU_C 0.7978845608028654f   // sqrt(2/pi)
+#define GELU_A 0.044715f
+#define INV_SQRT2 0.7071067811865476f
+#define INV_SQRT_2PI 0.3989422804014327f
+
+// e^x in float, vectorisable (glibc's tanhf/expf are calls the compiler cannot vectorise: a GELU
+// through tanhf measured 27 ns per element). Cephes' expf: x = k·ln2 + r, |r| ≤ ln2/2, a degree-5
+// polynomial for e^r, 2^k by the exponent bits; relative error ≈ 2e-7 over the clamped range.
+static inline float vexpf(float x) {
+  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  // round to nearest by the 1.5·2^23 trick (floorf is a libm call without SSE4.1)
+  const float k = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
+  const float r = x - k * 0.693359375f + k * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float e = p * r * r + r + 1.f;
+  const int32_t bits = ((int32_t)k + 127) << 23;
+  float scale;
+  memcpy(&scale, &bits, sizeof(scale));
+  return e * scale;
+}
+
+static inline float vsigmoidf(float z) { return 1.f / (1.f + vexpf(-z)); }
+
+// GELU (tanh form) as x·σ(2u), u = √(2/π)(x + 0.044715x³): 0.5(1 + tanh u) = σ(2u) exactly, and σ
+// has no cancellation near u = 0 where 1 + tanh would. Its derivative: σ + x·σ(1 − σ)·2u'.
+// The loops run on ranges (HOT clones them for AVX-512/AVX2; OpenMP's outlined bodies would not
+// be), and threads take chunks of ACT_CHUNK elements.
+#define ACT_CHUNK 8192
+
+HOT static void act_forward_range(int kind, const float *WN_RESTRICT x, float *WN_RESTRICT y, long i0, long i1) {
+  if (kind == ACT_GELU_ERF) {
+    for (long i = i0; i < i1; i++) y[i] = 0.5f * x[i] * (1.f + erff(x[i] * INV_SQRT2));
+  } else if (kind == ACT_GELU_TANH) {
+    for (long i = i0; i < i1; i++) {
+      const float v = x[i];
+      y[i] = v * vsigmoidf(2.f * GELU_C * (v + GELU_A * v * v * v));
+    }
+  } else {
+    for (long i = i0; i < i1; i++) y[i] = x[i] * vsigmoidf(x[i]);
+  }
+}
+
+HOT static void act_backward_range(int kind, const float *WN_RESTRICT x, const float *WN_RESTRICT dy,
+                                   float *WN_RESTRICT dx, long i0, long i1) {
+  if (kind == ACT_GELU_ERF) {
+    for (long i = i0; i < i1; i++) {
+      const float v = x[i];
+      dx[i] = dy[i] * (0.5f * (1.f + erff(v * INV_SQRT2)) + v * INV_SQRT_2PI * vexpf(-0.5f * v * v));
+    }
+  } else if (kind == ACT_GELU_TANH) {
+    for (long i = i0; i < i1; i++) {
+      const float v = x[i];
+      const float s = vsigmoidf(2.f * GELU_C * (v + GELU_A * v * v * v));
+      const float dz = 2.f * GELU_C * (1.f + 3.f * GELU_A * v * v);  // d(2u)/dx
+      dx[i] = dy[i] * (s + v * s * (1.f - s) * dz);
+    }
+  } else {
+    for (long i = i0; i < i1; i++) {
+      const float s = vsigmoidf(x[i]);
+      dx[i] = dy[i] * (s + x[i] * s * (1.f - s));
+    }
+  }
+}
+
+static void act_forward(int kind, const float *x, float *y, long n) {
+  const long chunks = (n + ACT_CHUNK - 1) / ACT_CHUNK;
+  const int nt = XF_THREADS(n);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (long c = 0; c < chunks; c++) act_forward_range(kind, x, y, c * ACT_CHUNK, c + 1 < chunks ? (c + 1) * ACT_CHUNK : n);
+}
+
+static void act_backward(int kind, const float *x, const float *dy, float *dx, long n) {
+  const long chunks = (n + ACT_CHUNK - 1) / ACT_CHUNK;
+  const int nt = XF_THREADS(n);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (long c = 0; c < chunks; c++) act_backward_range(kind, x, dy, dx, c * ACT_CHUNK, c + 1 < chunks ? (c + 1) * ACT_CHUNK : n);
+}
+
+// geluForward(heap, [n, kind, x, y]): y = act(x), kind 0 = GELU (tanh), 1 = GELU (erf), 2 = SiLU.
+napi_value GeluForward(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  if (!wn_args_open(env, info, &r, "activation")) return NULL;
+  const double n = wn_next(&r);
+  const int kind = (int)wn_next(&r);
+  const float *x = wn_tensor_at(&r, n, 0);
+  float *y = wn_tensor_at(&r, n, 0);
+  if (!wn_args_done(env, &r, "activation")) return NULL;
+  if (kind < 0 || kind > 2) return fail(env, "whittle_native: activation kind must be 0 (gelu tanh), 1 (gelu erf) or 2 (silu)");
+  act_forward(kind, x, y, (long)n);
+  return NULL;
+}
+
+// geluBackward(heap, [n, kind, x, dy, dx]): dx = dy · act'(x).
+napi_value GeluBackward(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  if (!wn_args_open(env, info, &r, "activation gradient")) return NULL;
+  const double n = wn_next(&r);
+  const int kind = (int)wn_next(&r);
+  const float *x = wn_tensor_at(&r, n, 0);
+  const float *dy = wn_tensor_at(&r, n, 0);
+  float *dx = wn_tensor_at(&r, n, 0);
+  if (!wn_args_done(env, &r, "activation gradient")) return NULL;
+  if (kind < 0 || kind > 2) return fail(env, "whittle_native: activation kind must be 0 (gelu tanh), 1 (gelu erf) or 2 (silu)");
+  act_backward(kind, x, dy, dx, (long)n);
+  return NULL;
+}
+
+// ---- LayerNorm / RMSNorm ------------------------------------------------------------------------
+
+// Row statistics in double (as a float64 reference would): mean (0 for RMSNorm) and 1/sqrt(var + eps)
+// (RMSNorm: 1/sqrt(mean(x²) + eps)). `omp simd reduction` lets the sums vectorise without
+// -ffast-math; the loops live in HOT range functions so they get the AVX-512/AVX2 clones.
+static inline void row_stats(int kind, const float *WN_RESTRICT xr, int d, double eps, double *mean, double *rstd) {
+  double s = 0, q = 0;
+  if (kind == NORM_LAYER) {
+#pragma omp simd reduction(+ : s)
+    for (int j = 0; j < d; j++) s += xr[j];
+    s /= d;
+  }
+#pragma omp simd reduction(+ : q)
+  for (int j = 0; j < d; j++) { const double c = xr[j] - s; q += c * c; }
+  *mean = s;
+  *rstd = 1.0 / sqrt(q / d + eps);
+}
+
+HOT static void norm_forward_rows(int kind, int d, double eps, const float *x, const float *g, const float *b, float *y,
+                                  int i0, int i1) {
+  for (int i = i0; i < i1; i++) {
+    const float *xr = x + (size_t)i * d;
+    float *yr = y + (size_t)i * d;
+    double mean, rstd;
+    row_stats(kind, xr, d, eps, &mean, &rstd);
+    const float m = (float)mean, rs = (float)rstd;
+    if (b)
+      for (int j = 0; j < d; j++) yr[j] = (xr[j] - m) * rs * g[j] + b[j];
+    else
+      for (int j = 0; j < d; j++) yr[j] = (xr[j] - m) * rs * g[j];
+  }
+}
+
+// Rows per thread task: enough to amortise the call, few enough to balance two threads.
+#define NORM_ROWS 32
+
+static void norm_forward(int kind, int N, int d, double eps, const float *x, const float *g, const float *b, float *y) {
+  const int tasks = (N + NORM_ROWS - 1) / NORM_ROWS;
+  const int nt = XF_THREADS((long)N * d);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int t = 0; t < tasks; t++)
+    norm_forward_rows(kind, d, eps, x, g, b, y, t * NORM_ROWS, t + 1 < tasks ? (t + 1) * NORM_ROWS : N);
+}
+
+// dx = rstd·(dŷ − mean(dŷ) − x̂·mean(dŷ·x̂)) with dŷ = dy·g, x̂ = (x − mean)·rstd (LayerNorm);
+// RMSNorm drops the mean(dŷ) term (its x̂ = x·rstd has no centring). Keeps each row's stats.
+HOT static void norm_backward_rows(int kind, int d, double eps, const float *x, const float *g, const float *dy,
+                                   float *dx, double *means, double *rstds, int i0, int i1) {
+  for (int i = i0; i < i1; i++) {
+    const float *xr = x + (size_t)i * d, *dyr = dy + (size_t)i * d;
+    float *dxr = dx + (size_t)i * d;
+    double mean, rstd;
+    row_stats(kind, xr, d, eps, &mean, &rstd);
+    means[i] = mean;
+    rstds[i] = rstd;
+    double sdh = 0, sdhx = 0;
+#pragma omp simd reduction(+ : sdh, sdhx)
+    for (int j = 0; j < d; j++) {
+      const double xh = (xr[j] - mean) * rstd, dh = (double)dyr[j] * g[j];
+      sdh += dh;
+      sdhx += dh * xh;
+    }
+    const float mdh = kind == NORM_LAYER ? (float)(sdh / d) : 0.f, mdhx = (float)(sdhx / d);
+    const float m = (float)mean, rs = (float)rstd;
+    for (int j = 0; j < d; j++) dxr[j] = rs * (dyr[j] * g[j] - mdh - (xr[j] - m) * rs * mdhx);
+  }
+}
+
+// Gain and bias gradients: column sums in row order (the same bytes at any thread count).
+HOT static void norm_param_grads(int N, int d, const float *x, const float *dy, const double *means,
+                                 const double *rstds, double *accg, double *accb) {
+  for (int i = 0; i < N; i++) {
+    const float *xr = x + (size_t)i * d, *dyr = dy + (size_t)i * d;
+    const double m = means[i], rs = rstds[i];
+    for (int j = 0; j < d; j++) {
+      accg[j] += (double)dyr[j] * ((xr[j] - m) * rs);
+      accb[j] += dyr[j];
+    }
+  }
+}
+
+static int norm_backward(int kind, int N, int d, double eps, const float *x, const float *g, const float *dy, float *dx,
+                         float *dg, float *db) {
+  double *buf = (double *)calloc((size_t)2 * N + 2 * (size_t)d, sizeof(double));
+  if (!buf) return 0;
+  double *means = buf, *rstds = buf + N, *accg = buf + 2 * (size_t)N, *accb = accg + d;
+  const int tasks = (N + NORM_ROWS - 1) / NORM_ROWS;
+  const int nt = XF_THREADS((long)N * d);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int t = 0; t < tasks; t++)
+    norm_backward_rows(kind, d, eps, x, g, dy, dx, means, rstds, t * NORM_ROWS, t + 1 < tasks ? (t + 1) * NORM_ROWS : N);
+  norm_param_grads(N, d, x, dy, means, rstds, accg, accb);
+  for (int j = 0; j < d; j++) {
+    dg[j] = (float)accg[j];
+    if (db) db[j] = (float)accb[j];
+  }
+  free(buf);
+  return 1;
+}
+
+// layerNormForward(heap, [N, d, kind, eps, x, g, b | -1, y]): y = norm(x)·g + b over the last axis
+// of x [N, d]; kind 0 = LayerNorm, 1 = RMSNorm.
+napi_value LayerNormForward(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  if (!wn_args_open(env, info, &r, "norm")) return NULL;
+  const int N = (int)wn_next(&r), d = (int)wn_next(&r), kind = (int)wn_next(&r);
+  const double eps = wn_next(&r);
+  const float *x = wn_tensor_at(&r, (double)N * d, 0), *g = wn_tensor_at(&r, d, 0), *b = wn_tensor_at(&r, d, 1);
+  float *y = wn_tensor_at(&r, (double)N * d, 0);
+  if (!wn_args_done(env, &r, "norm")) return NULL;
+  if (N < 0 || d < 1 || kind < 0 || kind > 1) return fail(env, "whittle_native: norm needs rows >= 0, width >= 1, kind 0 or 1");
+  norm_forward(kind, N, d, eps, x, g, b, y);
+  return NULL;
+}
+
+// layerNormBackward(heap, [N, d, kind, eps, x, g, dy, dx, dg, db | -1]).
+napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  if (!wn_args_open(env, info, &r, "norm gradient")) return NULL;
+  const int N = (int)wn_next(&r), d = (int)wn_next(&r), kind = (int)wn_next(&r);
+  const double eps = wn_next(&r);
+  const float *x = wn_tensor_at(&r, (double)N * d, 0), *g = wn_tensor_at(&r, d, 0), *dy = wn_tensor_at(&r, (double)N * d, 0);
+  float *dx = wn_tensor_at(&r, (double)N * d, 0), *dg = wn_tensor_at(&r, d, 0), *db = wn_tensor_at(&r, d, 1);
+  if (!wn_args_done(env, &r, "norm gradient")) return NULL;
+  if (N < 0 || d < 1 || kind < 0 || kind > 1) return fail(env, "whittle_native: norm needs rows >= 0, width >= 1, kind 0 or 1");
+  if (!norm_backward(kind, N, d, eps, x, g, dy, dx, dg, db)) return fail(env, "whittle_native: out of memory for the norm gradient");
+  return NULL;
+}
+
+// ---- causal softmax -----------------------------------------------------------------------------
+
+// Row r of the scores [R, S] is query position q = P + (r mod T) (T queries after P cached keys,
+// the rows of every batch entry and head stacked): it sees keys 0..q, and the rest get exactly 0
+// (as exp(−1e9 − max) does in the additive-mask route).
+static int visible(int r, int S, int T, int P) {
+  const int q = P + r % T + 1;
+  return q < S ? q : S;
+}
+
+HOT static void causal_softmax_forward(int R, int S, int T, int P, float scale, const float *x, float *y) {
+  const int nt = XF_THREADS((long)R * S);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int r = 0; r < R; r++) {
+    const float *xr = x + (size_t)r * S;
+    float *yr = y + (size_t)r * S;
+    const int n = visible(r, S, T, P);
+    float max = -INFINITY;
+    for (int j = 0; j < n; j++) max = xr[j] > max ? xr[j] : max;
+    float sum = 0.f;
+    for (int j = 0; j < n; j++) { const float e = expf(scale * (xr[j] - max)); yr[j] = e; sum += e; }
+    const float inv = 1.f / sum;
+    for (int j = 0; j < n; j++) yr[j] *= inv;
+    for (int j = n; j < S; j++) yr[j] = 0.f;
+  }
+}
+
+// ds_j = scale · y_j · (dy_j − Σ_k dy_k y_k); masked keys (y = 0) get 0.
+HOT static void causal_softmax_backward(int R, int S, int T, int P, float scale, const float *y, const float *dy,
+                                        float *dx) {
+  const int nt = XF_THREADS((long)R * S);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int r = 0; r < R; r++) {
+    const float *yr = y + (size_t)r * S, *dyr = dy + (size_t)r * S;
+    float *dxr = dx + (size_t)r * S;
+    const int n = visible(r, S, T, P);
+    float dot = 0.f;
+    for (int j = 0; j < n; j++) dot += dyr[j] * yr[j];
+    for (int j = 0; j < n; j++) dxr[j] = scale * yr[j] * (dyr[j] - dot);
+    for (int j = n; j < S; j++) dxr[j] = 0.f;
+  }
+}
+
+static int softmax_head(napi_env env, WnArgs *r, int *R, int *S, int *T, int *P, float *scale) {
+  *R = (int)wn_next(r); *S = (int)wn_next(r); *T = (int)wn_next(r); *P = (int)wn_next(r);
+  *scale = (float)wn_next(r);
+  if (r->ok && (*R < 0 || *S < 1 || *T < 1 || *P < 0 || *P + *T != *S || *R % *T)) {
+    fail(env, "whittle_native: causal softmax needs keys S = P + T and rows a multiple of T");
+    return 0;
+  }
+  return 1;
+}
+
+// causalSoftmaxForward(heap, [R, S, T, P, scale, x, y]): y = causal softmax of scale·x [R, S].
+napi_value CausalSoftmaxForward(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  int R, S, T, P;
+  float scale;
+  if (!wn_args_open(env, info, &r, "causal softmax")) return NULL;
+  if (!softmax_head(env, &r, &R, &S, &T, &P, &scale)) return NULL;
+  const float *x = wn_tensor_at(&r, (double)R * S, 0);
+  float *y = wn_tensor_at(&r, (double)R * S, 0);
+  if (!wn_args_done(env, &r, "causal softmax")) return NULL;
+  causal_softmax_forward(R, S, T, P, scale, x, y);
+  return NULL;
+}
+
+// causalSoftmaxBackward(heap, [R, S, T, P, scale, y, dy, dx]): dx = d(softmax)/dx given y and dy.
+napi_value CausalSoftmaxBackward(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  int R, S, T, P;
+  float scale;
+  if (!wn_args_open(env, info, &r, "causal softmax gradient")) return NULL;
+  if (!softmax_head(env, &r, &R, &S, &T, &P, &scale)) return NULL;
+  const float *y = wn_tensor_at(&r, (double)R * S, 0), *dy = wn_tensor_at(&r, (double)R * S, 0);
+  float *dx = wn_tensor_at(&r, (double)R * S, 0);
+  if (!wn_args_done(env, &r, "causal softmax gradient")) return NULL;
+  causal_softmax_backward(R, S, T, P, scale, y, dy, dx);
+  return NULL;
+}
+
+// ---- attention heads: split the fused q|k|v projection, and its gradient -------------------------
+
+// qkv [B·T, W] (W = (H + 2·KV)·hd; columns q heads, then k heads, then v heads) → q [B, H, T, hd],
+// k and v [B, KV, T, hd]: the slice + reshape + transpose of each, in one pass.
+static void split_heads(int B, int T, int W, int hd, int H, int KV, const float *qkv, float *q, float *k, float *v) {
+  const int nh = H + 2 * KV;
+  const int nt = XF_THREADS((long)B * T * W);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int bt = 0; bt < B * T; bt++) {
+    const int b = bt / T, t = bt % T;
+    const float *row = qkv + (size_t)bt * W;
+    for (int h = 0; h < nh; h++) {
+      float *dst = h < H ? q + (((size_t)b * H + h) * T + t) * hd
+                 : h < H + KV ? k + (((size_t)b * KV + (h - H)) * T + t) * hd
+                              : v + (((size_t)b * KV + (h - H - KV)) * T + t) * hd;
+      memcpy(dst, row + (size_t)h * hd, sizeof(float) * (size_t)hd);
+    }
+  }
+}
+
+// The reverse: dq, dk, dv back into dqkv [B·T, W] (each column has exactly one source).
+static void merge_heads(int B, int T, int W, int hd, int H, int KV, const float *dq, const float *dk, const float *dv,
+                        float *dqkv) {
+  const int nh = H + 2 * KV;
+  const int nt = XF_THREADS((long)B * T * W);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int bt = 0; bt < B * T; bt++) {
+    const int b = bt / T, t = bt % T;
+    float *row = dqkv + (size_t)bt * W;
+    for (int h = 0; h < nh; h++) {
+      const float *src = h < H ? dq + (((size_t)b * H + h) * T + t) * hd
+                       : h < H + KV ? dk + (((size_t)b * KV + (h - H)) * T + t) * hd
+                                    : dv + (((size_t)b * KV + (h - H - KV)) * T + t) * hd;
+      memcpy(row + (size_t)h * hd, src, sizeof(float) * (size_t)hd);
+    }
+  }
+}
+
+static int heads_head(napi_env env, WnArgs *r, int *B, int *T, int *W, int *hd, int *H, int *KV) {
+  *B = (int)wn_next(r); *T = (int)wn_next(r); *W = (int)wn_next(r);
+  *hd = (int)wn_next(r); *H = (int)wn_next(r); *KV = (int)wn_next(r);
+  if (r->ok && (*B < 0 || *T < 1 || *hd < 1 || *H < 1 || *KV < 1 || *W != (*H + 2 * *KV) * *hd)) {
+    fail(env, "whittle_native: attention heads need width W = (heads + 2·kvHeads)·headDim");
+    return 0;
+  }
+  return 1;
+}
+
+// splitHeads(heap, [B, T, W, hd, H, KV, qkv, q, k, v]).
+napi_value SplitHeads(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  int B, T, W, hd, H, KV;
+  if (!wn_args_open(env, info, &r, "split heads")) return NULL;
+  if (!heads_head(env, &r, &B, &T, &W, &hd, &H, &KV)) return NULL;
+  const double bt = (double)B * T;
+  const float *qkv = wn_tensor_at(&r, bt * W, 0);
+  float *q = wn_tensor_at(&r, bt * H * hd, 0), *k = wn_tensor_at(&r, bt * KV * hd, 0), *v = wn_tensor_at(&r, bt * KV * hd, 0);
+  if (!wn_args_done(env, &r, "split heads")) return NULL;
+  split_heads(B, T, W, hd, H, KV, qkv, q, k, v);
+  return NULL;
+}
+
+// mergeHeads(heap, [B, T, W, hd, H, KV, dq, dk, dv, dqkv]).
+napi_value MergeHeads(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  int B, T, W, hd, H, KV;
+  if (!wn_args_open(env, info, &r, "merge heads")) return NULL;
+  if (!heads_head(env, &r, &B, &T, &W, &hd, &H, &KV)) return NULL;
+  const double bt = (double)B * T;
+  const float *dq = wn_tensor_at(&r, bt * H * hd, 0), *dk = wn_tensor_at(&r, bt * KV * hd, 0), *dv = wn_tensor_at(&r, bt * KV * hd, 0);
+  float *dqkv = wn_tensor_at(&r, bt * W, 0);
+  if (!wn_args_done(env, &r, "merge heads")) return NULL;
+  merge_heads(B, T, W, hd, H, KV, dq, dk, dv, dqkv);
+  return NULL;
+}
+
+// ---- softmax cross-entropy over the vocabulary ---------------------------------------------------
+
+// log Σ_c e^{z_c}, shifted by the row's max; the sum in double (49,152-way vocabularies).
+HOT static double row_lse(const float *z, int C) {
+  float max = -INFINITY;
+  for (int c = 0; c < C; c++) max = z[c] > max ? z[c] : max;
+  double s = 0;
+  for (int c = 0; c < C; c++) s += vexpf(z[c] - max);
+  return max + log(s);
+}
+
+// softmaxCe(heap, [N, C, logits, labels (int32), out, mode, scale]):
+//   mode 0: out[0] = mean over rows of lse(z) − z[label] (nats);
+//   mode 1: out [N, C] = scale · (softmax(z) − onehot(label)) (the gradient; scale = dy / N).
+// Returns the first out-of-range label's row, or −1 (nothing written then).
+napi_value SoftmaxCe(napi_env env, napi_callback_info info) {
+  WnArgs r;
+  if (!wn_args_open(env, info, &r, "softmax cross-entropy")) return NULL;
+  const int N = (int)wn_next(&r), C = (int)wn_next(&r);
+  const float *z = wn_tensor_at(&r, (double)N * C, 0);
+  const int32_t *y = (const int32_t *)wn_tensor_at(&r, N, 0);
+  const int mode = (int)wn_next(&r);
+  float *out = wn_tensor_at(&r, mode == 0 ? 1.0 : (double)N * C, 0);
+  const double scale = wn_next(&r);
+  if (!wn_args_done(env, &r, "softmax cross-entropy")) return NULL;
+  if (N < 0 || C < 1 || mode < 0 || mode > 1) return fail(env, "whittle_native: softmax cross-entropy needs rows >= 0, classes >= 1, mode 0 or 1");
+  napi_value bad;
+  for (int i = 0; i < N; i++)
+    if (y[i] < 0 || y[i] >= C) {
+      napi_create_int32(env, i, &bad);
+      return bad;
+    }
+  const int nt = XF_THREADS((long)N * C);
+  (void)nt;
+  if (mode == 0) {
+    double total = 0;
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(+ : total)
+    for (int i = 0; i < N; i++) total += row_lse(z + (size_t)i * C, C) - z[(size_t)i * C + y[i]];
+    out[0] = N > 0 ? (float)(total / N) : 0.f;
+  } else {
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int i = 0; i < N; i++) {
+      const float *zr = z + (size_t)i * C;
+      float *g = out + (size_t)i * C;
+      const float lse = (float)row_lse(zr, C), s = (float)scale;
+      for (int c = 0; c < C; c++) g[c] = s * vexpf(zr[c] - lse);
+      g[y[i]] -= s;
+    }
+  }
+  napi_create_int32(env, -1, &bad);
+  return bad;
+}
