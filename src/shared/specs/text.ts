@@ -106,7 +106,7 @@ export const LmPruneSpec = z.object({
   minPerLayer: int(0).default(1),
   /** Attention-head units kept, as a fraction of the source's (default: every head). Units: a KV
    *  head with its query heads ('kv'; under multi-head attention one head), or one query head
-   *  ('query'; the KV heads stay). Scored with `score`, selected with `scope` and `minPerLayer`. */
+   *  ('query'; the KV heads stay). Scored with `score`, selected with `headScope` and `minPerLayer`. */
   keepHeadsFraction: z.number().gt(0).max(1).optional(),
   headGroup: z.enum(['kv', 'query']).default('kv'),
   /** Head selection: the same fraction in every layer (default: Hugging Face configs give every layer

@@ -16,7 +16,8 @@
 // give one head count to every layer: the compacted model keeps, in every layer, KV' = the most KV
 // heads any layer kept and g' = the most query heads any KV head kept; a layer (or a KV head) that
 // kept fewer carries zero heads (zero q/k/v columns and wo rows, masked), which add exactly 0 to
-// the residual stream. With prune.scope 'perLayer' every layer keeps the same count and there is
+// the residual stream. With prune.headScope 'perLayer' (the default) every layer keeps the same
+// count of units and, in 'kv' mode or under multi-head attention, there is
 // no padding. padHeads() adds such zero heads for formats that need a given count (GPT-2's
 // n_head × head width = n_embd).
 import type { Tensor2D } from '../../engine/tf';
