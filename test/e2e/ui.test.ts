@@ -85,6 +85,30 @@ describe.runIf(need('chromium', import.meta.url))('GUI in browser mode (headless
     expect((await call<StudyRow[]>(serve!, 'listStudies')).length).toBe(studiesBefore);
   });
 
+  it('a spec the API estimates as large asks before it starts; "Change the spec" creates nothing', async () => {
+    const runsBefore = (await call<RunRow[]>(serve!, 'listRuns')).length;
+    const studiesBefore = (await call<StudyRow[]>(serve!, 'listStudies')).length;
+    await page.goto(serve!.url); // a fresh wizard
+    await go('#/new');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('heading', { name: '2. How to get there?' }).waitFor(WAIT);
+    await page.locator('#f-hidden').fill('4096, 4096');
+    await page.locator('#f-steps').fill('50000000');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('heading', { name: '3. Review' }).waitFor(WAIT);
+    await page.getByRole('button', { name: 'Start' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor(WAIT);
+    expect(await dialog.locator('p').textContent()).toMatch(/^This is a large run\. The run: [\d,]+ parameters, .* steps \(more than 6\.0 h of training\)\.$/);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Start anyway');
+    await shot(page, 'wizard-large-confirm');
+    await dialog.getByRole('button', { name: 'Change the spec' }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await page.getByRole('heading', { name: '3. Review' }).count()).toBe(1);
+    expect((await call<RunRow[]>(serve!, 'listRuns')).length).toBe(runsBefore);
+    expect((await call<StudyRow[]>(serve!, 'listStudies')).length).toBe(studiesBefore);
+  });
+
   it('creates a CMSP study through the wizard; a run charts live, cancels, resumes; the study view opens', async () => {
     await page.goto(serve!.url); // a fresh wizard
     await go('#/new');

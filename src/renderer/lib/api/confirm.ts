@@ -9,7 +9,8 @@ export type AskConfirm = (message: string) => Promise<boolean>;
 export function confirmationText(err: unknown): string {
   return String((err as Error | null)?.message ?? '')
     .replace(/^Error invoking remote method '[^']*': (\w*Error: )?/, '')
-    .replace(/ ?Start it anyway with confirmation \(CLI: --yes\)\.$/, '');
+    .replace(/ ?Start it anyway with confirmation \(CLI: --yes\)\.$/, '')
+    .replace(/^this needs confirmation before it starts — (\w)/, (_m, c: string) => c.toUpperCase());
 }
 
 /** `create(opts)` once; if the API asks for confirmation, `ask` and (only on yes) again with
