@@ -292,46 +292,64 @@ static int visible(int r, int S, int T, int P) {
   return q < S ? q : S;
 }
 
-HOT static void causal_softmax_forward(int R, int S, int T, int P, float scale, const float *x, float *y) {
-  const int nt = XF_THREADS((long)R * S);
-  (void)nt;
-#pragma omp parallel for schedule(static) num_threads(nt)
-  for (int r = 0; r < R; r++) {
+// Rows per thread task (each row S floats).
+#define SOFTMAX_ROWS 16
+
+HOT static void causal_softmax_rows(int S, int T, int P, float scale, const float *x, float *y, int r0, int r1) {
+  for (int r = r0; r < r1; r++) {
     const float *xr = x + (size_t)r * S;
     float *yr = y + (size_t)r * S;
     const int n = visible(r, S, T, P);
     float max = -INFINITY;
+#pragma omp simd reduction(max : max)
     for (int j = 0; j < n; j++) max = xr[j] > max ? xr[j] : max;
     float sum = 0.f;
-    for (int j = 0; j < n; j++) { const float e = expf(scale * (xr[j] - max)); yr[j] = e; sum += e; }
+#pragma omp simd reduction(+ : sum)
+    for (int j = 0; j < n; j++) { const float e = vexpf(scale * (xr[j] - max)); yr[j] = e; sum += e; }
     const float inv = 1.f / sum;
     for (int j = 0; j < n; j++) yr[j] *= inv;
     for (int j = n; j < S; j++) yr[j] = 0.f;
   }
 }
 
-// ds_j = scale · y_j · (dy_j − Σ_k dy_k y_k); masked keys (y = 0) get 0.
-HOT static void causal_softmax_backward(int R, int S, int T, int P, float scale, const float *y, const float *dy,
-                                        float *dx) {
+static void causal_softmax_forward(int R, int S, int T, int P, float scale, const float *x, float *y) {
+  const int tasks = (R + SOFTMAX_ROWS - 1) / SOFTMAX_ROWS;
   const int nt = XF_THREADS((long)R * S);
   (void)nt;
 #pragma omp parallel for schedule(static) num_threads(nt)
-  for (int r = 0; r < R; r++) {
+  for (int t = 0; t < tasks; t++)
+    causal_softmax_rows(S, T, P, scale, x, y, t * SOFTMAX_ROWS, t + 1 < tasks ? (t + 1) * SOFTMAX_ROWS : R);
+}
+
+// ds_j = scale · y_j · (dy_j − Σ_k dy_k y_k); masked keys (y = 0) get 0.
+HOT static void causal_softmax_grad_rows(int S, int T, int P, float scale, const float *y, const float *dy, float *dx,
+                                         int r0, int r1) {
+  for (int r = r0; r < r1; r++) {
     const float *yr = y + (size_t)r * S, *dyr = dy + (size_t)r * S;
     float *dxr = dx + (size_t)r * S;
     const int n = visible(r, S, T, P);
     float dot = 0.f;
+#pragma omp simd reduction(+ : dot)
     for (int j = 0; j < n; j++) dot += dyr[j] * yr[j];
     for (int j = 0; j < n; j++) dxr[j] = scale * yr[j] * (dyr[j] - dot);
     for (int j = n; j < S; j++) dxr[j] = 0.f;
   }
 }
 
+static void causal_softmax_backward(int R, int S, int T, int P, float scale, const float *y, const float *dy, float *dx) {
+  const int tasks = (R + SOFTMAX_ROWS - 1) / SOFTMAX_ROWS;
+  const int nt = XF_THREADS((long)R * S);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int t = 0; t < tasks; t++)
+    causal_softmax_grad_rows(S, T, P, scale, y, dy, dx, t * SOFTMAX_ROWS, t + 1 < tasks ? (t + 1) * SOFTMAX_ROWS : R);
+}
+
 static int softmax_head(napi_env env, WnArgs *r, int *R, int *S, int *T, int *P, float *scale) {
   *R = (int)wn_next(r); *S = (int)wn_next(r); *T = (int)wn_next(r); *P = (int)wn_next(r);
   *scale = (float)wn_next(r);
-  if (r->ok && (*R < 0 || *S < 1 || *T < 1 || *P < 0 || *P + *T != *S || *R % *T)) {
-    fail(env, "whittle_native: causal softmax needs keys S = P + T and rows a multiple of T");
+  if (r->ok && (*R < 0 || *S < 1 || *T < 1 || *P < 0 || *P + *T != *S || *R % *T || !(*scale > 0.f))) {
+    fail(env, "whittle_native: causal softmax needs keys S = P + T, rows a multiple of T and a scale > 0");
     return 0;
   }
   return 1;

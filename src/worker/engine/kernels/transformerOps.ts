@@ -71,6 +71,6 @@ export function fusedNorm(kind: FusedNorm, x: Tensor, g: Tensor1D, b: Tensor1D |
 /** softmax(scale·s) over the keys each query may see, for scores s [..., R, S] whose rows are T
  *  queries at positions P..P+T−1 (repeating) over S = P + T keys; null where the backend has none. */
 export function fusedCausalSoftmax(s: Tensor, scale: number, T: number, P: number): Tensor | null {
-  if (!has(CAUSAL_SOFTMAX)) return null;
+  if (!has(CAUSAL_SOFTMAX) || !(scale > 0)) return null;
   return run(CAUSAL_SOFTMAX, { x: s }, { scale, T, P }) as Tensor;
 }
