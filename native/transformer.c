@@ -496,9 +496,14 @@ napi_value SoftmaxCe(napi_env env, napi_callback_info info) {
   const int nt = XF_THREADS((long)N * C);
   (void)nt;
   if (mode == 0) {
+    // per-row losses in parallel, summed in row order: the same bytes at any thread count
+    double *rows = (double *)malloc(sizeof(double) * (size_t)(N > 0 ? N : 1));
+    if (!rows) return fail(env, "whittle_native: out of memory for the cross-entropy rows");
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int i = 0; i < N; i++) rows[i] = row_lse(z + (size_t)i * C, C) - z[(size_t)i * C + y[i]];
     double total = 0;
-#pragma omp parallel for schedule(static) num_threads(nt) reduction(+ : total)
-    for (int i = 0; i < N; i++) total += row_lse(z + (size_t)i * C, C) - z[(size_t)i * C + y[i]];
+    for (int i = 0; i < N; i++) total += rows[i];
+    free(rows);
     out[0] = N > 0 ? (float)(total / N) : 0.f;
   } else {
 #pragma omp parallel for schedule(static) num_threads(nt)
