@@ -464,12 +464,31 @@ napi_value MergeHeads(napi_env env, napi_callback_info info) {
 // ---- softmax cross-entropy over the vocabulary ---------------------------------------------------
 
 // log Σ_c e^{z_c}, shifted by the row's max; the sum in double (49,152-way vocabularies).
-HOT static double row_lse(const float *z, int C) {
+static inline double row_lse(const float *z, int C) {
   float max = -INFINITY;
+#pragma omp simd reduction(max : max)
   for (int c = 0; c < C; c++) max = z[c] > max ? z[c] : max;
   double s = 0;
+#pragma omp simd reduction(+ : s)
   for (int c = 0; c < C; c++) s += vexpf(z[c] - max);
   return max + log(s);
+}
+
+// Rows [i0, i1): their losses (mode 0, into `rows`) or their gradient rows (mode 1, into g).
+HOT static void ce_rows(int mode, int C, const float *z, const int32_t *y, double *rows, float *g, float scale, int i0,
+                        int i1) {
+  for (int i = i0; i < i1; i++) {
+    const float *zr = z + (size_t)i * C;
+    const double lse = row_lse(zr, C);
+    if (mode == 0) {
+      rows[i] = lse - zr[y[i]];
+    } else {
+      float *gr = g + (size_t)i * C;
+      const float l = (float)lse;
+      for (int c = 0; c < C; c++) gr[c] = scale * vexpf(zr[c] - l);
+      gr[y[i]] -= scale;
+    }
+  }
 }
 
 // softmaxCe(heap, [N, C, logits, labels (int32), out, mode, scale]):
@@ -495,25 +514,17 @@ napi_value SoftmaxCe(napi_env env, napi_callback_info info) {
     }
   const int nt = XF_THREADS((long)N * C);
   (void)nt;
-  if (mode == 0) {
-    // per-row losses in parallel, summed in row order: the same bytes at any thread count
-    double *rows = (double *)malloc(sizeof(double) * (size_t)(N > 0 ? N : 1));
-    if (!rows) return fail(env, "whittle_native: out of memory for the cross-entropy rows");
+  const int tasks = (N + SOFTMAX_ROWS - 1) / SOFTMAX_ROWS;
+  // mode 0: per-row losses in parallel, summed in row order (the same bytes at any thread count)
+  double *rows = mode == 0 ? (double *)malloc(sizeof(double) * (size_t)(N > 0 ? N : 1)) : NULL;
+  if (mode == 0 && !rows) return fail(env, "whittle_native: out of memory for the cross-entropy rows");
 #pragma omp parallel for schedule(static) num_threads(nt)
-    for (int i = 0; i < N; i++) rows[i] = row_lse(z + (size_t)i * C, C) - z[(size_t)i * C + y[i]];
+  for (int t = 0; t < tasks; t++) ce_rows(mode, C, z, y, rows, out, (float)scale, t * SOFTMAX_ROWS, t + 1 < tasks ? (t + 1) * SOFTMAX_ROWS : N);
+  if (mode == 0) {
     double total = 0;
     for (int i = 0; i < N; i++) total += rows[i];
     free(rows);
     out[0] = N > 0 ? (float)(total / N) : 0.f;
-  } else {
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (int i = 0; i < N; i++) {
-      const float *zr = z + (size_t)i * C;
-      float *g = out + (size_t)i * C;
-      const float lse = (float)row_lse(zr, C), s = (float)scale;
-      for (int c = 0; c < C; c++) g[c] = s * vexpf(zr[c] - lse);
-      g[y[i]] -= s;
-    }
   }
   napi_create_int32(env, -1, &bad);
   return bad;
