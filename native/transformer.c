@@ -5,7 +5,8 @@
 //   layerNormForward / ...Backward    LayerNorm or RMSNorm over the last axis, its dx, dg, db
 //   causalSoftmaxForward / ...Backward softmax(scale·s) over the keys a query may see (causal
 //                                     mask built in), and its gradient
-//   splitHeads / mergeHeads           the fused q|k|v projection to per-head q, k, v, and back
+//   splitHeads / mergeHeads           the fused q|k|v projection to per-head q, k, v (rotary
+//                                     positions applied to q and k), and back
 //   softmaxCe                         mean softmax cross-entropy over the vocabulary, its gradient
 // The matrix products around them stay on the addon's GEMM (matmul.ts).
 //
@@ -385,79 +386,121 @@ napi_value CausalSoftmaxBackward(napi_env env, napi_callback_info info) {
 
 // ---- attention heads: split the fused q|k|v projection, and its gradient -------------------------
 
-// qkv [B·T, W] (W = (H + 2·KV)·hd; columns q heads, then k heads, then v heads) → q [B, H, T, hd],
-// k and v [B, KV, T, hd]: the slice + reshape + transpose of each, in one pass.
-static void split_heads(int B, int T, int W, int hd, int H, int KV, const float *qkv, float *q, float *k, float *v) {
-  const int nh = H + 2 * KV;
-  const int nt = XF_THREADS((long)B * T * W);
+// Rotary positions (the rotate_half convention): for position p, with c = cos[p], s = sin[p] ([hd]
+// rows of the model's tables) and h2 = hd/2, y_i = x_i·c_i − x_{i+h2}·s_i and
+// y_{i+h2} = x_{i+h2}·c_{i+h2} + x_i·s_{i+h2} — what x·cos + rotate_half(x)·sin computes.
+static inline void rotate_row(const float *x, const float *c, const float *s, int hd, float *y) {
+  const int h2 = hd / 2;
+  for (int i = 0; i < h2; i++) {
+    y[i] = x[i] * c[i] + (-x[i + h2]) * s[i];
+    y[i + h2] = x[i + h2] * c[i + h2] + x[i] * s[i + h2];
+  }
+}
+
+// Its transpose (the gradient): dx_i = dy_i·c_i + dy_{i+h2}·s_{i+h2}, dx_{i+h2} = dy_{i+h2}·c_{i+h2} − dy_i·s_i.
+static inline void unrotate_row(const float *dy, const float *c, const float *s, int hd, float *dx) {
+  const int h2 = hd / 2;
+  for (int i = 0; i < h2; i++) {
+    dx[i] = dy[i] * c[i] + dy[i + h2] * s[i + h2];
+    dx[i + h2] = dy[i + h2] * c[i + h2] - dy[i] * s[i];
+  }
+}
+
+typedef struct {
+  int B, T, W, hd, H, KV;
+  const float *cos, *sin;  // rotary tables [rows, hd] (NULL: no rotation); row P + t for query t
+  int P;
+} Heads;
+
+// Where head h (q heads, then k heads, then v heads) of token (b, t) lives in q, k or v
+// ([B, H, T, hd] and [B, KV, T, hd]).
+static float *head_at(const Heads *g, float *q, float *k, float *v, int b, int t, int h) {
+  if (h < g->H) return q + (((size_t)b * g->H + h) * g->T + t) * g->hd;
+  if (h < g->H + g->KV) return k + (((size_t)b * g->KV + (h - g->H)) * g->T + t) * g->hd;
+  return v + (((size_t)b * g->KV + (h - g->H - g->KV)) * g->T + t) * g->hd;
+}
+
+// qkv [B·T, W] (W = (H + 2·KV)·hd) → q [B, H, T, hd], k and v [B, KV, T, hd], q and k rotated when
+// the tables are given: the slice + reshape (+ rotation) + transpose of each, in one pass.
+static void split_heads(const Heads *g, const float *qkv, float *q, float *k, float *v) {
+  const int nh = g->H + 2 * g->KV;
+  const int nt = XF_THREADS((long)g->B * g->T * g->W);
   (void)nt;
 #pragma omp parallel for schedule(static) num_threads(nt)
-  for (int bt = 0; bt < B * T; bt++) {
-    const int b = bt / T, t = bt % T;
-    const float *row = qkv + (size_t)bt * W;
+  for (int bt = 0; bt < g->B * g->T; bt++) {
+    const int b = bt / g->T, t = bt % g->T;
+    const float *row = qkv + (size_t)bt * g->W;
+    const float *c = g->cos ? g->cos + (size_t)(g->P + t) * g->hd : NULL, *s = g->cos ? g->sin + (size_t)(g->P + t) * g->hd : NULL;
     for (int h = 0; h < nh; h++) {
-      float *dst = h < H ? q + (((size_t)b * H + h) * T + t) * hd
-                 : h < H + KV ? k + (((size_t)b * KV + (h - H)) * T + t) * hd
-                              : v + (((size_t)b * KV + (h - H - KV)) * T + t) * hd;
-      memcpy(dst, row + (size_t)h * hd, sizeof(float) * (size_t)hd);
+      float *dst = head_at(g, q, k, v, b, t, h);
+      if (c && h < g->H + g->KV) rotate_row(row + (size_t)h * g->hd, c, s, g->hd, dst);
+      else memcpy(dst, row + (size_t)h * g->hd, sizeof(float) * (size_t)g->hd);
     }
   }
 }
 
-// The reverse: dq, dk, dv back into dqkv [B·T, W] (each column has exactly one source).
-static void merge_heads(int B, int T, int W, int hd, int H, int KV, const float *dq, const float *dk, const float *dv,
-                        float *dqkv) {
-  const int nh = H + 2 * KV;
-  const int nt = XF_THREADS((long)B * T * W);
+// The reverse: dq, dk (un-rotated), dv back into dqkv [B·T, W] (each column has exactly one source).
+static void merge_heads(const Heads *g, const float *dq, const float *dk, const float *dv, float *dqkv) {
+  const int nh = g->H + 2 * g->KV;
+  const int nt = XF_THREADS((long)g->B * g->T * g->W);
   (void)nt;
 #pragma omp parallel for schedule(static) num_threads(nt)
-  for (int bt = 0; bt < B * T; bt++) {
-    const int b = bt / T, t = bt % T;
-    float *row = dqkv + (size_t)bt * W;
+  for (int bt = 0; bt < g->B * g->T; bt++) {
+    const int b = bt / g->T, t = bt % g->T;
+    float *row = dqkv + (size_t)bt * g->W;
+    const float *c = g->cos ? g->cos + (size_t)(g->P + t) * g->hd : NULL, *s = g->cos ? g->sin + (size_t)(g->P + t) * g->hd : NULL;
     for (int h = 0; h < nh; h++) {
-      const float *src = h < H ? dq + (((size_t)b * H + h) * T + t) * hd
-                       : h < H + KV ? dk + (((size_t)b * KV + (h - H)) * T + t) * hd
-                                    : dv + (((size_t)b * KV + (h - H - KV)) * T + t) * hd;
-      memcpy(row + (size_t)h * hd, src, sizeof(float) * (size_t)hd);
+      const float *src = head_at(g, (float *)dq, (float *)dk, (float *)dv, b, t, h);
+      if (c && h < g->H + g->KV) unrotate_row(src, c, s, g->hd, row + (size_t)h * g->hd);
+      else memcpy(row + (size_t)h * g->hd, src, sizeof(float) * (size_t)g->hd);
     }
   }
 }
 
-static int heads_head(napi_env env, WnArgs *r, int *B, int *T, int *W, int *hd, int *H, int *KV) {
-  *B = (int)wn_next(r); *T = (int)wn_next(r); *W = (int)wn_next(r);
-  *hd = (int)wn_next(r); *H = (int)wn_next(r); *KV = (int)wn_next(r);
-  if (r->ok && (*B < 0 || *T < 1 || *hd < 1 || *H < 1 || *KV < 1 || *W != (*H + 2 * *KV) * *hd)) {
+// Common head of both layouts: [B, T, W, hd, H, KV, P, tableRows, cos | -1, sin | -1, ...].
+static int heads_head(napi_env env, WnArgs *r, Heads *g) {
+  g->B = (int)wn_next(r); g->T = (int)wn_next(r); g->W = (int)wn_next(r);
+  g->hd = (int)wn_next(r); g->H = (int)wn_next(r); g->KV = (int)wn_next(r);
+  g->P = (int)wn_next(r);
+  const int rows = (int)wn_next(r);
+  g->cos = wn_tensor_at(r, (double)rows * g->hd, 1);
+  g->sin = wn_tensor_at(r, (double)rows * g->hd, 1);
+  if (r->ok && (g->B < 0 || g->T < 1 || g->hd < 1 || g->H < 1 || g->KV < 1 || g->W != (g->H + 2 * g->KV) * g->hd)) {
     fail(env, "whittle_native: attention heads need width W = (heads + 2·kvHeads)·headDim");
+    return 0;
+  }
+  if (r->ok && (!g->cos != !g->sin || (g->cos && (g->hd % 2 || g->P < 0 || rows < g->P + g->T)))) {
+    fail(env, "whittle_native: rotary heads need cos and sin tables with rows for positions P..P+T-1 and an even head width");
     return 0;
   }
   return 1;
 }
 
-// splitHeads(heap, [B, T, W, hd, H, KV, qkv, q, k, v]).
+// splitHeads(heap, [B, T, W, hd, H, KV, P, tableRows, cos | -1, sin | -1, qkv, q, k, v]).
 napi_value SplitHeads(napi_env env, napi_callback_info info) {
   WnArgs r;
-  int B, T, W, hd, H, KV;
+  Heads g;
   if (!wn_args_open(env, info, &r, "split heads")) return NULL;
-  if (!heads_head(env, &r, &B, &T, &W, &hd, &H, &KV)) return NULL;
-  const double bt = (double)B * T;
-  const float *qkv = wn_tensor_at(&r, bt * W, 0);
-  float *q = wn_tensor_at(&r, bt * H * hd, 0), *k = wn_tensor_at(&r, bt * KV * hd, 0), *v = wn_tensor_at(&r, bt * KV * hd, 0);
+  if (!heads_head(env, &r, &g)) return NULL;
+  const double bt = (double)g.B * g.T;
+  const float *qkv = wn_tensor_at(&r, bt * g.W, 0);
+  float *q = wn_tensor_at(&r, bt * g.H * g.hd, 0), *k = wn_tensor_at(&r, bt * g.KV * g.hd, 0), *v = wn_tensor_at(&r, bt * g.KV * g.hd, 0);
   if (!wn_args_done(env, &r, "split heads")) return NULL;
-  split_heads(B, T, W, hd, H, KV, qkv, q, k, v);
+  split_heads(&g, qkv, q, k, v);
   return NULL;
 }
 
-// mergeHeads(heap, [B, T, W, hd, H, KV, dq, dk, dv, dqkv]).
+// mergeHeads(heap, [B, T, W, hd, H, KV, P, tableRows, cos | -1, sin | -1, dq, dk, dv, dqkv]).
 napi_value MergeHeads(napi_env env, napi_callback_info info) {
   WnArgs r;
-  int B, T, W, hd, H, KV;
+  Heads g;
   if (!wn_args_open(env, info, &r, "merge heads")) return NULL;
-  if (!heads_head(env, &r, &B, &T, &W, &hd, &H, &KV)) return NULL;
-  const double bt = (double)B * T;
-  const float *dq = wn_tensor_at(&r, bt * H * hd, 0), *dk = wn_tensor_at(&r, bt * KV * hd, 0), *dv = wn_tensor_at(&r, bt * KV * hd, 0);
-  float *dqkv = wn_tensor_at(&r, bt * W, 0);
+  if (!heads_head(env, &r, &g)) return NULL;
+  const double bt = (double)g.B * g.T;
+  const float *dq = wn_tensor_at(&r, bt * g.H * g.hd, 0), *dk = wn_tensor_at(&r, bt * g.KV * g.hd, 0), *dv = wn_tensor_at(&r, bt * g.KV * g.hd, 0);
+  float *dqkv = wn_tensor_at(&r, bt * g.W, 0);
   if (!wn_args_done(env, &r, "merge heads")) return NULL;
-  merge_heads(B, T, W, hd, H, KV, dq, dk, dv, dqkv);
+  merge_heads(&g, dq, dk, dv, dqkv);
   return NULL;
 }
 
