@@ -1,5 +1,5 @@
-// Shared pieces of the native addon (whittle_native.c: BLAS binding, element-wise kernels, module
-// init; args.c: the packed-argument reader; mlp.c: the fused MLP forward/backward; transformer.c:
+// Shared pieces of the native addon (whittle_native.c: entry points of the GEMM and element-wise
+// kernels, settings, module init; gemm.c: the GEMM (BLAS binding, AVX-512 dispatch, GEMV); args.c: the packed-argument reader; mlp.c: the fused MLP forward/backward; transformer.c:
 // the transformer step's fused kernels).
 #ifndef WHITTLE_NATIVE_H
 #define WHITTLE_NATIVE_H
@@ -45,8 +45,12 @@ int wn_sgemm_avx512_packed(int ta, int M, int N, int K, const float *A, int lda,
                            float *C, int ldc);
 // Whether wn_sgemm sends a product with N output columns to the AVX-512 kernel.
 int wn_gemm_uses_avx512(int N);
-// Threads the element-wise and fused kernels may use (setThreads).
+// Threads the element-wise and fused kernels may use (setThreads), and the GEMM settings (gemm.c).
 int wn_threads(void);
+void wn_set_threads(int n);
+const char *wn_gemm_in_use(void);  // 'avx512', 'blas' or 'builtin': what serves large calls now
+const char *wn_blas_name(void);    // the BLAS library loaded (with OpenBLAS's kernel set) or 'builtin'
+int wn_use_gemm(const char *name); // 'auto' | 'blas' | 'avx512' | 'builtin'; 0 for another name
 // N-API argument helpers (throw a JS error and return 0/NULL on failure).
 int wn_get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv);
 uint8_t *wn_heap_ptr(napi_env env, napi_value v, size_t *len);
