@@ -1,6 +1,7 @@
-// Shared pieces of the native addon (whittle_native.c: entry points of the GEMM and element-wise
-// kernels, settings, module init; gemm.c: the GEMM (BLAS binding, AVX-512 dispatch, GEMV); args.c: the packed-argument reader; mlp.c: the fused MLP forward/backward; transformer.c:
-// the transformer step's fused kernels).
+// Shared pieces of the native addon, by concern: whittle_native.c (entry points of the GEMM and the
+// element-wise kernels, settings, module registration), gemm.c (the GEMM: BLAS binding, AVX-512
+// dispatch, GEMV, thread splits), args.c (the packed-argument reader), mlp.c (the fused MLP),
+// transformer.c and attention.c (the transformer step's fused kernels), data.c (CMSP batches).
 #ifndef WHITTLE_NATIVE_H
 #define WHITTLE_NATIVE_H
 #include <node_api.h>
@@ -76,7 +77,7 @@ void wn_mlp_free_scratch(void);
 napi_value MlpForward(napi_env env, napi_callback_info info);
 napi_value CmspFill(napi_env env, napi_callback_info info);
 napi_value MlpBackward(napi_env env, napi_callback_info info);
-// The transformer's fused element-wise kernels (transformer.c).
+// The transformer's fused kernels (transformer.c: element-wise; attention.c: softmax and heads).
 napi_value GeluForward(napi_env env, napi_callback_info info);
 napi_value GeluBackward(napi_env env, napi_callback_info info);
 napi_value LayerNormForward(napi_env env, napi_callback_info info);
