@@ -5,6 +5,7 @@
 //   npm run bench -- [--rounds 5] [--shapes a,b,c] [--backends wasm,wasm-only,cpu,webgpu] [--threads 1,2]
 //                    [--variants engine,engine-blas,per-layer] [--omp passive,default] [--no-torch] [--no-extra] [--quick]
 //                    [--suites mlp,lm,extra,decoder] [--decoder-size smollm|tiny] [--decoder-rounds 2] [--no-bf16] [--cache DIR]
+//                    [--lm-shapes t,w] [--lm-variants fused,composed]
 //
 // Suites: `mlp` (the training step below), `lm` (the transformer training step of the lm-general-cpu
 // recipe, 4×128, context 64, 16 windows, next to bench/torch/torch_lm_step.py), `extra` (bench/*.bench.ts), `decoder` (a Llama-shaped
@@ -62,6 +63,7 @@ const { values: opt } = parseArgs({
     suites: { type: 'string', default: 'mlp,lm,extra,decoder' }, 'decoder-size': { type: 'string', default: 'smollm' },
     'decoder-rounds': { type: 'string' }, 'no-bf16': { type: 'boolean', default: false },
     cache: { type: 'string', default: process.env.WHITTLE_BENCH_CACHE ?? path.join(os.tmpdir(), 'whittle-bench-cache') },
+    'lm-shapes': { type: 'string', default: 't,w' }, 'lm-variants': { type: 'string', default: 'fused,composed' },
   },
 });
 const suites = new Set(opt.suites!.split(',').map((x) => x.trim()));
@@ -234,54 +236,76 @@ function webgpuRowFacts(w: Side | undefined): Record<string, unknown> {
 
 // ---- the transformer training step (lm suite) ---------------------------------------------------
 
-const LM_WINDOWS = 16;
+/** Transformer shapes (issue #18): t = lm-general-cpu's model (bench/torch/torch_lm_step.py's
+ *  defaults); w = the wider one (8 layers, d = 512, MLP 2048, context 256), at 4 windows a step so
+ *  that a pair takes seconds, not minutes, on two cores. */
+interface LmShape { id: string; layers: number; d: number; heads: number; mlp: number; context: number; windows: number; steps: number; warmup: number }
+const LM_SHAPES: LmShape[] = [
+  { id: 't', layers: 4, d: 128, heads: 4, mlp: 512, context: 64, windows: 16, steps: 20, warmup: 3 },
+  { id: 'w', layers: 8, d: 512, heads: 8, mlp: 2048, context: 256, windows: 4, steps: 4, warmup: 1 },
+];
+const lmModel = (s: LmShape) => `transformer ${s.layers}×${s.d}${s.id === 't' ? ' (lm-general-cpu)' : ''}, ${s.heads} heads, MLP ${s.mlp}, context ${s.context}, byte vocabulary`;
 
-function whittleLm(backend: string, threads: number, fewer: boolean): Side | { error: string } {
+/** variant 'fused': the native transformer kernels (the default route); 'composed': the same
+ *  addon with WHITTLE_FUSED_TRANSFORMER=0, i.e. the tfjs composition the kernels replace. */
+function whittleLm(s: LmShape, backend: string, threads: number, fewer: boolean, variant: string): Side | { error: string } {
   const r = run(process.execPath, ['--import', './bench/esm-hook.mjs', '--import', 'tsx', 'bench/whittle-step.ts', '--model', 'transformer',
-    '--backend', backend, '--batch', String(LM_WINDOWS), '--steps', String(fewer ? 2 : opt.quick ? 5 : 20), '--warmup', String(fewer ? 1 : 3), '--threads', String(threads)],
-  { ...MALLOC_ENV, ...ompEnv('passive'), WHITTLE_NATIVE: '1', WHITTLE_THREADS: String(threads), OMP_NUM_THREADS: String(threads) });
+    '--lm', [s.layers, s.d, s.heads, s.mlp, s.context].join(','),
+    '--backend', backend, '--batch', String(s.windows), '--steps', String(fewer ? 2 : opt.quick ? Math.min(5, s.steps) : s.steps), '--warmup', String(fewer ? 1 : s.warmup), '--threads', String(threads)],
+  { ...MALLOC_ENV, ...ompEnv('passive'), WHITTLE_NATIVE: '1', WHITTLE_THREADS: String(threads), OMP_NUM_THREADS: String(threads),
+    WHITTLE_FUSED_TRANSFORMER: variant === 'composed' ? '0' : undefined });
   const j = lastJson(r.stdout);
   if (!j || j.ok !== true) return { error: String(j?.error ?? r.error ?? r.stderr.trim().split('\n').slice(-3).join(' | ')) };
   return { ...(j as object), samplesPerSec: j.tokensPerSec, gflops: 0, cpuMs: null } as unknown as Side;
 }
 
-function torchLm(threads: number): Side | { error: string } {
-  const r = run(python, [path.join(here, 'torch', 'torch_lm_step.py'), '--batch', String(LM_WINDOWS), '--threads', String(threads), '--steps', opt.quick ? '5' : '20'],
+function torchLm(s: LmShape, threads: number): Side | { error: string } {
+  const r = run(python, [path.join(here, 'torch', 'torch_lm_step.py'), '--layers', String(s.layers), '--d', String(s.d), '--heads', String(s.heads),
+    '--mlp', String(s.mlp), '--context', String(s.context), '--batch', String(s.windows), '--threads', String(threads),
+    '--steps', String(opt.quick ? Math.min(5, s.steps) : s.steps), '--warmup', String(s.warmup)],
     { ...MALLOC_ENV, ...ompEnv('passive'), ...Object.fromEntries(OPENBLAS_PIN_VARS.map((k) => [k, undefined])), OMP_NUM_THREADS: String(threads) });
   const j = lastJson(r.stdout);
   if (!r.ok || !j) return { error: r.error ?? r.stderr.trim().split('\n').slice(-2).join(' | ') };
   return { medianMs: j.median_ms as number, minMs: j.min_ms as number, cpuMs: null, samplesPerSec: j.tokens_per_s as number, gflops: 0, impl: j.framework };
 }
 
-/** The lm-general-cpu transformer's training step on wasm (each thread count) and webgpu, each
- *  paired with PyTorch at the same thread count (webgpu: beside the wasm route at every core). */
+/** The transformer training step on wasm (each shape, thread count and variant) and webgpu, each
+ *  paired with PyTorch at the same thread count (webgpu: beside the wasm route at every core).
+ *  The composed variant runs at shape t only (at shape w it would take minutes a pair). */
 function lmSuite(threadList: number[], rounds: number, torchOk: boolean, webgpuOk: boolean, webgpuSoftware: boolean): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
   const cpus = os.availableParallelism();
-  const plan: { backend: string; threads: number }[] = threadList.map((t) => ({ backend: 'wasm', threads: t }));
-  if (webgpuOk) plan.push({ backend: 'webgpu', threads: cpus });
-  let wasmAllCores: number | null = null;
-  for (const { backend, threads } of plan) {
-    const n = backend === 'webgpu' && webgpuSoftware ? 1 : rounds;
-    const pairs: Pair[] = [];
-    for (let i = 0; i < n; i++) {
-      log(`lm 4×128 context 64, ${LM_WINDOWS} windows: ${backend} ${threads} thread(s), pair ${i + 1}/${n}`);
-      const pair: Pair = { w: { error: 'not run' }, t: null, tPinned: null, order: i % 2 === 0 ? 'W T' : 'T W' };
-      const seq = [() => { pair.w = whittleLm(backend, threads, backend === 'webgpu' && webgpuSoftware); }, () => { if (torchOk) pair.t = torchLm(threads); }];
-      for (const f of i % 2 === 0 ? seq : seq.reverse()) f();
-      pairs.push(pair);
+  const variants = opt['lm-variants']!.split(',');
+  for (const shape of LM_SHAPES.filter((x) => opt['lm-shapes']!.split(',').includes(x.id))) {
+    const plan: { backend: string; threads: number; variant: string }[] = [];
+    for (const variant of variants) {
+      if (variant === 'composed' && shape.id !== 't') continue;
+      for (const t of threadList) plan.push({ backend: 'wasm', threads: t, variant });
     }
-    const s = summarise(pairs, LM_WINDOWS * 64);
-    const w = pairs.map((p) => p.w).find(isSide);
-    if (backend === 'wasm' && threads === cpus) wasmAllCores = s.whittle?.medianMs ?? null;
-    rows.push({
-      shape: 't', model: 'transformer 4×128 (lm-general-cpu), context 64, byte vocabulary', windows: LM_WINDOWS, backend, threads,
-      params: w?.params ?? null,
-      ...(backend === 'webgpu' ? webgpuRowFacts(w) : {}),
-      ...(backend === 'webgpu' && wasmAllCores && s.whittle?.medianMs ? { speedupVsWasm: r2(wasmAllCores / s.whittle.medianMs) } : {}),
-      ...s,
-    });
-    log(`  → Whittle ${s.whittle?.medianMs ?? '–'} ms, torch ${s.torch?.medianMs ?? '–'} ms, ratio ${s.ratio ?? '–'}`);
+    if (webgpuOk && shape.id === 't') plan.push({ backend: 'webgpu', threads: cpus, variant: 'fused' });
+    let wasmAllCores: number | null = null;
+    for (const { backend, threads, variant } of plan) {
+      const n = backend === 'webgpu' && webgpuSoftware ? 1 : rounds;
+      const pairs: Pair[] = [];
+      for (let i = 0; i < n; i++) {
+        log(`lm ${shape.id} (${lmModel(shape)}), ${shape.windows} windows: ${backend} ${variant} ${threads} thread(s), pair ${i + 1}/${n}`);
+        const pair: Pair = { w: { error: 'not run' }, t: null, tPinned: null, order: i % 2 === 0 ? 'W T' : 'T W' };
+        const seq = [() => { pair.w = whittleLm(shape, backend, threads, backend === 'webgpu' && webgpuSoftware, variant); }, () => { if (torchOk) pair.t = torchLm(shape, threads); }];
+        for (const f of i % 2 === 0 ? seq : seq.reverse()) f();
+        pairs.push(pair);
+      }
+      const s = summarise(pairs, shape.windows * shape.context);
+      const w = pairs.map((p) => p.w).find(isSide);
+      if (backend === 'wasm' && variant === 'fused' && threads === cpus) wasmAllCores = s.whittle?.medianMs ?? null;
+      rows.push({
+        shape: shape.id, model: lmModel(shape), windows: shape.windows, backend, variant, threads,
+        params: w?.params ?? null,
+        ...(backend === 'webgpu' ? webgpuRowFacts(w) : {}),
+        ...(backend === 'webgpu' && wasmAllCores && s.whittle?.medianMs ? { speedupVsWasm: r2(wasmAllCores / s.whittle.medianMs) } : {}),
+        ...s,
+      });
+      log(`  → Whittle ${s.whittle?.medianMs ?? '–'} ms, torch ${s.torch?.medianMs ?? '–'} ms, ratio ${s.ratio ?? '–'}`);
+    }
   }
   return rows;
 }

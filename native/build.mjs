@@ -30,7 +30,7 @@ function direct() {
   const inc = headerDir();
   if (!inc || process.platform === 'win32') throw new Error('no node headers for a direct build');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const flags = ['-O3', '-std=c11', '-fPIC', '-shared', '-fno-math-errno', `-I${inc}`, '-o', out, path.join(here, 'whittle_native.c'), path.join(here, 'mlp.c'), path.join(here, 'data.c'), path.join(here, 'gemm_avx512.c'), path.join(here, 'args.c'), path.join(here, 'transformer.c')];
+  const flags = ['-O3', '-std=c11', '-fPIC', '-shared', '-fno-math-errno', `-I${inc}`, '-o', out, path.join(here, 'whittle_native.c'), path.join(here, 'mlp.c'), path.join(here, 'data.c'), path.join(here, 'gemm_avx512.c'), path.join(here, 'args.c'), path.join(here, 'transformer.c'), path.join(here, 'attention.c'), path.join(here, 'gemm.c')];
   if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup'); else flags.push('-fopenmp', '-ldl', '-lm');
   execFileSync(process.env.CC || 'cc', flags, { stdio: 'inherit' });
 }

@@ -1,11 +1,8 @@
-// The transformer training step's fused element-wise kernels (issue #18). Each replaces a chain of
-// tfjs ops (one heap pass and ≈20–50 µs of engine bookkeeping each) with one pass:
+// The transformer step's fused element-wise kernels (issue #18; attention's are in attention.c). Each
+// replaces a chain of tfjs ops (one heap pass and ≈20–50 µs of engine bookkeeping each) with one pass:
 //   geluForward / geluBackward        act(x) and dy·act'(x): GELU (tanh or erf form) and SiLU;
 //                                     tfjs's tanh-GELU is 9 ops, its Pow alone a third of the step
 //   layerNormForward / ...Backward    LayerNorm or RMSNorm over the last axis, its dx, dg, db
-//   causalSoftmaxForward / ...Backward softmax(scale·s) over the keys a query may see (causal
-//                                     mask built in), and its gradient
-//   splitHeads / mergeHeads           the fused q|k|v projection to per-head q, k, v, and back
 //   softmaxCe                         mean softmax cross-entropy over the vocabulary, its gradient
 // The matrix products around them stay on the addon's GEMM (matmul.ts).
 //
@@ -14,7 +11,7 @@
 // call has enough elements to pay for waking them; a row's result never depends on the split, and
 // the column sums of the norm's gain/bias gradients run in row order, so every thread count gives
 // the same bytes.
-#include "whittle_native.h"
+#include "xf_common.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +19,8 @@
 #include <omp.h>
 #endif
 
-// Elements a call needs before its rows are split across threads (a wake-up costs ~10 µs; these
-// passes cost ≥ 1 ns per element).
-#define XF_PAR_MIN 32768
-#define XF_THREADS(n) ((n) >= XF_PAR_MIN ? wn_threads() : 1)
-
 enum { ACT_GELU_TANH = 0, ACT_GELU_ERF = 1, ACT_SILU = 2 };
 enum { NORM_LAYER = 0, NORM_RMS = 1 };
-
-static napi_value fail(napi_env env, const char *msg) {
-  napi_throw_range_error(env, NULL, msg);
-  return NULL;
-}
 
 // ---- activations --------------------------------------------------------------------------------
 
@@ -42,28 +29,6 @@ static napi_value fail(napi_env env, const char *msg) {
 #define INV_SQRT2 0.7071067811865476f
 #define INV_SQRT_2PI 0.3989422804014327f
 
-// e^x in float, vectorisable (glibc's tanhf/expf are calls the compiler cannot vectorise: a GELU
-// through tanhf measured 27 ns per element). Cephes' expf: x = k·ln2 + r, |r| ≤ ln2/2, a degree-5
-// polynomial for e^r, 2^k by the exponent bits; relative error ≈ 2e-7 over the clamped range.
-static inline float vexpf(float x) {
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-  // round to nearest by the 1.5·2^23 trick (floorf is a libm call without SSE4.1)
-  const float k = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
-  const float r = x - k * 0.693359375f + k * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float e = p * r * r + r + 1.f;
-  const int32_t bits = ((int32_t)k + 127) << 23;
-  float scale;
-  memcpy(&scale, &bits, sizeof(scale));
-  return e * scale;
-}
-
-static inline float vsigmoidf(float z) { return 1.f / (1.f + vexpf(-z)); }
 
 // GELU (tanh form) as x·σ(2u), u = √(2/π)(x + 0.044715x³): 0.5(1 + tanh u) = σ(2u) exactly, and σ
 // has no cancellation near u = 0 where 1 + tanh would. Its derivative: σ + x·σ(1 − σ)·2u'.
@@ -131,7 +96,7 @@ napi_value GeluForward(napi_env env, napi_callback_info info) {
   const float *x = wn_tensor_at(&r, n, 0);
   float *y = wn_tensor_at(&r, n, 0);
   if (!wn_args_done(env, &r, "activation")) return NULL;
-  if (kind < 0 || kind > 2) return fail(env, "whittle_native: activation kind must be 0 (gelu tanh), 1 (gelu erf) or 2 (silu)");
+  if (kind < 0 || kind > 2) return xf_fail(env, "whittle_native: activation kind must be 0 (gelu tanh), 1 (gelu erf) or 2 (silu)");
   act_forward(kind, x, y, (long)n);
   return NULL;
 }
@@ -146,7 +111,7 @@ napi_value GeluBackward(napi_env env, napi_callback_info info) {
   const float *dy = wn_tensor_at(&r, n, 0);
   float *dx = wn_tensor_at(&r, n, 0);
   if (!wn_args_done(env, &r, "activation gradient")) return NULL;
-  if (kind < 0 || kind > 2) return fail(env, "whittle_native: activation kind must be 0 (gelu tanh), 1 (gelu erf) or 2 (silu)");
+  if (kind < 0 || kind > 2) return xf_fail(env, "whittle_native: activation kind must be 0 (gelu tanh), 1 (gelu erf) or 2 (silu)");
   act_backward(kind, x, dy, dx, (long)n);
   return NULL;
 }
@@ -263,7 +228,7 @@ napi_value LayerNormForward(napi_env env, napi_callback_info info) {
   const float *x = wn_tensor_at(&r, (double)N * d, 0), *g = wn_tensor_at(&r, d, 0), *b = wn_tensor_at(&r, d, 1);
   float *y = wn_tensor_at(&r, (double)N * d, 0);
   if (!wn_args_done(env, &r, "norm")) return NULL;
-  if (N < 0 || d < 1 || kind < 0 || kind > 1) return fail(env, "whittle_native: norm needs rows >= 0, width >= 1, kind 0 or 1");
+  if (N < 0 || d < 1 || kind < 0 || kind > 1) return xf_fail(env, "whittle_native: norm needs rows >= 0, width >= 1, kind 0 or 1");
   norm_forward(kind, N, d, eps, x, g, b, y);
   return NULL;
 }
@@ -277,181 +242,39 @@ napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
   const float *x = wn_tensor_at(&r, (double)N * d, 0), *g = wn_tensor_at(&r, d, 0), *dy = wn_tensor_at(&r, (double)N * d, 0);
   float *dx = wn_tensor_at(&r, (double)N * d, 0), *dg = wn_tensor_at(&r, d, 0), *db = wn_tensor_at(&r, d, 1);
   if (!wn_args_done(env, &r, "norm gradient")) return NULL;
-  if (N < 0 || d < 1 || kind < 0 || kind > 1) return fail(env, "whittle_native: norm needs rows >= 0, width >= 1, kind 0 or 1");
-  if (!norm_backward(kind, N, d, eps, x, g, dy, dx, dg, db)) return fail(env, "whittle_native: out of memory for the norm gradient");
-  return NULL;
-}
-
-// ---- causal softmax -----------------------------------------------------------------------------
-
-// Row r of the scores [R, S] is query position q = P + (r mod T) (T queries after P cached keys,
-// the rows of every batch entry and head stacked): it sees keys 0..q, and the rest get exactly 0
-// (as exp(−1e9 − max) does in the additive-mask route).
-static int visible(int r, int S, int T, int P) {
-  const int q = P + r % T + 1;
-  return q < S ? q : S;
-}
-
-HOT static void causal_softmax_forward(int R, int S, int T, int P, float scale, const float *x, float *y) {
-  const int nt = XF_THREADS((long)R * S);
-  (void)nt;
-#pragma omp parallel for schedule(static) num_threads(nt)
-  for (int r = 0; r < R; r++) {
-    const float *xr = x + (size_t)r * S;
-    float *yr = y + (size_t)r * S;
-    const int n = visible(r, S, T, P);
-    float max = -INFINITY;
-    for (int j = 0; j < n; j++) max = xr[j] > max ? xr[j] : max;
-    float sum = 0.f;
-    for (int j = 0; j < n; j++) { const float e = expf(scale * (xr[j] - max)); yr[j] = e; sum += e; }
-    const float inv = 1.f / sum;
-    for (int j = 0; j < n; j++) yr[j] *= inv;
-    for (int j = n; j < S; j++) yr[j] = 0.f;
-  }
-}
-
-// ds_j = scale · y_j · (dy_j − Σ_k dy_k y_k); masked keys (y = 0) get 0.
-HOT static void causal_softmax_backward(int R, int S, int T, int P, float scale, const float *y, const float *dy,
-                                        float *dx) {
-  const int nt = XF_THREADS((long)R * S);
-  (void)nt;
-#pragma omp parallel for schedule(static) num_threads(nt)
-  for (int r = 0; r < R; r++) {
-    const float *yr = y + (size_t)r * S, *dyr = dy + (size_t)r * S;
-    float *dxr = dx + (size_t)r * S;
-    const int n = visible(r, S, T, P);
-    float dot = 0.f;
-    for (int j = 0; j < n; j++) dot += dyr[j] * yr[j];
-    for (int j = 0; j < n; j++) dxr[j] = scale * yr[j] * (dyr[j] - dot);
-    for (int j = n; j < S; j++) dxr[j] = 0.f;
-  }
-}
-
-static int softmax_head(napi_env env, WnArgs *r, int *R, int *S, int *T, int *P, float *scale) {
-  *R = (int)wn_next(r); *S = (int)wn_next(r); *T = (int)wn_next(r); *P = (int)wn_next(r);
-  *scale = (float)wn_next(r);
-  if (r->ok && (*R < 0 || *S < 1 || *T < 1 || *P < 0 || *P + *T != *S || *R % *T)) {
-    fail(env, "whittle_native: causal softmax needs keys S = P + T and rows a multiple of T");
-    return 0;
-  }
-  return 1;
-}
-
-// causalSoftmaxForward(heap, [R, S, T, P, scale, x, y]): y = causal softmax of scale·x [R, S].
-napi_value CausalSoftmaxForward(napi_env env, napi_callback_info info) {
-  WnArgs r;
-  int R, S, T, P;
-  float scale;
-  if (!wn_args_open(env, info, &r, "causal softmax")) return NULL;
-  if (!softmax_head(env, &r, &R, &S, &T, &P, &scale)) return NULL;
-  const float *x = wn_tensor_at(&r, (double)R * S, 0);
-  float *y = wn_tensor_at(&r, (double)R * S, 0);
-  if (!wn_args_done(env, &r, "causal softmax")) return NULL;
-  causal_softmax_forward(R, S, T, P, scale, x, y);
-  return NULL;
-}
-
-// causalSoftmaxBackward(heap, [R, S, T, P, scale, y, dy, dx]): dx = d(softmax)/dx given y and dy.
-napi_value CausalSoftmaxBackward(napi_env env, napi_callback_info info) {
-  WnArgs r;
-  int R, S, T, P;
-  float scale;
-  if (!wn_args_open(env, info, &r, "causal softmax gradient")) return NULL;
-  if (!softmax_head(env, &r, &R, &S, &T, &P, &scale)) return NULL;
-  const float *y = wn_tensor_at(&r, (double)R * S, 0), *dy = wn_tensor_at(&r, (double)R * S, 0);
-  float *dx = wn_tensor_at(&r, (double)R * S, 0);
-  if (!wn_args_done(env, &r, "causal softmax gradient")) return NULL;
-  causal_softmax_backward(R, S, T, P, scale, y, dy, dx);
-  return NULL;
-}
-
-// ---- attention heads: split the fused q|k|v projection, and its gradient -------------------------
-
-// qkv [B·T, W] (W = (H + 2·KV)·hd; columns q heads, then k heads, then v heads) → q [B, H, T, hd],
-// k and v [B, KV, T, hd]: the slice + reshape + transpose of each, in one pass.
-static void split_heads(int B, int T, int W, int hd, int H, int KV, const float *qkv, float *q, float *k, float *v) {
-  const int nh = H + 2 * KV;
-  const int nt = XF_THREADS((long)B * T * W);
-  (void)nt;
-#pragma omp parallel for schedule(static) num_threads(nt)
-  for (int bt = 0; bt < B * T; bt++) {
-    const int b = bt / T, t = bt % T;
-    const float *row = qkv + (size_t)bt * W;
-    for (int h = 0; h < nh; h++) {
-      float *dst = h < H ? q + (((size_t)b * H + h) * T + t) * hd
-                 : h < H + KV ? k + (((size_t)b * KV + (h - H)) * T + t) * hd
-                              : v + (((size_t)b * KV + (h - H - KV)) * T + t) * hd;
-      memcpy(dst, row + (size_t)h * hd, sizeof(float) * (size_t)hd);
-    }
-  }
-}
-
-// The reverse: dq, dk, dv back into dqkv [B·T, W] (each column has exactly one source).
-static void merge_heads(int B, int T, int W, int hd, int H, int KV, const float *dq, const float *dk, const float *dv,
-                        float *dqkv) {
-  const int nh = H + 2 * KV;
-  const int nt = XF_THREADS((long)B * T * W);
-  (void)nt;
-#pragma omp parallel for schedule(static) num_threads(nt)
-  for (int bt = 0; bt < B * T; bt++) {
-    const int b = bt / T, t = bt % T;
-    float *row = dqkv + (size_t)bt * W;
-    for (int h = 0; h < nh; h++) {
-      const float *src = h < H ? dq + (((size_t)b * H + h) * T + t) * hd
-                       : h < H + KV ? dk + (((size_t)b * KV + (h - H)) * T + t) * hd
-                                    : dv + (((size_t)b * KV + (h - H - KV)) * T + t) * hd;
-      memcpy(row + (size_t)h * hd, src, sizeof(float) * (size_t)hd);
-    }
-  }
-}
-
-static int heads_head(napi_env env, WnArgs *r, int *B, int *T, int *W, int *hd, int *H, int *KV) {
-  *B = (int)wn_next(r); *T = (int)wn_next(r); *W = (int)wn_next(r);
-  *hd = (int)wn_next(r); *H = (int)wn_next(r); *KV = (int)wn_next(r);
-  if (r->ok && (*B < 0 || *T < 1 || *hd < 1 || *H < 1 || *KV < 1 || *W != (*H + 2 * *KV) * *hd)) {
-    fail(env, "whittle_native: attention heads need width W = (heads + 2·kvHeads)·headDim");
-    return 0;
-  }
-  return 1;
-}
-
-// splitHeads(heap, [B, T, W, hd, H, KV, qkv, q, k, v]).
-napi_value SplitHeads(napi_env env, napi_callback_info info) {
-  WnArgs r;
-  int B, T, W, hd, H, KV;
-  if (!wn_args_open(env, info, &r, "split heads")) return NULL;
-  if (!heads_head(env, &r, &B, &T, &W, &hd, &H, &KV)) return NULL;
-  const double bt = (double)B * T;
-  const float *qkv = wn_tensor_at(&r, bt * W, 0);
-  float *q = wn_tensor_at(&r, bt * H * hd, 0), *k = wn_tensor_at(&r, bt * KV * hd, 0), *v = wn_tensor_at(&r, bt * KV * hd, 0);
-  if (!wn_args_done(env, &r, "split heads")) return NULL;
-  split_heads(B, T, W, hd, H, KV, qkv, q, k, v);
-  return NULL;
-}
-
-// mergeHeads(heap, [B, T, W, hd, H, KV, dq, dk, dv, dqkv]).
-napi_value MergeHeads(napi_env env, napi_callback_info info) {
-  WnArgs r;
-  int B, T, W, hd, H, KV;
-  if (!wn_args_open(env, info, &r, "merge heads")) return NULL;
-  if (!heads_head(env, &r, &B, &T, &W, &hd, &H, &KV)) return NULL;
-  const double bt = (double)B * T;
-  const float *dq = wn_tensor_at(&r, bt * H * hd, 0), *dk = wn_tensor_at(&r, bt * KV * hd, 0), *dv = wn_tensor_at(&r, bt * KV * hd, 0);
-  float *dqkv = wn_tensor_at(&r, bt * W, 0);
-  if (!wn_args_done(env, &r, "merge heads")) return NULL;
-  merge_heads(B, T, W, hd, H, KV, dq, dk, dv, dqkv);
+  if (N < 0 || d < 1 || kind < 0 || kind > 1) return xf_fail(env, "whittle_native: norm needs rows >= 0, width >= 1, kind 0 or 1");
+  if (!norm_backward(kind, N, d, eps, x, g, dy, dx, dg, db)) return xf_fail(env, "whittle_native: out of memory for the norm gradient");
   return NULL;
 }
 
 // ---- softmax cross-entropy over the vocabulary ---------------------------------------------------
 
 // log Σ_c e^{z_c}, shifted by the row's max; the sum in double (49,152-way vocabularies).
-HOT static double row_lse(const float *z, int C) {
+static inline double row_lse(const float *z, int C) {
   float max = -INFINITY;
+#pragma omp simd reduction(max : max)
   for (int c = 0; c < C; c++) max = z[c] > max ? z[c] : max;
   double s = 0;
+#pragma omp simd reduction(+ : s)
   for (int c = 0; c < C; c++) s += vexpf(z[c] - max);
   return max + log(s);
+}
+
+// Rows [i0, i1): their losses (mode 0, into `rows`) or their gradient rows (mode 1, into g).
+HOT static void ce_rows(int mode, int C, const float *z, const int32_t *y, double *rows, float *g, float scale, int i0,
+                        int i1) {
+  for (int i = i0; i < i1; i++) {
+    const float *zr = z + (size_t)i * C;
+    const double lse = row_lse(zr, C);
+    if (mode == 0) {
+      rows[i] = lse - zr[y[i]];
+    } else {
+      float *gr = g + (size_t)i * C;
+      const float l = (float)lse;
+      for (int c = 0; c < C; c++) gr[c] = scale * vexpf(zr[c] - l);
+      gr[y[i]] -= scale;
+    }
+  }
 }
 
 // softmaxCe(heap, [N, C, logits, labels (int32), out, mode, scale]):
@@ -468,7 +291,7 @@ napi_value SoftmaxCe(napi_env env, napi_callback_info info) {
   float *out = wn_tensor_at(&r, mode == 0 ? 1.0 : (double)N * C, 0);
   const double scale = wn_next(&r);
   if (!wn_args_done(env, &r, "softmax cross-entropy")) return NULL;
-  if (N < 0 || C < 1 || mode < 0 || mode > 1) return fail(env, "whittle_native: softmax cross-entropy needs rows >= 0, classes >= 1, mode 0 or 1");
+  if (N < 0 || C < 1 || mode < 0 || mode > 1) return xf_fail(env, "whittle_native: softmax cross-entropy needs rows >= 0, classes >= 1, mode 0 or 1");
   napi_value bad;
   for (int i = 0; i < N; i++)
     if (y[i] < 0 || y[i] >= C) {
@@ -477,20 +300,17 @@ napi_value SoftmaxCe(napi_env env, napi_callback_info info) {
     }
   const int nt = XF_THREADS((long)N * C);
   (void)nt;
+  const int tasks = (N + SOFTMAX_ROWS - 1) / SOFTMAX_ROWS;
+  // mode 0: per-row losses in parallel, summed in row order (the same bytes at any thread count)
+  double *rows = mode == 0 ? (double *)malloc(sizeof(double) * (size_t)(N > 0 ? N : 1)) : NULL;
+  if (mode == 0 && !rows) return xf_fail(env, "whittle_native: out of memory for the cross-entropy rows");
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int t = 0; t < tasks; t++) ce_rows(mode, C, z, y, rows, out, (float)scale, t * SOFTMAX_ROWS, t + 1 < tasks ? (t + 1) * SOFTMAX_ROWS : N);
   if (mode == 0) {
     double total = 0;
-#pragma omp parallel for schedule(static) num_threads(nt) reduction(+ : total)
-    for (int i = 0; i < N; i++) total += row_lse(z + (size_t)i * C, C) - z[(size_t)i * C + y[i]];
+    for (int i = 0; i < N; i++) total += rows[i];
+    free(rows);
     out[0] = N > 0 ? (float)(total / N) : 0.f;
-  } else {
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (int i = 0; i < N; i++) {
-      const float *zr = z + (size_t)i * C;
-      float *g = out + (size_t)i * C;
-      const float lse = (float)row_lse(zr, C), s = (float)scale;
-      for (int c = 0; c < C; c++) g[c] = s * vexpf(zr[c] - lse);
-      g[y[i]] -= s;
-    }
   }
   napi_create_int32(env, -1, &bad);
   return bad;

@@ -1,6 +1,7 @@
-// Shared pieces of the native addon (whittle_native.c: BLAS binding, element-wise kernels, module
-// init; args.c: the packed-argument reader; mlp.c: the fused MLP forward/backward; transformer.c:
-// the transformer step's fused kernels).
+// Shared pieces of the native addon, by concern: whittle_native.c (entry points of the GEMM and the
+// element-wise kernels, settings, module registration), gemm.c (the GEMM: BLAS binding, AVX-512
+// dispatch, GEMV, thread splits), args.c (the packed-argument reader), mlp.c (the fused MLP),
+// transformer.c and attention.c (the transformer step's fused kernels), data.c (CMSP batches).
 #ifndef WHITTLE_NATIVE_H
 #define WHITTLE_NATIVE_H
 #include <node_api.h>
@@ -45,8 +46,12 @@ int wn_sgemm_avx512_packed(int ta, int M, int N, int K, const float *A, int lda,
                            float *C, int ldc);
 // Whether wn_sgemm sends a product with N output columns to the AVX-512 kernel.
 int wn_gemm_uses_avx512(int N);
-// Threads the element-wise and fused kernels may use (setThreads).
+// Threads the element-wise and fused kernels may use (setThreads), and the GEMM settings (gemm.c).
 int wn_threads(void);
+void wn_set_threads(int n);
+const char *wn_gemm_in_use(void);  // 'avx512', 'blas' or 'builtin': what serves large calls now
+const char *wn_blas_name(void);    // the BLAS library loaded (with OpenBLAS's kernel set) or 'builtin'
+int wn_use_gemm(const char *name); // 'auto' | 'blas' | 'avx512' | 'builtin'; 0 for another name
 // N-API argument helpers (throw a JS error and return 0/NULL on failure).
 int wn_get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv);
 uint8_t *wn_heap_ptr(napi_env env, napi_value v, size_t *len);
@@ -72,7 +77,7 @@ void wn_mlp_free_scratch(void);
 napi_value MlpForward(napi_env env, napi_callback_info info);
 napi_value CmspFill(napi_env env, napi_callback_info info);
 napi_value MlpBackward(napi_env env, napi_callback_info info);
-// The transformer's fused element-wise kernels (transformer.c).
+// The transformer's fused kernels (transformer.c: element-wise; attention.c: softmax and heads).
 napi_value GeluForward(napi_env env, napi_callback_info info);
 napi_value GeluBackward(napi_env env, napi_callback_info info);
 napi_value LayerNormForward(napi_env env, napi_callback_info info);

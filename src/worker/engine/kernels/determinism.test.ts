@@ -107,8 +107,9 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('a GEMM on its
   afterAll(() => { addon?.useGemm('auto'); addon?.setThreads(1); });
 
   // [M, N, K]: split by rows (odd tail), by columns (wider than tall), a 2-wide output (the BLAS
-  // even where the AVX-512 kernel serves the rest), and one too small to split.
-  const shapes: [number, number, number][] = [[1001, 300, 70], [97, 530, 100], [2500, 2, 900], [60, 40, 30]];
+  // even where the AVX-512 kernel serves the rest), one too small to split, and one output row
+  // (generation's products: column blocks across threads).
+  const shapes: [number, number, number][] = [[1001, 300, 70], [97, 530, 100], [2500, 2, 900], [60, 40, 30], [1, 5000, 300]];
   describe.each(gemms)('%s GEMM', (gemm) => {
     it.each(shapes)('M=%i N=%i K=%i, every transpose', (M, N, K) => {
       expect(addon!.useGemm(gemm)).toBe(gemm);

@@ -44,8 +44,11 @@ function run(ta: boolean, tb: boolean, M: number, N: number, K: number, a: Float
   return new Float32Array(heap, cOff, c.length).slice();
 }
 
-// [M, N, K]: tails in every dimension; K past one KC block; N past one NC block; M past MC.
-const shapes: [number, number, number][] = [[1, 16, 1], [13, 37, 7], [97, 45, 300], [200, 530, 70], [25, 17, 513]];
+// [M, N, K]: tails in every dimension; K past one KC block; N past one NC block; M past MC; one
+// output row (the GEMV path of generation: N a block and a tail of 256 columns, and a vocabulary-wide
+// row split across threads).
+const shapes: [number, number, number][] = [[1, 16, 1], [13, 37, 7], [97, 45, 300], [200, 530, 70], [25, 17, 513],
+  [1, 300, 577], [1, 17, 33], [1, 5000, 300]];
 
 describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('native GEMM', () => {
   afterAll(() => { addon?.useGemm('auto'); addon?.setThreads(1); });

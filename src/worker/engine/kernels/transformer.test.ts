@@ -18,7 +18,7 @@ import { decoderConfig, type DecoderConfigInput } from '../../models/decoder/con
 import { activate, disposeKvCache, initTransformer, Transformer } from '../../models/decoder/model';
 import { windowTensors } from '../../train/batch';
 import { crossEntropy } from '../../train/loss';
-import { fusedActivation, fusedCausalSoftmax, fusedNorm, installKernels, softmaxCrossEntropy, uninstallKernels } from './index';
+import { fusedActivation, fusedCausalSoftmax, fusedNorm, installKernels, setKernelThreads, softmaxCrossEntropy, uninstallKernels } from './index';
 import { loadNative, type NativeGemm } from './native';
 
 type Fn = () => Tensor | Tensor[];
@@ -274,11 +274,11 @@ function stepOutputs(input: DecoderConfigInput, B: number, T: number, masked: 'n
   };
 }
 
-function cachedOutputs(input: DecoderConfigInput): Fn {
+function cachedOutputs(input: DecoderConfigInput, B: number): Fn {
   return () => {
     const model = new Transformer(initTransformer(input, new Rng(13)));
     const r = new Rng(14);
-    const toks = (n: number) => tf.tensor2d(Int32Array.from({ length: 2 * n }, () => r.int(decoderConfig(input).vocab)), [2, n], 'int32');
+    const toks = (n: number) => tf.tensor2d(Int32Array.from({ length: B * n }, () => r.int(decoderConfig(input).vocab)), [B, n], 'int32');
     const a = model.forwardCached(toks(4), null);
     const b = model.forwardCached(toks(1), a.cache); // one new token
     const c = model.forwardCached(toks(3), b.cache); // a chunk after the cache
@@ -309,7 +309,37 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon).each(gemms.map
     expect(Number.isFinite(loss[0])).toBe(true);
   });
 
-  it.each([{ name: 'GPT-style', cfg: GPT }, { name: 'GPT-style, grouped-query', cfg: GPT_GQA }, { name: 'Llama-style', cfg: LLAMA }])('$name: KV-cached logits equal the composition on cpu', async ({ cfg }) => {
-    await expectMatch(cachedOutputs(cfg), 1e-5);
+  // B = 1: a new token's products have one row (the addon's GEMV path)
+  it.each([
+    { name: 'GPT-style', cfg: GPT, B: 2 }, { name: 'GPT-style, grouped-query', cfg: GPT_GQA, B: 2 },
+    { name: 'Llama-style', cfg: LLAMA, B: 2 }, { name: 'Llama-style, one sequence', cfg: LLAMA, B: 1 },
+    { name: 'GPT-style, one sequence', cfg: GPT, B: 1 },
+  ])('$name: KV-cached logits equal the composition on cpu', async ({ cfg, B }) => {
+    await expectMatch(cachedOutputs(cfg, B), 1e-5);
+  });
+});
+
+// Same bytes at any thread count (README: a seed gives bit-identical runs at 1 or 2 threads): a step
+// large enough that every fused kernel splits its rows across threads (≥ 32,768 elements a call).
+describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('fused transformer step: same bytes at any thread count', () => {
+  beforeAll(() => {
+    uninstallKernels('wasm');
+    addon!.useGemm('auto');
+    installKernels('wasm', { native: true, threads: 2 });
+  });
+  afterAll(() => setKernelThreads(1));
+
+  it('loss and every gradient at 1, 2 and 3 threads', async () => {
+    const cfg: DecoderConfigInput = { vocab: 256, context: 64, dModel: 128, heads: 4, headDim: 32, mlp: [512] };
+    const bytes = async (threads: number) => {
+      expect(setKernelThreads(threads)).toBe(threads);
+      const out = await on('wasm', stepOutputs(cfg, 4, 64, 'none'));
+      return out.map((a) => new Uint8Array(a.buffer.slice(0)));
+    };
+    const one = await bytes(1);
+    for (const t of [2, 3]) {
+      const got = await bytes(t);
+      got.forEach((b, i) => expect(Buffer.compare(Buffer.from(b), Buffer.from(one[i])), `${t} threads, output ${i}`).toBe(0));
+    }
   });
 });

@@ -16,6 +16,9 @@ export const NORM_GRAD = 'WhittleNormGrad';
 export const CAUSAL_SOFTMAX = 'WhittleCausalSoftmax';
 export const CAUSAL_SOFTMAX_GRAD = 'WhittleCausalSoftmaxGrad';
 export const SPLIT_HEADS = 'WhittleSplitHeads';
+/** The same kernel with rotary tables among its inputs (its gradient saves them; without tables
+ *  there is nothing to save, and tfjs cannot save an absent input). */
+export const SPLIT_HEADS_ROPE = 'WhittleSplitHeadsRope';
 export const MERGE_HEADS = 'WhittleMergeHeads';
 
 /** Activation kinds as native/transformer.c numbers them. */
@@ -85,20 +88,23 @@ function makeKernels(n: NativeTransformerKernels): Record<string, KernelFunc> {
         attrs.scale as number, at(backend, y), at(backend, dy), at(backend, dx)));
       return dx;
     }),
-    // qkv [B·T, (H + 2·KV)·hd] → q [B, H, T, hd], k and v [B, KV, T, hd]
-    [SPLIT_HEADS]: kf(({ inputs: { qkv }, backend, attrs }) => {
-      const { B, T, hd, H, KV } = attrs as Record<string, number>;
+    // qkv [B·T, (H + 2·KV)·hd] → q [B, H, T, hd], k and v [B, KV, T, hd]; with rotary tables
+    // cos, sin [rows, hd], q and k are rotated for positions P..P+T-1
+    [SPLIT_HEADS]: kf(({ inputs: { qkv, cos, sin }, backend, attrs }) => {
+      const { B, T, hd, H, KV, P } = attrs as Record<string, number>;
       const q = backend.makeOutput([B, H, T, hd], 'float32');
       const k = backend.makeOutput([B, KV, T, hd], 'float32');
       const v = backend.makeOutput([B, KV, T, hd], 'float32');
-      n.splitHeads(heapBuffer(backend), Float64Array.of(B, T, qkv!.shape[1], hd, H, KV, at(backend, qkv), at(backend, q), at(backend, k), at(backend, v)));
+      n.splitHeads(heapBuffer(backend), Float64Array.of(B, T, qkv!.shape[1], hd, H, KV, P, cos ? cos.shape[0] : 0,
+        at(backend, cos), at(backend, sin), at(backend, qkv), at(backend, q), at(backend, k), at(backend, v)));
       return [q, k, v];
     }),
-    [MERGE_HEADS]: kf(({ inputs: { dq, dk, dv }, backend, attrs }) => {
-      const { B, T, hd, H, KV } = attrs as Record<string, number>;
+    [MERGE_HEADS]: kf(({ inputs: { dq, dk, dv, cos, sin }, backend, attrs }) => {
+      const { B, T, hd, H, KV, P } = attrs as Record<string, number>;
       const W = (H + 2 * KV) * hd;
       const dqkv = backend.makeOutput([B * T, W], 'float32');
-      n.mergeHeads(heapBuffer(backend), Float64Array.of(B, T, W, hd, H, KV, at(backend, dq), at(backend, dk), at(backend, dv), at(backend, dqkv)));
+      n.mergeHeads(heapBuffer(backend), Float64Array.of(B, T, W, hd, H, KV, P, cos ? cos.shape[0] : 0,
+        at(backend, cos), at(backend, sin), at(backend, dq), at(backend, dk), at(backend, dv), at(backend, dqkv)));
       return dqkv;
     }),
   };
@@ -110,5 +116,7 @@ export function registerTransformerKernels(native: NativeKernels, register: (nam
   if (typeof n.geluForward !== 'function' || typeof n.mergeHeads !== 'function') return; // addon built from older sources
   // WHITTLE_FUSED_TRANSFORMER=0 keeps the tfjs composition (A/B timing: bench/lm-profile.ts)
   if (process.env.WHITTLE_FUSED_TRANSFORMER === '0') return;
-  for (const [name, fn] of Object.entries(makeKernels(n as NativeTransformerKernels))) register(name, fn);
+  const kernels = makeKernels(n as NativeTransformerKernels);
+  kernels[SPLIT_HEADS_ROPE] = kernels[SPLIT_HEADS];
+  for (const [name, fn] of Object.entries(kernels)) register(name, fn);
 }

@@ -4,7 +4,7 @@
 // oracle the tests compare these kernels with.
 import type { NamedAttrMap } from '@tensorflow/tfjs-core';
 import { tf, type Tensor, type Tensor1D } from '../tf';
-import { ACT, ACT_GRAD, ACT_KINDS, CAUSAL_SOFTMAX, CAUSAL_SOFTMAX_GRAD, MERGE_HEADS, NORM, NORM_GRAD, NORM_KINDS, SPLIT_HEADS, type FusedActivation, type FusedNorm } from './transformer';
+import { ACT, ACT_GRAD, ACT_KINDS, CAUSAL_SOFTMAX, CAUSAL_SOFTMAX_GRAD, MERGE_HEADS, NORM, NORM_GRAD, NORM_KINDS, SPLIT_HEADS, SPLIT_HEADS_ROPE, type FusedActivation, type FusedNorm } from './transformer';
 
 const has = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) != null;
 const run = (kernel: string, inputs: Record<string, Tensor>, attrs: NamedAttrMap = {}) =>
@@ -32,11 +32,25 @@ export function registerTransformerGradients(): void {
       return { x: () => dx, g: () => dg, b: () => db };
     },
   });
+  // the tape fills zeros for an output (q, k or v) the loss does not use
   tf.registerGradient({
     kernelName: SPLIT_HEADS,
     gradFunc: (dys, _saved, attrs) => {
-      const [dq, dk, dv] = dys as Tensor[]; // the tape fills zeros for an output the loss does not use
+      const [dq, dk, dv] = dys as Tensor[];
       return { qkv: () => run(MERGE_HEADS, { dq, dk, dv }, { ...attrs }) as Tensor };
+    },
+  });
+  tf.registerGradient({
+    kernelName: SPLIT_HEADS_ROPE,
+    inputsToSave: ['cos', 'sin'],
+    gradFunc: (dys, saved, attrs) => {
+      const [dq, dk, dv] = dys as Tensor[];
+      const [cos, sin] = saved as Tensor[];
+      return {
+        qkv: () => run(MERGE_HEADS, { dq, dk, dv, cos, sin }, { ...attrs }) as Tensor,
+        // the rotary tables are constants (never on a path from a variable); zeros for completeness
+        cos: () => tf.zerosLike(cos), sin: () => tf.zerosLike(sin),
+      };
     },
   });
   tf.registerGradient({
@@ -49,10 +63,14 @@ export function registerTransformerGradients(): void {
 }
 
 /** q [B, H, T, hd], k and v [B, KV, T, hd] from the fused projection qkv [B·T, (H + 2·KV)·hd] in
- *  one kernel; null where the backend has none. */
-export function fusedSplitHeads(qkv: Tensor, B: number, T: number, H: number, KV: number, hd: number): [Tensor, Tensor, Tensor] | null {
-  if (!has(SPLIT_HEADS)) return null;
-  return run(SPLIT_HEADS, { qkv }, { B, T, H, KV, hd }) as unknown as [Tensor, Tensor, Tensor];
+ *  one kernel; with `rope` (cos, sin tables [rows ≥ P + T, hd]) q and k are rotated for positions
+ *  P..P+T−1 (rotate_half convention). Null where the backend has no such kernel. */
+export function fusedSplitHeads(qkv: Tensor, B: number, T: number, H: number, KV: number, hd: number,
+  rope: { cos: Tensor; sin: Tensor; P: number } | null = null): [Tensor, Tensor, Tensor] | null {
+  if (!has(SPLIT_HEADS) || !has(SPLIT_HEADS_ROPE)) return null;
+  const attrs = { B, T, H, KV, hd, P: rope ? rope.P : 0 };
+  const out = rope ? run(SPLIT_HEADS_ROPE, { qkv, cos: rope.cos, sin: rope.sin }, attrs) : run(SPLIT_HEADS, { qkv }, attrs);
+  return out as unknown as [Tensor, Tensor, Tensor];
 }
 
 /** act(x) in one kernel, or null where the backend has none (use the tfjs composition). */
@@ -71,6 +89,6 @@ export function fusedNorm(kind: FusedNorm, x: Tensor, g: Tensor1D, b: Tensor1D |
 /** softmax(scale·s) over the keys each query may see, for scores s [..., R, S] whose rows are T
  *  queries at positions P..P+T−1 (repeating) over S = P + T keys; null where the backend has none. */
 export function fusedCausalSoftmax(s: Tensor, scale: number, T: number, P: number): Tensor | null {
-  if (!has(CAUSAL_SOFTMAX)) return null;
+  if (!has(CAUSAL_SOFTMAX) || !(scale > 0)) return null;
   return run(CAUSAL_SOFTMAX, { x: s }, { scale, T, P }) as Tensor;
 }

@@ -229,14 +229,21 @@ export class Transformer {
   /** cos, sin [T, 1, hd] for positions P..P+T-1 (broadcast over batch and heads of [B, T, H, hd]). */
   private rotary(P: number, T: number): [Tensor, Tensor] {
     const hd = this.config.headDim;
-    if (!this.rope || this.rope.n < P + T) {
+    const rope = this.ropeTables(P + T);
+    return [tf.reshape(tf.slice(rope.cos, [P, 0], [T, hd]), [T, 1, hd]), tf.reshape(tf.slice(rope.sin, [P, 0], [T, hd]), [T, 1, hd])];
+  }
+
+  /** The rotary tables cos, sin [n ≥ positions, hd] (kept; grown as needed). */
+  private ropeTables(positions: number): { cos: Tensor2D; sin: Tensor2D } {
+    const hd = this.config.headDim;
+    if (!this.rope || this.rope.n < positions) {
       this.rope?.cos.dispose(); this.rope?.sin.dispose();
       // grow geometrically: generation asks for one more position at a time
-      const n = Math.min(Math.max(P + T, 2 * (this.rope?.n ?? 0), 64), Math.max(this.config.context, P + T));
+      const n = Math.min(Math.max(positions, 2 * (this.rope?.n ?? 0), 64), Math.max(this.config.context, positions));
       const { cos, sin } = rotaryTables(this.config, n);
       this.rope = { n, cos: tf.keep(tf.tensor2d(cos, [n, hd])), sin: tf.keep(tf.tensor2d(sin, [n, hd])) };
     }
-    return [tf.reshape(tf.slice(this.rope.cos, [P, 0], [T, hd]), [T, 1, hd]), tf.reshape(tf.slice(this.rope.sin, [P, 0], [T, hd]), [T, 1, hd])];
+    return this.rope;
   }
 
   /** x [B, T, n, hd] rotated: x·cos + rotate_half(x)·sin, rotate_half(x) = (−x₂, x₁). */
@@ -255,15 +262,15 @@ export class Transformer {
     const P = past ? past.length : 0;
     const v = (n: string) => this.vars[`h.${l}.attn.${n}`];
     const qkv = this.addBias(tf.matMul(h, v('wqkv')) as Tensor2D, `h.${l}.attn.bqkv`); // [B·T, A + 2K]
-    const rope = this.config.positions === 'rotary' ? this.rotary(P, T) : null;
+    const rotary = this.config.positions === 'rotary';
+    // slice + reshape (+ rotation) + transpose of q, k and v in one kernel where the backend has it
+    const heads = fusedSplitHeads(qkv, B, T, H, KV, hd, rotary ? { ...this.ropeTables(P + T), P } : null);
+    const rope = rotary && !heads ? this.rotary(P, T) : null;
     const split = (start: number, n: number) => { // [B, n, T, hd]
       let t: Tensor = tf.reshape(tf.slice(qkv, [0, start], [B * T, n * hd]), [B, T, n, hd]);
       if (rope && start < A + K) t = this.rotate(t, rope[0], rope[1]);
       return tf.transpose(t, [0, 2, 1, 3]) as tf.Tensor4D;
     };
-    // slice + reshape + transpose of q, k and v in one kernel where the backend has it (rotary
-    // positions rotate between the slice and the transpose: they keep the composition)
-    const heads = rope ? null : fusedSplitHeads(qkv, B, T, H, KV, hd);
     const q = heads ? heads[0] as tf.Tensor4D : split(0, H);
     let k = heads ? heads[1] as tf.Tensor4D : split(A, KV);
     let val = heads ? heads[2] as tf.Tensor4D : split(A + K, KV); // [B, KV, T, hd]
