@@ -61,8 +61,8 @@ export const reproduceCommand: Command = {
   summary: "run the studies behind the paper's headline results and write a report next to the paper's values",
   usage: 'whittle reproduce [--scale cpu|reference|test] [--only NAME[,NAME]] [--seeds N] [--out DIR]',
   options: [
-    { name: 'scale', type: 'string', valueName: 'SCALE', description: 'cpu (default; ≤ 45 min on 2 cores), reference (the paper\'s settings, hours), test (a smoke test, ~1–2 min)' },
-    { name: 'only', type: 'string', valueName: 'NAME', description: 'run only these results (comma-separated): curriculum, nonlocality, frontier-fashion, frontier-cmsp, lm-frontier' },
+    { name: 'scale', type: 'string', valueName: 'SCALE', description: 'cpu (default; about 30 min on 2 shared cores, measured), reference (the paper\'s settings: hours for some results), test (a smoke test, ~1 min)' },
+    { name: 'only', type: 'string', valueName: 'NAME', description: 'run only these results (comma-separated): curriculum, nonlocality, frontier-fashion, frontier-cmsp, lm-frontier; the report lists the others from their finished studies, if any' },
     { name: 'seeds', type: 'number', valueName: 'N', description: 'seeds per result (default: as many as the scale\'s time allows, per result)' },
     { name: 'out', type: 'string', valueName: 'DIR', description: 'report folder (default <data folder>/reproduce/<scale>)' },
     YES_OPTION,
