@@ -61,8 +61,8 @@ export const reproduceCommand: Command = {
   summary: "run the studies behind the paper's headline results and write a report next to the paper's values",
   usage: 'whittle reproduce [--scale cpu|reference|test] [--only NAME[,NAME]] [--seeds N] [--out DIR]',
   options: [
-    { name: 'scale', type: 'string', valueName: 'SCALE', description: 'cpu (default; ≤ 45 min on 2 cores), reference (the paper\'s settings, hours), test (a smoke test, ~1–2 min)' },
-    { name: 'only', type: 'string', valueName: 'NAME', description: 'run only these results (comma-separated): curriculum, nonlocality, frontier-fashion, frontier-cmsp, lm-frontier' },
+    { name: 'scale', type: 'string', valueName: 'SCALE', description: 'cpu (default; about 30 min on 2 shared cores, measured), reference (the paper\'s settings: hours for some results), test (a smoke test, ~1 min)' },
+    { name: 'only', type: 'string', valueName: 'NAME', description: 'run only these results (comma-separated): curriculum, nonlocality, frontier-fashion, frontier-cmsp, lm-frontier; the report lists the others from their finished studies, if any' },
     { name: 'seeds', type: 'number', valueName: 'N', description: 'seeds per result (default: as many as the scale\'s time allows, per result)' },
     { name: 'out', type: 'string', valueName: 'DIR', description: 'report folder (default <data folder>/reproduce/<scale>)' },
     YES_OPTION,
@@ -83,9 +83,10 @@ export const reproduceCommand: Command = {
     const plans = results.map((def) => ({ def, studies: def.studies(scale, o.seeds ?? def.defaultSeeds[scale]).map((p) => ({ p, spec: plannedSpec(p) })) }));
     const svc = ctx.service();
     const t0 = Date.now();
-    const backend = (await svc.info()).backend;
     const outcomes: ResultOutcome[] = results.map((def) => ({ def, missing: 'not run yet', studies: [], rows: [], wallSeconds: null, charts: [], evidence: EVIDENCE[def.name] }));
-    const report = (): ReproduceReport => ({ scale, generatedAt: new Date().toISOString(), machine: machine(backend), invocationSeconds: (Date.now() - t0) / 1000, results: outcomes });
+    // the backend the studies' runs reported (the service knows none before a worker has started)
+    const backends = () => [...new Set(outcomes.flatMap((r) => r.studies.flatMap((s) => svc.store.listRuns({ studyId: s.id }).map((x) => x.backend))).filter((b): b is string => Boolean(b)))].join(', ') || null;
+    const report = (): ReproduceReport => ({ scale, generatedAt: new Date().toISOString(), machine: machine(backends()), invocationSeconds: (Date.now() - t0) / 1000, results: outcomes });
     let failed = false;
     if (!ctx.json) ctx.io.out(`whittle reproduce --scale ${scale}: ${selected.length} of ${results.length} results to run, ${plans.filter((p) => selected.includes(p.def)).reduce((a, p) => a + p.studies.length, 0)} studies; report in ${out}\n`);
     try {

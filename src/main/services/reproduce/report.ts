@@ -70,7 +70,7 @@ function markdown(rep: ReproduceReport): string {
   const out: string[] = [];
   out.push(`# Whittle reproduction report (${rep.scale} scale)`, '');
   out.push(`Michaud, Parker-Sartori, Tegmark, *On the creation of narrow AI* (arXiv 2505.15811, 2025): each headline result next to Whittle's, from \`whittle reproduce --scale ${rep.scale}\`.`, '');
-  out.push(`Generated ${rep.generatedAt} on ${rep.machine.cpus} × ${rep.machine.cpuModel} (load average ${rep.machine.loadAverage.map((x) => x.toFixed(2)).join(' / ')} at the end; Node ${rep.machine.node}${rep.machine.backend ? `, backend ${rep.machine.backend}` : ''}). This invocation took ${formatWall(rep.invocationSeconds)}; each result's wall time is that of its studies' runs (first start to last end, summed over studies).`, '');
+  out.push(`Generated ${rep.generatedAt} on ${rep.machine.cpus} × ${rep.machine.cpuModel} (load average ${rep.machine.loadAverage.map((x) => x.toFixed(2)).join(' / ')} at the end; Node ${rep.machine.node}${rep.machine.backend ? `, backend ${rep.machine.backend}` : ''}). This invocation took ${formatWall(rep.invocationSeconds)} (finished studies it reused cost nothing here); each result's wall time is that of its studies' runs (first start to last end, summed over studies).`, '');
   const counts = verdictCounts(rep);
   out.push(`Verdicts: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none yet'}.`, '');
   out.push('## Summary', '', '| result | claim | paper (cited) | Whittle | wall time | verdict |', '|---|---|---|---|---|---|');

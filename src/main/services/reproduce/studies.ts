@@ -44,6 +44,11 @@ export async function startOrReuse(svc: WhittleService, spec: StudySpec, opts: {
   if (existing?.status === 'done') return { study: existing, reused: 'done', runIds: [] };
   if (existing) {
     const runs = svc.store.listRuns({ studyId: existing.id });
+    // listStudies() has just marked runs of dead owners interrupted: what is still going belongs to a live process
+    const elsewhere = runs.filter((r) => (r.status === 'queued' || r.status === 'running') && r.ownerPid !== process.pid);
+    if (elsewhere.length) {
+      throw new Error(`study ${existing.id} (${existing.name}) is being run by another process (pid ${elsewhere[0].ownerPid ?? 'Slurm'}): wait for it to finish, or 'whittle cancel ${existing.id}', then run this again`);
+    }
     for (const r of runs) if (['cancelled', 'interrupted', 'failed'].includes(r.status)) await svc.resumeRun(r.id);
     return { study: await svc.getStudy(existing.id), reused: 'resumed', runIds: runs.filter((r) => r.status !== 'done').map((r) => r.id) };
   }
