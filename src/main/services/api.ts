@@ -163,7 +163,7 @@ export class WhittleService implements WhittleApi {
       });
       if (slurm) this.slurm.assign([id], slurm);
       return row;
-    })();
+    }).immediate();
     this.push({ type: 'run', run: this.row(run) });
     if (slurm) this.slurm.follow();
     else this.scheduler.enqueue(id);
@@ -369,7 +369,7 @@ export class WhittleService implements WhittleApi {
         });
       }
       if (slurm) this.slurm.assign([...ids.values()], slurm);
-    })();
+    }).immediate();
     // summarise over the runs just created, so their seeds read 'queued', not 'missing' (#16)
     this.store.setStudySummary(studyId, kind.summarize(parsed, this.store.listRuns({ studyId }).map(publicRun)));
     if (slurm) this.slurm.follow();

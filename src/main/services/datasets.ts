@@ -116,7 +116,7 @@ export class DatasetRegistry {
         const meta = this.readMeta(name);
         if (meta && meta.name === name && known.get(name) !== meta.checksum) this.upsert(meta, null);
       }
-    })();
+    }).immediate();
   }
 
   /** A few images for display, read straight from the dataset files. */

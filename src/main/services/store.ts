@@ -80,10 +80,13 @@ export class Store {
       fs.mkdirSync(home, { recursive: true });
       if (!folderWritable(home)) throw Object.assign(new Error(readOnlyMessage(home)), { code: 'EROFS' });
       this.db = new Database(file);
+      // Other processes (the CLI, `whittle serve`, the app) may hold the write lock: wait for it.
+      // Write transactions begin IMMEDIATE for the same reason: a read that turns into a write
+      // inside a deferred one fails at once with "database is locked" instead of waiting.
+      this.db.pragma('busy_timeout = 5000');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
-      this.db.pragma('busy_timeout = 5000');
       this.migrate();
     } catch (e) {
       if (isReadOnly(e) || !folderWritable(home)) throw new DataFolderError(readOnlyMessage(home), 'read-only');
@@ -115,15 +118,17 @@ export class Store {
     }
   }
 
-  /** Apply pending migrations, each in its own transaction. */
+  /** Apply pending migrations, each in its own transaction. The version is read inside the write
+   *  transaction: processes opening a new data folder at once would otherwise both apply it. */
   migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    for (let i = current; i < MIGRATIONS.length; i++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[i].sql);
-        this.db.pragma(`user_version = ${i + 1}`);
-      })();
-    }
+    const step = this.db.transaction(() => {
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      if (version >= MIGRATIONS.length) return false;
+      this.db.exec(MIGRATIONS[version].sql);
+      this.db.pragma(`user_version = ${version + 1}`);
+      return true;
+    });
+    while (step.immediate());
   }
 
   /** A read-only database older than migration 5 has no notes or tags to read. */
@@ -200,7 +205,7 @@ export class Store {
       for (const t of patch.addTags ?? []) add.run(id, t);
       const remove = this.db.prepare('DELETE FROM run_tags WHERE run_id = ? AND tag = ?');
       for (const t of patch.removeTags ?? []) remove.run(id, t);
-    })();
+    }).immediate();
   }
 
   updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number | null; endedAt: number | null; progress: Progress | null;
@@ -322,7 +327,7 @@ export class Store {
     if (!ok.length) return;
     this.db.transaction(() => {
       for (const p of ok) this.insertMetric!.run(runId, p.step, p.key, p.value, p.samples ?? null);
-    })();
+    }).immediate();
   }
 
   metrics(runId: string, opts: { keys?: string[]; sinceStep?: number } = {}): MetricSeries {

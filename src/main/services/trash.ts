@@ -137,7 +137,7 @@ export class Trash {
       this.store.db.prepare('UPDATE runs SET trash_id = NULL WHERE trash_id = ?').run(id);
       this.store.db.prepare('UPDATE studies SET trash_id = NULL WHERE trash_id = ?').run(id);
       this.store.db.prepare('DELETE FROM trash WHERE id = ?').run(id);
-    })());
+    }).immediate());
     return entry;
   }
 
@@ -169,7 +169,7 @@ export class Trash {
         const mark = (table: string, ids: string[]) => { if (ids.length) this.store.db.prepare(`UPDATE ${table} SET trash_id = ? WHERE id IN (${ids.map(() => '?').join(',')})`).run(id, ...ids); };
         mark('runs', runIds);
         mark('studies', studyIds);
-      })());
+      }).immediate());
     } catch (e) {
       for (const rid of moved.reverse()) { try { fs.renameSync(path.join(this.dir, rid), this.store.runDir(rid)); } catch { /* left in trash/: restore finds it */ } }
       if (isDiskFull(e)) throw new DataFolderError(`${diskFullMessage(this.store.home)}: moving to the trash could not be recorded. \`whittle rm --now\` deletes for good and frees the space`, 'disk-full');
@@ -187,7 +187,7 @@ export class Trash {
         del('runs', runIds);
         del('studies', studyIds);
         if (trashId) this.store.db.prepare('DELETE FROM trash WHERE id = ?').run(trashId);
-      })());
+      }).immediate());
     } catch (e) {
       if (!isDiskFull(e)) throw e;
       throw new DataFolderError(`${diskFullMessage(this.store.home)}. The files were deleted, the records could not be; try again once there is space`, 'disk-full');

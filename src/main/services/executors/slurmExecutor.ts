@@ -155,7 +155,7 @@ export class SlurmExecutor {
       this.store.updateRun(run.id, { error: null, errorKind: null, endedAt: null, cancelRequested: false });
       if (run.checkpoint && step !== null) this.store.truncateMetrics(run.id, step);
       this.tasks.requeue(run.id, run.checkpoint);
-    })();
+    }).immediate();
     this.store.addLog(run.id, 'info', run.checkpoint ? `resubmitting to Slurm from ${path.basename(run.checkpoint)}` : 'resubmitting to Slurm from the start');
     this.emitRun(run.id);
     this.follow();
@@ -236,7 +236,7 @@ export class SlurmExecutor {
           this.tasks.submitted(t.runId, jobId, i, t.attempt + 1);
           this.store.addLog(t.runId, 'info', `submitted to Slurm: job ${jobId}_${i}${o.partition ? ` on partition ${o.partition}` : ''} (script ${script})`);
         });
-      })();
+      }).immediate();
       for (const t of group) this.emitRun(t.runId);
     } catch (e) {
       const msg = e instanceof SlurmError ? e.message : `could not submit to Slurm: ${(e as Error).message}`;
