@@ -37,13 +37,13 @@ async function importCorpus(svc: WhittleService, name: string, files = 6): Promi
   expect((await svc.waitForRun(run.id)).status).toBe('done');
 }
 
-/** The "general byte-level transformer" recipe's model (resources/recipes/lm-general-cpu.json),
- *  long enough that only a cancel ends it. Its steps take over 100 ms, so the worker reports every
- *  step (progress is throttled to 10 Hz) and the step seen here is the step the worker is on. */
+/** A byte-level transformer twice as wide as lm-general-cpu's (whose fused step now takes ~25-75 ms
+ *  here), long enough that only a cancel ends it. Its steps take well over 100 ms, so the worker
+ *  reports every step (progress is throttled to 10 Hz) and the step seen here is the step the worker is on. */
 const lmSpec = {
   kind: 'lm', name: 'general lm', seed: 0, method: 'train',
   task: { suite: 'text', domains: ['python', 'prose'], context: 64, tokenizer: { kind: 'byte' } },
-  model: { arch: 'transformer', layers: 4, dModel: 128, heads: 4, mlpWidth: 512, context: 64 },
+  model: { arch: 'transformer', layers: 4, dModel: 256, heads: 4, mlpWidth: 2048, context: 128 },
   mixture: [{ skill: 'python', perStep: 12 }, { skill: 'prose', perStep: 4 }],
   steps: 3000, optimizer: { lr: 0.002 }, schedule: { warmup: 10, minFraction: 0.1 },
   eval: { every: 50, windows: 16 }, checkpointEvery: 3000,
@@ -127,7 +127,8 @@ describe('cancel, every job kind', () => {
     writeClassFolders(images, { classes: Array.from({ length: 10 }, (_, i) => `c${i}`), perClass: 120, w: 28, h: 28 });
     const prose = path.join(svc.store.home, 'src', 'many');
     fs.mkdirSync(prose, { recursive: true });
-    for (let i = 0; i < 4000; i++) fs.writeFileSync(path.join(prose, `f${i}.txt`), `line ${i} of many\n`.repeat(20));
+    // enough files that the import is still reading when the cancel arrives on a fast, idle machine
+    for (let i = 0; i < 24_000; i++) fs.writeFileSync(path.join(prose, `f${i}.txt`), `line ${i} of many\n`.repeat(20));
 
     const long = 100_000;
     const kinds: { label: string; spec: Record<string, unknown>; checkpoints: boolean; minStep?: number }[] = [

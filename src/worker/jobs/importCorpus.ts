@@ -14,7 +14,7 @@ export const importCorpusJob: Job<ImportCorpusSpec> = async (ctx) => {
   const { manifest, dir } = importCorpus(ctx.home, spec, (done, total) => {
     if (done < total) throwIfCancelled(ctx.cancelled, 'the corpus import');
     ctx.progress(done, Math.max(total, 1), 'reading');
-  });
+  }, () => throwIfCancelled(ctx.cancelled, 'the corpus import'));
   const sk = manifest.skipped;
   ctx.log(`corpus '${manifest.name}': ${manifest.files.train + manifest.files.val} files, ${manifest.bytes.train} train / ${manifest.bytes.val} held-out bytes (${manifest.split} split); ` +
     `skipped ${sk.binary} binary, ${sk.tooLarge} too large, ${sk.unreadable} unreadable, ${sk.empty} empty, ${sk.overBudget} over budget`);

@@ -256,7 +256,7 @@ describe('starting a large spec (the API asks for confirmation)', () => {
       const row = await createConfirmed(api.create, async (m) => { asked.push(m); return true; });
       expect(row?.id).toBe('r1');
       expect(api.calls).toEqual([undefined, { confirmed: true }]);
-      expect(asked).toEqual(['this needs confirmation before it starts — the run: 400,840,002 parameters, about 6.4 GiB of memory at peak, roughly 7 days for 5,000 steps (more than 2.0 GiB of memory).']);
+      expect(asked).toEqual(['The run: 400,840,002 parameters, about 6.4 GiB of memory at peak, roughly 7 days for 5,000 steps (more than 2.0 GiB of memory).']);
     });
   }
 

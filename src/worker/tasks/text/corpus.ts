@@ -59,7 +59,7 @@ export function corpusDir(home: string, name: string): string {
 
 /** Import a corpus; `onProgress(done, total)` is called per file. Throws with a message naming the
  *  corpus and what is missing when nothing usable was found. */
-export function importCorpus(home: string, spec: ImportCorpusSpec, onProgress?: (done: number, total: number) => void): ImportResult {
+export function importCorpus(home: string, spec: ImportCorpusSpec, onProgress?: (done: number, total: number) => void, beforeWrite?: () => void): ImportResult {
   const dir = corpusDir(home, spec.corpus);
   if (fs.existsSync(path.join(dir, CORPUS_FILES.manifest)) && !spec.replace) {
     throw new Error(`corpus '${spec.corpus}' already exists (import with replace: true to overwrite it)`);
@@ -127,6 +127,7 @@ export function importCorpus(home: string, spec: ImportCorpusSpec, onProgress?: 
     sha256: createHash('sha256').update(train).update(val).digest('hex'),
     createdAt: new Date().toISOString(),
   };
+  beforeWrite?.(); // the last chance to stop with nothing written (a cancel)
   writeDirAtomic(dir, {
     [CORPUS_FILES.train]: train, [CORPUS_FILES.val]: val,
     [CORPUS_FILES.manifest]: JSON.stringify(manifest, null, 2),
