@@ -28,7 +28,7 @@ export async function decoderScores(model: Transformer, name: DecoderScoreName, 
   const batch = opts.batch ?? 16;
   switch (name) {
     case 'attribution': {
-      const a = await attributionScores(model, w, batch);
+      const a = await attributionScores(model, w, batch, opts.cancelled);
       return { mlp: a.mlp, resid: a.resid, tokens: w.count * w.T };
     }
     case 'ablation':
