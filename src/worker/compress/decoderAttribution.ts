@@ -11,10 +11,11 @@ export interface Attribution { mlp: Float32Array[]; resid: Float32Array }
 
 /** |∂L/∂mask| for every MLP neuron and residual dimension, accumulated over windows `batch` at a
  *  time (weighted by window count). Masked units score 0. */
-export async function attributionScores(model: Transformer, w: Windows, batch = 16): Promise<Attribution> {
+export async function attributionScores(model: Transformer, w: Windows, batch = 16, cancelled?: () => boolean): Promise<Attribution> {
   const acc = { mlp: model.config.mlp.map((f) => new Float64Array(f)), resid: new Float64Array(model.config.dModel) };
   const stride = w.T + 1;
   for (let i = 0; i < w.count; i += batch) {
+    if (cancelled?.()) break;
     const n = Math.min(batch, w.count - i);
     const g = tf.tidy(() => {
       const { x, y } = windowTensors(w.tokens.subarray(i * stride, (i + n) * stride), n, w.T);

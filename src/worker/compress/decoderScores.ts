@@ -6,12 +6,11 @@
 //   magnitude    weight norms of each neuron's slices (no data)
 //   random       seeded noise (how much the score matters)
 // Every data score streams the windows in batches: no activation of the whole domain is held.
-import { Rng } from '../engine/rng';
+import type { Rng } from '../engine/rng';
 import type { Transformer } from '../models/decoder/model';
 import { transformerUnits } from '../models/decoder/units';
 import type { Windows } from '../train/batch';
 import { attributionScores } from './decoderAttribution';
-import { SCORES } from './scores';
 import { WINDOW_SCORES } from './windowScores';
 
 export type DecoderScoreName = 'attribution' | 'ablation' | 'magnitude' | 'random';
@@ -29,17 +28,14 @@ export async function decoderScores(model: Transformer, name: DecoderScoreName, 
   const batch = opts.batch ?? 16;
   switch (name) {
     case 'attribution': {
-      const a = await attributionScores(model, w, batch);
+      const a = await attributionScores(model, w, batch, opts.cancelled);
       return { mlp: a.mlp, resid: a.resid, tokens: w.count * w.T };
     }
-    case 'ablation': return { mlp: await ablationScores(model, w, batch, opts.cancelled), resid: null, tokens: w.count * w.T };
+    case 'ablation':
     case 'magnitude':
-    case 'random':
-      return { mlp: await SCORES[name].compute(transformerUnits(model), null, { rng, group: 'inBiasOut', site: 'post', reduce: 'absSum' }), resid: null, tokens: 0 };
+    case 'random': {
+      const mlp = await WINDOW_SCORES[name](transformerUnits(model), w, { rng, batch, cancelled: opts.cancelled, vocab: model.config.vocab });
+      return { mlp, resid: null, tokens: name === 'ablation' ? w.count * w.T : 0 };
+    }
   }
-}
-
-/** |mean over the windows' tokens of ℓ(neuron j removed) − ℓ| for every kept neuron. */
-export async function ablationScores(model: Transformer, w: Windows, batch = 16, cancelled?: () => boolean): Promise<Float32Array[]> {
-  return WINDOW_SCORES.ablation(transformerUnits(model), w, { rng: new Rng(0), batch, cancelled, vocab: model.config.vocab });
 }

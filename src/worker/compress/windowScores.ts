@@ -9,7 +9,7 @@
 // For MLP neurons the hooked activation is a neuron's output; for attention heads (models/decoder/
 // heads.ts) it is the head's gate, so the same code scores heads. Adding a score: one entry here.
 import type { Rng } from '../engine/rng';
-import { tf, type Tensor1D, type Tensor2D } from '../engine/tf';
+import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../engine/tf';
 import type { UnitModel } from '../models/units';
 import { windowTensors, type Windows } from '../train/batch';
 import { crossEntropy, crossEntropyPerSample } from '../train/loss';
@@ -51,10 +51,11 @@ const ablation: WindowScore = async (units, w, o) => {
     const N = n * w.T; // logits rows of one copy of the batch
     const perPass = Math.max(1, Math.floor(ABLATION_LOGITS / (N * o.vocab)));
     const { x, y } = windowTensors(w.tokens.subarray(i * stride, (i + n) * stride), n, w.T); // x [n, T], y [N]
+    // every pass's losses stay on the backend and are read back once per batch of windows
+    const passes: { layer: number; chosen: number[]; loss: Tensor1D }[] = [];
+    let baseT: Tensor | null = null;
     try {
-      const baseT = tf.tidy(() => tf.mean(crossEntropyPerSample(units.forward(x), y)));
-      const base = (await baseT.data())[0];
-      baseT.dispose();
+      baseT = tf.tidy(() => tf.mean(crossEntropyPerSample(units.forward(x), y)));
       for (const [layer, width] of units.widths.entries()) {
         const alive: number[] = [];
         for (let j = 0; j < width; j++) if (units.masks[layer][j] !== 0) alive.push(j);
@@ -67,14 +68,15 @@ const ablation: WindowScore = async (units, w, o) => {
             const keep = tf.sub(1, tf.oneHot(tf.tensor1d(chosen, 'int32'), width)); // [k, width]
             const keepRows = tf.reshape(tf.tile(tf.expandDims(keep, 1), [1, N, 1]), [k * N, width]); // [k·N, width]
             const logits = units.forward(xt, { onActivation: (l, a) => (l === layer ? (tf.mul(a, keepRows) as Tensor2D) : a) }); // [k·N, V]
-            return tf.mean(tf.reshape(crossEntropyPerSample(logits, yt), [k, N]), 1); // [k]
+            return tf.mean(tf.reshape(crossEntropyPerSample(logits, yt), [k, N]), 1) as Tensor1D; // [k]
           });
-          const losses = await lossT.data();
-          lossT.dispose();
-          chosen.forEach((j, c) => { acc[layer][j] += (losses[c] - base) * n; });
+          passes.push({ layer, chosen, loss: lossT });
         }
       }
-    } finally { x.dispose(); y.dispose(); }
+      const host = await Promise.all([baseT, ...passes.map((p) => p.loss)].map((t) => t.data()));
+      const base = host[0][0];
+      passes.forEach(({ layer, chosen }, i) => chosen.forEach((j, c) => { acc[layer][j] += (host[i + 1][c] - base) * n; }));
+    } finally { tf.dispose([x, y, ...(baseT ? [baseT] : []), ...passes.map((p) => p.loss)]); }
   }
   return zeroMasked(units, acc.map((a) => Float32Array.from(a, (v) => Math.abs(v) / w.count)));
 };

@@ -3,37 +3,12 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relErr } from '../../../../test/helpers/numeric';
+import { expectMatch, on, type Fn } from '../../../../test/helpers/backendOracle';
 import { Rng } from '../rng';
 import { tf, type Tensor } from '../tf';
 import { initWeights, MaskableMlp } from '../../models/mlp/model';
 import { adamUpdate, dense, fusedMlpAvailable, installKernels, softmaxCrossEntropy, uninstallKernels } from './index';
 import { loadNative, type NativeGemm } from './native';
-
-type Fn = () => Tensor | Tensor[];
-
-/** Run fn on a backend and return plain arrays; asserts nothing leaks on that backend. */
-async function on(backend: string, fn: Fn): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const before = tf.memory().numTensors;
-  // Backend-side buffers too: a kernel's temporaries live only in the backend's own table.
-  const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-  const idsBefore = dataIds();
-  const out = tf.tidy(fn);
-  const list = Array.isArray(out) ? out : [out];
-  const vals = list.map((t) => Float32Array.from(t.dataSync()));
-  tf.dispose(list);
-  expect(tf.memory().numTensors).toBe(before);
-  expect(dataIds()).toBe(idsBefore);
-  return vals;
-}
-
-async function expectMatch(fn: Fn, tol = 1e-5): Promise<void> {
-  const ref = await on('cpu', fn);
-  const got = await on('wasm', fn);
-  expect(got.length).toBe(ref.length);
-  for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i])).toBeLessThanOrEqual(tol);
-}
 
 /** Random 0/1 values (about a third ones). */
 function bits(shape: number[], seed: number): Tensor {

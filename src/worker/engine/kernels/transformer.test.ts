@@ -10,6 +10,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectMatch, on, type Fn } from '../../../../test/helpers/backendOracle';
 import { relErr } from '../../../../test/helpers/numeric';
 import { need } from '../../../../test/helpers/prereqs';
 import { Rng } from '../rng';
@@ -21,32 +22,7 @@ import { crossEntropy } from '../../train/loss';
 import { fusedActivation, fusedCausalSoftmax, fusedNorm, installKernels, setKernelThreads, softmaxCrossEntropy, uninstallKernels } from './index';
 import { loadNative, type NativeGemm } from './native';
 
-type Fn = () => Tensor | Tensor[];
 const addon = loadNative();
-
-/** Run fn on a backend and return plain arrays; asserts nothing leaks on that backend. */
-async function on(backend: string, fn: Fn): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const before = tf.memory().numTensors;
-  const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-  const idsBefore = dataIds();
-  const out = tf.tidy(fn);
-  const list = Array.isArray(out) ? out : [out];
-  const vals = list.map((t) => Float32Array.from(t.dataSync()));
-  tf.dispose(list);
-  expect(tf.memory().numTensors).toBe(before);
-  expect(dataIds()).toBe(idsBefore);
-  return vals;
-}
-
-/** fn on wasm (fused kernels) vs on cpu (the composition), each output within tol of the cpu's scale. */
-async function expectMatch(fn: Fn, tol: number): Promise<Float32Array[]> {
-  const ref = await on('cpu', fn);
-  const got = await on('wasm', fn);
-  expect(got.length).toBe(ref.length);
-  for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i]), `output ${i}`).toBeLessThanOrEqual(tol);
-  return got;
-}
 
 function randArr(n: number, seed: number, scale = 1): Float32Array {
   const r = new Rng(seed);

@@ -23,7 +23,7 @@
 import type { Tensor2D } from '../../engine/tf';
 import { tf } from '../../engine/tf';
 import type { UnitModel, UnitSlice } from '../units';
-import { cloneConfig, copyMasks, type Transformer, type TransformerConfig, type TransformerWeights } from './model';
+import { cloneConfig, copyMasks, keptByKvHead, type Transformer, type TransformerConfig, type TransformerWeights } from './model';
 
 export type HeadGroup = 'kv' | 'query';
 
@@ -126,12 +126,7 @@ function relayout(w: TransformerWeights, layouts: LayerLayout[], KV2: number, g2
 export function compactHeads(w: TransformerWeights): TransformerWeights {
   const c = w.config;
   if (!w.masks.heads?.some((m) => m.some((v) => v === 0))) return w;
-  const g = c.heads / c.kvHeads;
-  const kept = w.masks.heads.map((m) => Array.from({ length: c.kvHeads }, (_, k) => {
-    const q: number[] = [];
-    for (let h = k * g; h < (k + 1) * g; h++) if (m[h] !== 0) q.push(h);
-    return { k, q };
-  }).filter((x) => x.q.length > 0));
+  const kept = w.masks.heads.map((m) => keptByKvHead(m, c.heads, c.kvHeads).map((q, k) => ({ k, q })).filter((x) => x.q.length > 0));
   const KV2 = Math.max(1, ...kept.map((ks) => ks.length));
   const g2 = Math.max(1, ...kept.flatMap((ks) => ks.map((x) => x.q.length)));
   const layouts = kept.map((ks) => ({

@@ -72,6 +72,17 @@ export function copyMasks(c: TransformerConfig, m: TransformerMasks): Required<T
   return { mlp: m.mlp.map((x) => Float32Array.from(x)), resid: Float32Array.from(m.resid), heads: c.mlp.map((_, l) => (m.heads?.[l] ? Float32Array.from(m.heads[l]) : new Float32Array(c.heads).fill(1))) };
 }
 
+/** The kept query heads of one layer's head mask m [H], grouped by the KV head they read: entry k
+ *  lists query heads k·g..(k+1)·g−1 whose mask is not 0 (g = H/KV; an empty entry is a dead KV head). */
+export function keptByKvHead(m: ArrayLike<number>, heads: number, kvHeads: number): number[][] {
+  const g = heads / kvHeads;
+  return Array.from({ length: kvHeads }, (_, k) => {
+    const q: number[] = [];
+    for (let h = k * g; h < (k + 1) * g; h++) if (m[h] !== 0) q.push(h);
+    return q;
+  });
+}
+
 /** tanh approximation of GELU (as GPT-2). */
 export function gelu(x: Tensor): Tensor {
   return tf.tidy(() => {
@@ -395,18 +406,15 @@ export class Transformer {
       }
       if (!this.headsMasked()) return;
       const { heads: H, kvHeads: KV, headDim: hd } = this.config;
-      const g = H / KV;
       this.masks.heads.forEach((m, l) => {
         if (m.every((x) => x === 1)) return;
         // q columns and wo rows of masked heads; k and v columns of KV heads none of whose query heads is kept
         const cols = new Float32Array((H + 2 * KV) * hd).fill(1);
         const rows = new Float32Array(H * hd).fill(1);
         for (let h = 0; h < H; h++) if (m[h] === 0) { cols.fill(0, h * hd, (h + 1) * hd); rows.fill(0, h * hd, (h + 1) * hd); }
-        for (let k = 0; k < KV; k++) {
-          let alive = false;
-          for (let h = k * g; h < (k + 1) * g; h++) alive ||= m[h] !== 0;
-          if (!alive) { cols.fill(0, (H + k) * hd, (H + k + 1) * hd); cols.fill(0, (H + KV + k) * hd, (H + KV + k + 1) * hd); }
-        }
+        keptByKvHead(m, H, KV).forEach((q, k) => {
+          if (q.length === 0) { cols.fill(0, (H + k) * hd, (H + k + 1) * hd); cols.fill(0, (H + KV + k) * hd, (H + KV + k + 1) * hd); }
+        });
         const p = `h.${l}.attn.`;
         this.vars[`${p}wqkv`].assign(tf.mul(this.vars[`${p}wqkv`], tf.reshape(tf.tensor1d(cols), [1, cols.length])));
         if (this.vars[`${p}bqkv`]) this.vars[`${p}bqkv`].assign(tf.mul(this.vars[`${p}bqkv`], tf.tensor1d(cols)));
@@ -422,14 +430,12 @@ export class Transformer {
     if (!this.headsMasked()) return countDecoderParams(c);
     // attention parameters of the kept heads only (a compacted copy may carry zero padding heads)
     const { heads: H, kvHeads: KV, headDim: hd } = this.config;
-    const g = H / KV;
     const per = (h: number, k: number) => c.dModel * (h + 2 * k) * hd + (c.bias.qkv ? (h + 2 * k) * hd : 0) + h * hd * c.dModel;
     let full = 0, kept = 0;
     this.masks.heads.forEach((m) => {
       full += per(H, KV);
-      let qs = 0, ks = 0;
-      for (let k = 0; k < KV; k++) { let n = 0; for (let h = k * g; h < (k + 1) * g; h++) n += m[h] !== 0 ? 1 : 0; qs += n; ks += n > 0 ? 1 : 0; }
-      kept += per(qs, ks);
+      const byKv = keptByKvHead(m, H, KV);
+      kept += per(byKv.reduce((a, q) => a + q.length, 0), byKv.filter((q) => q.length > 0).length);
     });
     return countDecoderParams(c) - full + kept;
   }

@@ -12,9 +12,18 @@ import type { Tokenizer } from './tokenizer';
 
 export const TOKENS_DIR = 'tokens';
 
+/** A tokenizer's hash, once per tokenizer object (its JSON runs to megabytes for an imported one,
+ *  and a suite asks for every split of every domain). */
+const tokenizerHashes = new WeakMap<Tokenizer, string>();
+function tokenizerHash(tokenizer: Tokenizer): string {
+  let h = tokenizerHashes.get(tokenizer);
+  if (h === undefined) { h = sha256(JSON.stringify(tokenizer.toJSON())).slice(0, 16); tokenizerHashes.set(tokenizer, h); }
+  return h;
+}
+
 /** The cache file of one split of `corpus` under `tokenizer`. */
 export function tokenCacheFile(home: string, name: string, corpus: LoadedCorpus, tokenizer: Tokenizer, split: 'train' | 'val'): string {
-  const tok = sha256(JSON.stringify(tokenizer.toJSON())).slice(0, 16);
+  const tok = tokenizerHash(tokenizer);
   return path.join(corpusDir(home, name), TOKENS_DIR, `${corpus.manifest.sha256.slice(0, 16)}-${tok}.${split}.i32`);
 }
 
