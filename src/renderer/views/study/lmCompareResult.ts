@@ -91,3 +91,5 @@ export function curveRuns(runs: readonly RunRow[]): RunRow[] {
 
 /** The method of a study key (`attribution/mlp0.5` → attribution). */
 export const methodOfKey = (key: string | null) => (key ?? '').split('/')[0];
+/** The size part of a study key (`attribution/mlp0.5` → mlp0.5). */
+export const sizeOfKey = (key: string | null) => (key ?? '').split('/').slice(1).join('/');
