@@ -42,6 +42,11 @@ export function lmSizeLabel(size: LmSize): string {
 }
 export type LmCompareMethod = z.infer<typeof LmCompareMethod>;
 
+/** The domain the relearn runs fine-tune on: relearn.domain, else the first removed domain (null without relearn or one). */
+export function relearnDomain(s: { relearn?: { domain?: string }; remove: readonly string[] }): string | null {
+  return s.relearn ? (s.relearn.domain ?? s.remove[0] ?? null) : null;
+}
+
 export const LmCompareStudySpec = z.object({
   kind: z.literal('lmCompare'),
   name: z.string().optional(),
@@ -102,7 +107,7 @@ export const LmCompareStudySpec = z.object({
     if (d === s.target) ctx.addIssue({ code: 'custom', path: ['remove', i], message: `'${d}' is the domain to keep (target); it cannot also be removed` });
   });
   if (s.relearn) {
-    const d = s.relearn.domain ?? s.remove[0];
+    const d = relearnDomain(s);
     if (!d) ctx.addIssue({ code: 'custom', path: ['relearn', 'domain'], message: 'relearn needs a domain: give relearn.domain or at least one remove domain' });
     else if (!s.task.domains.includes(d)) ctx.addIssue({ code: 'custom', path: ['relearn', 'domain'], message: `'${d}' is not one of the task's domains (${s.task.domains.join(', ')})` });
   }

@@ -3,7 +3,7 @@
 // The summary is the frontier the paper draws: tokens to the target loss against parameters kept.
 import type { RunRow } from '../../../shared/api';
 import { LmSpec } from '../../../shared/specs/text';
-import { lmSizeLabel, PRUNING_METHODS, type LmCompareMethod, type LmCompareStudySpec, type LmSize } from '../../../shared/studies/text';
+import { lmSizeLabel, PRUNING_METHODS, relearnDomain, type LmCompareMethod, type LmCompareStudySpec, type LmSize } from '../../../shared/studies/text';
 import type { PlannedRun, StudyKind } from './types';
 
 /** Study key of one method × size run (opaque to the GUI, which shows the size labels). */
@@ -63,7 +63,7 @@ function planMethod(spec: LmCompareStudySpec, method: LmCompareMethod, size: LmS
 /** Fine-tune `model` on the relearn domain for relearn.steps (no target: a fixed budget). */
 function planRelearn(spec: LmCompareStudySpec, model: string, what: string): LmSpec {
   const r = spec.relearn!;
-  const domain = r.domain ?? spec.remove[0];
+  const domain = relearnDomain(spec)!; // the spec's check requires one
   return LmSpec.parse({
     ...common(spec, `relearn '${domain}': ${what}`), method: 'finetune', inputs: { source: model },
     mixture: [{ skill: domain, perStep: r.perStep ?? spec.perStep }], steps: r.steps,
@@ -162,12 +162,12 @@ export const lmCompareStudy: StudyKind<LmCompareStudySpec> = {
       domain: d, role: domainRole(spec, d), general: lossOf(general, d),
       byRun: Object.fromEntries(methodRuns.map((k) => [k, lossOf(byKey.get(k), d)])),
     }));
-    const relearnDomain = spec.relearn ? (spec.relearn.domain ?? spec.remove[0]) : null;
-    const relearn = !relearnDomain ? [] : spec.sizes.flatMap((size) => spec.methods.filter((m) => PRUNING_METHODS.includes(m)).map((m) => {
+    const relearnOn = relearnDomain(spec);
+    const relearn = !relearnOn ? [] : spec.sizes.flatMap((size) => spec.methods.filter((m) => PRUNING_METHODS.includes(m)).map((m) => {
       const key = lmRunKey(m, size);
       return {
-        key, method: m, size: lmSizeLabel(size), domain: relearnDomain, before: lossOf(byKey.get(key), relearnDomain),
-        after: lossOf(byKey.get(relearnKey(key)), relearnDomain), generalAfter: lossOf(byKey.get(relearnKey('general')), relearnDomain),
+        key, method: m, size: lmSizeLabel(size), domain: relearnOn, before: lossOf(byKey.get(key), relearnOn),
+        after: lossOf(byKey.get(relearnKey(key)), relearnOn), generalAfter: lossOf(byKey.get(relearnKey('general')), relearnOn),
       };
     }));
     const statuses: Record<string, number> = {};

@@ -6,7 +6,7 @@
 // measured as tokens to reach the general model's loss × a factor on the keep domain.
 import type { RunRow } from '../../../shared/api';
 import type { CorpusRow } from '../../../shared/specs/corpusImport';
-import { LmCompareStudySpec } from '../../../shared/studies/text';
+import { type LmCompareMethod, LmCompareStudySpec } from '../../../shared/studies/text';
 import { SpecError, parseSpec } from '../../../shared/validate';
 
 export type CarveStep = 'model' | 'domains' | 'size' | 'review';
@@ -17,8 +17,9 @@ export const CARVE_STEPS: { id: CarveStep; label: string }[] = [
   { id: 'review', label: 'Review' },
 ];
 
-export const CARVE_METHODS = ['attribution', 'ablation', 'magnitude', 'random', 'groupLasso', 'distill', 'scratch'] as const;
-export type CarveMethod = (typeof CARVE_METHODS)[number];
+/** The study's methods (shared/studies/text LmCompareMethod) in the order the wizard lists them. */
+export type CarveMethod = LmCompareMethod;
+export const CARVE_METHODS: readonly CarveMethod[] = ['attribution', 'ablation', 'magnitude', 'random', 'groupLasso', 'distill', 'scratch'];
 export const CARVE_METHOD_LABEL: Record<CarveMethod, string> = {
   attribution: 'Attribution prune + recover', ablation: 'Ablation prune + recover (small models)', magnitude: 'Magnitude prune + recover (baseline)',
   random: 'Random prune + recover (baseline)', groupLasso: 'Group lasso, then prune + recover', distill: 'Distillation into the same shape', scratch: 'Training that shape from scratch',

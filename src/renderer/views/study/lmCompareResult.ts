@@ -3,6 +3,7 @@
 // verdict per cell (keep domain within the target, removed domains above the general model), and
 // the relearn comparison. Study keys are opaque: rows are labelled from the frontier's size labels.
 import type { RunRow } from '../../../shared/api';
+import { PRUNING_METHODS } from '../../../shared/studies/text';
 
 export interface LmFrontierPoint {
   size: number | string; sizeLabel?: string; runId: string | null; status: string;
@@ -18,11 +19,11 @@ export interface LmCompareSummary {
   relearn?: LmRelearnRow[];
 }
 
-export const LM_METHOD_LABEL: Record<string, string> = {
+const LM_METHOD_LABEL: Record<string, string> = {
   attribution: 'attribution prune + recover', ablation: 'ablation prune + recover', magnitude: 'magnitude prune + recover',
   random: 'random prune + recover', groupLasso: 'group lasso + prune + recover', distill: 'distillation', scratch: 'from scratch',
 };
-export const PRUNING = new Set(['attribution', 'ablation', 'magnitude', 'random', 'groupLasso']);
+const PRUNING = new Set<string>(PRUNING_METHODS);
 export const methodLabel = (m: string) => LM_METHOD_LABEL[m] ?? m;
 
 /** A cell of the per-domain table: the loss and how it compares with the general model's. */
@@ -90,3 +91,5 @@ export function curveRuns(runs: readonly RunRow[]): RunRow[] {
 
 /** The method of a study key (`attribution/mlp0.5` → attribution). */
 export const methodOfKey = (key: string | null) => (key ?? '').split('/')[0];
+/** The size part of a study key (`attribution/mlp0.5` → mlp0.5). */
+export const sizeOfKey = (key: string | null) => (key ?? '').split('/').slice(1).join('/');
