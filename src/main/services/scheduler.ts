@@ -31,7 +31,7 @@ export interface SchedulerOptions {
 /** cancelFlag: the running job's shared flag (a fresh one per run, so no request outlives its run). */
 interface Slot { worker: Worker; runId: string | null; exited: boolean; cancelSent?: boolean; cancelFlag?: CancelFlag }
 
-type Ending = { status: RunStatus; summary?: Record<string, unknown>; error?: string; errorKind?: RunErrorKind };
+export type Ending = { status: RunStatus; summary?: Record<string, unknown>; error?: string; errorKind?: RunErrorKind };
 
 const ENDED: RunStatus[] = ['done', 'failed', 'cancelled', 'interrupted'];
 
@@ -497,7 +497,7 @@ export class Scheduler {
 
 /** The store patch that ends a run. Progress: the total for a done run; otherwise the furthest of
  *  the last step reported and the last checkpoint — never an older value the 1 s throttle left. */
-function finalPatch(run: RunInternal, r: Ending, latest: Progress | undefined): Parameters<Store['updateRun']>[1] {
+export function finalPatch(run: RunInternal, r: Ending, latest: Progress | undefined): Parameters<Store['updateRun']>[1] {
   let progress = latest ?? run.progress;
   if (progress && r.status === 'done') progress = { ...progress, step: progress.total, eta: 0 };
   else if (progress) progress = { ...progress, step: Math.max(progress.step, checkpointStep(run.checkpoint) ?? 0), eta: null };

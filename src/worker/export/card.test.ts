@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accuracyPerSkill, canonicalJson, keptSkill, removedSkills, specHash } from './card';
+import { canonicalJson } from '../../shared/canonicalJson';
+import { accuracyPerSkill, keptSkill, removedSkills, specHash } from './card';
 
 describe('model card facts', () => {
   it('reads the kept and removed skills from compression and training specs', () => {

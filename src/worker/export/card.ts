@@ -1,5 +1,6 @@
 // The model card: what the exported model is for and how it was made, as JSON (for tools) and
 // Markdown (for people), read from the source run's spec and summary plus the size/speed report.
+import { canonicalJson } from '../../shared/canonicalJson';
 import { summaryLabel } from '../../shared/glossary';
 import type { JobInput } from '../../shared/events';
 import { type RunSpec, type SkillRef, skillKey } from '../../shared/specs';
@@ -31,16 +32,6 @@ export interface ModelCard {
   exportedAt: string;
   files: ExportedFile[];
   report: SizeSpeedReport;
-}
-
-/** JSON with object keys sorted at every level: equal specs hash equally however they were built. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
 }
 
 export function specHash(spec: unknown): string { return sha256(canonicalJson(spec)); }

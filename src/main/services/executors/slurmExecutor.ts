@@ -8,11 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PushEvent, RunStatus } from '../../../shared/api';
-import type { RunErrorKind } from '../../../shared/errors';
+import type { PushEvent } from '../../../shared/api';
 import type { JobInput } from '../../../shared/events';
 import { SLURM_ACTIVE_STATES, type SlurmOptions } from '../../../shared/executor';
-import { checkpointStep, publicRun } from '../scheduler';
+import { checkpointStep, type Ending, finalPatch, publicRun } from '../scheduler';
 import type { RunInternal, Store } from '../store';
 import { newId } from '../store';
 import { ingestTask } from './ingest';
@@ -27,8 +26,6 @@ export interface SlurmExecutorOptions {
   /** How often the coordinator reads the task files (ms). */
   pollMs?: number;
 }
-
-type Ending = { status: RunStatus; summary?: Record<string, unknown>; error?: string; errorKind?: RunErrorKind };
 
 /** squeue is asked at most this often. */
 const QUEUE_POLL_MS = 2000;
@@ -268,7 +265,7 @@ export class SlurmExecutor {
     }
   }
 
-  private settleWithResult(runId: string, result: { status: RunStatus; summary?: Record<string, unknown>; error?: string; errorKind?: RunErrorKind }): void {
+  private settleWithResult(runId: string, result: Ending): void {
     const run = this.store.getRun(runId);
     if (!run) return;
     if (result.status === 'interrupted' && run.cancelRequested) this.finish(runId, { status: 'cancelled', summary: { cancelled: true } });
@@ -301,9 +298,6 @@ export class SlurmExecutor {
     const run = this.store.getRun(id);
     if (!run) { this.tasks.finished(id); return; }
     this.endedSeenAt.delete(id);
-    let progress = run.progress;
-    if (progress && r.status === 'done') progress = { ...progress, step: progress.total, eta: 0 };
-    else if (progress) progress = { ...progress, step: Math.max(progress.step, checkpointStep(run.checkpoint) ?? 0), eta: null };
     const changed = this.store.db.transaction(() => {
       this.tasks.finished(id);
       // The task's own result often arrives before squeue reports the element's end: show the
@@ -314,10 +308,8 @@ export class SlurmExecutor {
         this.tasks.queueState(id, { state, reason: null, node: null, partition: null });
       }
       if (!this.store.transition(id, ['queued', 'running'], r.status)) return false;
-      this.store.updateRun(id, {
-        endedAt: Date.now(), progress, cancelRequested: false,
-        ...(r.summary ? { summary: r.summary } : {}), ...(r.error !== undefined ? { error: r.error, errorKind: r.errorKind ?? 'internal' } : { error: null, errorKind: null }),
-      });
+      // A run that ends without an error clears an earlier attempt's.
+      this.store.updateRun(id, { ...finalPatch(run, r, undefined), ...(r.error === undefined ? { error: null, errorKind: null } : {}) });
       if (r.error) this.store.addLog(id, r.status === 'failed' ? 'error' : 'warn', r.error);
       return true;
     }).immediate();

@@ -2,6 +2,8 @@
 // paper's value (a diamond), each seed's value (dots; hollow when a bound) and Whittle's mean
 // (a bar). Dependency-free, no DOM: a string the report embeds and writes to disk.
 
+import { esc } from './svgChart';
+
 export interface BandChartInput {
   title: string;
   band: { lo: number; hi: number };
@@ -11,7 +13,6 @@ export interface BandChartInput {
   width?: number;
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
 const fmt = (v: number) => String(Number(v.toPrecision(3)));
 
 /** The x range: every finite value drawn, the band's finite ends, and 0; an open band (hi = ∞)

@@ -5,10 +5,9 @@ import path from 'node:path';
 import type { StudyRow } from '../../../shared/api';
 import { writeFileAtomicSync } from '../files';
 import type { Store } from '../store';
-import { lineChartSvg, PALETTE, type Line } from './svgChart';
+import { esc, lineChartSvg, PALETTE, type Line } from './svgChart';
 import { axisLabel, metricTitle } from '../../../shared/metrics';
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
 
 export interface ReportFiles { html: string; json: string }
 

@@ -3,7 +3,8 @@
 export interface Line { label: string; color: string; points: [number, number][]; dashed?: boolean }
 export interface ChartOptions { title: string; xLabel: string; yLabel: string; logX?: boolean; width?: number; height?: number; yMin?: number; yMax?: number }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
+/** Escapes text for SVG/HTML element content and attribute values. */
+export const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
 
 export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777'];
 

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { writeFileAtomicSync } from '../files';
 import { bandChartSvg } from '../report/bandChart';
+import { esc } from '../report/svgChart';
 import type { NamedChart } from './charts';
 import type { ReportRow, ResultDef, Scale } from './suite';
 import { formatSpread } from './verdict';
@@ -40,7 +41,6 @@ export const VERDICT_RULE = [
   'A method that finished without reaching the target counts as needing its whole budget, so ratios over it are bounds (≥ or ≤).',
 ].join(' ');
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
 const bandText = (b: { lo: number; hi: number }) => (Number.isFinite(b.hi) ? (b.lo === b.hi ? `= ${b.lo}` : `${b.lo}–${b.hi}`) : `≥ ${b.lo}`);
 
 export function formatWall(s: number | null): string {

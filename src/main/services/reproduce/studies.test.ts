@@ -2,7 +2,8 @@
 // before a newer stopped one, none when any field differs; and the planned specs of every scale parse.
 import { describe, expect, it } from 'vitest';
 import type { StudyRow } from '../../../shared/api';
-import { canonicalJson, findExistingStudy, plannedSpec } from './studies';
+import { canonicalJson } from '../../../shared/canonicalJson';
+import { findExistingStudy, plannedSpec } from './studies';
 import { SCALES, SUITE } from './suite';
 
 const study = (id: string, spec: unknown, status: StudyRow['status'], createdAt: number): StudyRow =>

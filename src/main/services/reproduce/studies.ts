@@ -1,17 +1,11 @@
 // Running the suite's studies on the ordinary study service: find a study of the same spec that
 // already ran (reuse it, or resume its unfinished runs), or create it. No runner of its own.
 import type { StudyRow } from '../../../shared/api';
+import { canonicalJson } from '../../../shared/canonicalJson';
 import { StudySpec } from '../../../shared/studies';
 import type { WhittleService } from '../api';
 import { applyOverrides, findRecipe } from '../recipes';
 import type { PlannedStudy } from './suite';
-
-/** JSON with object keys sorted, so two specs compare equal whatever order their fields came in. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  return JSON.stringify(v);
-}
 
 /** The study spec a planned study stands for (the recipe's spec with its overrides, validated). */
 export function plannedSpec(p: PlannedStudy): StudySpec {

@@ -211,7 +211,7 @@ const frontierCmsp: ResultDef = {
   name: 'frontier-cmsp',
   title: 'Pruning vs distillation vs scratch on CMSP: samples to 97 % on [0,1,2]',
   figure: 'Fig. 4\'s claim, on CMSP',
-  note: 'The paper\'s Fig. 4 is on MNIST; this row checks its claim on Whittle\'s synthetic task, against the same paper values. CMSP m=6, k=3, n=18, teacher 128×128 trained on all eight skills; narrow skill [0,1,2]; sizes 16 and 64 hidden units; every arm up to 6,000 steps × 64 samples.',
+  note: 'The paper\'s Fig. 4 is on MNIST; this row checks its claim on Whittle\'s synthetic task, against the same paper values. CMSP m=6, k=3, n=18, teacher trained on all eight skills; narrow skill [0,1,2]. CPU scale (compare-cmsp-cpu): teacher 128×128, sizes 16 and 64 hidden units, every arm up to 6,000 steps × 64 samples; reference scale (compare-cmsp): teacher 256×256, sizes 8–256, up to 20,000 steps × 64 samples.',
   needs: [],
   defaultSeeds: { test: 1, cpu: 2, reference: 1 },
   studies(scale, seeds) {
