@@ -157,13 +157,13 @@ export class WhittleService implements WhittleApi {
     }
     const slurm = this.slurmOptions(opts.executor);
     const id = newId('r');
-    const run = this.store.db.transaction(() => {
+    const run = this.store.write(() => {
       const row = this.store.insertRun({
         id, name: parsed.name ?? `${parsed.kind}-${id.slice(-4)}`, spec: parsed, dependsOn: Object.values(inputs), ownerPid: slurm ? undefined : process.pid,
       });
       if (slurm) this.slurm.assign([id], slurm);
       return row;
-    }).immediate();
+    });
     this.push({ type: 'run', run: this.row(run) });
     if (slurm) this.slurm.follow();
     else this.scheduler.enqueue(id);
@@ -360,7 +360,7 @@ export class WhittleService implements WhittleApi {
     });
     requireConfirmation(admissions, opts.confirmed);
     const slurm = this.slurmOptions(opts.executor);
-    this.store.db.transaction(() => {
+    this.store.write(() => {
       const name = uniqueName(parsed.name ?? `${parsed.kind}-${studyId.slice(-4)}`, this.store.listStudies().map((s) => s.name));
       this.store.insertStudy({ id: studyId, name, spec: parsed });
       for (const p of resolved) {
@@ -369,7 +369,7 @@ export class WhittleService implements WhittleApi {
         });
       }
       if (slurm) this.slurm.assign([...ids.values()], slurm);
-    }).immediate();
+    });
     // summarise over the runs just created, so their seeds read 'queued', not 'missing' (#16)
     this.store.setStudySummary(studyId, kind.summarize(parsed, this.store.listRuns({ studyId }).map(publicRun)));
     if (slurm) this.slurm.follow();

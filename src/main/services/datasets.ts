@@ -9,6 +9,7 @@ import { DATASET_FILES, DatasetMeta, type DatasetRow, type DatasetSample, type I
 import { ApiError } from '../../shared/transport';
 import { parseSpec, SpecError } from '../../shared/validate';
 import { pidAlive } from './liveness';
+import { writeTransaction } from './store';
 
 interface Record_ {
   name: string; source_path: string; source_kind: string; classes: string; shape: string; train_count: number;
@@ -110,13 +111,13 @@ export class DatasetRegistry {
     }
     const rows = this.db.prepare('SELECT name, checksum FROM datasets').all() as { name: string; checksum: string }[];
     const known = new Map(rows.map((r) => [r.name, r.checksum]));
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const r of rows) if (!names.has(r.name)) this.db.prepare('DELETE FROM datasets WHERE name = ?').run(r.name);
       for (const name of names) {
         const meta = this.readMeta(name);
         if (meta && meta.name === name && known.get(name) !== meta.checksum) this.upsert(meta, null);
       }
-    }).immediate();
+    });
   }
 
   /** A few images for display, read straight from the dataset files. */

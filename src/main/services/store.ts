@@ -57,6 +57,13 @@ export function newId(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
 
+/** One write transaction, begun IMMEDIATE: other processes (the CLI, `whittle serve`, the app) write
+ *  the same database, and a deferred transaction that reads and then writes fails at once with
+ *  "database is locked" instead of waiting for busy_timeout. Nested calls become savepoints. */
+export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}
+
 export class Store {
   readonly db: Database.Database;
   /** Opened read-only (the data folder cannot be written): nothing may be written through it. */
@@ -80,9 +87,8 @@ export class Store {
       fs.mkdirSync(home, { recursive: true });
       if (!folderWritable(home)) throw Object.assign(new Error(readOnlyMessage(home)), { code: 'EROFS' });
       this.db = new Database(file);
-      // Other processes (the CLI, `whittle serve`, the app) may hold the write lock: wait for it.
-      // Write transactions begin IMMEDIATE for the same reason: a read that turns into a write
-      // inside a deferred one fails at once with "database is locked" instead of waiting.
+      // Other processes (the CLI, `whittle serve`, the app) may hold the write lock: wait for it
+      // (and write through `write`, which begins IMMEDIATE).
       this.db.pragma('busy_timeout = 5000');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
@@ -118,17 +124,20 @@ export class Store {
     }
   }
 
+  /** A write transaction on this store (writeTransaction). */
+  write<T>(fn: () => T): T { return writeTransaction(this.db, fn); }
+
   /** Apply pending migrations, each in its own transaction. The version is read inside the write
    *  transaction: processes opening a new data folder at once would otherwise both apply it. */
   migrate(): void {
-    const step = this.db.transaction(() => {
+    const step = () => this.write(() => {
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version >= MIGRATIONS.length) return false;
       this.db.exec(MIGRATIONS[version].sql);
       this.db.pragma(`user_version = ${version + 1}`);
       return true;
     });
-    while (step.immediate());
+    while (step());
   }
 
   /** A read-only database older than migration 5 has no notes or tags to read. */
@@ -199,13 +208,13 @@ export class Store {
 
   /** Replace the notes (when given), add then remove tags, in one transaction. */
   annotateRun(id: string, patch: { notes?: string; addTags?: string[]; removeTags?: string[] }): void {
-    this.db.transaction(() => {
+    this.write(() => {
       if (patch.notes !== undefined) this.db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(patch.notes, id);
       const add = this.db.prepare('INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)');
       for (const t of patch.addTags ?? []) add.run(id, t);
       const remove = this.db.prepare('DELETE FROM run_tags WHERE run_id = ? AND tag = ?');
       for (const t of patch.removeTags ?? []) remove.run(id, t);
-    }).immediate();
+    });
   }
 
   updateRun(id: string, patch: Partial<{ status: RunStatus; startedAt: number | null; endedAt: number | null; progress: Progress | null;
@@ -325,9 +334,9 @@ export class Store {
       this.addLog(runId, 'warn', `dropped ${points.length - ok.length} metric point(s) without a finite value (${keys.join(', ')})`);
     }
     if (!ok.length) return;
-    this.db.transaction(() => {
+    this.write(() => {
       for (const p of ok) this.insertMetric!.run(runId, p.step, p.key, p.value, p.samples ?? null);
-    }).immediate();
+    });
   }
 
   metrics(runId: string, opts: { keys?: string[]; sinceStep?: number } = {}): MetricSeries {

@@ -133,11 +133,11 @@ export class Trash {
       const from = path.join(this.dir, r.id), to = this.store.runDir(r.id);
       if (fs.existsSync(from)) { fs.mkdirSync(path.dirname(to), { recursive: true }); fs.renameSync(from, to); }
     }
-    this.store.evenIfFull(() => this.store.db.transaction(() => {
+    this.store.evenIfFull(() => this.store.write(() => {
       this.store.db.prepare('UPDATE runs SET trash_id = NULL WHERE trash_id = ?').run(id);
       this.store.db.prepare('UPDATE studies SET trash_id = NULL WHERE trash_id = ?').run(id);
       this.store.db.prepare('DELETE FROM trash WHERE id = ?').run(id);
-    }).immediate());
+    }));
     return entry;
   }
 
@@ -164,12 +164,12 @@ export class Trash {
         fs.renameSync(from, path.join(this.dir, rid));
         moved.push(rid);
       }
-      this.store.evenIfFull(() => this.store.db.transaction(() => {
+      this.store.evenIfFull(() => this.store.write(() => {
         this.store.db.prepare('INSERT INTO trash (id, label, deleted_at) VALUES (?, ?, ?)').run(id, label, Date.now());
         const mark = (table: string, ids: string[]) => { if (ids.length) this.store.db.prepare(`UPDATE ${table} SET trash_id = ? WHERE id IN (${ids.map(() => '?').join(',')})`).run(id, ...ids); };
         mark('runs', runIds);
         mark('studies', studyIds);
-      }).immediate());
+      }));
     } catch (e) {
       for (const rid of moved.reverse()) { try { fs.renameSync(path.join(this.dir, rid), this.store.runDir(rid)); } catch { /* left in trash/: restore finds it */ } }
       if (isDiskFull(e)) throw new DataFolderError(`${diskFullMessage(this.store.home)}: moving to the trash could not be recorded. \`whittle rm --now\` deletes for good and frees the space`, 'disk-full');
@@ -182,12 +182,12 @@ export class Trash {
   private purge(runIds: string[], studyIds: string[], dirOf: (id: string) => string, trashId?: string): void {
     for (const rid of runIds) fs.rmSync(dirOf(rid), { recursive: true, force: true });
     try {
-      this.store.evenIfFull(() => this.store.db.transaction(() => {
+      this.store.evenIfFull(() => this.store.write(() => {
         const del = (table: string, ids: string[]) => { if (ids.length) this.store.db.prepare(`DELETE FROM ${table} WHERE id IN (${ids.map(() => '?').join(',')})`).run(...ids); };
         del('runs', runIds);
         del('studies', studyIds);
         if (trashId) this.store.db.prepare('DELETE FROM trash WHERE id = ?').run(trashId);
-      }).immediate());
+      }));
     } catch (e) {
       if (!isDiskFull(e)) throw e;
       throw new DataFolderError(`${diskFullMessage(this.store.home)}. The files were deleted, the records could not be; try again once there is space`, 'disk-full');

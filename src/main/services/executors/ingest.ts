@@ -23,7 +23,7 @@ export interface Ingested {
 export function ingestTask(store: Store, tasks: SlurmTasks, runId: string): Ingested {
   const out: Ingested = { pushes: [], result: null, startedNow: false };
   const files = taskPaths(store.runDir(runId));
-  store.db.transaction(() => {
+  store.write(() => {
     const task = tasks.get(runId);
     const run = store.getRun(runId);
     if (!task || !run) return;
@@ -76,7 +76,7 @@ export function ingestTask(store: Store, tasks: SlurmTasks, runId: string): Inge
     if (progress) store.updateRun(runId, { progress });
     if (m.next !== task.metricsOffset || e.next !== task.eventsOffset) tasks.offsets(runId, m.next, e.next);
     if (result && result.attempt === task.attempt && m.next >= fileSize(files.metrics) && e.next >= fileSize(files.events)) out.result = result;
-  }).immediate();
+  });
   return out;
 }
 

@@ -148,11 +148,11 @@ export class SlurmExecutor {
   resume(run: RunInternal): void {
     if (!this.store.transition(run.id, ['cancelled', 'interrupted', 'failed'], 'queued')) throw new SlurmError(`run ${run.id} changed state while resuming; try again`);
     const step = checkpointStep(run.checkpoint);
-    this.store.db.transaction(() => {
+    this.store.write(() => {
       this.store.updateRun(run.id, { error: null, errorKind: null, endedAt: null, cancelRequested: false });
       if (run.checkpoint && step !== null) this.store.truncateMetrics(run.id, step);
       this.tasks.requeue(run.id, run.checkpoint);
-    }).immediate();
+    });
     this.store.addLog(run.id, 'info', run.checkpoint ? `resubmitting to Slurm from ${path.basename(run.checkpoint)}` : 'resubmitting to Slurm from the start');
     this.emitRun(run.id);
     this.follow();
@@ -228,12 +228,12 @@ export class SlurmExecutor {
       ];
       fs.writeFileSync(path.join(sub, 'sbatch-args.json'), JSON.stringify(args, null, 1));
       const jobId = sbatch(args, script);
-      this.store.db.transaction(() => {
+      this.store.write(() => {
         group.forEach((t, i) => {
           this.tasks.submitted(t.runId, jobId, i, t.attempt + 1);
           this.store.addLog(t.runId, 'info', `submitted to Slurm: job ${jobId}_${i}${o.partition ? ` on partition ${o.partition}` : ''} (script ${script})`);
         });
-      }).immediate();
+      });
       for (const t of group) this.emitRun(t.runId);
     } catch (e) {
       const msg = e instanceof SlurmError ? e.message : `could not submit to Slurm: ${(e as Error).message}`;
@@ -298,7 +298,7 @@ export class SlurmExecutor {
     const run = this.store.getRun(id);
     if (!run) { this.tasks.finished(id); return; }
     this.endedSeenAt.delete(id);
-    const changed = this.store.db.transaction(() => {
+    const changed = this.store.write(() => {
       this.tasks.finished(id);
       // The task's own result often arrives before squeue reports the element's end: show the
       // state Slurm gives an element that ends this way, not the RUNNING last seen.
@@ -312,7 +312,7 @@ export class SlurmExecutor {
       this.store.updateRun(id, { ...finalPatch(run, r, undefined), ...(r.error === undefined ? { error: null, errorKind: null } : {}) });
       if (r.error) this.store.addLog(id, r.status === 'failed' ? 'error' : 'warn', r.error);
       return true;
-    }).immediate();
+    });
     const final = this.store.getRun(id)!;
     if (changed) {
       this.o.onEvent({ type: 'run', run: this.row(final) });
