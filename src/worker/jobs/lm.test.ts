@@ -22,17 +22,21 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
-function fakeCtx<S extends RunSpec>(spec: S, inputs: Record<string, JobInput> = {}, resumeFrom: string | null = null) {
+/** `cancelAt(step, checks)`: asked at every cancelled() call with the last progress step and the
+ *  number of calls since that step was reported. */
+function fakeCtx<S extends RunSpec>(spec: S, inputs: Record<string, JobInput> = {}, resumeFrom: string | null = null, cancelAt?: (step: number, checks: number) => boolean) {
   const dir = path.join(home, 'runs', `r${Math.random().toString(36).slice(2)}`);
   fs.mkdirSync(dir, { recursive: true });
   const events: JobEvent[] = [];
   const metrics: MetricPoint[] = [];
   const ckpts: string[] = [];
+  let step = 0, checks = 0, cancel = false;
   const ctx: JobContext<S> = {
     runId: path.basename(dir), spec, dir, home, resumeFrom, inputs,
     backend: { backend: 'cpu', threads: 1, simd: false },
-    emit: (e) => events.push(e), progress: () => {}, metrics: (p) => metrics.push(...p),
-    log: (m) => events.push({ type: 'log', level: 'info', message: m }), cancelled: () => false,
+    emit: (e) => events.push(e), progress: (s) => { step = s; checks = 0; }, metrics: (p) => metrics.push(...p),
+    log: (m) => events.push({ type: 'log', level: 'info', message: m }),
+    cancelled: () => (cancel ||= cancelAt?.(step, ++checks) ?? false),
     saveCheckpoint(step, files) { const d = path.join(dir, `ckpt-${step}`); writeDirAtomic(d, files); ckpts.push(d); return d; },
     saveArtifact(kind, rel, data, meta) {
       const f = path.join(dir, rel);
@@ -134,6 +138,23 @@ describe('lm job', () => {
     const b = await lmJob(resumed.ctx) as Record<string, any>;
     expect(b.steps).toBe(20);
     expect(b.losses.code).toBeCloseTo(a.losses.code, 4);
+  });
+
+  it('cancelled in the middle of an evaluation, the resumed run evaluates that step again: the same points and losses as uninterrupted', async () => {
+    const spec = LmSpec.parse({ ...base, model: tiny, mixture: [{ skill: 'code', perStep: 2 }, { skill: 'prose', perStep: 2 }], steps: 20, checkpointEvery: 15 });
+    const whole = fakeCtx(spec);
+    const a = await lmJob(whole.ctx) as Record<string, any>;
+    // progress(10) comes before the step-10 evaluation, which checks once per domain: the 2nd check is before 'prose'
+    const cut = fakeCtx(spec, {}, null, (step, checks) => step === 10 && checks === 2);
+    await lmJob(cut.ctx);
+    expect(cut.ckpts.map((c) => path.basename(c))).toEqual(['ckpt-10']);
+    expect(JSON.parse(fs.readFileSync(path.join(cut.ckpts[0], 'state.json'), 'utf8')).evalPending).toBe(true);
+    expect(cut.metrics.filter((m) => m.step === 10 && m.key.startsWith('loss/'))).toEqual([]);
+    const resumed = fakeCtx(spec, {}, cut.ckpts[0]);
+    const b = await lmJob(resumed.ctx) as Record<string, any>;
+    const evalPoints = (ms: MetricPoint[]) => ms.filter((m) => /^(loss|bpb)\/|^neurons$/.test(m.key)).map((m) => [m.key, m.step, m.value, m.samples]);
+    expect(evalPoints([...cut.metrics, ...resumed.metrics])).toEqual(evalPoints(whole.metrics));
+    expect(b.losses).toEqual(a.losses);
   });
 
   it.each([true, false])('prunes (group lasso, attribution on neurons and residual dims) and recovers to a target loss (compact %s)', async (compact) => {

@@ -45,7 +45,12 @@ import { setLearningRate, warmupCosine } from '../train/schedule';
 import { trainStep } from '../train/step';
 import type { Job, JobContext } from './types';
 
-interface State { step: number; tokens: number; pruneTokens: number; rng: [number, number, number, number]; reachedAt: { step: number; tokens: number } | null }
+interface State {
+  step: number; tokens: number; pruneTokens: number; rng: [number, number, number, number]; reachedAt: { step: number; tokens: number } | null;
+  /** The evaluation at `step` was cut short by a cancel: a resume runs it first, so the resumed run
+   *  records the same points (and the same target step) as an uninterrupted one. */
+  evalPending?: boolean;
+}
 
 interface Loaded { model: Transformer; tokenizer: Tokenizer; metadata: Record<string, string> }
 
@@ -248,6 +253,10 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
 
     // ---- training / recovery / distillation loop ---------------------------------------------
     if (!ctx.resumeFrom && spec.method !== 'prune') await evaluate(0);
+    if (state.evalPending) {
+      ctx.log(`the evaluation at step ${state.step} was cut short by the cancel: running it again`);
+      try { await evaluate(state.step); delete state.evalPending; } catch (e) { if (!(e instanceof JobCancelled)) throw e; }
+    }
     const sched = { warmup: spec.schedule.warmup, total: spec.steps, minFraction: spec.schedule.minFraction };
     const holdMasks = masked();
     let trainLoss = NaN;
@@ -271,8 +280,8 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       if (keep || state.step === spec.steps) {
         ctx.metrics([{ step: state.step, key: 'train/loss', value: trainLoss * Math.LOG2E, samples: state.pruneTokens + state.tokens },
           { step: state.step, key: 'lr', value: opt.cfg.lr, samples: state.pruneTokens + state.tokens }]);
-        // a cancel mid-evaluation drops this evaluation; the step itself is done and checkpointed below
-        try { await evaluate(state.step); } catch (e) { if (e instanceof JobCancelled) break; throw e; }
+        // a cancel mid-evaluation leaves it owed (state.evalPending); the step itself is done and checkpointed below
+        try { await evaluate(state.step); } catch (e) { if (e instanceof JobCancelled) { state.evalPending = true; break; } throw e; }
       }
       if (state.step % spec.checkpointEvery === 0 && state.step < spec.steps) await checkpoint();
     }

@@ -21,6 +21,9 @@ export interface RecordingOptions {
   resumeFrom?: string | null;
   /** Request a cancel once progress() reports this step. */
   cancelAtStep?: number;
+  /** Request a cancel at the `check`-th call of cancelled() after progress() reported `afterStep`
+   *  (e.g. inside the next evaluation, which checks once per skill). */
+  cancelOnCheck?: { afterStep: number; check: number };
   home?: string;
   /** Called on every progress report (e.g. to sample tf.memory()). */
   onProgress?: (step: number) => void;
@@ -28,6 +31,7 @@ export interface RecordingOptions {
 
 export function recordingContext<S extends RunSpec>(spec: S, dir: string, backend: BackendInfo, opts: RecordingOptions = {}): RecordingContext<S> {
   let cancel = false;
+  let checksAfter = 0;
   const ctx: RecordingContext<S> = {
     runId: 'test', spec, dir, home: opts.home ?? dir, resumeFrom: opts.resumeFrom ?? null, inputs: {}, backend,
     events: [], points: [], logs: [], checkpoints: [], artifacts: [], lastStep: 0,
@@ -39,7 +43,11 @@ export function recordingContext<S extends RunSpec>(spec: S, dir: string, backen
     },
     metrics(points) { ctx.points.push(...points); },
     log(message) { ctx.logs.push(message); },
-    cancelled: () => cancel,
+    cancelled: () => {
+      const c = opts.cancelOnCheck;
+      if (c && ctx.lastStep >= c.afterStep && ++checksAfter >= c.check) cancel = true;
+      return cancel;
+    },
     saveCheckpoint(step, files) {
       const p = path.join(dir, `ckpt-${String(step).padStart(9, '0')}`);
       writeDirAtomic(p, files);

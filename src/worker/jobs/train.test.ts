@@ -103,6 +103,33 @@ describe('train job', () => {
     expect(bytes(second).equals(bytes(whole))).toBe(true);
   });
 
+  it('cancelled in the middle of an evaluation, the resumed run evaluates that step again and follows the uninterrupted trajectory', async () => {
+    // Slurm's SIGTERM (#21) or the GUI's cancel can land between two skills of one evaluation:
+    // the evaluation stream has then drawn the first skill's samples. The checkpoint must not keep
+    // that half-drawn stream, and the evaluation at that step must not go missing.
+    const spec = tinySpec({ steps: 30 });
+    const whole = recordingContext(spec, newDir(), backend);
+    const wholeSummary = await trainJob(whole);
+
+    const dir = newDir();
+    // after progress(14): check 1 at the top of step 15, check 2 before skill [0] of the step-15 evaluation, check 3 before [1]
+    const first = recordingContext(spec, dir, backend, { cancelOnCheck: { afterStep: 14, check: 3 } });
+    await trainJob(first);
+    const ck = first.checkpoints.at(-1)!;
+    expect(ck.step).toBe(15);
+    expect(JSON.parse(fs.readFileSync(path.join(ck.path, 'state.json'), 'utf8')).evalPending).toBe(true);
+    expect(first.points.filter((p) => p.step === 15)).toEqual([]); // the cut evaluation recorded nothing
+
+    const second = recordingContext(spec, dir, backend, { resumeFrom: ck.path });
+    const resumedSummary = await trainJob(second);
+    expect(second.logs.some((l) => l.includes('evaluation at step 15 was cut short'))).toBe(true);
+    const joined = [...first.points, ...second.points];
+    for (const key of ['loss/[0]', 'loss/[1]', 'loss/[0,1]', 'acc/[1]', 'train/loss']) {
+      expect(series(joined, key)).toEqual(series(whole.points, key));
+    }
+    expect(resumedSummary).toEqual(wholeSummary);
+  });
+
   it('learns an easy skill and records steps and samples to learn it', async () => {
     const spec = tinySpec({
       task: { suite: 'cmsp', m: 1, n: 3, k: 2 },

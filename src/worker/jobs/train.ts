@@ -85,10 +85,22 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
   let lastTrainBits: number | null = null;
   const targetKey = spec.target ? suite.skill(spec.target).key : null;
   let stoppedEarly = false;
+  // An evaluation cut short by a cancel has drawn part of its samples: the evaluation stream goes
+  // back to where it began and the checkpoint says the evaluation at `step` is still owed, so a
+  // resume runs it first and continues on the uninterrupted run's trajectory.
+  let evalPending = false;
 
   const evaluate = async () => {
     const samples = sampler.samplesSeen(step);
-    const results = await evaluateSkills(model, suite, skills, spec.eval.samples, evalRng, ctx.cancelled);
+    const evalRngAtStart = evalRng.getState();
+    let results;
+    try {
+      results = await evaluateSkills(model, suite, skills, spec.eval.samples, evalRng, ctx.cancelled);
+    } catch (e) {
+      if (e instanceof JobCancelled) { evalRng = new Rng(evalRngAtStart); evalPending = true; }
+      throw e;
+    }
+    evalPending = false;
     const points = [];
     for (const r of results) {
       points.push({ step, key: `loss/${r.key}`, value: r.lossBits, samples }, { step, key: `acc/${r.key}`, value: r.acc, samples });
@@ -108,14 +120,32 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
     loop = {
       step, samples: sampler.samplesSeen(step), lastEval: loop.lastEval, learned: tracker.getState(),
       rngs: { data: dataRng.getState(), eval: evalRng.getState(), dropout: dropRng.getState() },
+      ...(evalPending ? { evalPending: true, pendingTrainBits: lastTrainBits } : {}),
     };
     ctx.saveCheckpoint(step, checkpointFiles({ model: weights, optimizer: optState, loop }));
     lastCheckpoint = step;
   };
 
+  const targetLearned = () => spec.stopWhenLearned && targetKey !== null && tracker.learned(targetKey);
+  const stopLearned = async () => {
+    ctx.log(`stopping at step ${step}: the target ${targetKey} is learned`);
+    await checkpoint();
+    stoppedEarly = true;
+    ctx.progress(step, step); // a finished run: the bar reads complete
+  };
+
   try {
     if (!resumed) await evaluate(); // step 0: the untrained model
-    while (step < total) {
+    else if (loop.evalPending) {
+      lastTrainBits = loop.pendingTrainBits ?? null;
+      ctx.log(`the evaluation at step ${step} was cut short by the cancel: running it again`);
+      try {
+        await evaluate();
+        lastCheckpoint = -1; // the checkpoint on disk still says the evaluation is owed
+        if (targetLearned()) await stopLearned();
+      } catch (e) { if (!(e instanceof JobCancelled)) throw e; }
+    }
+    while (step < total && !stoppedEarly) {
       if (ctx.cancelled()) break;
       const evalDue = (step + 1) % spec.eval.every === 0 || step + 1 === total;
       const batch = sampler.sample(step, dataRng);
@@ -128,13 +158,7 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
       if (loss) lastTrainBits = (await readLoss(loss)).ce * BITS_PER_NAT;
       // a cancel mid-evaluation drops this evaluation; the step itself is done and checkpointed below
       if (evalDue) { try { await evaluate(); } catch (e) { if (e instanceof JobCancelled) break; throw e; } }
-      if (evalDue && spec.stopWhenLearned && targetKey && tracker.learned(targetKey)) {
-        ctx.log(`stopping at step ${step}: the target ${targetKey} is learned`);
-        await checkpoint();
-        stoppedEarly = true;
-        ctx.progress(step, step); // a finished run: the bar reads complete
-        break;
-      }
+      if (evalDue && targetLearned()) { await stopLearned(); break; }
       if (step % spec.checkpointEvery === 0 || step === total) await checkpoint();
       ctx.progress(step, total);
       await yieldNow();

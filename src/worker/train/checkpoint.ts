@@ -19,6 +19,10 @@ export interface LoopState {
   learned: LearnedState;
   /** Last evaluation, per skill key (for a summary after an immediate cancel). */
   lastEval: Record<string, { lossBits: number; acc: number }>;
+  /** The evaluation at `step` was cut short by a cancel (its samples not drawn): a resume runs it first. */
+  evalPending?: boolean;
+  /** With evalPending: the last training batch's loss (bits), recorded with that evaluation. */
+  pendingTrainBits?: number | null;
 }
 
 export interface Checkpoint { model: MlpWeights; optimizer: OptimizerState; loop: LoopState }
