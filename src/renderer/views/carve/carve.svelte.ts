@@ -5,9 +5,11 @@
 // prune by each score and recover, distil into that shape, train that shape from scratch, each
 // measured as tokens to reach the general model's loss × a factor on the keep domain.
 import type { RunRow } from '../../../shared/api';
+import type { ExecutorChoice } from '../../../shared/executor';
 import type { CorpusRow } from '../../../shared/specs/corpusImport';
 import { type LmCompareMethod, LmCompareStudySpec } from '../../../shared/studies/text';
 import { SpecError, parseSpec } from '../../../shared/validate';
+import { executorFor, LOCAL } from '../../lib/executor';
 
 export type CarveStep = 'model' | 'domains' | 'size' | 'review';
 export const CARVE_STEPS: { id: CarveStep; label: string }[] = [
@@ -144,6 +146,8 @@ export class CarveWizardState {
   relearnSteps = $state<number | null>(50);
   seed = $state<number | null>(0);
   name = $state('');
+  /** "Run on" at the review step: 'local', or 'slurm:<partition>' where the service has sbatch (lib/executor.ts). */
+  runOn = $state(LOCAL);
   issues = $state<CarveIssue[]>([]);
   /** Fields the person changed, or whose step they tried to leave: only their errors show. */
   private touched = $state<CarveField[]>([]);
@@ -202,6 +206,9 @@ export class CarveWizardState {
   }
 
   /** The study spec as the wizard will send it (before the schema fills in defaults). */
+  /** createStudy's executor for the "Run on" choice: undefined runs on this machine's workers. */
+  executor(): ExecutorChoice | undefined { return executorFor(this.runOn); }
+
   build(): Record<string, unknown> {
     const heads = this.heads.trim() === '' || !this.hasHeads ? null : parseFractions(this.heads)[0] ?? NaN;
     const relearn = (this.relearnSteps ?? 0) > 0 && this.remove.length ? { relearn: { domain: this.remove[0], steps: this.relearnSteps, perStep: this.perStep } } : {};

@@ -235,4 +235,16 @@ describe('carve wizard: sizes, methods and the spec', () => {
     });
     expect(new CarveWizardState().probeSpec()).toBeNull();
   });
+
+  it('runs the study where "Run on" says: this machine by default, else the chosen Slurm partition', () => {
+    const w = filled();
+    expect(w.runOn).toBe('local');
+    expect(w.executor()).toBeUndefined();
+    w.runOn = 'slurm:debug';
+    expect(w.executor()).toEqual({ kind: 'slurm', slurm: { partition: 'debug' } });
+    // the spec itself does not change: where it runs is the executor's business
+    const spec = w.build();
+    w.runOn = 'local';
+    expect(w.build()).toEqual(spec);
+  });
 });
