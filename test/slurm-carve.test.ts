@@ -4,7 +4,6 @@
 // scratch at the pruned shape → the relearn runs), so the executor submits each wave as its inputs
 // finish. The study must end with every run done and the same per-run summaries as the same study
 // run on this machine's worker threads.
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunRow } from '../src/shared/api';
@@ -12,25 +11,10 @@ import { WhittleService } from '../src/main/services/api';
 import { applyOverrides, findRecipe } from '../src/main/services/recipes';
 import { writeTinyFolder } from './helpers/hfTiny';
 import { need } from './helpers/prereqs';
+import { writeTwoDomains } from './helpers/textDomains';
 import { tmpHome } from './helpers/tmp';
 
 const hasSlurm = need('slurm', import.meta.url);
-
-/** Two text domains a byte-level model tells apart: Python-like lines and prose. */
-function writeDomains(root: string): Record<string, string> {
-  const lines: Record<string, (i: number) => string> = {
-    python: (i) => `def f${i % 7}(x):\n    return x * ${i % 5} + ${i % 3}\n`,
-    prose: (i) => `the ${['cat', 'dog', 'bird'][i % 3]} sat on the ${['mat', 'rug'][i % 2]} and slept.\n`,
-  };
-  const out: Record<string, string> = {};
-  for (const [name, line] of Object.entries(lines)) {
-    const dir = path.join(root, 'src', name);
-    fs.mkdirSync(dir, { recursive: true });
-    for (let f = 0; f < 10; f++) fs.writeFileSync(path.join(dir, `f${f}.txt`), Array.from({ length: 30 }, (_, i) => line(i + f)).join(''));
-    out[name] = dir;
-  }
-  return out;
-}
 
 /** What a run's result is made of, without what only says how long it took. */
 function result(r: RunRow): Record<string, unknown> {
@@ -47,7 +31,7 @@ describe.runIf(hasSlurm)('a carve study on a real Slurm cluster', () => {
     const svc = new WhittleService({ home, workers: 2 });
     services.push(svc);
     const model = await svc.importModel({ folder: writeTinyFolder(path.join(home, 'hf', 'tiny-llama'), 'llama'), name: 'tiny' });
-    for (const [corpus, dir] of Object.entries(writeDomains(home))) {
+    for (const [corpus, dir] of Object.entries(writeTwoDomains(home))) {
       const imp = await svc.waitForRun((await svc.importCorpus({ sources: [dir], corpus, valFraction: 0.2 })).id);
       expect(imp.status, imp.error ?? '').toBe('done');
     }
