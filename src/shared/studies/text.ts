@@ -40,6 +40,24 @@ export function lmSizeLabel(size: LmSize): string {
   if (typeof size === 'number') return String(size);
   return `mlp${size.mlp}${size.heads !== undefined && size.heads < 1 ? `-heads${size.heads}` : ''}`;
 }
+
+/** The size a study key names (lmSizeLabel's inverse): '96' → 96, 'mlp0.5-heads0.25' → {mlp: 0.5,
+ *  heads: 0.25}; null for anything that is not such a label. */
+export function parseLmSizeLabel(label: string): LmSize | null {
+  if (/^\d+$/.test(label)) return LmSize.safeParse(Number(label)).success ? Number(label) : null;
+  const m = /^mlp([0-9.e-]+)(?:-heads([0-9.e-]+))?$/.exec(label);
+  if (!m) return null;
+  const size = m[2] === undefined ? { mlp: Number(m[1]) } : { mlp: Number(m[1]), heads: Number(m[2]) };
+  return LmSize.safeParse(size).success ? size : null;
+}
+
+/** A size as people read it, the one wording of the frontier's summary and the GUI: '1,200 neurons',
+ *  '50% MLP', '50% MLP, 25% heads'. */
+export function lmSizeTitle(size: LmSize): string {
+  if (typeof size === 'number') return `${size.toLocaleString('en')} neurons`;
+  const pct = (f: number) => `${Math.round(f * 1000) / 10}%`;
+  return `${pct(size.mlp)} MLP${size.heads !== undefined && size.heads < 1 ? `, ${pct(size.heads)} heads` : ''}`;
+}
 export type LmCompareMethod = z.infer<typeof LmCompareMethod>;
 
 /** The domain the relearn runs fine-tune on: relearn.domain, else the first removed domain (null without relearn or one). */

@@ -3,7 +3,7 @@
 // The summary is the frontier the paper draws: tokens to the target loss against parameters kept.
 import type { RunRow } from '../../../shared/api';
 import { LmSpec } from '../../../shared/specs/text';
-import { lmSizeLabel, PRUNING_METHODS, relearnDomain, type LmCompareMethod, type LmCompareStudySpec, type LmSize } from '../../../shared/studies/text';
+import { lmSizeLabel, lmSizeTitle, PRUNING_METHODS, relearnDomain, type LmCompareMethod, type LmCompareStudySpec, type LmSize } from '../../../shared/studies/text';
 import type { PlannedRun, StudyKind } from './types';
 
 /** Study key of one method × size run (opaque to the GUI, which shows the size labels). */
@@ -189,6 +189,5 @@ export const lmCompareStudy: StudyKind<LmCompareStudySpec> = {
 
 /** A size as the frontier reports it: the neuron count, or a label of the fractions kept. */
 function sizeValue(size: LmSize): number | string {
-  if (typeof size === 'number') return size;
-  return `${Math.round(size.mlp * 1000) / 10}% MLP${size.heads !== undefined && size.heads < 1 ? `, ${Math.round(size.heads * 1000) / 10}% heads` : ''}`;
+  return typeof size === 'number' ? size : lmSizeTitle(size);
 }

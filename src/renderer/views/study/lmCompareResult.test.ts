@@ -2,7 +2,7 @@
 // frontier lines, and the relearn gaps, from a summary shaped as docs/h19-contract.md says.
 import { describe, expect, it } from 'vitest';
 import { runRow } from '../../lib/stores/fixtures';
-import { curveRuns, frontierLines, relearnRows, resultRows, type LmCompareSummary } from './lmCompareResult';
+import { curveLabel, curveRuns, frontierLines, methodLabel, relearnRows, resultRows, sizeTitle, type LmCompareSummary } from './lmCompareResult';
 
 const summary: LmCompareSummary = {
   target: 'py', targetLossFactor: 1.1, sizes: ['50% MLP', '25% MLP'], methods: ['attribution', 'scratch'], remove: ['prose'],
@@ -65,5 +65,21 @@ describe('lm-compare result', () => {
 
   it('charts only the method × size runs', () => {
     expect(curveRuns(runs).map((r) => r.id)).toEqual(['ra5', 'ra2', 'rs5']);
+  });
+
+  it('labels a size alike in the chart legend and in the tables ("50% MLP", never "mlp0.5")', () => {
+    // the legend reads the size from a run's study key, the tables from the summary: one wording
+    const rows = resultRows(summary, runs);
+    for (const r of rows) expect(curveLabel(r.key)).toBe(`${methodLabel(r.method)} · ${r.sizeLabel}`);
+    expect(curveLabel('attribution/mlp0.5')).toBe('attribution prune + recover · 50% MLP');
+    expect(rows.map((r) => r.sizeLabel)).toEqual(['50% MLP', '25% MLP', '50% MLP', '25% MLP']);
+    expect(rows.map((r) => r.sizeLabel)).toEqual(Object.values(summary.frontier!).flat().map((p) => p.size)); // the service's own wording
+    expect(summary.sizes!.map(sizeTitle)).toEqual(['50% MLP', '25% MLP']); // frontier table header
+    expect(relearnRows(summary).map((r) => sizeTitle(r.size))).toEqual(['50% MLP', '25% MLP']);
+    expect(curveLabel('scratch/mlp0.5-heads0.25')).toBe('from scratch · 50% MLP, 25% heads');
+    // sizes given as neuron counts: a number in the summary, a digit string in the key
+    expect(sizeTitle(1200)).toBe('1,200 neurons');
+    expect(curveLabel('distill/1200')).toBe('distillation · 1,200 neurons');
+    expect(sizeTitle('no size here')).toBe('no size here');
   });
 });

@@ -1,9 +1,10 @@
 // The lm-compare study's result as the GUI shows it (the summary is docs/h19-contract.md's): one row
 // per method × size run with its held-out loss on every domain next to the general model's, a
 // verdict per cell (keep domain within the target, removed domains above the general model), and
-// the relearn comparison. Study keys are opaque: rows are labelled from the frontier's size labels.
+// the relearn comparison. A size has one label everywhere on the page (sizeTitle): the chart legend
+// reads it from a study key ('attribution/mlp0.5'), the tables from the summary, both as '50% MLP'.
 import type { RunRow } from '../../../shared/api';
-import { PRUNING_METHODS } from '../../../shared/studies/text';
+import { lmSizeTitle, parseLmSizeLabel, PRUNING_METHODS } from '../../../shared/studies/text';
 
 export interface LmFrontierPoint {
   size: number | string; sizeLabel?: string; runId: string | null; status: string;
@@ -62,7 +63,7 @@ export function resultRows(summary: LmCompareSummary, runs: readonly RunRow[]): 
       const cells: Record<string, LossCell> = {};
       for (const d of domains) cells[d.domain] = cell(d.byRun[key] ?? null, d.general, d.role, factor);
       rows.push({
-        key, method, sizeLabel: String(p.size), runId: p.runId, status: p.status,
+        key, method, sizeLabel: sizeTitle(sizeOfKey(key)), runId: p.runId, status: p.status,
         tokensToTarget: p.tokensToTarget, params: p.params, pruning: PRUNING.has(method), cells,
       });
     }
@@ -93,3 +94,15 @@ export function curveRuns(runs: readonly RunRow[]): RunRow[] {
 export const methodOfKey = (key: string | null) => (key ?? '').split('/')[0];
 /** The size part of a study key (`attribution/mlp0.5` → mlp0.5). */
 export const sizeOfKey = (key: string | null) => (key ?? '').split('/').slice(1).join('/');
+
+/** The one label of a size on the lm-compare page (chart legends, frontier, per-domain and relearn
+ *  tables): from a study key's size part ('mlp0.5', '96') or the summary's size (96, '50% MLP') to
+ *  '50% MLP' or '96 neurons'; text that names no size is shown as it is. */
+export function sizeTitle(size: number | string): string {
+  if (typeof size === 'number') return lmSizeTitle(size);
+  const parsed = parseLmSizeLabel(size);
+  return parsed === null ? size : lmSizeTitle(parsed);
+}
+
+/** A per-domain chart's legend entry for a run: 'attribution prune + recover · 50% MLP'. */
+export const curveLabel = (key: string | null) => `${methodLabel(methodOfKey(key))} · ${sizeTitle(sizeOfKey(key))}`;
