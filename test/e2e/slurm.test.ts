@@ -93,6 +93,9 @@ describe.runIf(ready)('Slurm in the browser (headless Chromium, real Slurm)', ()
     expect(runs.filter((r) => r.status !== 'done' || !/^\d+_\d+$/.test(r.slurm?.jobId ?? '')).map((r) => `${r.studyKey}: ${r.status} ${r.slurm?.jobId ?? 'not on Slurm'}`)).toEqual([]);
     const shown = await page.locator('[data-testid="slurm-state"]').allTextContents();
     for (const r of runs) expect(shown.some((t) => t.startsWith(`${r.slurm!.jobId} · `))).toBe(true);
+    // and in the app's runs list, on each run's own row
+    await page.evaluate(() => { location.hash = '#/runs'; });
+    for (const r of runs) await expect.poll(() => page.locator(`tr[data-run-id="${r.id}"] [data-testid="slurm-state"]`).textContent(), WAIT).toBe(`${r.slurm!.jobId} · COMPLETED`);
     expect((await call<StudyRow>(serve, 'getStudy', studyId)).status).toBe('done');
     expect(pageErrors).toEqual([]);
   }, 300_000);
