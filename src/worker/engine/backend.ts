@@ -82,9 +82,10 @@ export async function initBackend(prefer?: BackendName, policy: BackendPolicy = 
   for (const name of order) {
     if (name === 'webgpu') {
       // Forced (named) webgpu takes a software adapter too; the automatic choice only a GPU (or a
-      // software adapter with WHITTLE_WEBGPU_SOFTWARE=1). initWebgpu never throws.
+      // software adapter with WHITTLE_WEBGPU_SOFTWARE=1), and looks quietly (Dawn's warnings are
+      // not for a user who did not ask for webgpu). initWebgpu never throws.
       const forced = requested === 'webgpu';
-      const r = await initWebgpu({ allowSoftware: forced || process.env.WHITTLE_WEBGPU_SOFTWARE === '1' });
+      const r = await initWebgpu({ allowSoftware: forced || process.env.WHITTLE_WEBGPU_SOFTWARE === '1', quiet: !forced });
       if (r.available) return { ...describe('webgpu', installKernels('webgpu')), adapter: r.adapter };
       if (!forced) continue; // automatic: no GPU here is the normal case, nothing to warn about
       note = `webgpu unavailable: ${r.reason}`;
