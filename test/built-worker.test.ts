@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WhittleService } from '../src/main/services/api';
 import { need } from './helpers/prereqs';
-import { REPO, tmpHome } from './helpers/tmp';
+import { BIN, REPO, tmpHome } from './helpers/tmp';
+import { spawnSync } from 'node:child_process';
 
 const bundle = path.join(REPO, 'out/main/worker.js');
 
@@ -29,5 +30,13 @@ describe.runIf(need('builtApp', import.meta.url))('built worker bundle', () => {
     } finally {
       await svc.close();
     }
+  });
+
+  it('prints nothing of tfjs on stderr (the bundled tfjs-core and the wasm package\'s own copy both set the platform)', () => {
+    const r = spawnSync(process.execPath, [BIN, 'train', '--recipe', 'cmsp-cpu', '--set', 'steps=20', '--home', tmpHome()], {
+      env: { ...process.env, WHITTLE_WORKER: bundle }, encoding: 'utf8', timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/has already been set|Platform node/);
   });
 });

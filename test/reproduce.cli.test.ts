@@ -1,7 +1,8 @@
 // `whittle reproduce --scale test` end to end through the real CLI (as the README says to run it):
 // every result's studies run on the real scheduler and workers, the report's files, rows and SVG
 // charts are checked, the verdicts are recomputed from the report's own numbers with the stated
-// rule, a second call reuses the finished studies, and an unknown --only name is a usage error.
+// rule, a second call reuses the finished studies, and an unknown --only name (or --rerender without
+// a report, or with --only) is a usage error.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,6 +32,12 @@ describe.skipIf(!ready)('whittle reproduce --scale test', () => {
     const s = await whittle(['reproduce', '--scale', 'huge', '--home', home]);
     expect(s.code).toBe(2);
     expect(s.stderr).toMatch(/--scale must be one of test, cpu, reference/);
+    const r2 = await whittle(['reproduce', '--rerender', '--out', path.join(home, 'none'), '--home', home]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain(`--rerender: no report to re-render at ${path.join(home, 'none', 'report.json')}`);
+    const r3 = await whittle(['reproduce', '--rerender', '--only', 'curriculum', '--home', home]);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toMatch(/--rerender runs nothing: it takes no --only or --seeds/);
   });
 
   it('runs every result, writes the report with a computed verdict per row, and reuses finished studies', async () => {

@@ -134,7 +134,10 @@ describe.runIf(hasSlurm)('studies on a real Slurm cluster', () => {
   }, 300_000);
 
   it('an element scancelled mid-run is interrupted; resume continues from its checkpoint to the result of an uninterrupted run', async () => {
-    const spec = { ...findRecipe('cmsp-cpu').spec, steps: 12000, checkpointEvery: 500, seed: 7, eval: { every: 50, samples: 1000 } } as Record<string, unknown>;
+    // Evaluations of 4 × 40,000 samples take about half of the run's time, so Slurm's SIGTERM often
+    // lands inside one: the case that once made this test flaky (a resume lost that evaluation and
+    // continued on a half-drawn evaluation stream). src/worker/jobs/train.test.ts cuts one on purpose.
+    const spec = { ...findRecipe('cmsp-cpu').spec, steps: 6000, checkpointEvery: 500, seed: 7, eval: { every: 50, samples: 40000 } } as Record<string, unknown>;
     const local = open();
     const reference = await local.waitForRun((await local.createRun(spec)).id);
 
@@ -147,7 +150,9 @@ describe.runIf(hasSlurm)('studies on a real Slurm cluster', () => {
     expect(stopped.status).toBe('interrupted');
     expect(stopped.error).toMatch(/whittle resume/);
     expect(stopped.checkpoint).toMatch(/ckpt-\d+$/);
-    expect(stopped.progress!.step).toBeLessThan(12000);
+    expect(stopped.progress!.step).toBeLessThan(6000);
+    const cutInEvaluation = JSON.parse(fs.readFileSync(path.join(stopped.checkpoint!, 'state.json'), 'utf8')).evalPending === true;
+    console.log(`scancel landed ${cutInEvaluation ? 'inside an evaluation' : 'between evaluations'} (${path.basename(stopped.checkpoint!)})`);
 
     await svc.resumeRun(run.id);
     const resumed = await svc.waitForRun(run.id);

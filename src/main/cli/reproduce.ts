@@ -1,13 +1,15 @@
 // `whittle reproduce`: run the studies that stand for the paper's headline results (reusing those
 // already finished in the data folder) and write the reproduction report (Markdown + HTML + SVG).
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StudyRow } from '../../shared/api';
 import { CorpusRegistry } from '../services/corpora';
 import { applyOverrides, findRecipe } from '../services/recipes';
 import { EVIDENCE } from '../services/reproduce/evidence';
-import { frontierChart, nonlocalityChart, type NamedChart } from '../services/reproduce/charts';
+import { resultCharts } from '../services/reproduce/charts';
 import { writeReproduceReport, type ReproduceReport, type ResultOutcome, type StudyOutcome, verdictCounts } from '../services/reproduce/report';
+import { parseStoredReport, rerenderReport } from '../services/reproduce/rerender';
 import { findExistingStudy, plannedSpec, startOrReuse, studyWallSeconds, type StudyStart } from '../services/reproduce/studies';
 import type { StudySpec } from '../../shared/studies';
 import { SCALES, selectResults, SUITE, type Prerequisite, type ResultDef, type Scale } from '../services/reproduce/suite';
@@ -38,14 +40,6 @@ async function ensurePrerequisite(ctx: CommandContext, need: Prerequisite, scale
   if (end.status !== 'done') throw new Error(`importing text domain '${need.name}' ${end.status}: ${end.error ?? ''} (run 'whittle train --recipe ${need.recipe}' with a folder of text)`);
 }
 
-function chartsFor(def: ResultDef, studies: StudyRow[]): NamedChart[] {
-  if (!studies.length) return [];
-  if (def.name === 'nonlocality') return [nonlocalityChart(studies)];
-  if (def.name.startsWith('frontier-')) return [frontierChart(`${def.name}-frontier`, studies, 'samples')];
-  if (def.name === 'lm-frontier') return [frontierChart('lm-frontier', studies, 'tokens')];
-  return [];
-}
-
 function machine(backend: string | null): ReproduceReport['machine'] {
   return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model?.trim() ?? 'unknown CPU', loadAverage: os.loadavg(), node: process.versions.node, backend };
 }
@@ -56,20 +50,39 @@ function findFinished(studies: StudyRow[], spec: StudySpec): StudyStart | null {
   return s?.status === 'done' ? { study: s, reused: 'done', runIds: [] } : null;
 }
 
+/** --rerender: the report in --out written again from its report.json and its studies; runs nothing. */
+async function rerender(ctx: CommandContext, o: { scale?: string; only?: string; seeds?: number; out?: string }): Promise<number> {
+  if (o.only !== undefined || o.seeds !== undefined) throw new UsageError('--rerender runs nothing: it takes no --only or --seeds (the report says which studies it used)');
+  const scale = o.scale ?? 'cpu';
+  const out = path.resolve(o.out ?? path.join(ctx.home, 'reproduce', scale));
+  const file = path.join(out, 'report.json');
+  if (!fs.existsSync(file)) throw new UsageError(`--rerender: no report to re-render at ${file} (name its folder with --out)`);
+  const stored = parseStoredReport(fs.readFileSync(file, 'utf8'), file);
+  if (o.scale !== undefined && o.scale !== stored.scale) throw new UsageError(`--scale ${o.scale} does not match ${file} (scale ${stored.scale})`);
+  const svc = ctx.service();
+  const rep = await rerenderReport(stored, async (id) => svc.store.getStudy(id));
+  const files = writeReproduceReport(out, rep);
+  if (ctx.json) printJson(ctx.io, { report: files, verdicts: verdictCounts(rep) });
+  else ctx.io.out(`re-rendered the ${stored.scale}-scale report of ${stored.generatedAt} (verdicts: ${Object.entries(verdictCounts(rep)).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}): ${files.html} and ${files.markdown}\n`);
+  return EXIT.ok;
+}
+
 export const reproduceCommand: Command = {
   name: 'reproduce',
   summary: "run the studies behind the paper's headline results and write a report next to the paper's values",
-  usage: 'whittle reproduce [--scale cpu|reference|test] [--only NAME[,NAME]] [--seeds N] [--out DIR]',
+  usage: 'whittle reproduce [--scale cpu|reference|test] [--only NAME[,NAME]] [--seeds N] [--out DIR] [--rerender]',
   options: [
     { name: 'scale', type: 'string', valueName: 'SCALE', description: 'cpu (default; about 30 min on 2 shared cores, measured), reference (the paper\'s settings: hours for some results), test (a smoke test, ~1 min)' },
     { name: 'only', type: 'string', valueName: 'NAME', description: 'run only these results (comma-separated): curriculum, nonlocality, frontier-fashion, frontier-cmsp, lm-frontier; the report lists the others from their finished studies, if any' },
     { name: 'seeds', type: 'number', valueName: 'N', description: 'seeds per result (default: as many as the scale\'s time allows, per result)' },
     { name: 'out', type: 'string', valueName: 'DIR', description: 'report folder (default <data folder>/reproduce/<scale>)' },
+    { name: 'rerender', type: 'boolean', description: 'run nothing: write the report in --out again from its report.json and the studies it names in this data folder, with today\'s notes, paper values, verdicts and charts (the run\'s date, machine and times are kept)' },
     YES_OPTION,
   ],
   async run(ctx) {
-    const o = ctx.args.options as { scale?: string; only?: string; seeds?: number; out?: string; yes?: boolean };
+    const o = ctx.args.options as { scale?: string; only?: string; seeds?: number; out?: string; yes?: boolean; rerender?: boolean };
     if (ctx.args.positionals.length) throw new UsageError(`'whittle reproduce' takes no arguments (got '${ctx.args.positionals[0]}')`);
+    if (o.rerender) return rerender(ctx, o);
     const scale = (o.scale ?? 'cpu') as Scale;
     if (!SCALES.includes(scale)) throw new UsageError(`--scale must be one of ${SCALES.join(', ')} (got '${o.scale}')`);
     if (o.seeds !== undefined && (!Number.isInteger(o.seeds) || o.seeds < 1 || o.seeds > 50)) throw new UsageError(`--seeds expects an integer from 1 to 50 (got ${o.seeds})`);
@@ -116,7 +129,7 @@ export const reproduceCommand: Command = {
           if (!ctx.json && selected.includes(def)) ctx.io.err(`${tag} ${(e as Error).message}\n`);
         } finally {
           outcome.rows = done.length ? def.rows(done) : [];
-          outcome.charts = chartsFor(def, done);
+          outcome.charts = resultCharts(def.name, done);
           const walls = outcome.studies.map((s) => s.wallSeconds).filter((w): w is number => w !== null);
           outcome.wallSeconds = walls.length ? walls.reduce((a, b) => a + b, 0) : null;
           writeReproduceReport(out, report());

@@ -1,6 +1,8 @@
 // Importance of a decoder's MLP neurons on one domain, through one entry point for the four
 // scores an lm prune run offers (compress/scores holds the family-independent ones):
-//   attribution  |∂L/∂mask| = |Σ a·∂ℓ/∂a| / N over the domain's windows (decoderAttribution.ts)
+//   attribution  |∂L/∂mask| = |Σ a·∂ℓ/∂a| / N over the domain's windows (maskGradient.ts), for the
+//                MLP neurons and the residual-stream dimensions, which the generic activation
+//                score (scores/activation.ts) cannot see, in one backward pass
 //   ablation     |L(neuron removed) − L|, exact, over the same windows (small models: one forward
 //                per neuron, many neurons per forward by tiling the batch)
 //   magnitude    weight norms of each neuron's slices (no data)
@@ -10,7 +12,8 @@ import type { Rng } from '../engine/rng';
 import type { Transformer } from '../models/decoder/model';
 import { transformerUnits } from '../models/decoder/units';
 import type { Windows } from '../train/batch';
-import { attributionScores } from './decoderAttribution';
+import { crossEntropy } from '../train/loss';
+import { maskGradientScores } from './maskGradient';
 import { WINDOW_SCORES } from './windowScores';
 
 export type DecoderScoreName = 'attribution' | 'ablation' | 'magnitude' | 'random';
@@ -28,8 +31,12 @@ export async function decoderScores(model: Transformer, name: DecoderScoreName, 
   const batch = opts.batch ?? 16;
   switch (name) {
     case 'attribution': {
-      const a = await attributionScores(model, w, batch, opts.cancelled);
-      return { mlp: a.mlp, resid: a.resid, tokens: w.count * w.T };
+      // gates: the decoder's own masks, [F_l] per MLP layer then [dModel], passed as its forward's masks
+      const gates = [...model.masks.mlp, model.masks.resid];
+      const scores = await maskGradientScores(gates, (x, y, g) => crossEntropy(model.forward(x, {
+        masks: { mlp: g.slice(0, -1), resid: g[g.length - 1] },
+      }), y), w, batch, opts.cancelled);
+      return { mlp: scores.slice(0, -1), resid: scores[scores.length - 1], tokens: w.count * w.T };
     }
     case 'ablation':
     case 'magnitude':

@@ -1,6 +1,6 @@
 // The prune step every family and every job shares, Torch-Pruning style in three separate pieces:
-//   importance  scores per unit (compress/scores, or a family-specific score such as the
-//               decoder's mask gradient in decoderAttribution.ts)
+//   importance  scores per unit (compress/scores, windowScores.ts, or a family-specific score
+//               such as the decoder's residual-dimension mask gradient in decoderScores.ts)
 //   selection   which units to keep (select.ts)
 //   pruner      set the new masks on the family's UnitModel and zero what masked units own
 // Recovery afterwards is ordinary training with `afterStep: () => units.applyMasks()` (masked

@@ -1,8 +1,7 @@
 // Importance scores of any UnitModel on a text domain's windows, streamed `batch` windows at a time
 // (no activation of the whole domain is ever held). Each score is one entry of WINDOW_SCORES:
-//   attribution  |∂L/∂mask| = |Σ a·∂ℓ/∂a| / N: the gradient of the mean next-token loss w.r.t. a
-//                per-unit gate multiplied into the hooked activation, taken at the current masks,
-//                summed signed over every window and made absolute at the end (METHODS §4)
+//   attribution  |∂L/∂mask| = |Σ a·∂ℓ/∂a| / N (maskGradient.ts), with a per-unit gate multiplied
+//                into the hooked activation
 //   ablation     |L(unit removed) − L|, exact: many units per forward by tiling the batch (copy c
 //                has unit c's activation zeroed); one forward per unit, for small models
 //   magnitude, random  compress/scores (no data)
@@ -13,6 +12,7 @@ import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../engine/tf';
 import type { UnitModel } from '../models/units';
 import { windowTensors, type Windows } from '../train/batch';
 import { crossEntropy, crossEntropyPerSample } from '../train/loss';
+import { maskGradientScores } from './maskGradient';
 import { SCORES, zeroMasked } from './scores';
 
 export interface WindowScoreOptions { rng: Rng; batch?: number; cancelled?: () => boolean; vocab: number }
@@ -21,25 +21,9 @@ export type WindowScore = (units: UnitModel, w: Windows, o: WindowScoreOptions) 
 /** Logit values one ablation forward may hold ([k·n·T, vocab]); bounds memory, not results. */
 const ABLATION_LOGITS = 1 << 22;
 
-const attribution: WindowScore = async (units, w, o) => {
-  const batch = o.batch ?? 16;
-  const acc = units.widths.map((f) => new Float64Array(f));
-  const stride = w.T + 1;
-  for (let i = 0; i < w.count; i += batch) {
-    if (o.cancelled?.()) break;
-    const n = Math.min(batch, w.count - i);
-    const g = tf.tidy(() => {
-      const { x, y } = windowTensors(w.tokens.subarray(i * stride, (i + n) * stride), n, w.T); // x [n, T], y [n·T]
-      const gates = units.masks.map((m) => tf.tensor1d(m)); // [U_l] each
-      const f = (...ms: tf.Tensor[]) => crossEntropy(units.forward(x, { onActivation: (l, a) => tf.mul(a, ms[l] as Tensor1D) as Tensor2D }), y);
-      return tf.grads(f)(gates); // ∂L/∂gate [U_l] per layer
-    });
-    const host = await Promise.all(g.map((t) => t.data()));
-    tf.dispose(g);
-    host.forEach((d, l) => { for (let j = 0; j < d.length; j++) acc[l][j] += d[j] * n; }); // signed, window-weighted
-  }
-  return zeroMasked(units, acc.map((a) => Float32Array.from(a, (v) => Math.abs(v) / w.count)));
-};
+// gates multiply each layer's hooked activation [N, U_l] (the model's own masks already applied)
+const attribution: WindowScore = (units, w, o) => maskGradientScores(units.masks, (x, y, gates) =>
+  crossEntropy(units.forward(x, { onActivation: (l, a) => tf.mul(a, gates[l]) as Tensor2D }), y), w, o.batch, o.cancelled);
 
 const ablation: WindowScore = async (units, w, o) => {
   const batch = o.batch ?? 16;

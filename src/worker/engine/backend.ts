@@ -38,6 +38,18 @@ const loaded = new Set<BackendName>();
 /** Fallback warnings already logged (once per process each). */
 const warned = new Set<string>();
 
+/** In the app's worker bundle tfjs-core is bundled (electron.vite.config.ts) while a backend
+ *  package loads the package's own copy; both share tfjs's global engine and registries, and the
+ *  second copy announces on every job that it set the platform again. Only that line is dropped. */
+export async function withoutPlatformNotice<T>(load: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && /^Platform \w+ has already been set\. Overwriting the platform/.test(args[0])) return;
+    warn(...args);
+  };
+  try { return await load(); } finally { console.warn = warn; }
+}
+
 async function load(name: BackendName): Promise<boolean> {
   if (loaded.has(name)) return true;
   try {
@@ -45,9 +57,9 @@ async function load(name: BackendName): Promise<boolean> {
       // Optional dependencies: present only where their installer could fetch libtensorflow.
       try { requireOptional('@tensorflow/tfjs-node-gpu'); } catch { requireOptional('@tensorflow/tfjs-node'); }
     } else if (name === 'wasm') {
-      await import('@tensorflow/tfjs-backend-wasm');
+      await withoutPlatformNotice(() => import('@tensorflow/tfjs-backend-wasm'));
     } else {
-      await import('@tensorflow/tfjs-backend-cpu');
+      await withoutPlatformNotice(() => import('@tensorflow/tfjs-backend-cpu'));
     }
     loaded.add(name);
     return true;
@@ -82,9 +94,10 @@ export async function initBackend(prefer?: BackendName, policy: BackendPolicy = 
   for (const name of order) {
     if (name === 'webgpu') {
       // Forced (named) webgpu takes a software adapter too; the automatic choice only a GPU (or a
-      // software adapter with WHITTLE_WEBGPU_SOFTWARE=1). initWebgpu never throws.
+      // software adapter with WHITTLE_WEBGPU_SOFTWARE=1), and looks quietly (Dawn's warnings are
+      // not for a user who did not ask for webgpu). initWebgpu never throws.
       const forced = requested === 'webgpu';
-      const r = await initWebgpu({ allowSoftware: forced || process.env.WHITTLE_WEBGPU_SOFTWARE === '1' });
+      const r = await initWebgpu({ allowSoftware: forced || process.env.WHITTLE_WEBGPU_SOFTWARE === '1', quiet: !forced });
       if (r.available) return { ...describe('webgpu', installKernels('webgpu')), adapter: r.adapter };
       if (!forced) continue; // automatic: no GPU here is the normal case, nothing to warn about
       note = `webgpu unavailable: ${r.reason}`;

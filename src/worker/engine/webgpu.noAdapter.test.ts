@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
 import { tf } from './tf';
 import { initWebgpu, probeWebgpu, webgpuTesting } from './webgpu';
+import { probeWebgpuQuietly } from './webgpuQuietProbe';
 
 describe('webgpu without an adapter', () => {
   afterAll(async () => { await tf.setBackend('cpu'); });
@@ -36,6 +37,11 @@ describe('webgpu without an adapter', () => {
     expect(auto.backend).not.toBe('webgpu');
     expect(auto.note ?? '').not.toContain('webgpu');
   });
+
+  it('the quiet lookup (a child process, same environment) finds no adapter either, or no package', async () => {
+    const q = await probeWebgpuQuietly(10_000);
+    expect(['none', 'noPackage']).toContain(q.kind);
+  }, 15_000);
 
   it('a backend that fails after the probe is unregistered, globals undone, previous backend restored', async () => {
     createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-webgpu'); // a dependency: must be installed

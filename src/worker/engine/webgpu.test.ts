@@ -17,6 +17,7 @@ import { initBackend, preferenceOrder } from './backend';
 import { Rng } from './rng';
 import { tf, type Tensor, type Tensor2D } from './tf';
 import { probeWebgpu } from './webgpu';
+import { probeWebgpuQuietly } from './webgpuQuietProbe';
 import { softmaxCrossEntropy } from './kernels';
 import { initWeights, MaskableMlp, type MlpWeights } from '../models/mlp/model';
 import { decoderConfig, type DecoderConfigInput } from '../models/decoder/config';
@@ -88,6 +89,13 @@ describe.runIf(present)('webgpu backend (adapter present)', () => {
     if (info.backend !== 'webgpu') throw new Error(`an adapter is present but the webgpu backend did not start: ${info.note}`);
   });
   afterAll(async () => { await tf.setBackend('cpu'); });
+
+  it("the quiet lookup (a child process that keeps Dawn's stderr) finds the adapter this process finds", async () => {
+    const p = await probeWebgpu({ allowSoftware: true });
+    const q = await probeWebgpuQuietly(20_000);
+    if (q.kind !== 'adapter') throw new Error(`the quiet lookup found no adapter: ${JSON.stringify(q)}`);
+    expect([q.adapter.info?.vendor, q.adapter.info?.architecture]).toEqual([p.adapter?.vendor, p.adapter?.architecture]);
+  }, 30_000);
 
   it('names its adapter; a software adapter is used when forced, never chosen automatically', async () => {
     const p = await probeWebgpu({ allowSoftware: true });

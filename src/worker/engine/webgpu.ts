@@ -10,7 +10,10 @@
 //
 // Measured (webgpu 0.6.2, tfjs 4.22, Node 20, Linux x64 without a usable GPU):
 // - `create([])` + `requestAdapter()` never threw or hung; with no usable Vulkan device it resolves
-//   null in ~20–170 ms (Dawn prints Vulkan warnings on stderr). We still race it with a timeout.
+//   null in ~20–170 ms. We still race it with a timeout. Dawn prints warnings on the process's stderr
+//   during requestAdapter() (Vulkan loader; with lavapipe: "maxDynamicUniformBuffersPerPipelineLayout
+//   artificially reduced …"), so the automatic choice looks in a child process first
+//   (webgpuQuietProbe.ts) and loads Dawn here only for an adapter it will use.
 // - Dawn may offer a 'null-backend' device (rejected) or a software adapter (SwiftShader/lavapipe:
 //   isFallbackAdapter or architecture 'software'), never chosen automatically; accepted when
 //   WHITTLE_BACKEND=webgpu forces webgpu (or with WHITTLE_WEBGPU_SOFTWARE=1).
@@ -23,6 +26,7 @@
 // - node_modules/webgpu is ~132 MB (prebuilt dawn.node for every platform); its postinstall does
 //   nothing on Linux.
 import { tf } from './tf';
+import { probeWebgpuQuietly, type GpuAdapterLike } from './webgpuQuietProbe';
 
 export interface WebgpuAdapterInfo {
   vendor: string;
@@ -41,10 +45,6 @@ export interface WebgpuProbe {
 
 // Minimal shapes of what we touch in Dawn's bindings (not importing 'webgpu' types: the package is
 // optional, and its types would add the WebGPU DOM globals to the whole program).
-interface GpuAdapterLike {
-  isFallbackAdapter?: boolean;
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
-}
 interface GpuLike { requestAdapter(opts?: unknown): Promise<GpuAdapterLike | null> }
 interface WebgpuModule { create(flags: string[]): GpuLike; globals: Record<string, unknown> }
 
@@ -66,6 +66,8 @@ const INIT_TIMEOUT_MS = 30_000;
 const importOptional = (name: string): Promise<unknown> => import(/* @vite-ignore */ name);
 
 let rawProbe: Promise<RawProbe> | null = null;
+/** The child-process lookup (quiet), once per process. */
+let quietProbe: Promise<RawProbe> | null = null;
 let initDone: Promise<WebgpuProbe> | null = null;
 
 function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: T): Promise<T> {
@@ -82,7 +84,7 @@ async function probeRaw(timeoutMs: number): Promise<RawProbe> {
     mod = (await importOptional('webgpu')) as WebgpuModule;
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return done({ ok: false, reason: 'no package: webgpu is not installed' });
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return done({ ok: false, reason: NO_PACKAGE });
     return done({ ok: false, reason: `webgpu package failed to load: ${errText(e)}` });
   }
   try {
@@ -90,19 +92,41 @@ async function probeRaw(timeoutMs: number): Promise<RawProbe> {
     const timedOut = Symbol('timeout');
     const adapter = await withTimeout<GpuAdapterLike | null | typeof timedOut>(gpu.requestAdapter(), timeoutMs, timedOut);
     if (adapter === timedOut) return done({ ok: false, reason: `no adapter: requestAdapter() did not answer within ${timeoutMs} ms` });
-    if (!adapter) return done({ ok: false, reason: 'no adapter: Dawn found no usable GPU (no Vulkan/Metal/D3D12 device)' });
-    const info = adapter.info ?? {};
-    if (info.device === 'null-backend') return done({ ok: false, reason: "no adapter: only Dawn's null backend" });
-    const a: WebgpuAdapterInfo = {
-      vendor: info.vendor ?? '',
-      architecture: info.architecture ?? '',
-      description: info.description || info.device || '',
-      fallback: Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter) || info.architecture === 'software',
-    };
+    if (!adapter) return done({ ok: false, reason: NO_ADAPTER });
+    const a = readAdapter(adapter);
+    if (!a) return done({ ok: false, reason: NULL_BACKEND });
     return done({ ok: true, reason: describeAdapter(a), adapter: a, gpu, globals: mod.globals });
   } catch (e) {
     return done({ ok: false, reason: `no adapter: ${errText(e)}` });
   }
+}
+
+const NO_PACKAGE = 'no package: webgpu is not installed';
+const NO_ADAPTER = 'no adapter: Dawn found no usable GPU (no Vulkan/Metal/D3D12 device)';
+const NULL_BACKEND = "no adapter: only Dawn's null backend";
+
+/** Our view of what Dawn's adapter says of itself; null for Dawn's null backend (no device). */
+function readAdapter(adapter: GpuAdapterLike): WebgpuAdapterInfo | null {
+  const info = adapter.info ?? {};
+  if (info.device === 'null-backend') return null;
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    description: info.description || info.device || '',
+    fallback: Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter) || info.architecture === 'software',
+  };
+}
+
+/** The same lookup as probeRaw, in a child process (webgpuQuietProbe.ts): Dawn's stderr stays there. */
+async function probeRawQuietly(timeoutMs: number): Promise<RawProbe> {
+  const t0 = performance.now();
+  const r = await probeWebgpuQuietly(timeoutMs);
+  const ms = Math.round(performance.now() - t0);
+  if (r.kind === 'noPackage') return { ok: false, reason: NO_PACKAGE, ms };
+  if (r.kind === 'none') return { ok: false, reason: NO_ADAPTER, ms };
+  if (r.kind === 'failed') return { ok: false, reason: r.reason, ms };
+  const a = readAdapter(r.adapter);
+  return a ? { ok: true, reason: describeAdapter(a), ms, adapter: a } : { ok: false, reason: NULL_BACKEND, ms };
 }
 
 /** 'vendor / architecture / device' for logs and `whittle show`. */
@@ -191,7 +215,15 @@ async function initOnce(): Promise<WebgpuProbe> {
  * Never throws: returns available:false with the reason (and the backend unregistered) on failure.
  * Once set up, later calls re-activate the backend.
  */
-export async function initWebgpu(opts: { allowSoftware?: boolean } = {}): Promise<WebgpuProbe> {
+export async function initWebgpu(opts: { allowSoftware?: boolean; quiet?: boolean } = {}): Promise<WebgpuProbe> {
+  // quiet (the automatic choice): look in a child process first, so that Dawn loads (and prints
+  // its warnings) in this process only for an adapter that will be used; once Dawn is loaded here
+  // (an earlier job named webgpu) there is nothing more to keep quiet
+  if (opts.quiet && !rawProbe) {
+    quietProbe ??= probeRawQuietly(DEFAULT_TIMEOUT_MS);
+    const seen = judge(await quietProbe, opts.allowSoftware ?? process.env.WHITTLE_WEBGPU_SOFTWARE === '1');
+    if (!seen.available) return seen;
+  }
   // judged per call (a software adapter may be refused to one caller and forced by another);
   // the backend itself is set up once
   const probe = await probeWebgpu({ allowSoftware: opts.allowSoftware });
@@ -219,5 +251,5 @@ export const webgpuTesting = {
     rawProbe = Promise.resolve({ ok: true, reason: describeAdapter(adapter), ms: 0, adapter, gpu, globals });
     initDone = null;
   },
-  reset(): void { rawProbe = null; initDone = null; },
+  reset(): void { rawProbe = null; quietProbe = null; initDone = null; },
 };

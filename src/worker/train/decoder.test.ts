@@ -2,7 +2,7 @@
 // windows become x [B, T] / y [B·T], distillation and group lasso are step options, attribution
 // and the unit adapter come from compress/ and models/decoder/units.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { attributionScores } from '../compress/decoderAttribution';
+import { decoderScores } from '../compress/decoderScores';
 import { groupLassoPenalty, maskBelow } from '../compress/groupLasso';
 import { selectResid } from '../compress/select';
 import { initBackend } from '../engine/backend';
@@ -72,7 +72,9 @@ describe('transformer training', () => {
     tf.tidy(() => model.params().forEach((v) => v.assign(tf.mul(v, v.shape.length === 2 ? 15 : 1))));
     model.setMlpMask(1, [1, 1, 0, 1, 1]);
     const w = periodic(3, 6, new Rng(6));
-    const sc = await attributionScores(model, w, 2);
+    const sc = await decoderScores(model, 'attribution', w, new Rng(1), { batch: 2 });
+    const resid = sc.resid;
+    if (!resid) throw new Error('attribution scores no residual dimensions');
     expect(sc.mlp[1][2]).toBe(0);
     const lossWith = (l: number | 'resid', j: number, v: number) => tf.tidy(() => {
       const ms = [...model.masks.mlp.map((m) => Float32Array.from(m)), Float32Array.from(model.masks.resid)];
@@ -83,10 +85,10 @@ describe('transformer training', () => {
     const eps = 1e-2;
     for (const [l, j] of [[0, 0], [0, 3], [1, 4], ['resid', 2], ['resid', 7]] as const) {
       const fd = Math.abs((lossWith(l, j, 1 + eps) - lossWith(l, j, 1 - eps)) / (2 * eps));
-      const got = l === 'resid' ? sc.resid[j] : sc.mlp[l][j];
+      const got = l === 'resid' ? resid[j] : sc.mlp[l][j];
       expect(Math.abs(got - fd), `unit ${l}/${j}: ${got} vs ${fd}`).toBeLessThan(0.03 * fd + 2e-4);
     }
-    expect(Array.from(selectResid(sc.resid, model.masks.resid, 3)).reduce((a, b) => a + b, 0)).toBe(3);
+    expect(Array.from(selectResid(resid, model.masks.resid, 3)).reduce((a, b) => a + b, 0)).toBe(3);
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -49,3 +49,12 @@ export function frontierChart(name: string, studies: StudyRow[], unit: 'samples'
     }),
   };
 }
+
+/** The charts a result's section shows, from its finished studies (none without studies). */
+export function resultCharts(result: string, studies: StudyRow[]): NamedChart[] {
+  if (!studies.length) return [];
+  if (result === 'nonlocality') return [nonlocalityChart(studies)];
+  if (result.startsWith('frontier-')) return [frontierChart(`${result}-frontier`, studies, 'samples')];
+  if (result === 'lm-frontier') return [frontierChart('lm-frontier', studies, 'tokens')];
+  return [];
+}

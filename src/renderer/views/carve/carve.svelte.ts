@@ -9,6 +9,7 @@ import type { ExecutorChoice } from '../../../shared/executor';
 import type { CorpusRow } from '../../../shared/specs/corpusImport';
 import { type LmCompareMethod, LmCompareStudySpec } from '../../../shared/studies/text';
 import { SpecError, parseSpec } from '../../../shared/validate';
+import type { FieldForm } from '../../components/fieldForm';
 import { executorFor, LOCAL } from '../../lib/executor';
 
 export type CarveStep = 'model' | 'domains' | 'size' | 'review';
@@ -120,6 +121,8 @@ const PROBE_STEPS = 10;
 
 export class CarveWizardState {
   step = $state<CarveStep>('model');
+  /** The wizard's fields as the field components see them (components/fieldForm.ts): an input touches its field. */
+  readonly form: FieldForm<CarveField> = { idPrefix: 'c', label: (f) => CARVE_LABEL[f], errors: (f) => this.errorsFor(f).map((i) => i.text), edited: (f) => this.touch(f) };
   runs = $state<readonly RunRow[]>([]);
   corpora = $state<CorpusRow[]>([]);
   source = $state('');

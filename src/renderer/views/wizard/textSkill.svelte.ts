@@ -8,6 +8,7 @@ import type { RunRow } from '../../../shared/api';
 import type { CorpusRow } from '../../../shared/specs/corpusImport';
 import { LmSpec } from '../../../shared/specs/text';
 import { parseSpec, SpecError } from '../../../shared/validate';
+import type { FieldForm } from '../../components/fieldForm';
 
 export type TextField =
   | 'domain' | 'broad' | 'perStep' | 'broadPerStep' | 'layers' | 'dModel' | 'heads' | 'mlpWidth' | 'context'
@@ -43,6 +44,12 @@ export function textFieldFor(path: string): TextField {
   if (p.startsWith('seed')) return 'seed';
   if (p.startsWith('name')) return 'name';
   return 'general';
+}
+
+/** The text skill's fields for the field components (components/fieldForm.ts); `edited` is what
+ *  an input triggers (the wizard's revalidation, which validates the text skill too). */
+export function textForm(text: TextWizardState, edited: () => void): FieldForm<TextField> {
+  return { idPrefix: 't', label: (f) => TEXT_LABEL[f], errors: (f) => text.errorsFor(f).map((i) => `${TEXT_LABEL[f]}: ${i.message}`), edited };
 }
 
 export class TextWizardState {

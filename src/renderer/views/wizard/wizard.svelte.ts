@@ -8,7 +8,8 @@ import { CompareStudySpec, CurriculumStudySpec, type CompareMethod } from '../..
 import { hiddenOf, phaseDefaults } from './compress';
 import { SpecError, parseSpec } from '../../../shared/validate';
 import { fieldLabel } from '../../../shared/glossary';
-import { TEXT_STEP, TextWizardState, textFieldFor } from './textSkill.svelte';
+import { TEXT_STEP, TextWizardState, textFieldFor, textForm, type TextField } from './textSkill.svelte';
+import type { FieldForm } from '../../components/fieldForm';
 
 export type Step = 'skill' | 'route' | 'review';
 export const STEPS: { id: Step; label: string }[] = [
@@ -114,6 +115,10 @@ export class WizardState {
   /** CMSP (built in), an imported image dataset, or an imported text domain (textSkill.svelte.ts). */
   suite = $state<'cmsp' | 'images' | 'text'>('cmsp');
   readonly text = new TextWizardState();
+  /** The wizard's fields as the field components see them (components/fieldForm.ts). */
+  readonly form: FieldForm<Field> = { idPrefix: 'f', label: (f) => FIELD_LABEL[f], errors: (f) => this.errorsFor(f).map((i) => i.text), edited: () => this.revalidate() };
+  /** The text skill's fields: its own issues; an input revalidates the whole wizard. */
+  readonly textForm: FieldForm<TextField> = textForm(this.text, () => this.revalidate());
   datasets = $state<DatasetRow[]>([]);
   dataset = $state('');
   /** Images: the narrow skill as a named subset or class name ('' = the classes ticked below). */
