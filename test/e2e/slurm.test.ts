@@ -34,7 +34,12 @@ describe.runIf(ready)('Slurm in the browser (headless Chromium, real Slurm)', ()
     await runOn.waitFor(WAIT);
     expect(await runOn.getByLabel('this machine').isChecked()).toBe(true);
     await expect(runOn.getByText(/Slurm \(partition \w+, default\)/).count()).resolves.toBe(1);
+    expect(await runOn.getByTestId('run-on-estimate').count()).toBe(0);
+    await runOn.getByText(/Slurm \(partition/).click();
+    // the estimate below comes from this machine's speed: said where Slurm is chosen
+    await expect(runOn.getByTestId('run-on-estimate').textContent()).resolves.toMatch(/this machine's speed.*nodes.*queue/);
     await shot(page, 'slurm-run-on');
+    await runOn.getByLabel('this machine').check();
   }, 180_000);
 
   it('the runs list shows the Slurm job id and queue state of a study\'s runs as Slurm runs them', async () => {
