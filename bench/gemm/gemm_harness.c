@@ -15,7 +15,15 @@
 
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int, float,
                          float *, int);
+// One-row products (generation) cycle through copies of B totalling ≥ STREAM_BYTES, as a decoder's
+// 30 layers do, so that B comes from memory rather than from L3.
+#define STREAM_BYTES (128u << 20)
 typedef struct { const char *what; int ta, tb, M, N, K, batch; } Shape;
+static int copies(const Shape *s) {
+  const size_t b = (size_t)s->K * s->N * 4 * s->batch;
+  return s->M == 1 ? (int)((STREAM_BYTES + b - 1) / b) : 1;
+}
+static unsigned turn = 0;
 
 static const Shape shapes[] = {
     {"w qkv x·W", 0, 0, 1024, 1536, 512, 1},      {"w out-proj x·W", 0, 0, 1024, 512, 512, 1},
@@ -32,6 +40,8 @@ static const Shape shapes[] = {
     {"mlp a x·W1 (CMSP, 10000 rows)", 0, 0, 10000, 128, 68, 1}, {"mlp a h·W2", 0, 0, 10000, 128, 128, 1},
     {"mlp a dW2 ht·dy", 1, 0, 128, 128, 10000, 1},  {"mlp a dx dy·W2t", 0, 1, 10000, 128, 128, 1},
     {"mlp b x·W1 (1024 rows)", 0, 0, 1024, 512, 68, 1}, {"mlp b dW1 xt·dy", 1, 0, 68, 512, 1024, 1},
+    {"gen gate|up x·W (1 row)", 0, 0, 1, 1536, 576, 1}, {"gen down h·W (1 row)", 0, 0, 1, 576, 1536, 1},
+    {"gen q|k|v x·W (1 row)", 0, 0, 1, 960, 576, 1}, {"gen head x·Et (1 row)", 0, 1, 1, 49152, 576, 1},
     {"odd 77x45x33", 0, 0, 77, 45, 33, 1},       {"odd t 131x97x70", 1, 1, 131, 97, 70, 1},
 };
 
@@ -55,12 +65,14 @@ static void fill(float *x, size_t n, unsigned seed) {
 typedef void (*run_fn)(const Shape *s, const float *A, const float *B, float *C);
 static sgemm_fn blas;
 static void run_ours(const Shape *s, const float *A, const float *B, float *C) {
+  B += (size_t)(turn++ % copies(s)) * s->K * s->N * s->batch;
   const int lda = s->ta ? s->M : s->K, ldb = s->tb ? s->K : s->N;
   for (int e = 0; e < s->batch; e++)
     wn_sgemm(s->ta, s->tb, s->M, s->N, s->K, A + (size_t)e * s->M * s->K, lda, B + (size_t)e * s->K * s->N, ldb, 0.f,
              C + (size_t)e * s->M * s->N, s->N);
 }
 static void run_blas(const Shape *s, const float *A, const float *B, float *C) {
+  B += (size_t)(turn++ % copies(s)) * s->K * s->N * s->batch;
   const int lda = s->ta ? s->M : s->K, ldb = s->tb ? s->K : s->N;
   for (int e = 0; e < s->batch; e++)
     blas(101, s->ta ? 112 : 111, s->tb ? 112 : 111, s->M, s->N, s->K, 1.f, A + (size_t)e * s->M * s->K, lda,
@@ -137,10 +149,11 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
     const Shape *s = &shapes[i];
     if (filter && !strstr(s->what, filter)) continue;
-    const size_t na = (size_t)s->M * s->K * s->batch, nb = (size_t)s->K * s->N * s->batch, nc = (size_t)s->M * s->N * s->batch;
+    const size_t na = (size_t)s->M * s->K * s->batch, nb = (size_t)s->K * s->N * s->batch * copies(s), nc = (size_t)s->M * s->N * s->batch;
     float *A = aligned_alloc(64, (na * 4 + 63) / 64 * 64), *B = aligned_alloc(64, (nb * 4 + 63) / 64 * 64),
           *C = aligned_alloc(64, (nc * 4 + 63) / 64 * 64);
     fill(A, na, 1 + i), fill(B, nb, 7 + i);
+    turn = 0;
     run_ours(s, A, B, C);
     const double err = rel_err(s, A, B, C);
     double ours, theirs, ratio;
