@@ -290,11 +290,15 @@ HOT static void gemv_cols(int tb, int K, const float *x, const float *B, int ldb
 }
 
 // Threads take contiguous column ranges: for B, one range each (a multiple of 16 columns); for Bᵀ,
-// blocks of GEMV_DOTS outputs. Each y[n] is computed alike in any range.
+// blocks of GEMV_DOTS outputs. Each y[n] is computed alike in any range. For B, only above
+// GEMV_B_THREADED elements: on the 2-core machine two threads streamed a 135M decoder's B (0.3–0.9 M
+// elements) no faster than one (19–20 GFLOP/s either way; 16 against 20 at [576, 960]; cutting K
+// instead of the columns did no better), while Bᵀ (the tied head's dot products) went 18 → 25.
+#define GEMV_B_THREADED 4194304.0
 static void sgemv(int tb, int N, int K, const float *x, const float *B, int ldb, float beta, float *y, int threaded) {
   int T = 1;
 #ifdef _OPENMP
-  if (threaded && omp_get_level() == 0 && (double)N * K >= 262144) T = par_threads;
+  if (threaded && omp_get_level() == 0 && (double)N * K >= (tb ? 262144.0 : GEMV_B_THREADED)) T = par_threads;
 #endif
   const int per = tb ? GEMV_DOTS : ((N + T - 1) / T + 15) / 16 * 16;
   const int parts = (N + per - 1) / per;
