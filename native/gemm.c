@@ -294,7 +294,9 @@ HOT static void gemv_cols(int tb, int K, const float *x, const float *B, int ldb
 // GEMV_B_THREADED elements: on the 2-core machine two threads streamed a 135M decoder's B (0.3–0.9 M
 // elements) no faster than one (19–20 GFLOP/s either way; 16 against 20 at [576, 960]; cutting K
 // instead of the columns did no better), while Bᵀ (the tied head's dot products) went 18 → 25.
+#ifndef GEMV_B_THREADED
 #define GEMV_B_THREADED 4194304.0
+#endif
 static void sgemv(int tb, int N, int K, const float *x, const float *B, int ldb, float beta, float *y, int threaded) {
   int T = 1;
 #ifdef _OPENMP
