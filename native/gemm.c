@@ -292,8 +292,9 @@ HOT static void gemv_cols(int tb, int K, const float *x, const float *B, int ldb
 // Threads take contiguous column ranges: for B, one range each (a multiple of 16 columns); for Bᵀ,
 // blocks of GEMV_DOTS outputs. Each y[n] is computed alike in any range. For B, only above
 // GEMV_B_THREADED elements: on the 2-core machine two threads streamed a 135M decoder's B (0.3–0.9 M
-// elements) no faster than one (19–20 GFLOP/s either way; 16 against 20 at [576, 960]; cutting K
-// instead of the columns did no better), while Bᵀ (the tied head's dot products) went 18 → 25.
+// elements) no faster than one (18–20 GFLOP/s either way, 14.5–14.9 against 17.8–18.5 at [576, 960]:
+// bench/results/2026-12-06-2core-gemm-variants.json; cutting K instead of the columns did no
+// better), while Bᵀ (the tied head's dot products) went 17.4 → 25.1 (…-gemm-shapes.json).
 #ifndef GEMV_B_THREADED
 #define GEMV_B_THREADED 4194304.0
 #endif
