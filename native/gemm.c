@@ -179,13 +179,22 @@ static void sgemm_slice(gemm_part_fn f, int by_rows, int s, int n, int ta, int t
 
 // The AVX-512 kernel is single-threaded (the fused MLP calls it from each of its threads). A call
 // from outside any parallel region (the per-layer route) splits C across the kernels' threads:
-// by rows, or by columns when C is wider than tall; each thread packs its own operands.
+// by rows, or by columns when C is wider than tall; each thread packs its own operands. Products
+// under AVX512_SPLIT_FLOPS (≈ 50 µs on one core) stay whole: waking a sleeping thread costs tens of
+// µs on a VM, and generation's attention products (3 rows × a few hundred keys) came to ~90 such
+// wake-ups per token. (Which way it goes never changes the bytes: the kernel's tiles round alike
+// wherever they fall.)
+#define AVX512_SPLIT_FLOPS 1e7
+static int avx512_splits(int M, int N, int K) {
+  return (M >= N ? M : N) >= 128 && 2.0 * M * N * K >= AVX512_SPLIT_FLOPS;
+}
+
 static void avx512_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                         float beta, float *C, int ldc) {
 #ifdef _OPENMP
   const int T = par_threads;
   const int by_rows = M >= N, len = by_rows ? M : N;
-  if (T > 1 && omp_get_level() == 0 && len >= 128) {
+  if (T > 1 && omp_get_level() == 0 && avx512_splits(M, N, K)) {
     const int chunk = ((len + T - 1) / T + 31) / 32 * 32;
 #pragma omp parallel for num_threads(T) schedule(static, 1)
     for (int t = 0; t < T; t++) {
@@ -208,11 +217,14 @@ static void avx512_sgemm(int ta, int tb, int M, int N, int K, const float *A, in
 // 64 (a multiple of 32); products under BLAS_SPLIT_FLOPS stay whole.
 #define BLAS_PARTS 16
 #define BLAS_SPLIT_FLOPS 4e6
+static int blas_splits(int M, int N, int K) {
+  return (M >= N ? M : N) >= 128 && 2.0 * M * N * K >= BLAS_SPLIT_FLOPS;
+}
 static void blas_split(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                        float beta, float *C, int ldc) {
 #ifdef _OPENMP
   const int by_rows = M >= N, len = by_rows ? M : N;
-  if (omp_get_level() == 0 && 2.0 * M * N * K >= BLAS_SPLIT_FLOPS && len >= 128) {
+  if (omp_get_level() == 0 && blas_splits(M, N, K)) {
     int chunk = ((len + BLAS_PARTS - 1) / BLAS_PARTS + 31) / 32 * 32;
     if (chunk < 64) chunk = 64;
     const int parts = (len + chunk - 1) / chunk;
@@ -241,7 +253,8 @@ static int empty_product(int M, int N, int K, float beta, float *C, int ldc) {
 // 135M-parameter decoder's per-token products run at ~1.6 GB/s (generation 2.5 tokens/s). Columns
 // [n0, n1) only; each y[n] sums its k in order (or, for op(B) = Bᵀ, in the same vector lanes)
 // whatever the split, so the bytes do not depend on the thread count.
-#define GEMV_COLS 256
+#define GEMV_DOTS 256   // op(B) = Bᵀ: outputs per task (each a dot product over a contiguous row of B)
+#define GEMV_COLS 4096  // op(B) = B: accumulators of one pass (16 KB, in L1)
 HOT static void gemv_cols(int tb, int K, const float *x, const float *B, int ldb, float beta, float *y, int n0, int n1) {
   if (tb) {  // B is [N, K]: one dot product per output
     for (int n = n0; n < n1; n++) {
@@ -253,25 +266,60 @@ HOT static void gemv_cols(int tb, int K, const float *x, const float *B, int ldb
     }
     return;
   }
-  float acc[GEMV_COLS];  // B is [K, N]: rows of B scaled and summed into a block of outputs
-  const int w = n1 - n0;
-  for (int j = 0; j < w; j++) acc[j] = 0.f;
-  for (int k = 0; k < K; k++) {
-    const float xk = x[k];
-    const float *b = B + (size_t)k * ldb + n0;
-    for (int j = 0; j < w; j++) acc[j] += xk * b[j];
+  // B is [K, N]: rows of B scaled and summed into the outputs, up to GEMV_COLS at a time, row after
+  // row, so that B streams in runs of up to 16 KB (blocks of 256 columns read 1 KB runs ldb apart,
+  // which the hardware prefetchers follow poorly: generation is bound by this stream). Four rows
+  // per pass over the accumulators, each still added in k order (mul, then add: the same bytes).
+  float acc[GEMV_COLS];
+  for (int c0 = n0; c0 < n1; c0 += GEMV_COLS) {
+    const int w = n1 - c0 < GEMV_COLS ? n1 - c0 : GEMV_COLS;
+    for (int j = 0; j < w; j++) acc[j] = 0.f;
+    int k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const float x0 = x[k], x1 = x[k + 1], x2 = x[k + 2], x3 = x[k + 3];
+      const float *b0 = B + (size_t)k * ldb + c0, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+      for (int j = 0; j < w; j++) acc[j] = (((acc[j] + x0 * b0[j]) + x1 * b1[j]) + x2 * b2[j]) + x3 * b3[j];
+    }
+    for (; k < K; k++) {
+      const float xk = x[k];
+      const float *b = B + (size_t)k * ldb + c0;
+      for (int j = 0; j < w; j++) acc[j] += xk * b[j];
+    }
+    for (int j = 0; j < w; j++) y[c0 + j] = beta == 0.f ? acc[j] : acc[j] + beta * y[c0 + j];
   }
-  for (int j = 0; j < w; j++) y[n0 + j] = beta == 0.f ? acc[j] : acc[j] + beta * y[n0 + j];
 }
 
-static void sgemv(int tb, int N, int K, const float *x, const float *B, int ldb, float beta, float *y, int threaded) {
-  const int blocks = (N + GEMV_COLS - 1) / GEMV_COLS;
-#ifdef _OPENMP
-  const int T = threaded && omp_get_level() == 0 && (double)N * K >= 262144 ? par_threads : 1;
-#pragma omp parallel for schedule(static) num_threads(T)
+// Threads take contiguous column ranges: for B, one range each (a multiple of 16 columns); for Bᵀ,
+// blocks of GEMV_DOTS outputs. Each y[n] is computed alike in any range. For B, only above
+// GEMV_B_THREADED elements: on the 2-core machine two threads streamed a 135M decoder's B (0.3–0.9 M
+// elements) no faster than one (18–20 GFLOP/s either way, 14.5–14.9 against 17.8–18.5 at [576, 960]:
+// bench/results/2026-12-06-2core-gemm-variants.json; cutting K instead of the columns did no
+// better), while Bᵀ (the tied head's dot products) went 17.4 → 25.1 (…-gemm-shapes.json).
+#ifndef GEMV_B_THREADED
+#define GEMV_B_THREADED 4194304.0
 #endif
-  for (int bI = 0; bI < blocks; bI++)
-    gemv_cols(tb, K, x, B, ldb, beta, y, bI * GEMV_COLS, bI + 1 < blocks ? (bI + 1) * GEMV_COLS : N);
+static void sgemv(int tb, int N, int K, const float *x, const float *B, int ldb, float beta, float *y, int threaded) {
+  int T = 1;
+#ifdef _OPENMP
+  if (threaded && omp_get_level() == 0 && (double)N * K >= (tb ? 262144.0 : GEMV_B_THREADED)) T = par_threads;
+#endif
+  const int per = tb ? GEMV_DOTS : ((N + T - 1) / T + 15) / 16 * 16;
+  const int parts = (N + per - 1) / per;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(T < parts ? T : parts)
+#endif
+  for (int p = 0; p < parts; p++)
+    gemv_cols(tb, K, x, B, ldb, beta, y, p * per, p + 1 < parts ? (p + 1) * per : N);
+}
+
+// Whether wn_sgemm splits this product across threads (when more than one is set): callers that
+// thread a batch of products over whole entries do so only for products it keeps whole, so each
+// entry is the same single call at any thread count.
+int wn_gemm_splits(int M, int N, int K) {
+  load_blas();
+  // (one row on the AVX-512 route is the GEMV, whose bytes do not depend on its column split)
+  if (wn_gemm_uses_avx512(N)) return M > 1 && avx512_splits(M, N, K);
+  return blas_splits(M, N, K);
 }
 
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,

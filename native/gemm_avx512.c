@@ -8,14 +8,19 @@
 // OpenBLAS's 85–100 with its Haswell kernels and ~158 with its own AVX-512 ones (bench/README.md).
 //
 // Design (Goto/BLIS): op(B) is packed into [KC, NR] column panels, zero-padded, so the micro-kernel
-// streams contiguous vectors of B; op(A) is read in place (it only supplies broadcast scalars, and
-// skipping its packing measured 5–15 % faster than packing it), except for a last panel of fewer
-// than MR rows, which is packed and zero-padded. The micro-kernel keeps an MR×NR tile of C in 24
-// zmm registers: per k it loads NR/16 vectors of B and broadcasts MR scalars of A; only its final
-// store is masked.
-//   loops: j0 (NC cols of C) → p0 (KC of K: pack B) → i0 (MC rows) → jb (NR) → ib (MR)
-// The B block [KC, NC] (512 KB) lives in L2, the A rows of one i0 block (96 KB) in L2, one B panel
-// (32 KB) in L1 across the MC/MR micro-kernel calls that reuse it.
+// streams contiguous vectors of B. A (not transposed) supplies only broadcast scalars and is read
+// in place, MR rows at a time; Aᵀ (xᵀ·dy) and a last panel of fewer than MR rows are packed into
+// zero-padded [KC, MR] panels. Transposed operands (Bᵀ in dy·Wᵀ, Aᵀ) are packed through 16×16
+// register transposes. The micro-kernel keeps an MR×NR tile of C in 24 zmm registers: per k it
+// loads NR/16 vectors of B and broadcasts MR scalars of A; it prefetches its tile of C before the
+// k loop (at 1536–2048-wide outputs C is in L3, and the tile's rows lie 6–8 KB apart) and only its
+// final store is masked.
+//   loops: j0 (NC cols of C) → p0 (KC of K: pack B) → i0 (MC rows: pack Aᵀ / the tail) → jb (NR) → ib (MR)
+// The B block [KC, NC] (512 KB) lives in L2, the A rows of one i0 block (96 KB) in L2, one B
+// panel (32 KB) in L1 across the MC/MR micro-kernel calls that reuse it.
+// (Issue #18, bench/gemm/: reading Aᵀ in place, packing Bᵀ with scalar loads and no prefetch of C
+// cost 5–20 % against OpenBLAS's own AVX-512 sgemm on a transformer's products; see
+// docs/transformer-speed.md.)
 #include "whittle_native.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -32,7 +37,9 @@
 #ifndef MC
 #define MC 96
 #endif
+#ifndef NC
 #define NC 512
+#endif
 
 #define AVX512 __attribute__((target("avx512f")))
 
@@ -55,13 +62,20 @@ void wn_gemm_free_scratch(void) {
 }
 
 // C tile [mr, nr] (mr ≤ MR, nr ≤ NR) = A[MR, kc]·Bpanel[kc, NR] (+ C when accumulate), where
-// A[i, k] = a[i·rs + k·cs]: op(A) read in place (rows or columns of the caller's matrix), or a
-// packed [kc, MR] panel (rs 1, cs MR) for the last rows when fewer than MR remain.
-AVX512 static void micro_kernel(int kc, const float *WN_RESTRICT a, size_t rs, size_t cs, const float *WN_RESTRICT pb,
-                                float *c, int ldc, int mr, int nr, int accumulate) {
+// A[i, k] = a[i·rs + k·cs]: a packed [kc, MR] panel (rs 1, cs MR) or op(A)'s rows read in place
+// (rs lda, cs 1). Per k, MR broadcast scalars of A times NV vectors of the packed B panel. Every
+// element of C sums its k in order with one fma each, wherever its tile falls and whichever way A
+// is read: the bytes do not depend on how rows or columns are split.
+AVX512 static inline __attribute__((always_inline)) void micro_tile(int kc, const float *WN_RESTRICT a, size_t rs,
+                                                                   size_t cs, const float *WN_RESTRICT pb, float *c,
+                                                                   int ldc, int mr, int nr, int accumulate) {
   __m512 acc[MR][NV];  // [MR, NR] tile of C, NV vectors per row
   for (int i = 0; i < MR; i++)
     for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+  // The tile of C is read (accumulate) and written once at the end: fetch its lines now, while the
+  // k loop runs (at wide outputs C lies in L3 or memory, and its rows lie ldc apart)
+  for (int i = 0; i < mr; i++)
+    for (int v = 0; v < NV; v++) _mm_prefetch((const char *)(c + (size_t)i * ldc + 16 * v), _MM_HINT_T0);
   for (int k = 0; k < kc; k++) {
     __m512 b[NV];
     for (int v = 0; v < NV; v++) b[v] = _mm512_loadu_ps(pb + 16 * v);
@@ -85,34 +99,83 @@ AVX512 static void micro_kernel(int kc, const float *WN_RESTRICT a, size_t rs, s
     }
   }
 }
+AVX512 static void micro_packed(int kc, const float *pa, const float *pb, float *c, int ldc, int mr, int nr, int acc) {
+  micro_tile(kc, pa, 1, MR, pb, c, ldc, mr, nr, acc);
+}
+AVX512 static void micro_rows(int kc, const float *a, int lda, const float *pb, float *c, int ldc, int mr, int nr,
+                              int acc) {
+  micro_tile(kc, a, (size_t)lda, 1, pb, c, ldc, mr, nr, acc);
+}
 
-// op(A)[i0 : i0+mr, p0 : p0+kc] (mr < MR: the last rows) → one [kc, MR] panel, rows past mr zero.
-static void pack_a_tail(int ta, const float *A, int lda, int i0, int mr, int p0, int kc, float *out) {
-  for (int k = 0; k < kc; k++) {
-    float *dst = out + (size_t)k * MR;
-    for (int i = 0; i < mr; i++)
-      dst[i] = ta ? A[(size_t)(p0 + k) * lda + i0 + i] : A[(size_t)(i0 + i) * lda + p0 + k];
-    for (int i = mr; i < MR; i++) dst[i] = 0.f;
+static inline __mmask16 first_lanes(int n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
+
+// dst[c·ds + r] = src[r·ss + c] for r < rows, c < cols (both ≤ 16), in registers: 16 masked row
+// loads, a 16×16 transpose (unpack ps, unpack pd, two rounds of 128-bit lane shuffles), `cols`
+// stores of `width` lanes each; lanes from `rows` on are stored as zeros (a panel's padding).
+AVX512 static void transpose_tile(const float *src, size_t ss, int rows, int cols, float *dst, size_t ds, int width) {
+  const __mmask16 cm = first_lanes(cols), wm = first_lanes(width);
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_maskz_loadu_ps(cm, src + i * ss) : _mm512_setzero_ps();
+  for (int i = 0; i < 8; i++) {  // t[2i], t[2i+1]: rows 2i, 2i+1 interleaved, columns {0,1} / {2,3} of each lane
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int g = 0; g < 4; g++) {  // r[4g + c]: lane L holds column 4L + c of rows 4g … 4g+3
+    const __m512d t0 = _mm512_castps_pd(t[4 * g]), t1 = _mm512_castps_pd(t[4 * g + 1]);
+    const __m512d t2 = _mm512_castps_pd(t[4 * g + 2]), t3 = _mm512_castps_pd(t[4 * g + 3]);
+    r[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+    r[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+    r[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+    r[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
+  }
+  for (int c = 0; c < 4; c++) {  // column 4L + c gathers lane L of r[c], r[4+c], r[8+c], r[12+c]
+    const __m512 v0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88), v1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xDD);
+    const __m512 w0 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88),
+                 w1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xDD);
+    t[c] = _mm512_shuffle_f32x4(v0, w0, 0x88);
+    t[8 + c] = _mm512_shuffle_f32x4(v0, w0, 0xDD);
+    t[4 + c] = _mm512_shuffle_f32x4(v1, w1, 0x88);
+    t[12 + c] = _mm512_shuffle_f32x4(v1, w1, 0xDD);
+  }
+  for (int c = 0; c < cols; c++) _mm512_mask_storeu_ps(dst + (size_t)c * ds, wm, t[c]);
+}
+
+// op(A)[i0 : i0+mc, p0 : p0+kc] → MR-row panels, each [kc, MR], rows past mc zero. For Aᵀ the
+// micro-kernel would otherwise read each k's MR scalars lda apart (at lda 512–2048 those lines
+// share a few L1 sets with the B panel and evict it); for A, only the last rows (fewer than MR).
+AVX512 static void pack_a_block(int ta, const float *A, int lda, int i0, int mc, int p0, int kc, float *out) {
+  for (int ib = 0; ib < mc; ib += MR, out += (size_t)kc * MR) {
+    const int mr = mc - ib < MR ? mc - ib : MR;
+    if (ta) {  // op(A)[i, k] = A[k, i]: each k's MR values are contiguous
+      const __mmask16 m = first_lanes(mr);
+      for (int k = 0; k < kc; k++)
+        _mm512_mask_storeu_ps(out + (size_t)k * MR, first_lanes(MR),
+                              _mm512_maskz_loadu_ps(m, A + (size_t)(p0 + k) * lda + i0 + ib));
+    } else {
+      for (int k = 0; k < kc; k += 16)
+        transpose_tile(A + (size_t)(i0 + ib) * lda + p0 + k, (size_t)lda, mr, kc - k < 16 ? kc - k : 16,
+                       out + (size_t)k * MR, MR, MR);
+    }
   }
 }
 
 // op(B)[p0 : p0+kc, j0 : j0+nc] → NR-column panels, each [kc, NR], columns past nc zero.
-static void pack_b_block(int tb, const float *B, int ldb, int j0, int nc, int p0, int kc, float *out) {
+AVX512 static void pack_b_block(int tb, const float *B, int ldb, int j0, int nc, int p0, int kc, float *out) {
   for (int jb = 0; jb < nc; jb += NR) {
     const int nr = nc - jb < NR ? nc - jb : NR;
-    if (tb) {  // op(B)[k, j] = B[j, k]: read each column's k-run contiguously
-      for (int j = 0; j < nr; j++) {
-        const float *src = B + (size_t)(j0 + jb + j) * ldb + p0;
-        for (int k = 0; k < kc; k++) out[(size_t)k * NR + j] = src[k];
+    if (tb) {  // op(B)[k, j] = B[j, k]: 16×16 tiles of B transposed in registers
+      for (int h = 0; h < NV; h++) {
+        const int rows = nr - 16 * h < 0 ? 0 : nr - 16 * h < 16 ? nr - 16 * h : 16;
+        for (int k = 0; k < kc; k += 16)
+          transpose_tile(B + (size_t)(j0 + jb + 16 * h) * ldb + p0 + k, (size_t)ldb, rows, kc - k < 16 ? kc - k : 16,
+                         out + (size_t)k * NR + 16 * h, NR, 16);
       }
-      for (int j = nr; j < NR; j++)
-        for (int k = 0; k < kc; k++) out[(size_t)k * NR + j] = 0.f;
     } else {
       for (int k = 0; k < kc; k++) {
         const float *src = B + (size_t)(p0 + k) * ldb + j0 + jb;
         float *dst = out + (size_t)k * NR;
-        memcpy(dst, src, sizeof(float) * (size_t)nr);
-        for (int j = nr; j < NR; j++) dst[j] = 0.f;
+        for (int v = 0; v < NV; v++)
+          _mm512_storeu_ps(dst + 16 * v, _mm512_maskz_loadu_ps(first_lanes(nr - 16 * v < 0 ? 0 : nr - 16 * v), src + 16 * v));
       }
     }
     out += (size_t)kc * NR;
@@ -138,7 +201,7 @@ void wn_avx512_pack_b(int tb, int N, int K, const float *B, int ldb, float *out)
 // op(B) comes packed (`packed`, from wn_avx512_pack_b) or is packed here block by block.
 static int gemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                 const float *packed, float beta, float *C, int ldc) {
-  if (!pack_a) pack_a = (float *)_mm_malloc(sizeof(float) * MR * KC, 64);
+  if (!pack_a) pack_a = (float *)_mm_malloc(sizeof(float) * MC * KC, 64);
   if (!pack_b && !packed) pack_b = (float *)_mm_malloc(sizeof(float) * KC * ROUND_UP(NC, NR), 64);
   if (!pack_a || (!pack_b && !packed)) return 0;  // out of memory: the caller falls back
   if (beta != 0.f && beta != 1.f)
@@ -153,19 +216,20 @@ static int gemm(int ta, int tb, int M, int N, int K, const float *A, int lda, co
       if (packed) packed += (size_t)kc * ROUND_UP(nc, NR);
       else pack_b_block(tb, B, ldb, j0, nc, p0, kc, pack_b), pb = pack_b;
       for (int i0 = 0; i0 < M; i0 += MC) {
-        const int mc = M - i0 < MC ? M - i0 : MC, tail = mc % MR;
-        if (tail) pack_a_tail(ta, A, lda, i0 + mc - tail, tail, p0, kc, pack_a);
+        const int mc = M - i0 < MC ? M - i0 : MC;
+        // A's rows (not Aᵀ) read in place, MR at a time: packing them measured 2–15 % slower on the MLP's
+        // and the transformer's products (bench/gemm/); Aᵀ and the last rows, fewer than MR, packed
+        const int full = ta ? 0 : mc / MR * MR;
+        if (full < mc) pack_a_block(ta, A, lda, i0 + full, mc - full, p0, kc, pack_a);
         for (int jb = 0; jb < nc; jb += NR) {
           const int nr = nc - jb < NR ? nc - jb : NR;
-          for (int ib = 0; ib < mc; ib += MR) {
-            const int mr = mc - ib < MR ? mc - ib : MR, row = i0 + ib;
-            float *c = C + (size_t)row * ldc + j0 + jb;
-            if (mr < MR)
-              micro_kernel(kc, pack_a, 1, MR, pb + (size_t)jb * kc, c, ldc, mr, nr, accumulate);
-            else
-              micro_kernel(kc, A + (ta ? (size_t)p0 * lda + row : (size_t)row * lda + p0), ta ? 1 : (size_t)lda,
-                           ta ? (size_t)lda : 1, pb + (size_t)jb * kc, c, ldc, mr, nr, accumulate);
-          }
+          float *c = C + (size_t)i0 * ldc + j0 + jb;
+          for (int ib = 0; ib < full; ib += MR)
+            micro_rows(kc, A + (size_t)(i0 + ib) * lda + p0, lda, pb + (size_t)jb * kc, c + (size_t)ib * ldc, ldc, MR,
+                       nr, accumulate);
+          for (int ib = full; ib < mc; ib += MR)
+            micro_packed(kc, pack_a + (size_t)(ib - full) * kc, pb + (size_t)jb * kc, c + (size_t)ib * ldc, ldc,
+                         mc - ib < MR ? mc - ib : MR, nr, accumulate);
         }
       }
     }

@@ -98,11 +98,11 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
          IN_HEAP(cOff + sC * (batch - 1), (double)M * N));
   const int lda = ta ? M : K, ldb = tb ? K : N, ldc = N;
 #ifdef _OPENMP
-  // Batched small products (attention: batch × heads products of 64×64): threads take whole
-  // entries. Only where wn_sgemm would not split an entry itself (its longer side under 128), so
-  // every entry is the same single call, hence the same bytes, at any thread count.
+  // Batched small products (attention: batch × heads products of 64×64, or 256×256×64 in a
+  // 135M model's prompt): threads take whole entries. Only where wn_sgemm would not split an entry
+  // itself, so every entry is the same single call, hence the same bytes, at any thread count.
   const int T = wn_threads();
-  if (batch >= 2 && T > 1 && omp_get_level() == 0 && (M >= N ? M : N) < 128 && 2.0 * M * N * K * batch >= 1e6) {
+  if (batch >= 2 && T > 1 && omp_get_level() == 0 && !wn_gemm_splits(M, N, K) && 2.0 * M * N * K * batch >= 1e6) {
     (void)wn_gemm_in_use();  // loads the BLAS once, before threads call it
 #pragma omp parallel for schedule(static) num_threads(T < batch ? T : batch)
     for (int i = 0; i < batch; i++)

@@ -44,6 +44,8 @@ size_t wn_avx512_packed_floats(int N, int K);
 void wn_avx512_pack_b(int tb, int N, int K, const float *B, int ldb, float *out);
 int wn_sgemm_avx512_packed(int ta, int M, int N, int K, const float *A, int lda, const float *packedB, float beta,
                            float *C, int ldc);
+// Whether wn_sgemm splits an [M, N, K] product across threads itself (gemm.c).
+int wn_gemm_splits(int M, int N, int K);
 // Whether wn_sgemm sends a product with N output columns to the AVX-512 kernel.
 int wn_gemm_uses_avx512(int N);
 // Threads the element-wise and fused kernels may use (setThreads), and the GEMM settings (gemm.c).

@@ -108,8 +108,9 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('a GEMM on its
 
   // [M, N, K]: split by rows (odd tail), by columns (wider than tall), a 2-wide output (the BLAS
   // even where the AVX-512 kernel serves the rest), one too small to split, and one output row
-  // (generation's products: column blocks across threads).
-  const shapes: [number, number, number][] = [[1001, 300, 70], [97, 530, 100], [2500, 2, 900], [60, 40, 30], [1, 5000, 300]];
+  // (generation's products: contiguous column ranges across threads; K past a multiple of 4 rows).
+  const shapes: [number, number, number][] = [[1001, 300, 70], [97, 530, 100], [2500, 2, 900], [60, 40, 30], [1, 5000, 300],
+    [1, 1000, 301]];
   describe.each(gemms)('%s GEMM', (gemm) => {
     it.each(shapes)('M=%i N=%i K=%i, every transpose', (M, N, K) => {
       expect(addon!.useGemm(gemm)).toBe(gemm);
@@ -123,8 +124,11 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('a GEMM on its
   });
 
   // Attention's batched products (batch × heads entries of 64×64 or 64×32), which threads share
-  // by whole entries; one with a broadcast operand (stride 0).
-  const batched: [number, number, number, number, boolean][] = [[64, 64, 64, 32, false], [37, 64, 32, 64, false], [40, 60, 48, 32, true]];
+  // by whole entries; one with a broadcast operand (stride 0); a 135M model's prompt (9 heads of
+  // 256×256×64: entries the AVX-512 route keeps whole, the BLAS route splits) and a generated
+  // token's (3 KV heads of 3 queries × 258 keys).
+  const batched: [number, number, number, number, boolean][] = [[64, 64, 64, 32, false], [37, 64, 32, 64, false], [40, 60, 48, 32, true],
+    [9, 256, 256, 64, false], [3, 3, 258, 64, false]];
   describe.each(gemms)('%s GEMM, batched', (gemm) => {
     it.each(batched)('batch %i of M=%i N=%i K=%i (B broadcast: %s), every transpose', (batch, M, N, K, broadcast) => {
       expect(addon!.useGemm(gemm)).toBe(gemm);
