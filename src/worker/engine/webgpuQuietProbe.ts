@@ -6,8 +6,9 @@
 // A user who did not ask for webgpu (`whittle train`, `whittle bench` on a job that tries a GPU
 // first) must not see that, and a software adapter is never chosen automatically anyway. So
 // webgpu.ts asks here first and loads Dawn into its own process only when the answer is an adapter
-// it would use. Cost: one Node start-up plus Dawn's lookup, 87–97 ms measured (lavapipe, 2 shared
-// cores at load average 4), once per process, only for the job kinds and sizes that try a GPU first
+// it would use. Cost: one Node start-up plus Dawn's lookup (`bench/webgpu-probe.ts`: median 141 ms,
+// 104–283, over 10 lookups with lavapipe on the 2-core machine; bench/results/2026-12-06-2core-webgpu-
+// quiet-probe.json), once per process, only for the job kinds and sizes that try a GPU first
 // (shared/backendPolicy.ts).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
