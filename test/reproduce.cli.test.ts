@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PAPER, type PaperKey } from '../src/main/services/reproduce/paper';
 import { verdict, type Spread } from '../src/main/services/reproduce/verdict';
+import { TEST_SCALE_NOTE } from '../src/main/services/reproduce/report';
 import { whittle } from './helpers/cli';
 import { need } from './helpers/prereqs';
 import { BIN, tmpHome } from './helpers/tmp';
@@ -73,6 +74,9 @@ describe.skipIf(!ready)('whittle reproduce --scale test', () => {
     const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
     for (const r of rows) expect(md).toContain(`| ${PAPER[r.key].claim} | ${PAPER[r.key].shown} — ${PAPER[r.key].cite} |`);
     expect(md).toMatch(/## Verdict rule/);
+    // a test-scale report says its verdicts test nothing, in the report and on the terminal
+    expect(md).toContain(TEST_SCALE_NOTE);
+    expect(first.stdout).toContain(TEST_SCALE_NOTE);
     // every chart is well-formed SVG (parsed by Python's XML parser), one per row plus the per-result charts
     const charts = fs.readdirSync(path.join(out, 'charts')).map((f) => path.join(out, 'charts', f));
     expect(charts.length).toBe(rows.length + 4);

@@ -8,7 +8,7 @@ import { CorpusRegistry } from '../services/corpora';
 import { applyOverrides, findRecipe } from '../services/recipes';
 import { EVIDENCE } from '../services/reproduce/evidence';
 import { resultCharts } from '../services/reproduce/charts';
-import { writeReproduceReport, type ReproduceReport, type ResultOutcome, type StudyOutcome, verdictCounts } from '../services/reproduce/report';
+import { writeReproduceReport, type ReproduceReport, type ResultOutcome, type StudyOutcome, verdictCounts, TEST_SCALE_NOTE } from '../services/reproduce/report';
 import { parseStoredReport, rerenderReport } from '../services/reproduce/rerender';
 import { findExistingStudy, plannedSpec, startOrReuse, studyWallSeconds, type StudyStart } from '../services/reproduce/studies';
 import type { StudySpec } from '../../shared/studies';
@@ -144,6 +144,7 @@ export const reproduceCommand: Command = {
     if (ctx.json) printJson(ctx.io, { report: files, verdicts: verdictCounts(rep), seconds: rep.invocationSeconds, results: outcomes.map((r) => ({ name: r.def.name, missing: r.missing, wallSeconds: r.wallSeconds, rows: r.rows.map((x) => ({ key: x.key, whittle: x.whittle, verdict: x.verdict })) })) });
     else {
       ctx.io.out(`\n${table([['RESULT', 'ROW', 'WHITTLE (mean)', 'VERDICT'], ...outcomes.flatMap((r) => (r.rows.length ? r.rows.map((x) => [r.def.name, x.key, x.whittle ? `${x.whittle.atLeast ? '≥' : x.whittle.atMost ? '≤' : ''}${x.whittle.mean.toFixed(2)}` : '—', x.verdict]) : [[r.def.name, '—', '—', `missing: ${r.missing}`]]))])}\n`);
+      if (rep.scale === 'test') ctx.io.out(`\n${TEST_SCALE_NOTE}\n`);
       ctx.io.out(`\ntook ${formatDuration(rep.invocationSeconds)}; report: ${files.html} and ${files.markdown}\n`);
     }
     return failed ? EXIT.failed : EXIT.ok;

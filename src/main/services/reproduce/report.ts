@@ -60,6 +60,9 @@ function rowChart(result: string, r: ReportRow): NamedChart {
   };
 }
 
+/** Said wherever a test-scale report's verdicts are shown: its studies are too small to test a claim. */
+export const TEST_SCALE_NOTE = 'Test scale: every study runs for at most a few hundred steps, to check that the pipeline works end to end; these verdicts say nothing about the paper\'s claims (`--scale cpu` for that).';
+
 export function verdictCounts(report: ReproduceReport): Record<string, number> {
   const c: Record<string, number> = {};
   for (const res of report.results) for (const r of res.rows) c[r.verdict] = (c[r.verdict] ?? 0) + 1;
@@ -73,6 +76,7 @@ function markdown(rep: ReproduceReport): string {
   out.push(`Generated ${rep.generatedAt} on ${rep.machine.cpus} × ${rep.machine.cpuModel} (load average ${rep.machine.loadAverage.map((x) => x.toFixed(2)).join(' / ')} at the end; Node ${rep.machine.node}${rep.machine.backend ? `, backend ${rep.machine.backend}` : ''}). This invocation took ${formatWall(rep.invocationSeconds)} (finished studies it reused cost nothing here); each result's wall time is that of its studies' runs (first start to last end, summed over studies).`, '');
   const counts = verdictCounts(rep);
   out.push(`Verdicts: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none yet'}.`, '');
+  if (rep.scale === 'test') out.push(`**${TEST_SCALE_NOTE}**`, '');
   out.push('## Summary', '', '| result | claim | paper (cited) | Whittle | wall time | verdict |', '|---|---|---|---|---|---|');
   for (const res of rep.results) {
     if (!res.rows.length) { out.push(`| ${res.def.name} (${res.def.figure}) | — | — | missing: ${res.missing ?? 'not run'} | ${formatWall(res.wallSeconds)} | no data |`); continue; }
