@@ -14,7 +14,7 @@ import { transformerUnits } from '../models/decoder/units';
 import type { Windows } from '../train/batch';
 import { crossEntropy } from '../train/loss';
 import { maskGradientScores } from './maskGradient';
-import { WINDOW_SCORES } from './windowScores';
+import { WINDOW_SCORES, windowScoreTokens } from './windowScores';
 
 export type DecoderScoreName = 'attribution' | 'ablation' | 'magnitude' | 'random';
 
@@ -36,13 +36,13 @@ export async function decoderScores(model: Transformer, name: DecoderScoreName, 
       const scores = await maskGradientScores(gates, (x, y, g) => crossEntropy(model.forward(x, {
         masks: { mlp: g.slice(0, -1), resid: g[g.length - 1] },
       }), y), w, batch, opts.cancelled);
-      return { mlp: scores.slice(0, -1), resid: scores[scores.length - 1], tokens: w.count * w.T };
+      return { mlp: scores.slice(0, -1), resid: scores[scores.length - 1], tokens: windowScoreTokens(name, w) };
     }
     case 'ablation':
     case 'magnitude':
     case 'random': {
       const mlp = await WINDOW_SCORES[name](transformerUnits(model), w, { rng, batch, cancelled: opts.cancelled, vocab: model.config.vocab });
-      return { mlp, resid: null, tokens: name === 'ablation' ? w.count * w.T : 0 };
+      return { mlp, resid: null, tokens: windowScoreTokens(name, w) };
     }
   }
 }

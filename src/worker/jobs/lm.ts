@@ -18,6 +18,7 @@ import type { LmSpec } from '../../shared/specs/text';
 import { HF_SOURCE_META } from '../../shared/specs/importModel';
 import { decoderScores } from '../compress/decoderScores';
 import { headScores } from '../compress/headScores';
+import { windowScoreTokens } from '../compress/windowScores';
 import { groupLassoPenalty, LambdaController, maskBelow } from '../compress/groupLasso';
 import { loadRunModel, MODEL_FILE } from '../compress/io';
 import { distillStepOptions } from '../compress/kd';
@@ -225,7 +226,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
         const heads = headUnits(model, p.headGroup);
         const total = heads.widths.reduce((a, b) => a + b, 0);
         const scores = await headScores(model, p.score, p.headGroup, w, scoreRng, { cancelled: ctx.cancelled });
-        if (p.score === 'attribution' || p.score === 'ablation') state.pruneTokens += w.count * w.T;
+        state.pruneTokens += windowScoreTokens(p.score, w);
         pruneUnits(heads, scores, { scope: p.headScope, keep: Math.max(1, Math.round(p.keepHeadsFraction * total)), minPerLayer: p.minPerLayer });
         ctx.log(`attention ${p.headGroup === 'kv' && model.config.kvHeads < model.config.heads ? 'KV groups' : 'heads'} kept per layer: ${heads.activeUnits().join('+')} of ${heads.widths[0]} each`);
       }
