@@ -30,7 +30,7 @@ import { decoderConfig } from '../models/decoder/config';
 import { checkDecoderConfig } from '../models/decoder/configCheck';
 import { keptNeurons, studentConfig } from '../models/decoder/lmShape';
 import { safetensorsMetadata } from '../models/safetensors';
-import { countTransformerParams, Transformer, type TransformerConfig } from '../models/decoder/model';
+import { anyMasked, countTransformerParams, Transformer, type TransformerConfig } from '../models/decoder/model';
 import { compactTransformer } from '../models/decoder/compact';
 import { decodeTransformer, encodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { generate } from '../models/decoder/sample';
@@ -163,7 +163,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
   let opt = makeOpt();
   const units = transformerUnits(model);
   const afterStep = () => model.applyMasks();
-  const masked = () => model.activeNeurons().reduce((a, b) => a + b, 0) < model.config.mlp.reduce((a, b) => a + b, 0) || model.activeResid() < model.config.dModel || model.headsMasked();
+  const masked = () => anyMasked(model.masks);
 
   let last: { step: number; out: Record<string, number> } | null = null;
   const evaluate = async (step: number, prefix = ''): Promise<Record<string, number>> => {
