@@ -190,6 +190,7 @@ describe('lm job', () => {
     const s = await lmJob(run.ctx) as Record<string, any>;
     expect(tf.memory().numTensors).toBe(before);
     expect(s).toMatchObject({ heads: 1, kvHeads: 1, headsKept: [1], neurons: 16 });
+    expect(s.pruneTokens).toBe(2 * 4 * 16); // the 4 scoring windows read twice: once for the heads, once for the MLP
     expect(run.events.some((e) => e.type === 'log' && /heads kept per layer: 1 of 2 each/.test(e.message))).toBe(true);
     // the last checkpoint is the full-size model with its masks: the masked head's q/k/v columns and wo rows are exactly 0
     const ck = decodeTransformer(new Uint8Array(fs.readFileSync(path.join(run.ckpts[run.ckpts.length - 1], 'model.safetensors')))).weights;
