@@ -14,9 +14,7 @@ import { transformerUnits } from '../models/decoder/units';
 import type { Windows } from '../train/batch';
 import { crossEntropy } from '../train/loss';
 import { maskGradientScores } from './maskGradient';
-import { WINDOW_SCORES, windowScoreTokens } from './windowScores';
-
-export type DecoderScoreName = 'attribution' | 'ablation' | 'magnitude' | 'random';
+import { WINDOW_SCORES, windowScoreTokens, type WindowScoreName } from './windowScores';
 
 export interface DecoderScores {
   /** One score per MLP neuron per layer (masked neurons 0). */
@@ -27,7 +25,7 @@ export interface DecoderScores {
   tokens: number;
 }
 
-export async function decoderScores(model: Transformer, name: DecoderScoreName, w: Windows, rng: Rng, opts: { batch?: number; cancelled?: () => boolean } = {}): Promise<DecoderScores> {
+export async function decoderScores(model: Transformer, name: WindowScoreName, w: Windows, rng: Rng, opts: { batch?: number; cancelled?: () => boolean } = {}): Promise<DecoderScores> {
   const batch = opts.batch ?? 16;
   switch (name) {
     case 'attribution': {
