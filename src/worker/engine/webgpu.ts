@@ -252,4 +252,6 @@ export const webgpuTesting = {
     initDone = null;
   },
   reset(): void { rawProbe = null; quietProbe = null; initDone = null; },
+  /** Whether this process has loaded Dawn and asked it for an adapter (probeRaw). */
+  probedInProcess(): boolean { return rawProbe !== null; },
 };
