@@ -218,6 +218,16 @@ describe('lm job', () => {
     await expect(lmJob(fakeCtx(tooLong).ctx)).rejects.toThrow(/text domain 'code' is too small for context 4000/);
   });
 
+  it('distills into a student given as a fraction of the teacher\'s MLP and attention heads (what lm-compare\'s head sizes send)', async () => {
+    const spec = LmSpec.parse({ ...base, method: 'distill', inputs: { teacher: 'x' }, student: { mlpFraction: 0.5, headsFraction: 0.5, headGroup: 'kv' }, distill: { alpha: 0.5, temperature: 2 }, target: 'code', mixture: [{ skill: 'code', perStep: 4 }], steps: 4 });
+    const run = fakeCtx(spec, { teacher: general });
+    const s = await lmJob(run.ctx) as Record<string, any>;
+    expect(s).toMatchObject({ heads: 1, kvHeads: 1, neurons: 16 });
+    expect(Number.isFinite(s.losses.code)).toBe(true);
+    const { weights } = decodeTransformer(new Uint8Array(fs.readFileSync(path.join(run.dir, 'model.safetensors'))));
+    expect(weights.config).toMatchObject({ heads: 1, kvHeads: 1, headDim: 8, mlp: [16] });
+  });
+
   // #15 item 15: a run shorter than every interval (eval.every, checkpointEvery, the group-lasso
   // mask cadence) must end with a summary and only finite metrics (the store cannot hold NaN).
   it.each(['train', 'prune', 'distill'] as const)('a short %s run (steps below every interval) ends with finite metrics', async (method) => {
