@@ -100,7 +100,7 @@ export function gelu(x: Tensor): Tensor {
 /** The MLP nonlinearity named by the config: one fused kernel where the backend has it (wasm with
  *  the native addon), else the tfjs composition below (the fallback and the tests' oracle). */
 export function activate(kind: DecoderActivation, x: Tensor): Tensor {
-  const fused = kind === 'relu' ? null : fusedActivation(kind, x);
+  const fused = fusedActivation(kind, x); // null for a kind it lacks (relu)
   if (fused) return fused;
   switch (kind) {
     case 'gelu_tanh': return gelu(x);
