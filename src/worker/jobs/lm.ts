@@ -321,7 +321,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       // attention: the compacted model's head counts (every layer alike) and the query heads each layer kept
       heads: compact.config.heads,
       kvHeads: compact.config.kvHeads,
-      headsKept: (compact.masks.heads ?? []).map((m) => m.reduce((a, v) => a + (v !== 0 ? 1 : 0), 0)),
+      headsKept: model.activeHeads(), // compaction keeps exactly these (its padding heads are masked)
       dModel: compact.config.dModel,
       vocab: compact.config.vocab,
       sample,
