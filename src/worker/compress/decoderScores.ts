@@ -14,9 +14,7 @@ import { transformerUnits } from '../models/decoder/units';
 import type { Windows } from '../train/batch';
 import { crossEntropy } from '../train/loss';
 import { maskGradientScores } from './maskGradient';
-import { WINDOW_SCORES } from './windowScores';
-
-export type DecoderScoreName = 'attribution' | 'ablation' | 'magnitude' | 'random';
+import { WINDOW_SCORES, windowScoreTokens, type WindowScoreName } from './windowScores';
 
 export interface DecoderScores {
   /** One score per MLP neuron per layer (masked neurons 0). */
@@ -27,7 +25,7 @@ export interface DecoderScores {
   tokens: number;
 }
 
-export async function decoderScores(model: Transformer, name: DecoderScoreName, w: Windows, rng: Rng, opts: { batch?: number; cancelled?: () => boolean } = {}): Promise<DecoderScores> {
+export async function decoderScores(model: Transformer, name: WindowScoreName, w: Windows, rng: Rng, opts: { batch?: number; cancelled?: () => boolean } = {}): Promise<DecoderScores> {
   const batch = opts.batch ?? 16;
   switch (name) {
     case 'attribution': {
@@ -36,13 +34,13 @@ export async function decoderScores(model: Transformer, name: DecoderScoreName, 
       const scores = await maskGradientScores(gates, (x, y, g) => crossEntropy(model.forward(x, {
         masks: { mlp: g.slice(0, -1), resid: g[g.length - 1] },
       }), y), w, batch, opts.cancelled);
-      return { mlp: scores.slice(0, -1), resid: scores[scores.length - 1], tokens: w.count * w.T };
+      return { mlp: scores.slice(0, -1), resid: scores[scores.length - 1], tokens: windowScoreTokens(name, w) };
     }
     case 'ablation':
     case 'magnitude':
     case 'random': {
       const mlp = await WINDOW_SCORES[name](transformerUnits(model), w, { rng, batch, cancelled: opts.cancelled, vocab: model.config.vocab });
-      return { mlp, resid: null, tokens: name === 'ablation' ? w.count * w.T : 0 };
+      return { mlp, resid: null, tokens: windowScoreTokens(name, w) };
     }
   }
 }

@@ -70,3 +70,9 @@ const noData = (name: 'magnitude' | 'random'): WindowScore => (units, _w, o) =>
 
 export const WINDOW_SCORES = { attribution, ablation, magnitude: noData('magnitude'), random: noData('random') } satisfies Record<string, WindowScore>;
 export type WindowScoreName = keyof typeof WINDOW_SCORES;
+
+/** Tokens of the domain a score reads (the windows' for attribution and ablation, 0 for the no-data
+ *  scores): what a prune run adds to its token count for one scoring. */
+export function windowScoreTokens(name: WindowScoreName, w: Windows): number {
+  return name === 'attribution' || name === 'ablation' ? w.count * w.T : 0;
+}

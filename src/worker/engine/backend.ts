@@ -41,7 +41,7 @@ const warned = new Set<string>();
 /** In the app's worker bundle tfjs-core is bundled (electron.vite.config.ts) while a backend
  *  package loads the package's own copy; both share tfjs's global engine and registries, and the
  *  second copy announces on every job that it set the platform again. Only that line is dropped. */
-export async function withoutPlatformNotice<T>(load: () => Promise<T>): Promise<T> {
+async function withoutPlatformNotice<T>(load: () => Promise<T>): Promise<T> {
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
     if (typeof args[0] === 'string' && /^Platform \w+ has already been set\. Overwriting the platform/.test(args[0])) return;

@@ -43,6 +43,18 @@ describe('webgpu without an adapter', () => {
     expect(['none', 'noPackage']).toContain(q.kind);
   }, 15_000);
 
+  it("the automatic choice (the user's path) looks only in the child process: with no adapter Dawn is never loaded here", async () => {
+    webgpuTesting.reset(); // forget the earlier tests' in-process probe
+    try {
+      const auto = await initBackend(undefined, 'gpu-first');
+      expect(auto.backend).not.toBe('webgpu');
+      expect(auto.note ?? '').not.toContain('webgpu');
+      expect(webgpuTesting.probedInProcess()).toBe(false);
+    } finally {
+      webgpuTesting.reset();
+    }
+  }, 15_000);
+
   it('a backend that fails after the probe is unregistered, globals undone, previous backend restored', async () => {
     createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-webgpu'); // a dependency: must be installed
     await tf.setBackend('cpu');

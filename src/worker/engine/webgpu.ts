@@ -129,6 +129,9 @@ async function probeRawQuietly(timeoutMs: number): Promise<RawProbe> {
   return a ? { ok: true, reason: describeAdapter(a), ms, adapter: a } : { ok: false, reason: NULL_BACKEND, ms };
 }
 
+/** A software adapter counts when the caller says so, else with WHITTLE_WEBGPU_SOFTWARE=1. */
+const softwareAllowed = (given: boolean | undefined): boolean => given ?? process.env.WHITTLE_WEBGPU_SOFTWARE === '1';
+
 /** 'vendor / architecture / device' for logs and `whittle show`. */
 export function describeAdapter(a: WebgpuAdapterInfo): string {
   return [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || 'unnamed adapter';
@@ -150,7 +153,7 @@ function judge(raw: RawProbe, allowSoftware: boolean): WebgpuProbe {
  */
 export async function probeWebgpu(opts: { timeoutMs?: number; allowSoftware?: boolean } = {}): Promise<WebgpuProbe> {
   rawProbe ??= probeRaw(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS).catch((e) => ({ ok: false, reason: `probe failed: ${errText(e)}`, ms: 0 }));
-  return judge(await rawProbe, opts.allowSoftware ?? process.env.WHITTLE_WEBGPU_SOFTWARE === '1');
+  return judge(await rawProbe, softwareAllowed(opts.allowSoftware));
 }
 
 /** Make Dawn's GPU visible the way tfjs-backend-webgpu looks for it; returns an undo. */
@@ -221,7 +224,7 @@ export async function initWebgpu(opts: { allowSoftware?: boolean; quiet?: boolea
   // (an earlier job named webgpu) there is nothing more to keep quiet
   if (opts.quiet && !rawProbe) {
     quietProbe ??= probeRawQuietly(DEFAULT_TIMEOUT_MS);
-    const seen = judge(await quietProbe, opts.allowSoftware ?? process.env.WHITTLE_WEBGPU_SOFTWARE === '1');
+    const seen = judge(await quietProbe, softwareAllowed(opts.allowSoftware));
     if (!seen.available) return seen;
   }
   // judged per call (a software adapter may be refused to one caller and forced by another);
@@ -252,4 +255,6 @@ export const webgpuTesting = {
     initDone = null;
   },
   reset(): void { rawProbe = null; quietProbe = null; initDone = null; },
+  /** Whether this process has loaded Dawn and asked it for an adapter (probeRaw). */
+  probedInProcess(): boolean { return rawProbe !== null; },
 };

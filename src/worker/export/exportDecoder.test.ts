@@ -120,6 +120,23 @@ describe('decoder export', () => {
     expect(Math.max(...got.map((v, k) => Math.abs(v - want[k])))).toBeLessThanOrEqual(1e-4);
   }, 60_000);
 
+  it('a GPT-style model with pruned attention heads: written with zero heads back up to width / head width, same logits', async () => {
+    const w = liveWeights({ vocab: bpe.vocabSize, context: 16, dModel: 16, heads: 4, headDim: 4, mlp: [12, 12] }, 15);
+    w.masks.heads = [Float32Array.from([1, 0, 1, 1]), Float32Array.from([1, 1, 0, 0])]; // 3 and 2 heads kept
+    const source = runWith('r-heads', w, { ...LM_SPEC, method: 'prune', inputs: { source: 'r-lm' } } as unknown as RunSpec);
+    const out = path.join(home, 'out', 'heads');
+    const res = await exportDecoder({ spec: spec(out, ['hf', 'onnx']), source, backend: 'cpu', whittleVersion: 'test' });
+    expect(res.card.model.huggingFace).toBe('GPT2LMHeadModel');
+    expect(res.report.runtimeChecks.map((c) => c.format)).toEqual(['onnx', 'hf']);
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    expect([config.n_head, config.n_embd]).toEqual([4, 16]);
+    const back = weightsFromHfFiles(fs.readFileSync(path.join(out, 'config.json'), 'utf8'), new Uint8Array(fs.readFileSync(path.join(out, 'model.safetensors'))));
+    const toks = randomTokens(2, 12, bpe.vocabSize, 6);
+    const want = engineLogits(w, toks, 2, 12);
+    const got = engineLogits(back, toks, 2, 12);
+    expect(Math.max(...got.map((v, k) => Math.abs(v - want[k])))).toBeLessThanOrEqual(1e-4);
+  }, 60_000);
+
   it('residual dimensions pruned below heads × head width: no HF architecture fits, so hf is refused and onnx + transformers.js still export', async () => {
     const w = liveWeights({ vocab: bpe.vocabSize, context: 16, dModel: 16, heads: 2, headDim: 8, mlp: [12] }, 13);
     w.masks.resid[3] = 0;

@@ -20,7 +20,7 @@ import { compactTransformer } from '../models/decoder/compact';
 import { padHeads } from '../models/decoder/heads';
 import { countDecoderParams, type DecoderConfig } from '../models/decoder/config';
 import { decodeTransformer, TOKENIZER_META } from '../models/decoder/file';
-import { Transformer, type TransformerWeights } from '../models/decoder/model';
+import { anyMasked, Transformer, type TransformerWeights } from '../models/decoder/model';
 import type { ExportedFile } from './card';
 import { buildDecoderCard, decoderCardMarkdown, type DecoderModelCard } from './decoderCard';
 import { encodeDecoderOnnx } from './decoderOnnx';
@@ -139,7 +139,7 @@ export async function exportDecoder(req: DecoderExportRequest): Promise<DecoderE
 
   step(0, 'loading');
   const { weights: sourceW, metadata } = loadDecoder(source);
-  const masked = sourceW.masks.mlp.some((m) => m.some((v) => v === 0)) || sourceW.masks.resid.some((v) => v === 0) || !!sourceW.masks.heads?.some((m) => m.some((v) => v === 0));
+  const masked = anyMasked(sourceW.masks);
   if (!spec.compact && masked) {
     throw new ExportError(`run ${source.runId}: a decoder is always exported compacted (masked residual dimensions change LayerNorm statistics, which a file without masks cannot express); leave compaction on`);
   }

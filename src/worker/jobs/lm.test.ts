@@ -190,6 +190,7 @@ describe('lm job', () => {
     const s = await lmJob(run.ctx) as Record<string, any>;
     expect(tf.memory().numTensors).toBe(before);
     expect(s).toMatchObject({ heads: 1, kvHeads: 1, headsKept: [1], neurons: 16 });
+    expect(s.pruneTokens).toBe(2 * 4 * 16); // the 4 scoring windows read twice: once for the heads, once for the MLP
     expect(run.events.some((e) => e.type === 'log' && /heads kept per layer: 1 of 2 each/.test(e.message))).toBe(true);
     // the last checkpoint is the full-size model with its masks: the masked head's q/k/v columns and wo rows are exactly 0
     const ck = decodeTransformer(new Uint8Array(fs.readFileSync(path.join(run.ckpts[run.ckpts.length - 1], 'model.safetensors')))).weights;
@@ -215,6 +216,16 @@ describe('lm job', () => {
     expect(() => LmSpec.parse({ ...base, model: tiny, mixture: [{ skill: 'rust', perStep: 1 }], steps: 1 })).toThrow(/'rust' is not one of the task's domains/);
     const tooLong = LmSpec.parse({ ...base, task: { ...base.task, context: 4000 }, model: { ...tiny, context: 4000 }, mixture: [{ skill: 'code', perStep: 1 }], steps: 1 });
     await expect(lmJob(fakeCtx(tooLong).ctx)).rejects.toThrow(/text domain 'code' is too small for context 4000/);
+  });
+
+  it('distills into a student given as a fraction of the teacher\'s MLP and attention heads (what lm-compare\'s head sizes send)', async () => {
+    const spec = LmSpec.parse({ ...base, method: 'distill', inputs: { teacher: 'x' }, student: { mlpFraction: 0.5, headsFraction: 0.5, headGroup: 'kv' }, distill: { alpha: 0.5, temperature: 2 }, target: 'code', mixture: [{ skill: 'code', perStep: 4 }], steps: 4 });
+    const run = fakeCtx(spec, { teacher: general });
+    const s = await lmJob(run.ctx) as Record<string, any>;
+    expect(s).toMatchObject({ heads: 1, kvHeads: 1, neurons: 16 });
+    expect(Number.isFinite(s.losses.code)).toBe(true);
+    const { weights } = decodeTransformer(new Uint8Array(fs.readFileSync(path.join(run.dir, 'model.safetensors'))));
+    expect(weights.config).toMatchObject({ heads: 1, kvHeads: 1, headDim: 8, mlp: [16] });
   });
 
   // #15 item 15: a run shorter than every interval (eval.every, checkpointEvery, the group-lasso

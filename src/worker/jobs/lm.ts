@@ -18,6 +18,7 @@ import type { LmSpec } from '../../shared/specs/text';
 import { HF_SOURCE_META } from '../../shared/specs/importModel';
 import { decoderScores } from '../compress/decoderScores';
 import { headScores } from '../compress/headScores';
+import { windowScoreTokens } from '../compress/windowScores';
 import { groupLassoPenalty, LambdaController, maskBelow } from '../compress/groupLasso';
 import { loadRunModel, MODEL_FILE } from '../compress/io';
 import { distillStepOptions } from '../compress/kd';
@@ -29,7 +30,7 @@ import { decoderConfig } from '../models/decoder/config';
 import { checkDecoderConfig } from '../models/decoder/configCheck';
 import { keptNeurons, studentConfig } from '../models/decoder/lmShape';
 import { safetensorsMetadata } from '../models/safetensors';
-import { countTransformerParams, Transformer, type TransformerConfig } from '../models/decoder/model';
+import { anyMasked, countTransformerParams, Transformer, type TransformerConfig } from '../models/decoder/model';
 import { compactTransformer } from '../models/decoder/compact';
 import { decodeTransformer, encodeTransformer, TOKENIZER_META } from '../models/decoder/file';
 import { generate } from '../models/decoder/sample';
@@ -162,7 +163,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
   let opt = makeOpt();
   const units = transformerUnits(model);
   const afterStep = () => model.applyMasks();
-  const masked = () => model.activeNeurons().reduce((a, b) => a + b, 0) < model.config.mlp.reduce((a, b) => a + b, 0) || model.activeResid() < model.config.dModel || model.headsMasked();
+  const masked = () => anyMasked(model.masks);
 
   let last: { step: number; out: Record<string, number> } | null = null;
   const evaluate = async (step: number, prefix = ''): Promise<Record<string, number>> => {
@@ -225,7 +226,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
         const heads = headUnits(model, p.headGroup);
         const total = heads.widths.reduce((a, b) => a + b, 0);
         const scores = await headScores(model, p.score, p.headGroup, w, scoreRng, { cancelled: ctx.cancelled });
-        if (p.score === 'attribution' || p.score === 'ablation') state.pruneTokens += w.count * w.T;
+        state.pruneTokens += windowScoreTokens(p.score, w);
         pruneUnits(heads, scores, { scope: p.headScope, keep: Math.max(1, Math.round(p.keepHeadsFraction * total)), minPerLayer: p.minPerLayer });
         ctx.log(`attention ${p.headGroup === 'kv' && model.config.kvHeads < model.config.heads ? 'KV groups' : 'heads'} kept per layer: ${heads.activeUnits().join('+')} of ${heads.widths[0]} each`);
       }
@@ -320,7 +321,7 @@ export const lmJob: Job<LmSpec> = async (ctx: JobContext<LmSpec>) => {
       // attention: the compacted model's head counts (every layer alike) and the query heads each layer kept
       heads: compact.config.heads,
       kvHeads: compact.config.kvHeads,
-      headsKept: (compact.masks.heads ?? []).map((m) => m.reduce((a, v) => a + (v !== 0 ? 1 : 0), 0)),
+      headsKept: model.activeHeads(), // compaction keeps exactly these (its padding heads are masked)
       dModel: compact.config.dModel,
       vocab: compact.config.vocab,
       sample,

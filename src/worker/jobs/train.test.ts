@@ -130,6 +130,31 @@ describe('train job', () => {
     expect(resumedSummary).toEqual(wholeSummary);
   });
 
+  it('cancelled in the middle of the last step\'s evaluation, the resumed run evaluates it and finishes as the uninterrupted run did', async () => {
+    const spec = tinySpec({ steps: 30 });
+    const whole = recordingContext(spec, newDir(), backend);
+    const wholeSummary = await trainJob(whole);
+
+    const dir = newDir();
+    // after progress(29): check 1 at the top of step 30, check 2 before skill [0] of the final evaluation, check 3 before [1]
+    const first = recordingContext(spec, dir, backend, { cancelOnCheck: { afterStep: 29, check: 3 } });
+    await trainJob(first);
+    const ck = first.checkpoints.at(-1)!;
+    expect(ck.step).toBe(30);
+    expect(JSON.parse(fs.readFileSync(path.join(ck.path, 'state.json'), 'utf8')).evalPending).toBe(true);
+    expect(first.points.filter((p) => p.step === 30 && p.key.startsWith('loss/'))).toEqual([]);
+
+    const second = recordingContext(spec, dir, backend, { resumeFrom: ck.path });
+    const resumedSummary = await trainJob(second);
+    const joined = [...first.points, ...second.points];
+    for (const key of ['loss/[0]', 'loss/[1]', 'loss/[0,1]', 'acc/[1]', 'train/loss']) {
+      expect(series(joined, key)).toEqual(series(whole.points, key));
+    }
+    expect(resumedSummary).toEqual(wholeSummary);
+    expect(second.checkpoints.at(-1)!.step).toBe(30);
+    expect(JSON.parse(fs.readFileSync(path.join(second.checkpoints.at(-1)!.path, 'state.json'), 'utf8')).evalPending).toBeUndefined();
+  });
+
   it('learns an easy skill and records steps and samples to learn it', async () => {
     const spec = tinySpec({
       task: { suite: 'cmsp', m: 1, n: 3, k: 2 },

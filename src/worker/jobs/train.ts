@@ -156,7 +156,7 @@ export const trainJob: Job<TrainSpec> = async (ctx) => {
       });
       step++;
       if (loss) lastTrainBits = (await readLoss(loss)).ce * BITS_PER_NAT;
-      // a cancel mid-evaluation drops this evaluation; the step itself is done and checkpointed below
+      // a cancel mid-evaluation leaves it owed (evalPending, saved by the checkpoint below); the step itself is done
       if (evalDue) { try { await evaluate(); } catch (e) { if (e instanceof JobCancelled) break; throw e; } }
       if (evalDue && targetLearned()) { await stopLearned(); break; }
       if (step % spec.checkpointEvery === 0 || step === total) await checkpoint();

@@ -28,7 +28,7 @@ export function studentConfig(source: TransformerConfig, s: { mlpFraction?: numb
 
 /** Head counts of a student with `fraction` of the attention units (heads.ts): fewer KV heads with
  *  all their query heads ('kv'), or fewer query heads per KV head ('query'); the head width stays. */
-export function studentHeads(c: TransformerConfig, fraction: number | undefined, group: 'kv' | 'query'): { heads: number; kvHeads: number } {
+function studentHeads(c: TransformerConfig, fraction: number | undefined, group: 'kv' | 'query'): { heads: number; kvHeads: number } {
   if (fraction === undefined || fraction >= 1) return { heads: c.heads, kvHeads: c.kvHeads };
   const g = c.heads / c.kvHeads;
   if (group === 'kv' || g === 1) {

@@ -72,6 +72,12 @@ export function copyMasks(c: TransformerConfig, m: TransformerMasks): Required<T
   return { mlp: m.mlp.map((x) => Float32Array.from(x)), resid: Float32Array.from(m.resid), heads: c.mlp.map((_, l) => (m.heads?.[l] ? Float32Array.from(m.heads[l]) : new Float32Array(c.heads).fill(1))) };
 }
 
+/** Whether any MLP neuron, residual dimension or attention head is masked (a 0 in `m`). */
+export function anyMasked(m: TransformerMasks): boolean {
+  const zero = (a: Float32Array) => a.some((v) => v === 0);
+  return m.mlp.some(zero) || zero(m.resid) || !!m.heads?.some(zero);
+}
+
 /** The kept query heads of one layer's head mask m [H], grouped by the KV head they read: entry k
  *  lists query heads k·g..(k+1)·g−1 whose mask is not 0 (g = H/KV; an empty entry is a dead KV head). */
 export function keptByKvHead(m: ArrayLike<number>, heads: number, kvHeads: number): number[][] {
@@ -94,7 +100,7 @@ export function gelu(x: Tensor): Tensor {
 /** The MLP nonlinearity named by the config: one fused kernel where the backend has it (wasm with
  *  the native addon), else the tfjs composition below (the fallback and the tests' oracle). */
 export function activate(kind: DecoderActivation, x: Tensor): Tensor {
-  const fused = kind === 'relu' ? null : fusedActivation(kind, x);
+  const fused = fusedActivation(kind, x); // null for a kind it lacks (relu)
   if (fused) return fused;
   switch (kind) {
     case 'gelu_tanh': return gelu(x);
