@@ -6,10 +6,8 @@ import path from 'node:path';
 import type { StudyRow } from '../../shared/api';
 import { CorpusRegistry } from '../services/corpora';
 import { applyOverrides, findRecipe } from '../services/recipes';
-import { EVIDENCE } from '../services/reproduce/evidence';
-import { resultCharts } from '../services/reproduce/charts';
 import { writeReproduceReport, type ReproduceReport, type ResultOutcome, type StudyOutcome, verdictCounts } from '../services/reproduce/report';
-import { parseStoredReport, rerenderReport } from '../services/reproduce/rerender';
+import { derivedFromStudies, parseStoredReport, rerenderReport } from '../services/reproduce/rerender';
 import { findExistingStudy, plannedSpec, startOrReuse, studyWallSeconds, type StudyStart } from '../services/reproduce/studies';
 import type { StudySpec } from '../../shared/studies';
 import { SCALES, selectResults, SUITE, type Prerequisite, type ResultDef, type Scale } from '../services/reproduce/suite';
@@ -96,7 +94,7 @@ export const reproduceCommand: Command = {
     const plans = results.map((def) => ({ def, studies: def.studies(scale, o.seeds ?? def.defaultSeeds[scale]).map((p) => ({ p, spec: plannedSpec(p) })) }));
     const svc = ctx.service();
     const t0 = Date.now();
-    const outcomes: ResultOutcome[] = results.map((def) => ({ def, missing: 'not run yet', studies: [], rows: [], wallSeconds: null, charts: [], evidence: EVIDENCE[def.name] }));
+    const outcomes: ResultOutcome[] = results.map((def) => ({ def, missing: 'not run yet', studies: [], wallSeconds: null, ...derivedFromStudies(def, []) }));
     // the backend the studies' runs reported (the service knows none before a worker has started)
     const backends = () => [...new Set(outcomes.flatMap((r) => r.studies.flatMap((s) => svc.store.listRuns({ studyId: s.id }).map((x) => x.backend))).filter((b): b is string => Boolean(b)))].join(', ') || null;
     const report = (): ReproduceReport => ({ scale, generatedAt: new Date().toISOString(), machine: machine(backends()), invocationSeconds: (Date.now() - t0) / 1000, results: outcomes });
@@ -128,8 +126,7 @@ export const reproduceCommand: Command = {
           outcome.missing = (e as Error).message;
           if (!ctx.json && selected.includes(def)) ctx.io.err(`${tag} ${(e as Error).message}\n`);
         } finally {
-          outcome.rows = done.length ? def.rows(done) : [];
-          outcome.charts = resultCharts(def.name, done);
+          Object.assign(outcome, derivedFromStudies(def, done));
           const walls = outcome.studies.map((s) => s.wallSeconds).filter((w): w is number => w !== null);
           outcome.wallSeconds = walls.length ? walls.reduce((a, b) => a + b, 0) : null;
           writeReproduceReport(out, report());
