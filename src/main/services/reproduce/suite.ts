@@ -64,6 +64,13 @@ function row(key: PaperKey, perSeedValues: SeedValue[], ordering: string | null,
   return { key, paper, perSeed: perSeedValues, whittle: s, ordering, orderingHolds, verdict: verdict(s, paper.band as Band, orderingHolds), note };
 }
 
+/** An ordering between a row's mean and another arm's, both as `spread` takes them; null (no
+ *  ordering to test) when the other arm has no value. */
+const versus = (other: SeedValue[], holds: (mine: number, other: number) => boolean) => (s: Spread): boolean | null => {
+  const o = spread(other);
+  return o ? holds(s.mean, o.mean) : null;
+};
+
 // ── curriculum (Fig. 2) ─────────────────────────────────────────────────────
 interface CurriculumSummary { regimes?: { regime: string; seeds: { seed: number; status: string; stepsToLearn: number | null }[] }[] }
 
@@ -88,10 +95,9 @@ const curriculum: ResultDef = {
   rows(studies) {
     const broad = studies.flatMap((s) => learnedPerSeed(s, 'broad'));
     const narrow = studies.flatMap((s) => learnedPerSeed(s, 'narrow'));
-    const mean = (xs: SeedValue[]) => (xs.length ? xs.reduce((a, b) => a + b.value, 0) / xs.length : NaN);
     return [
-      row('curriculumBroad', broad, 'broad learns in more seeds than narrow', (s) => (narrow.length ? s.mean > mean(narrow) : null)),
-      row('curriculumNarrow', narrow, 'narrow learns in fewer seeds than broad', (s) => (broad.length ? s.mean < mean(broad) : null)),
+      row('curriculumBroad', broad, 'broad learns in more seeds than narrow', versus(narrow, (mine, other) => mine > other)),
+      row('curriculumNarrow', narrow, 'narrow learns in fewer seeds than broad', versus(broad, (mine, other) => mine < other)),
     ];
   },
 };
@@ -128,11 +134,10 @@ const nonlocality: ResultDef = {
     const per = studies.map(nonlocalitySeed);
     const vals = (f: (x: ReturnType<typeof nonlocalitySeed>) => number | null) => per.flatMap((x) => { const v = f(x); return v === null ? [] : [{ seed: x.seed, value: v }]; });
     const plain = vals((x) => x.relearnPlain), lasso = vals((x) => x.relearnLasso);
-    const mean = (xs: SeedValue[]) => (xs.length ? xs.reduce((a, b) => a + b.value, 0) / xs.length : NaN);
     return [
       row('nonlocalityKept', vals((x) => x.keptGain), 'group lasso keeps more of the kept skill (difference > 0)', (s) => s.mean > 0),
-      row('nonlocalityRelearnPlain', plain, 'relearns more without group lasso than with it', (s) => (lasso.length ? s.mean > mean(lasso) : null)),
-      row('nonlocalityRelearnLasso', lasso, 'relearns less with group lasso than without it', (s) => (plain.length ? s.mean < mean(plain) : null)),
+      row('nonlocalityRelearnPlain', plain, 'relearns more without group lasso than with it', versus(lasso, (mine, other) => mine > other)),
+      row('nonlocalityRelearnLasso', lasso, 'relearns less with group lasso than without it', versus(plain, (mine, other) => mine < other)),
     ];
   },
 };
