@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StudyRow } from '../../shared/api';
-import { CorpusRegistry } from '../services/corpora';
 import { applyOverrides, findRecipe } from '../services/recipes';
 import { writeReproduceReport, type ReproduceReport, type ResultOutcome, type StudyOutcome, verdictCounts } from '../services/reproduce/report';
 import { derivedFromStudies, parseStoredReport, rerenderReport } from '../services/reproduce/rerender';
@@ -29,7 +28,7 @@ async function ensurePrerequisite(ctx: CommandContext, need: Prerequisite, scale
     if (end.status !== 'done') throw new Error(`importing ${need.source} as '${need.name}' ${end.status}: ${end.error ?? ''} (import it with 'whittle data import DIR --name ${need.name}')`);
     return;
   }
-  if (new CorpusRegistry(ctx.home).list().some((c) => c.name === need.name)) return;
+  if ((await svc.listCorpora()).some((c) => c.name === need.name)) return;
   const recipe = findRecipe(need.recipe);
   const spec = applyOverrides(recipe.spec, scale === 'test' ? [`maxTotalBytes=${TEST_CORPUS_BYTES}`] : []);
   if (!ctx.json) ctx.io.out(`importing text domain '${need.name}' (recipe ${need.recipe})\n`);
