@@ -32,7 +32,7 @@ export interface ReproduceReport {
   results: ResultOutcome[];
 }
 
-export const VERDICT_RULE = [
+const VERDICT_RULE = [
   'Each row compares one number. Whittle\'s value is computed per seed and summarised as mean ± sample sd (min–max, seeds).',
   'The row states the direction of the paper\'s claim (the ordering) and a band of values that count as agreeing with the paper\'s value.',
   '**agrees**: the ordering holds on Whittle\'s mean and the mean lies in the band (a bound "≥ x" agrees when x lies in the band);',
@@ -43,7 +43,7 @@ export const VERDICT_RULE = [
 
 const bandText = (b: { lo: number; hi: number }) => (Number.isFinite(b.hi) ? (b.lo === b.hi ? `= ${b.lo}` : `${b.lo}–${b.hi}`) : `≥ ${b.lo}`);
 
-export function formatWall(s: number | null): string {
+function formatWall(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '—';
   const m = Math.floor(s / 60), sec = Math.round(s % 60);
   return m ? `${m} min ${sec} s` : `${sec} s`;

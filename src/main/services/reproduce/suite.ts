@@ -108,7 +108,7 @@ interface NonlocalitySummary { sweeps?: Record<'plain' | 'lasso', SweepPoint[]> 
 
 /** Sparsities at which the relearn test is read: up to 80 %, where the issue's reference run shows
  *  the unregularised removed skill relearning (beyond that too few units are left to relearn with). */
-export const RELEARN_MAX_SPARSITY = 0.8;
+const RELEARN_MAX_SPARSITY = 0.8;
 
 function nonlocalitySeed(study: StudyRow) {
   const s = study.summary as NonlocalitySummary | null;
