@@ -1,6 +1,6 @@
 // `whittle reproduce --rerender` through the real CLI, as docs/reproduce/README.md tells a user to run
-// it (--scale reference, a report folder, a data folder): a stored report is written again from the
-// study it names with today's notes and rows, keeping the run's date; a --scale the report was not
+// it (--scale reference, a report folder, a data folder): a stored report (in --out, or by default in
+// <data folder>/reproduce/<scale>) is written again from the study it names with today's notes and rows, keeping the run's date; a --scale the report was not
 // made at is a usage error. Oracle: the hand-made frontier summary's ratios (scratch 400 ÷ pruning
 // 100 = 4, scratch 400 ÷ distillation 200 = 2); nothing runs, so no prerequisites.
 import fs from 'node:fs';
@@ -55,5 +55,14 @@ describe('whittle reproduce --rerender', () => {
     expect(md).toContain(def.note);
     expect(md).not.toContain('an old note');
     expect(fs.existsSync(path.join(out, 'charts', 'frontier-cmsp-frontier.svg'))).toBe(true);
+
+    // without --out it re-renders <data folder>/reproduce/<scale>, where a run without --out writes
+    const dflt = path.join(home, 'reproduce', 'reference');
+    fs.cpSync(out, dflt, { recursive: true });
+    fs.rmSync(path.join(dflt, 'report.md'));
+    const d = await whittle(['reproduce', '--rerender', '--scale', 'reference', '--home', home, '--json']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(JSON.parse(d.stdout).report.markdown).toBe(path.join(dflt, 'report.md'));
+    expect(fs.readFileSync(path.join(dflt, 'report.md'), 'utf8')).toBe(md);
   }, 60_000);
 });

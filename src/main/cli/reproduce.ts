@@ -47,11 +47,16 @@ function findFinished(studies: StudyRow[], spec: StudySpec): StudyStart | null {
   return s?.status === 'done' ? { study: s, reused: 'done', runIds: [] } : null;
 }
 
+/** The report folder: --out, else <data folder>/reproduce/<scale>, where --rerender looks for what a run wrote. */
+function reportDir(ctx: CommandContext, out: string | undefined, scale: string): string {
+  return path.resolve(out ?? path.join(ctx.home, 'reproduce', scale));
+}
+
 /** --rerender: the report in --out written again from its report.json and its studies; runs nothing. */
 async function rerender(ctx: CommandContext, o: { scale?: string; only?: string; seeds?: number; out?: string }): Promise<number> {
   if (o.only !== undefined || o.seeds !== undefined) throw new UsageError('--rerender runs nothing: it takes no --only or --seeds (the report says which studies it used)');
   const scale = o.scale ?? 'cpu';
-  const out = path.resolve(o.out ?? path.join(ctx.home, 'reproduce', scale));
+  const out = reportDir(ctx, o.out, scale);
   const file = path.join(out, 'report.json');
   if (!fs.existsSync(file)) throw new UsageError(`--rerender: no report to re-render at ${file} (name its folder with --out)`);
   const stored = parseStoredReport(fs.readFileSync(file, 'utf8'), file);
@@ -88,7 +93,7 @@ export const reproduceCommand: Command = {
     // The report always covers the whole suite: results --only leaves out are read from finished
     // studies of the same spec when there are some, and never run.
     const results = SUITE;
-    const out = path.resolve(o.out ?? path.join(ctx.home, 'reproduce', scale));
+    const out = reportDir(ctx, o.out, scale);
     // Every planned spec is built (and validated) before anything runs: a bad override fails now.
     const plans = results.map((def) => ({ def, studies: def.studies(scale, o.seeds ?? def.defaultSeeds[scale]).map((p) => ({ p, spec: plannedSpec(p) })) }));
     const svc = ctx.service();
