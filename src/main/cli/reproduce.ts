@@ -10,6 +10,7 @@ import { derivedFromStudies, parseStoredReport, rerenderReport } from '../servic
 import { findExistingStudy, plannedSpec, startOrReuse, studyWallSeconds, type StudyStart } from '../services/reproduce/studies';
 import type { StudySpec } from '../../shared/studies';
 import { SCALES, selectResults, SUITE, type Prerequisite, type ResultDef, type Scale } from '../services/reproduce/suite';
+import { boundMark } from '../services/reproduce/verdict';
 import { UsageError } from './args';
 import { type Command, type CommandContext, EXIT, SignalStop } from './command';
 import { exitCodeFor, followRuns, formatDuration, printJson, table } from './output';
@@ -144,7 +145,7 @@ export const reproduceCommand: Command = {
     const files = writeReproduceReport(out, rep);
     if (ctx.json) printJson(ctx.io, { report: files, verdicts: verdictCounts(rep), seconds: rep.invocationSeconds, results: outcomes.map((r) => ({ name: r.def.name, missing: r.missing, wallSeconds: r.wallSeconds, rows: r.rows.map((x) => ({ key: x.key, whittle: x.whittle, verdict: x.verdict })) })) });
     else {
-      ctx.io.out(`\n${table([['RESULT', 'ROW', 'WHITTLE (mean)', 'VERDICT'], ...outcomes.flatMap((r) => (r.rows.length ? r.rows.map((x) => [r.def.name, x.key, x.whittle ? `${x.whittle.atLeast ? '≥' : x.whittle.atMost ? '≤' : ''}${x.whittle.mean.toFixed(2)}` : '—', x.verdict]) : [[r.def.name, '—', '—', `missing: ${r.missing}`]]))])}\n`);
+      ctx.io.out(`\n${table([['RESULT', 'ROW', 'WHITTLE (mean)', 'VERDICT'], ...outcomes.flatMap((r) => (r.rows.length ? r.rows.map((x) => [r.def.name, x.key, x.whittle ? `${boundMark(x.whittle)}${x.whittle.mean.toFixed(2)}` : '—', x.verdict]) : [[r.def.name, '—', '—', `missing: ${r.missing}`]]))])}\n`);
       ctx.io.out(`\ntook ${formatDuration(rep.invocationSeconds)}; report: ${files.html} and ${files.markdown}\n`);
     }
     return failed ? EXIT.failed : EXIT.ok;

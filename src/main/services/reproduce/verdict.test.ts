@@ -6,7 +6,7 @@ import { need } from '../../../../test/helpers/prereqs';
 import { bandChartSvg, bandDomain } from '../report/bandChart';
 import type { StudyRow } from '../../../shared/api';
 import { censoredRatio, selectResults, SUITE } from './suite';
-import { formatSpread, spread, verdict } from './verdict';
+import { boundMark, formatSpread, spread, verdict } from './verdict';
 
 describe('spread', () => {
   it('gives mean, sample sd, min and max (hand-computed)', () => {
@@ -19,6 +19,8 @@ describe('spread', () => {
     expect(spread([{ seed: 0, value: 0.5 }])!.sd).toBe(0);
     expect(spread([])).toBeNull();
     expect(formatSpread(spread([{ seed: 0, value: 3, atLeast: true }, { seed: 1, value: 5 }]))).toBe('≥ 4.00 ± 1.41 (3.00–5.00, 2 seeds)');
+    expect(formatSpread(spread([{ seed: 0, value: 3, atLeast: true }, { seed: 1, value: 5, atMost: true }]))).toBe('~ 4.00 ± 1.41 (3.00–5.00, 2 seeds)');
+    expect([boundMark({}), boundMark({ atLeast: true }), boundMark({ atMost: true }), boundMark({ atLeast: true, atMost: true })]).toEqual(['', '≥', '≤', '~']);
   });
 });
 
