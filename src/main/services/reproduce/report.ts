@@ -7,7 +7,7 @@ import { bandChartSvg } from '../report/bandChart';
 import { esc } from '../report/svgChart';
 import type { NamedChart } from './charts';
 import type { ReportRow, ResultDef, Scale } from './suite';
-import { formatSpread } from './verdict';
+import { boundMark, formatSpread } from './verdict';
 
 export interface StudyOutcome { id: string; name: string; status: string; seed: number | null; wallSeconds: number | null; reused: boolean; runs: number }
 
@@ -91,7 +91,7 @@ function markdown(rep: ReproduceReport): string {
     }
     for (const r of res.rows) {
       out.push(`- **${r.paper.claim}** — paper: ${r.paper.shown} (${r.paper.cite}); agreement band ${bandText(r.paper.band)}; ordering: ${r.ordering ?? 'none'}${r.orderingHolds === null ? '' : r.orderingHolds ? ' (holds)' : ' (fails)'}.`);
-      out.push(`  Whittle: ${formatSpread(r.whittle)}; per seed: ${r.perSeed.map((s) => `${s.seed}: ${s.atLeast ? '≥' : s.atMost ? '≤' : ''}${Number(s.value.toPrecision(3))}`).join(', ') || '—'}. Verdict: **${r.verdict}**.${r.note ? ` (${r.note})` : ''}`);
+      out.push(`  Whittle: ${formatSpread(r.whittle)}; per seed: ${r.perSeed.map((s) => `${s.seed}: ${boundMark(s)}${Number(s.value.toPrecision(3))}`).join(', ') || '—'}. Verdict: **${r.verdict}**.${r.note ? ` (${r.note})` : ''}`);
       out.push(`  ![${r.key}](charts/${res.def.name}-${r.key}.svg)`);
     }
     for (const c of res.charts) out.push('', `![${c.name}](charts/${c.name}.svg)`);
