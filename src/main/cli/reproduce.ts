@@ -4,15 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StudyRow } from '../../shared/api';
-import { CorpusRegistry } from '../services/corpora';
 import { applyOverrides, findRecipe } from '../services/recipes';
-import { EVIDENCE } from '../services/reproduce/evidence';
-import { resultCharts } from '../services/reproduce/charts';
 import { writeReproduceReport, type ReproduceReport, type ResultOutcome, type StudyOutcome, verdictCounts, TEST_SCALE_NOTE } from '../services/reproduce/report';
-import { parseStoredReport, rerenderReport } from '../services/reproduce/rerender';
+import { derivedFromStudies, parseStoredReport, rerenderReport } from '../services/reproduce/rerender';
 import { findExistingStudy, plannedSpec, startOrReuse, studyWallSeconds, type StudyStart } from '../services/reproduce/studies';
 import type { StudySpec } from '../../shared/studies';
 import { SCALES, selectResults, SUITE, type Prerequisite, type ResultDef, type Scale } from '../services/reproduce/suite';
+import { boundMark } from '../services/reproduce/verdict';
 import { UsageError } from './args';
 import { type Command, type CommandContext, EXIT, SignalStop } from './command';
 import { exitCodeFor, followRuns, formatDuration, printJson, table } from './output';
@@ -31,7 +29,7 @@ async function ensurePrerequisite(ctx: CommandContext, need: Prerequisite, scale
     if (end.status !== 'done') throw new Error(`importing ${need.source} as '${need.name}' ${end.status}: ${end.error ?? ''} (import it with 'whittle data import DIR --name ${need.name}')`);
     return;
   }
-  if (new CorpusRegistry(ctx.home).list().some((c) => c.name === need.name)) return;
+  if ((await svc.listCorpora()).some((c) => c.name === need.name)) return;
   const recipe = findRecipe(need.recipe);
   const spec = applyOverrides(recipe.spec, scale === 'test' ? [`maxTotalBytes=${TEST_CORPUS_BYTES}`] : []);
   if (!ctx.json) ctx.io.out(`importing text domain '${need.name}' (recipe ${need.recipe})\n`);
@@ -50,11 +48,16 @@ function findFinished(studies: StudyRow[], spec: StudySpec): StudyStart | null {
   return s?.status === 'done' ? { study: s, reused: 'done', runIds: [] } : null;
 }
 
+/** The report folder: --out, else <data folder>/reproduce/<scale>, where --rerender looks for what a run wrote. */
+function reportDir(ctx: CommandContext, out: string | undefined, scale: string): string {
+  return path.resolve(out ?? path.join(ctx.home, 'reproduce', scale));
+}
+
 /** --rerender: the report in --out written again from its report.json and its studies; runs nothing. */
 async function rerender(ctx: CommandContext, o: { scale?: string; only?: string; seeds?: number; out?: string }): Promise<number> {
   if (o.only !== undefined || o.seeds !== undefined) throw new UsageError('--rerender runs nothing: it takes no --only or --seeds (the report says which studies it used)');
   const scale = o.scale ?? 'cpu';
-  const out = path.resolve(o.out ?? path.join(ctx.home, 'reproduce', scale));
+  const out = reportDir(ctx, o.out, scale);
   const file = path.join(out, 'report.json');
   if (!fs.existsSync(file)) throw new UsageError(`--rerender: no report to re-render at ${file} (name its folder with --out)`);
   const stored = parseStoredReport(fs.readFileSync(file, 'utf8'), file);
@@ -91,12 +94,12 @@ export const reproduceCommand: Command = {
     // The report always covers the whole suite: results --only leaves out are read from finished
     // studies of the same spec when there are some, and never run.
     const results = SUITE;
-    const out = path.resolve(o.out ?? path.join(ctx.home, 'reproduce', scale));
+    const out = reportDir(ctx, o.out, scale);
     // Every planned spec is built (and validated) before anything runs: a bad override fails now.
     const plans = results.map((def) => ({ def, studies: def.studies(scale, o.seeds ?? def.defaultSeeds[scale]).map((p) => ({ p, spec: plannedSpec(p) })) }));
     const svc = ctx.service();
     const t0 = Date.now();
-    const outcomes: ResultOutcome[] = results.map((def) => ({ def, missing: 'not run yet', studies: [], rows: [], wallSeconds: null, charts: [], evidence: EVIDENCE[def.name] }));
+    const outcomes: ResultOutcome[] = results.map((def) => ({ def, missing: 'not run yet', studies: [], wallSeconds: null, ...derivedFromStudies(def, []) }));
     // the backend the studies' runs reported (the service knows none before a worker has started)
     const backends = () => [...new Set(outcomes.flatMap((r) => r.studies.flatMap((s) => svc.store.listRuns({ studyId: s.id }).map((x) => x.backend))).filter((b): b is string => Boolean(b)))].join(', ') || null;
     const report = (): ReproduceReport => ({ scale, generatedAt: new Date().toISOString(), machine: machine(backends()), invocationSeconds: (Date.now() - t0) / 1000, results: outcomes });
@@ -128,8 +131,7 @@ export const reproduceCommand: Command = {
           outcome.missing = (e as Error).message;
           if (!ctx.json && selected.includes(def)) ctx.io.err(`${tag} ${(e as Error).message}\n`);
         } finally {
-          outcome.rows = done.length ? def.rows(done) : [];
-          outcome.charts = resultCharts(def.name, done);
+          Object.assign(outcome, derivedFromStudies(def, done));
           const walls = outcome.studies.map((s) => s.wallSeconds).filter((w): w is number => w !== null);
           outcome.wallSeconds = walls.length ? walls.reduce((a, b) => a + b, 0) : null;
           writeReproduceReport(out, report());
@@ -143,7 +145,7 @@ export const reproduceCommand: Command = {
     const files = writeReproduceReport(out, rep);
     if (ctx.json) printJson(ctx.io, { report: files, verdicts: verdictCounts(rep), seconds: rep.invocationSeconds, results: outcomes.map((r) => ({ name: r.def.name, missing: r.missing, wallSeconds: r.wallSeconds, rows: r.rows.map((x) => ({ key: x.key, whittle: x.whittle, verdict: x.verdict })) })) });
     else {
-      ctx.io.out(`\n${table([['RESULT', 'ROW', 'WHITTLE (mean)', 'VERDICT'], ...outcomes.flatMap((r) => (r.rows.length ? r.rows.map((x) => [r.def.name, x.key, x.whittle ? `${x.whittle.atLeast ? '≥' : x.whittle.atMost ? '≤' : ''}${x.whittle.mean.toFixed(2)}` : '—', x.verdict]) : [[r.def.name, '—', '—', `missing: ${r.missing}`]]))])}\n`);
+      ctx.io.out(`\n${table([['RESULT', 'ROW', 'WHITTLE (mean)', 'VERDICT'], ...outcomes.flatMap((r) => (r.rows.length ? r.rows.map((x) => [r.def.name, x.key, x.whittle ? `${boundMark(x.whittle)}${x.whittle.mean.toFixed(2)}` : '—', x.verdict]) : [[r.def.name, '—', '—', `missing: ${r.missing}`]]))])}\n`);
       if (rep.scale === 'test') ctx.io.out(`\n${TEST_SCALE_NOTE}\n`);
       ctx.io.out(`\ntook ${formatDuration(rep.invocationSeconds)}; report: ${files.html} and ${files.markdown}\n`);
     }

@@ -14,7 +14,7 @@ function meanBy(points: [number, number | null][]): [number, number][] {
 
 interface SweepPoint { sparsity: number; kept: { afterPrune: number | null; afterRecovery: number | null }; removed: Record<string, { afterRelearn: number | null }> }
 
-export function nonlocalityChart(studies: StudyRow[]): NamedChart {
+function nonlocalityChart(studies: StudyRow[]): NamedChart {
   const sweeps = studies.map((s) => (s.summary as { sweeps?: Record<string, SweepPoint[]> } | null)?.sweeps ?? {});
   const series = (variant: string, pick: (p: SweepPoint) => number | null) => meanBy(sweeps.flatMap((sw) => (sw[variant] ?? []).map((p) => [p.sparsity, pick(p)] as [number, number | null])));
   const relearn = (p: SweepPoint) => { const v = Object.values(p.removed).map((r) => r.afterRelearn).filter((x): x is number => x !== null); return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null; };
@@ -29,7 +29,7 @@ export function nonlocalityChart(studies: StudyRow[]): NamedChart {
 
 interface FrontierPoint { size: number | string; samplesToTarget?: number | null; tokensToTarget?: number | null }
 
-export function frontierChart(name: string, studies: StudyRow[], unit: 'samples' | 'tokens'): NamedChart {
+function frontierChart(name: string, studies: StudyRow[], unit: 'samples' | 'tokens'): NamedChart {
   const methods = new Map<string, [number, number | null][]>();
   for (const s of studies) {
     const f = (s.summary as { frontier?: Record<string, FrontierPoint[]> } | null)?.frontier ?? {};

@@ -7,7 +7,7 @@ import { bandChartSvg } from '../report/bandChart';
 import { esc } from '../report/svgChart';
 import type { NamedChart } from './charts';
 import type { ReportRow, ResultDef, Scale } from './suite';
-import { formatSpread } from './verdict';
+import { boundMark, formatSpread } from './verdict';
 
 export interface StudyOutcome { id: string; name: string; status: string; seed: number | null; wallSeconds: number | null; reused: boolean; runs: number }
 
@@ -32,7 +32,7 @@ export interface ReproduceReport {
   results: ResultOutcome[];
 }
 
-export const VERDICT_RULE = [
+const VERDICT_RULE = [
   'Each row compares one number. Whittle\'s value is computed per seed and summarised as mean ± sample sd (min–max, seeds).',
   'The row states the direction of the paper\'s claim (the ordering) and a band of values that count as agreeing with the paper\'s value.',
   '**agrees**: the ordering holds on Whittle\'s mean and the mean lies in the band (a bound "≥ x" agrees when x lies in the band);',
@@ -43,7 +43,7 @@ export const VERDICT_RULE = [
 
 const bandText = (b: { lo: number; hi: number }) => (Number.isFinite(b.hi) ? (b.lo === b.hi ? `= ${b.lo}` : `${b.lo}–${b.hi}`) : `≥ ${b.lo}`);
 
-export function formatWall(s: number | null): string {
+function formatWall(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '—';
   const m = Math.floor(s / 60), sec = Math.round(s % 60);
   return m ? `${m} min ${sec} s` : `${sec} s`;
@@ -95,7 +95,7 @@ function markdown(rep: ReproduceReport): string {
     }
     for (const r of res.rows) {
       out.push(`- **${r.paper.claim}** — paper: ${r.paper.shown} (${r.paper.cite}); agreement band ${bandText(r.paper.band)}; ordering: ${r.ordering ?? 'none'}${r.orderingHolds === null ? '' : r.orderingHolds ? ' (holds)' : ' (fails)'}.`);
-      out.push(`  Whittle: ${formatSpread(r.whittle)}; per seed: ${r.perSeed.map((s) => `${s.seed}: ${s.atLeast ? '≥' : s.atMost ? '≤' : ''}${Number(s.value.toPrecision(3))}`).join(', ') || '—'}. Verdict: **${r.verdict}**.${r.note ? ` (${r.note})` : ''}`);
+      out.push(`  Whittle: ${formatSpread(r.whittle)}; per seed: ${r.perSeed.map((s) => `${s.seed}: ${boundMark(s)}${Number(s.value.toPrecision(3))}`).join(', ') || '—'}. Verdict: **${r.verdict}**.${r.note ? ` (${r.note})` : ''}`);
       out.push(`  ![${r.key}](charts/${res.def.name}-${r.key}.svg)`);
     }
     for (const c of res.charts) out.push('', `![${c.name}](charts/${c.name}.svg)`);

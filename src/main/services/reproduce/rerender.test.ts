@@ -58,6 +58,24 @@ describe('re-rendering a reproduction report', () => {
     } finally { fs.rmSync(dir, { recursive: true, force: true }); }
   });
 
+  it('marks a seed whose value averages a lower and an upper bound ~, as its mean is marked', async () => {
+    // 16 units: scratch never reached the target (≥ its budget 64,000 ÷ 200 = 320); 32 units:
+    // distillation never did (≤ 400 ÷ 64,000); the seed's value averages the two
+    const mixed: StudyRow = { ...study, summary: { sizes: [16, 32], frontier: {
+      attribution: [{ size: 16, samplesToTarget: 100, status: 'done' }, { size: 32, samplesToTarget: 100, status: 'done' }],
+      distill: [{ size: 16, samplesToTarget: 200, status: 'done' }, { size: 32, samplesToTarget: null, status: 'done' }],
+      scratch: [{ size: 16, samplesToTarget: null, status: 'done' }, { size: 32, samplesToTarget: 400, status: 'done' }],
+    } } };
+    const rep = await rerenderReport(stored(), async (id) => (id === 's1' ? mixed : null));
+    const distill = rep.results[0].rows[1];
+    expect(distill.perSeed).toEqual([{ seed: 0, value: (320 + 400 / 64000) / 2, atLeast: true, atMost: true }]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-rerender-'));
+    try {
+      const md = fs.readFileSync(writeReproduceReport(dir, rep).markdown, 'utf8');
+      expect(md).toContain('Whittle: ~ 160.00 (1 seed); per seed: 0: ~160.');
+    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
   it('names a study missing from the data folder, an unknown result, and a malformed field', async () => {
     await expect(rerenderReport(stored(), async () => null)).rejects.toThrow(/study s1 .*not in this data folder/);
     const odd = stored(); odd.results[0].def.name = 'fig9';

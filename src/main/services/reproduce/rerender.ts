@@ -9,7 +9,7 @@ import type { StudyRow } from '../../../shared/api';
 import { resultCharts } from './charts';
 import { EVIDENCE } from './evidence';
 import type { ReproduceReport, ResultOutcome, StudyOutcome } from './report';
-import { SCALES, SUITE, type Scale } from './suite';
+import { type ResultDef, SCALES, SUITE, type Scale } from './suite';
 
 /** A report.json as writeReproduceReport wrote it (results without their charts). */
 export interface StoredReport extends Omit<ReproduceReport, 'results'> { results: Omit<ResultOutcome, 'charts'>[] }
@@ -30,6 +30,12 @@ export function parseStoredReport(text: string, file: string): StoredReport {
   return r as StoredReport;
 }
 
+/** What today's code derives for a result from its studies: rows and verdicts, charts, evidence.
+ *  One place for both a run (`whittle reproduce`) and a re-render, so the two cannot drift. */
+export function derivedFromStudies(def: ResultDef, studies: StudyRow[]): Pick<ResultOutcome, 'rows' | 'charts' | 'evidence'> {
+  return { rows: studies.length ? def.rows(studies) : [], charts: resultCharts(def.name, studies), evidence: EVIDENCE[def.name] };
+}
+
 /** The report again from `stored` and its studies (looked up by id): throws, naming the study, when
  *  one is not in the data folder, and naming the result when today's suite has no such result. */
 export async function rerenderReport(stored: StoredReport, getStudy: (id: string) => Promise<StudyRow | null>): Promise<ReproduceReport> {
@@ -43,10 +49,7 @@ export async function rerenderReport(stored: StoredReport, getStudy: (id: string
       if (!row) throw new Error(`study ${s.id} (${s.name}, result '${def.name}') is not in this data folder: re-render over the data folder the report was made in`);
       studies.push(row);
     }
-    results.push({
-      def, missing: prev.missing, studies: prev.studies, rows: studies.length ? def.rows(studies) : [],
-      wallSeconds: prev.wallSeconds, charts: resultCharts(def.name, studies), evidence: EVIDENCE[def.name],
-    });
+    results.push({ def, missing: prev.missing, studies: prev.studies, wallSeconds: prev.wallSeconds, ...derivedFromStudies(def, studies) });
   }
   return { scale: stored.scale, generatedAt: stored.generatedAt, machine: stored.machine, invocationSeconds: stored.invocationSeconds, results };
 }

@@ -52,12 +52,24 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const perSeed = (recipe: string, seeds: number, sets: string[]): PlannedStudy[] =>
   range(seeds).map((seed) => ({ recipe, seed, sets: [...sets, `seed=${seed}`] }));
 
+/** A single-seed study kind's plan at each scale: one study per seed of the reference recipe as it
+ *  is, or of the CPU recipe, shrunk by `testSets` at the test scale. */
+const perSeedAtScale = (reference: string, cpu: string, testSets: string[]): ResultDef['studies'] =>
+  (scale, seeds) => (scale === 'reference' ? perSeed(reference, seeds, []) : perSeed(cpu, seeds, scale === 'test' ? testSets : []));
+
 function row(key: PaperKey, perSeedValues: SeedValue[], ordering: string | null, holds: (s: Spread) => boolean | null, note?: string): ReportRow {
   const s = spread(perSeedValues);
   const orderingHolds = s ? holds(s) : null;
   const paper: PaperValue = PAPER[key];
   return { key, paper, perSeed: perSeedValues, whittle: s, ordering, orderingHolds, verdict: verdict(s, paper.band as Band, orderingHolds), note };
 }
+
+/** An ordering between a row's mean and another arm's, both as `spread` takes them; null (no
+ *  ordering to test) when the other arm has no value. */
+const versus = (other: SeedValue[], holds: (mine: number, other: number) => boolean) => (s: Spread): boolean | null => {
+  const o = spread(other);
+  return o ? holds(s.mean, o.mean) : null;
+};
 
 // ── curriculum (Fig. 2) ─────────────────────────────────────────────────────
 interface CurriculumSummary { regimes?: { regime: string; seeds: { seed: number; status: string; stepsToLearn: number | null }[] }[] }
@@ -83,10 +95,9 @@ const curriculum: ResultDef = {
   rows(studies) {
     const broad = studies.flatMap((s) => learnedPerSeed(s, 'broad'));
     const narrow = studies.flatMap((s) => learnedPerSeed(s, 'narrow'));
-    const mean = (xs: SeedValue[]) => (xs.length ? xs.reduce((a, b) => a + b.value, 0) / xs.length : NaN);
     return [
-      row('curriculumBroad', broad, 'broad learns in more seeds than narrow', (s) => (narrow.length ? s.mean > mean(narrow) : null)),
-      row('curriculumNarrow', narrow, 'narrow learns in fewer seeds than broad', (s) => (broad.length ? s.mean < mean(broad) : null)),
+      row('curriculumBroad', broad, 'broad learns in more seeds than narrow', versus(narrow, (mine, other) => mine > other)),
+      row('curriculumNarrow', narrow, 'narrow learns in fewer seeds than broad', versus(broad, (mine, other) => mine < other)),
     ];
   },
 };
@@ -97,7 +108,7 @@ interface NonlocalitySummary { sweeps?: Record<'plain' | 'lasso', SweepPoint[]> 
 
 /** Sparsities at which the relearn test is read: up to 80 %, where the issue's reference run shows
  *  the unregularised removed skill relearning (beyond that too few units are left to relearn with). */
-export const RELEARN_MAX_SPARSITY = 0.8;
+const RELEARN_MAX_SPARSITY = 0.8;
 
 function nonlocalitySeed(study: StudyRow) {
   const s = study.summary as NonlocalitySummary | null;
@@ -117,22 +128,16 @@ const nonlocality: ResultDef = {
   note: `CMSP m=6, k=3, n=18 (six atomics + [0,1,2] + [3,4,5]), 128×128 MLP trained as the reference does (20k steps, 256 samples per skill per step), ablation scores, global selection, 1,000 recovery and relearn steps; CPU scale = the reference settings at 4 sparsities (50–90 %) instead of 7; keep [0,1,2], remove [3,4,5]. Kept-skill value per seed: mean over the sparsities of (accuracy with group lasso − without) right after pruning. Relearn values per seed: mean accuracy of the removed skill after its relearn steps over the sparsities ≤ ${RELEARN_MAX_SPARSITY * 100} %.`,
   needs: [],
   defaultSeeds: { test: 2, cpu: 3, reference: 1 },
-  studies(scale, seeds) {
-    if (scale === 'reference') return perSeed('nonlocality-cmsp', seeds, []);
-    const sets = scale === 'test'
-      ? ['source.train.steps=300', 'source.train.model.hidden=[32,32]', 'groupLasso.train.steps=100', 'recovery.steps=50', 'sparsities=[0.5,0.8]', 'eval.samples=200', 'score.samples=200', 'source.train.eval.samples=200']
-      : [];
-    return perSeed('nonlocality-cmsp-cpu', seeds, sets);
-  },
+  studies: perSeedAtScale('nonlocality-cmsp', 'nonlocality-cmsp-cpu',
+    ['source.train.steps=300', 'source.train.model.hidden=[32,32]', 'groupLasso.train.steps=100', 'recovery.steps=50', 'sparsities=[0.5,0.8]', 'eval.samples=200', 'score.samples=200', 'source.train.eval.samples=200']),
   rows(studies) {
     const per = studies.map(nonlocalitySeed);
     const vals = (f: (x: ReturnType<typeof nonlocalitySeed>) => number | null) => per.flatMap((x) => { const v = f(x); return v === null ? [] : [{ seed: x.seed, value: v }]; });
     const plain = vals((x) => x.relearnPlain), lasso = vals((x) => x.relearnLasso);
-    const mean = (xs: SeedValue[]) => (xs.length ? xs.reduce((a, b) => a + b.value, 0) / xs.length : NaN);
     return [
       row('nonlocalityKept', vals((x) => x.keptGain), 'group lasso keeps more of the kept skill (difference > 0)', (s) => s.mean > 0),
-      row('nonlocalityRelearnPlain', plain, 'relearns more without group lasso than with it', (s) => (lasso.length ? s.mean > mean(lasso) : null)),
-      row('nonlocalityRelearnLasso', lasso, 'relearns less with group lasso than without it', (s) => (plain.length ? s.mean < mean(plain) : null)),
+      row('nonlocalityRelearnPlain', plain, 'relearns more without group lasso than with it', versus(lasso, (mine, other) => mine > other)),
+      row('nonlocalityRelearnLasso', lasso, 'relearns less with group lasso than without it', versus(plain, (mine, other) => mine < other)),
     ];
   },
 };
@@ -195,15 +200,10 @@ const frontierFashion: ResultDef = {
   note: 'Fashion-MNIST footwear (Sandal, Sneaker, Ankle boot) stands in for the paper\'s MNIST even digits (no MNIST on this machine); target 94 % (the paper: 97 % on MNIST). CPU scale: teacher 784→256→256→10 (the paper: 1200×1200), sizes 32/64/128 hidden units. Samples include the pruning phase, never the teacher\'s.',
   needs: [FASHION],
   defaultSeeds: { test: 1, cpu: 5, reference: 1 },
-  studies(scale, seeds) {
-    if (scale === 'reference') return perSeed('fashion-mnist-frontier', seeds, []);
-    const sets = scale === 'test'
-      ? ['teacher.train.model.hidden=[64,64]', 'teacher.train.steps=200', 'teacher.train.eval.samples=1000', 'sizes=[16,32]', 'targetAccuracy=0.8',
-        'eval.every=50', 'eval.samples=500', 'prune.scoreSamples=200', 'prune.recovery.steps=150', 'groupLasso.train.steps=200',
-        'distill.train.steps=150', 'scratch.steps=150']
-      : [];
-    return perSeed('fashion-mnist-frontier-cpu', seeds, sets);
-  },
+  studies: perSeedAtScale('fashion-mnist-frontier', 'fashion-mnist-frontier-cpu',
+    ['teacher.train.model.hidden=[64,64]', 'teacher.train.steps=200', 'teacher.train.eval.samples=1000', 'sizes=[16,32]', 'targetAccuracy=0.8',
+      'eval.every=50', 'eval.samples=500', 'prune.scoreSamples=200', 'prune.recovery.steps=150', 'groupLasso.train.steps=200',
+      'distill.train.steps=150', 'scratch.steps=150']),
   rows: compareRows,
 };
 
@@ -214,14 +214,9 @@ const frontierCmsp: ResultDef = {
   note: 'The paper\'s Fig. 4 is on MNIST; this row checks its claim on Whittle\'s synthetic task, against the same paper values. CMSP m=6, k=3, n=18, teacher trained on all eight skills; narrow skill [0,1,2]. CPU scale (compare-cmsp-cpu): teacher 128×128, sizes 16 and 64 hidden units, every arm up to 6,000 steps × 64 samples; reference scale (compare-cmsp): teacher 256×256, sizes 8–256, up to 20,000 steps × 64 samples.',
   needs: [],
   defaultSeeds: { test: 1, cpu: 2, reference: 1 },
-  studies(scale, seeds) {
-    if (scale === 'reference') return perSeed('compare-cmsp', seeds, []);
-    const sets = scale === 'test'
-      ? ['teacher.train.steps=300', 'teacher.train.model.hidden=[32,32]', 'sizes=[16]', 'methods=["attribution","distill","scratch"]', 'eval.samples=200',
-        'prune.scoreSamples=200', 'prune.recovery.steps=100', 'distill.train.steps=100', 'scratch.steps=100']
-      : [];
-    return perSeed('compare-cmsp-cpu', seeds, sets);
-  },
+  studies: perSeedAtScale('compare-cmsp', 'compare-cmsp-cpu',
+    ['teacher.train.steps=300', 'teacher.train.model.hidden=[32,32]', 'sizes=[16]', 'methods=["attribution","distill","scratch"]', 'eval.samples=200',
+      'prune.scoreSamples=200', 'prune.recovery.steps=100', 'distill.train.steps=100', 'scratch.steps=100']),
   rows: compareRows,
 };
 
@@ -253,13 +248,8 @@ const lmFrontier: ResultDef = {
   note: 'Desktop scale: a 4-layer byte-level transformer (d=128, 2048 MLP neurons) trained on Python + prose, carved to 256 and 1024 neurons; target = within 15 % of the general model\'s Python loss (the paper: GPT-2-scale models and a fixed loss target). Value per seed: the ratio averaged over the sizes.',
   needs: [PYTHON, PROSE],
   defaultSeeds: { test: 1, cpu: 1, reference: 1 },
-  studies(scale, seeds) {
-    if (scale === 'reference') return perSeed('lm-compare', seeds, []);
-    const sets = scale === 'test'
-      ? ['general.steps=60', 'general.model.layers=2', 'general.model.dModel=64', 'general.model.mlpWidth=128', 'sizes=[128]', 'steps=30', 'prune.scoreWindows=8', 'eval.every=10', 'eval.windows=4', 'schedule.warmup=5', 'general.schedule.warmup=10']
-      : [];
-    return perSeed('lm-compare-cpu', seeds, sets);
-  },
+  studies: perSeedAtScale('lm-compare', 'lm-compare-cpu',
+    ['general.steps=60', 'general.model.layers=2', 'general.model.dModel=64', 'general.model.mlpWidth=128', 'sizes=[128]', 'steps=30', 'prune.scoreWindows=8', 'eval.every=10', 'eval.windows=4', 'schedule.warmup=5', 'general.schedule.warmup=10']),
   rows: lmRows,
 };
 

@@ -4,8 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { need } from '../../../../test/helpers/prereqs';
 import { bandChartSvg, bandDomain } from '../report/bandChart';
-import { censoredRatio, selectResults } from './suite';
-import { formatSpread, spread, verdict } from './verdict';
+import type { StudyRow } from '../../../shared/api';
+import { censoredRatio, selectResults, SUITE } from './suite';
+import { boundMark, formatSpread, spread, verdict } from './verdict';
 
 describe('spread', () => {
   it('gives mean, sample sd, min and max (hand-computed)', () => {
@@ -18,6 +19,8 @@ describe('spread', () => {
     expect(spread([{ seed: 0, value: 0.5 }])!.sd).toBe(0);
     expect(spread([])).toBeNull();
     expect(formatSpread(spread([{ seed: 0, value: 3, atLeast: true }, { seed: 1, value: 5 }]))).toBe('≥ 4.00 ± 1.41 (3.00–5.00, 2 seeds)');
+    expect(formatSpread(spread([{ seed: 0, value: 3, atLeast: true }, { seed: 1, value: 5, atMost: true }]))).toBe('~ 4.00 ± 1.41 (3.00–5.00, 2 seeds)');
+    expect([boundMark({}), boundMark({ atLeast: true }), boundMark({ atMost: true }), boundMark({ atLeast: true, atMost: true })]).toEqual(['', '≥', '≤', '~']);
   });
 });
 
@@ -49,6 +52,27 @@ describe('selectResults', () => {
   it('takes comma-separated names and names the known ones for an unknown one', () => {
     expect(selectResults('nonlocality, curriculum').map((r) => r.name)).toEqual(['curriculum', 'nonlocality']);
     expect(() => selectResults('fig9')).toThrow(/unknown result 'fig9' \(known: curriculum, nonlocality/);
+  });
+});
+
+describe('the orderings between two arms', () => {
+  const curriculum = SUITE.find((r) => r.name === 'curriculum')!;
+  const study = (regimes: { regime: string; learned: (boolean | null)[] }[]): StudyRow => ({
+    id: 's', name: 's', kind: 'curriculum', status: 'done', createdAt: 1, runIds: [], spec: {} as StudyRow['spec'],
+    summary: { regimes: regimes.map((r) => ({ regime: r.regime, seeds: r.learned.map((l, seed) => ({ seed, status: l === null ? 'failed' : 'done', stepsToLearn: l ? 100 : null })) })) },
+  });
+
+  it("compares a row's mean with the other arm's, and tests no ordering when the other arm has no value", () => {
+    // broad learns in 2 of 3 seeds (0.67), narrow in 0 of 2: both orderings hold
+    const [broad, narrow] = curriculum.rows([study([{ regime: 'broad', learned: [true, true, false] }, { regime: 'narrow', learned: [false, false] }])]);
+    expect([broad.whittle?.mean, narrow.whittle?.mean]).toEqual([2 / 3, 0]);
+    expect([broad.orderingHolds, narrow.orderingHolds]).toEqual([true, true]);
+    // narrow learns as often as broad (1 of 2 each): neither "more" nor "fewer" holds
+    const [b2, n2] = curriculum.rows([study([{ regime: 'broad', learned: [true, false] }, { regime: 'narrow', learned: [false, true] }])]);
+    expect([b2.orderingHolds, n2.orderingHolds, n2.verdict]).toEqual([false, false, 'disagrees']);
+    // no narrow seed finished: the broad row has no ordering to test, the narrow row no data
+    const [b3, n3] = curriculum.rows([study([{ regime: 'broad', learned: [true] }, { regime: 'narrow', learned: [null] }])]);
+    expect([b3.orderingHolds, n3.orderingHolds, n3.verdict]).toEqual([null, null, 'no data']);
   });
 });
 

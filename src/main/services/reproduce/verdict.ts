@@ -38,12 +38,18 @@ export function verdict(s: Spread | null, band: Band, orderingHolds: boolean | n
   return orderingHolds === true ? 'agrees in ordering only' : 'disagrees';
 }
 
+/** How a value that is a bound is marked: ≥ a lower bound, ≤ an upper one, ~ a mean over both at
+ *  once (neither), nothing for an exact value. */
+export function boundMark(b: { atLeast?: boolean; atMost?: boolean }): '~' | '≥' | '≤' | '' {
+  return b.atLeast && b.atMost ? '~' : b.atLeast ? '≥' : b.atMost ? '≤' : '';
+}
+
 /** "0.83 ± 0.05 (0.78–0.88, 3 seeds)"; "≥ 4.2 …" when a seed's value is a lower bound, "≤" an upper. */
 export function formatSpread(s: Spread | null, digits = 2): string {
   if (!s) return 'no data';
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(digits) : '∞');
-  // a mean over lower and upper bounds at once is neither: marked ~
-  const ge = s.atLeast && s.atMost ? '~ ' : s.atLeast ? '≥ ' : s.atMost ? '≤ ' : '';
+  const mark = boundMark(s);
+  const ge = mark ? `${mark} ` : '';
   if (s.n === 1) return `${ge}${f(s.mean)} (1 seed)`;
   return `${ge}${f(s.mean)} ± ${f(s.sd)} (${f(s.min)}–${f(s.max)}, ${s.n} seeds)`;
 }
