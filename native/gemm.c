@@ -342,7 +342,7 @@ void wn_sgemm1(int ta, int tb, int M, int N, int K, const float *A, int lda, con
 }
 
 // The GEMM that serves large calls under the current mode.
-static const char *gemm_in_use(void) {
+const char *wn_gemm_in_use(void) {
   load_blas();
   if (wn_gemm_uses_avx512(16)) return "avx512";  // 16: the narrowest output it takes
   return blas_sgemm && current_gemm_mode() != GEMM_BUILTIN ? "blas" : "builtin";
@@ -353,7 +353,6 @@ void wn_set_threads(int n) {
   load_blas();  // (the BLAS keeps its one thread: see load_blas)
   if (n >= 1) par_threads = n;
 }
-const char *wn_gemm_in_use(void) { return gemm_in_use(); }
 const char *wn_blas_name(void) {
   load_blas();
   return blas_name;
