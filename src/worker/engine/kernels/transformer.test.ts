@@ -216,6 +216,10 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('fused transfo
     expect(() => n.geluForward(heap, [4, 0, 0, 16])).toThrow(/Float64Array of activation arguments/);
     expect(() => n.layerNormForward(heap, Float64Array.of(2, 4, 0, 1e-5, 0, 32, -1, 3))).toThrow(/norm arguments malformed/);
     expect(() => n.causalSoftmaxForward(heap, Float64Array.of(2, 3, 2, 0, 1, 0, 32))).toThrow(/keys S = P \+ T/);
+    // the fused MLP reads its arguments with the same reader (args.c)
+    expect(() => n.mlpForward(heap, Float64Array.of(1, 1, 4, 2, 0, 0, 0))).toThrow(/mlpForward arguments malformed or outside the heap/);
+    expect(() => n.mlpBackward(heap, Float64Array.of(1, 1, 4, 2, 0, 0, 0, 0, 1000, -1))).toThrow(/mlpBackward arguments malformed or outside the heap/);
+    expect(() => n.mlpForward(heap, [1, 1, 4, 2, 0, 0, 0, 0])).toThrow(/Float64Array of MLP arguments/);
   });
 });
 
