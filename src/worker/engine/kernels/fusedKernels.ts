@@ -130,9 +130,11 @@ type NativeCe = (heap: ArrayBuffer, args: Float64Array) => number;
 /** The same two kernels on the addon (native/transformer.c: threads, a vectorised exp; the JS loops
  *  above took 10 ms a step on the lm-general-cpu vocabulary). A label outside [0, C) is an error. */
 function nativeSoftmaxCe(ce: NativeCe): { loss: KernelFunc; grad: KernelFunc } {
-  const check = (bad: number, labels: TensorInfo, backend: WasmBackendLike, C: number) => {
+  // on a bad label the kernel's output is freed before the error (nothing else would free it)
+  const check = (bad: number, labels: TensorInfo, backend: WasmBackendLike, C: number, out: TensorInfo) => {
     if (bad < 0) return;
     const v = new Int32Array(heapBuffer(backend), offsetOf(backend, labels) + 4 * bad, 1)[0];
+    backend.disposeData(out.dataId);
     throw new Error(`softmax cross-entropy: label ${v} at row ${bad} is outside the ${C} classes`);
   };
   return {
@@ -140,7 +142,7 @@ function nativeSoftmaxCe(ce: NativeCe): { loss: KernelFunc; grad: KernelFunc } {
       const [B, C] = logits.shape;
       const out = backend.makeOutput([], 'float32');
       const o = (t: TensorInfo) => offsetOf(backend, t);
-      check(ce(heapBuffer(backend), Float64Array.of(B, C, o(logits), o(labels), 0, o(out), 1)), labels, backend, C);
+      check(ce(heapBuffer(backend), Float64Array.of(B, C, o(logits), o(labels), 0, o(out), 1)), labels, backend, C, out);
       return out;
     }),
     grad: kf(({ inputs: { dy, logits, labels }, backend }) => {
@@ -148,7 +150,7 @@ function nativeSoftmaxCe(ce: NativeCe): { loss: KernelFunc; grad: KernelFunc } {
       const out = backend.makeOutput([B, C], 'float32');
       const o = (t: TensorInfo) => offsetOf(backend, t);
       const scale = B > 0 ? f32(backend, dy, 1)[0] / B : 0;
-      check(ce(heapBuffer(backend), Float64Array.of(B, C, o(logits), o(labels), 1, o(out), scale)), labels, backend, C);
+      check(ce(heapBuffer(backend), Float64Array.of(B, C, o(logits), o(labels), 1, o(out), scale)), labels, backend, C, out);
       return out;
     }),
   };
