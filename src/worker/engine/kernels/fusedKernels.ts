@@ -5,6 +5,7 @@ import { type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow
 import { tf } from '../tf';
 import { f32, heapBuffer, offsetOf, type WasmBackendLike } from './heap';
 import type { NativeKernels } from './native';
+import type { NativeTransformerKernels } from './transformer';
 
 type Args = { inputs: Record<string, TensorInfo>; backend: WasmBackendLike; attrs: NamedAttrMap };
 const kf = (f: (a: Args) => TensorInfo | TensorInfo[]) => f as unknown as KernelFunc;
@@ -125,7 +126,7 @@ const makeAdam = (native: NativeKernels | null) => kf(({ inputs: { p, m, v, g },
   return outs;
 });
 
-type NativeCe = (heap: ArrayBuffer, args: Float64Array) => number;
+type NativeCe = NativeTransformerKernels['softmaxCe'];
 
 /** The same two kernels on the addon (native/transformer.c: threads, a vectorised exp; the JS loops
  *  above took 10 ms a step on the lm-general-cpu vocabulary). A label outside [0, C) is an error. */
@@ -160,7 +161,7 @@ function nativeSoftmaxCe(ce: NativeCe): { loss: KernelFunc; grad: KernelFunc } {
 export function registerFusedWasm(native: NativeKernels | null, register: (name: string, fn: KernelFunc) => void): void {
   register(DENSE, makeDense(native));
   register(RELU_GRAD, makeReluGrad(native));
-  const ce = (native as unknown as { softmaxCe?: NativeCe } | null)?.softmaxCe; // absent from older builds
+  const ce = (native as Partial<NativeTransformerKernels> | null)?.softmaxCe; // absent from older builds
   const nativeCe = ce ? nativeSoftmaxCe(ce.bind(native)) : null;
   register(SOFTMAX_CE, nativeCe?.loss ?? softmaxCe);
   register(SOFTMAX_CE_GRAD, nativeCe?.grad ?? softmaxCeGrad);
