@@ -19,7 +19,7 @@ import { decoderConfig, type DecoderConfigInput } from '../../models/decoder/con
 import { activate, disposeKvCache, initTransformer, Transformer } from '../../models/decoder/model';
 import { windowTensors } from '../../train/batch';
 import { crossEntropy } from '../../train/loss';
-import { fusedActivation, fusedCausalSoftmax, fusedNorm, installKernels, setKernelThreads, softmaxCrossEntropy, uninstallKernels } from './index';
+import { fusedActivation, fusedCausalSoftmax, fusedNorm, fusedSplitHeads, installKernels, setKernelThreads, softmaxCrossEntropy, uninstallKernels } from './index';
 import { loadNative, type NativeGemm } from './native';
 import { SOFTMAX_CE_GRAD } from './fusedKernels';
 import { runKernel } from './ops';
@@ -122,6 +122,7 @@ describe('without the native addon', () => {
       expect(fusedActivation('gelu_tanh', x)).toBeNull();
       expect(fusedNorm('layernorm', x, tf.ones([4]) as Tensor1D, null, 1e-5)).toBeNull();
       expect(fusedCausalSoftmax(tf.ones([1, 2, 2]), 1, 2, 0)).toBeNull();
+      expect(fusedSplitHeads(tf.ones([2, 12]), 1, 2, 2, 1, 3)).toBeNull();
     });
     await tf.setBackend('cpu');
     uninstallKernels('wasm');
