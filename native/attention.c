@@ -23,9 +23,6 @@ static int visible(int r, int S, int T, int P) {
   return q < S ? q : S;
 }
 
-// Rows per thread task (each row S floats).
-#define SOFTMAX_ROWS 16
-
 HOT static void causal_softmax_rows(int S, int T, int P, float scale, const float *x, float *y, int r0, int r1) {
   for (int r = r0; r < r1; r++) {
     const float *xr = x + (size_t)r * S;

@@ -25,12 +25,17 @@ function headerDir() {
   return cands.find((p) => p && fs.existsSync(path.join(p, 'node_api.h')));
 }
 
+// The addon's C files, as binding.gyp lists them (one list for both builds).
+function sources() {
+  return JSON.parse(fs.readFileSync(path.join(here, 'binding.gyp'), 'utf8')).targets[0].sources;
+}
+
 function direct() {
   // Linux/macOS without node-gyp: N-API symbols resolve against the running node at load time.
   const inc = headerDir();
   if (!inc || process.platform === 'win32') throw new Error('no node headers for a direct build');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const flags = ['-O3', '-std=c11', '-fPIC', '-shared', '-fno-math-errno', `-I${inc}`, '-o', out, path.join(here, 'whittle_native.c'), path.join(here, 'mlp.c'), path.join(here, 'data.c'), path.join(here, 'gemm_avx512.c'), path.join(here, 'args.c'), path.join(here, 'transformer.c'), path.join(here, 'attention.c'), path.join(here, 'gemm.c')];
+  const flags = ['-O3', '-std=c11', '-fPIC', '-shared', '-fno-math-errno', `-I${inc}`, '-o', out, ...sources().map((f) => path.join(here, f))];
   if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup'); else flags.push('-fopenmp', '-ldl', '-lm');
   execFileSync(process.env.CC || 'cc', flags, { stdio: 'inherit' });
 }

@@ -322,27 +322,30 @@ int wn_gemm_splits(int M, int N, int K) {
   return blas_splits(M, N, K);
 }
 
+// Whether op(A) is one row the GEMV can stream: [1, K], or its transpose [K, 1] stored densely (the
+// same K floats in a row). (The GEMV serves the AVX-512 route only.)
+static int is_vector(int M, int ta, int lda) { return M == 1 && (!ta || lda == 1); }
+
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc) {
   load_blas();
   if (empty_product(M, N, K, beta, C, ldc)) return;
-  // A [1, K] (or its transpose [K, 1] stored densely, the same K floats in a row) is one vector
-  if (M == 1 && (!ta || lda == 1) && wn_gemm_uses_avx512(N)) sgemv(tb, N, K, A, B, ldb, beta, C, 1);
-  else if (wn_gemm_uses_avx512(N)) avx512_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
-  else blas_split(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  if (!wn_gemm_uses_avx512(N)) blas_split(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  else if (is_vector(M, ta, lda)) sgemv(tb, N, K, A, B, ldb, beta, C, 1);
+  else avx512_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 void wn_sgemm1(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
                float *C, int ldc) {
   load_blas();
   if (empty_product(M, N, K, beta, C, ldc)) return;
-  if (M == 1 && (!ta || lda == 1) && wn_gemm_uses_avx512(N)) sgemv(tb, N, K, A, B, ldb, beta, C, 0);
-  else if (wn_gemm_uses_avx512(N)) avx512_or_other(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
-  else other_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  if (!wn_gemm_uses_avx512(N)) other_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  else if (is_vector(M, ta, lda)) sgemv(tb, N, K, A, B, ldb, beta, C, 0);
+  else avx512_or_other(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 // The GEMM that serves large calls under the current mode.
-static const char *gemm_in_use(void) {
+const char *wn_gemm_in_use(void) {
   load_blas();
   if (wn_gemm_uses_avx512(16)) return "avx512";  // 16: the narrowest output it takes
   return blas_sgemm && current_gemm_mode() != GEMM_BUILTIN ? "blas" : "builtin";
@@ -353,7 +356,6 @@ void wn_set_threads(int n) {
   load_blas();  // (the BLAS keeps its one thread: see load_blas)
   if (n >= 1) par_threads = n;
 }
-const char *wn_gemm_in_use(void) { return gemm_in_use(); }
 const char *wn_blas_name(void) {
   load_blas();
   return blas_name;

@@ -201,7 +201,9 @@ void wn_avx512_pack_b(int tb, int N, int K, const float *B, int ldb, float *out)
 // op(B) comes packed (`packed`, from wn_avx512_pack_b) or is packed here block by block.
 static int gemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                 const float *packed, float beta, float *C, int ldc) {
-  if (!pack_a) pack_a = (float *)_mm_malloc(sizeof(float) * MC * KC, 64);
+  // pack_a_block fills whole MR-row panels: a block of MC rows takes ROUND_UP(MC, MR) of them (more
+  // than MC where an -DMC= override is no multiple of MR)
+  if (!pack_a) pack_a = (float *)_mm_malloc(sizeof(float) * ROUND_UP(MC, MR) * KC, 64);
   if (!pack_b && !packed) pack_b = (float *)_mm_malloc(sizeof(float) * KC * ROUND_UP(NC, NR), 64);
   if (!pack_a || (!pack_b && !packed)) return 0;  // out of memory: the caller falls back
   if (beta != 0.f && beta != 1.f)

@@ -435,7 +435,7 @@ napi_value MlpForward(napi_env env, napi_callback_info info) {
   for (int l = 0; l < L; l++) n.b[l] = wn_tensor_at(&r, n.d[l + 1], 0);
   for (int l = 1; l < L; l++) n.mask[l] = wn_tensor_at(&r, n.d[l], 1);
   for (int l = 1; l <= L; l++) n.h[l] = wn_tensor_at(&r, (double)n.B * n.d[l], 0);
-  if (!r.ok || r.at != r.len) return fail(env, "whittle_native: mlpForward arguments malformed or outside the heap");
+  if (!wn_args_done(env, &r, "mlpForward")) return NULL;
   if (n.B > 0) {
     pack_weights(&n, 0);
     forward(&n);
@@ -454,7 +454,7 @@ napi_value MlpBackward(napi_env env, napi_callback_info info) {
   for (int l = 0; l < L; l++) n.dW[l] = wn_tensor_at(&r, (double)n.d[l] * n.d[l + 1], 0);
   for (int l = 0; l < L; l++) n.db[l] = wn_tensor_at(&r, n.d[l + 1], 0);
   n.dx = wn_tensor_at(&r, (double)n.B * n.d[0], 1);
-  if (!r.ok || r.at != r.len) return fail(env, "whittle_native: mlpBackward arguments malformed or outside the heap");
+  if (!wn_args_done(env, &r, "mlpBackward")) return NULL;
   if (n.B == 0) {
     for (int l = 0; l < L; l++) {
       memset(n.dW[l], 0, sizeof(float) * (size_t)n.d[l] * n.d[l + 1]);

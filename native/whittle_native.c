@@ -101,9 +101,9 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   // Batched small products (attention: batch × heads products of 64×64, or 256×256×64 in a
   // 135M model's prompt): threads take whole entries. Only where wn_sgemm would not split an entry
   // itself, so every entry is the same single call, hence the same bytes, at any thread count.
+  // (wn_gemm_splits, evaluated before any thread starts, has loaded the BLAS and read the mode.)
   const int T = wn_threads();
   if (batch >= 2 && T > 1 && omp_get_level() == 0 && !wn_gemm_splits(M, N, K) && 2.0 * M * N * K * batch >= 1e6) {
-    (void)wn_gemm_in_use();  // loads the BLAS once, before threads call it
 #pragma omp parallel for schedule(static) num_threads(T < batch ? T : batch)
     for (int i = 0; i < batch; i++)
       wn_sgemm1(ta, tb, M, N, K, (const float *)(heap + (size_t)(aOff + sA * i)), lda,

@@ -26,7 +26,7 @@
 #endif
 
 // C[M,N] = op(A)·op(B) + beta·C, row-major, single call: the AVX-512 kernel, the loaded BLAS or the
-// built-in GEMM (see WHITTLE_GEMM in whittle_native.c).
+// built-in GEMM (see WHITTLE_GEMM in gemm.c).
 void wn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc);
 // The same as one single-threaded call, never split: for callers that bring their own threads and

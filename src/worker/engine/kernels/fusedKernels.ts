@@ -5,6 +5,7 @@ import { type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow
 import { tf } from '../tf';
 import { f32, heapBuffer, offsetOf, type WasmBackendLike } from './heap';
 import type { NativeKernels } from './native';
+import type { NativeTransformerKernels } from './transformer';
 
 type Args = { inputs: Record<string, TensorInfo>; backend: WasmBackendLike; attrs: NamedAttrMap };
 const kf = (f: (a: Args) => TensorInfo | TensorInfo[]) => f as unknown as KernelFunc;
@@ -69,12 +70,28 @@ function rowLogSumExp(z: Float32Array, row: number, C: number): number {
   return max + Math.log(s);
 }
 
+/** The first row whose label is outside [0, C), or −1. */
+function badLabelRow(y: Int32Array, C: number): number {
+  for (let i = 0; i < y.length; i++) if (!(y[i] >= 0 && y[i] < C)) return i;
+  return -1;
+}
+
+/** Throws for a label outside [0, C) at row `bad` (−1: none), after freeing the kernel's output
+ *  (nothing else would free it). Every route of these kernels, JS or native, refuses such a label. */
+function checkLabels(bad: number, labels: TensorInfo, backend: WasmBackendLike, C: number, out: TensorInfo): void {
+  if (bad < 0) return;
+  const v = new Int32Array(heapBuffer(backend), offsetOf(backend, labels) + 4 * bad, 1)[0];
+  backend.disposeData(out.dataId);
+  throw new Error(`softmax cross-entropy: label ${v} at row ${bad} is outside the ${C} classes`);
+}
+
 /** Mean softmax cross-entropy in nats of logits [B,C] against int32 labels [B] (float64 inside). */
 const softmaxCe = kf(({ inputs: { logits, labels }, backend }) => {
   const [B, C] = logits.shape;
   const out = backend.makeOutput([], 'float32');
   const z = f32(backend, logits, B * C);
   const y = new Int32Array(heapBuffer(backend), offsetOf(backend, labels), B);
+  checkLabels(badLabelRow(y, C), labels, backend, C, out);
   let total = 0;
   for (let i = 0; i < B; i++) total += rowLogSumExp(z, i * C, C) - z[i * C + y[i]];
   f32(backend, out, 1)[0] = B > 0 ? total / B : 0;
@@ -87,6 +104,7 @@ const softmaxCeGrad = kf(({ inputs: { dy, logits, labels }, backend }) => {
   const out = backend.makeOutput([B, C], 'float32');
   const z = f32(backend, logits, B * C);
   const y = new Int32Array(heapBuffer(backend), offsetOf(backend, labels), B);
+  checkLabels(badLabelRow(y, C), labels, backend, C, out);
   const g = f32(backend, out, B * C);
   const scale = f32(backend, dy, 1)[0] / B;
   for (let i = 0; i < B; i++) {
@@ -125,22 +143,18 @@ const makeAdam = (native: NativeKernels | null) => kf(({ inputs: { p, m, v, g },
   return outs;
 });
 
-type NativeCe = (heap: ArrayBuffer, args: Float64Array) => number;
+type NativeCe = NativeTransformerKernels['softmaxCe'];
 
 /** The same two kernels on the addon (native/transformer.c: threads, a vectorised exp; the JS loops
- *  above took 10 ms a step on the lm-general-cpu vocabulary). A label outside [0, C) is an error. */
+ *  above took 10 ms a step on the lm-general-cpu vocabulary). A label outside [0, C) is an error
+ *  (the addon reports its row). */
 function nativeSoftmaxCe(ce: NativeCe): { loss: KernelFunc; grad: KernelFunc } {
-  const check = (bad: number, labels: TensorInfo, backend: WasmBackendLike, C: number) => {
-    if (bad < 0) return;
-    const v = new Int32Array(heapBuffer(backend), offsetOf(backend, labels) + 4 * bad, 1)[0];
-    throw new Error(`softmax cross-entropy: label ${v} at row ${bad} is outside the ${C} classes`);
-  };
   return {
     loss: kf(({ inputs: { logits, labels }, backend }) => {
       const [B, C] = logits.shape;
       const out = backend.makeOutput([], 'float32');
       const o = (t: TensorInfo) => offsetOf(backend, t);
-      check(ce(heapBuffer(backend), Float64Array.of(B, C, o(logits), o(labels), 0, o(out), 1)), labels, backend, C);
+      checkLabels(ce(heapBuffer(backend), Float64Array.of(B, C, o(logits), o(labels), 0, o(out), 1)), labels, backend, C, out);
       return out;
     }),
     grad: kf(({ inputs: { dy, logits, labels }, backend }) => {
@@ -148,7 +162,7 @@ function nativeSoftmaxCe(ce: NativeCe): { loss: KernelFunc; grad: KernelFunc } {
       const out = backend.makeOutput([B, C], 'float32');
       const o = (t: TensorInfo) => offsetOf(backend, t);
       const scale = B > 0 ? f32(backend, dy, 1)[0] / B : 0;
-      check(ce(heapBuffer(backend), Float64Array.of(B, C, o(logits), o(labels), 1, o(out), scale)), labels, backend, C);
+      checkLabels(ce(heapBuffer(backend), Float64Array.of(B, C, o(logits), o(labels), 1, o(out), scale)), labels, backend, C, out);
       return out;
     }),
   };
@@ -158,7 +172,7 @@ function nativeSoftmaxCe(ce: NativeCe): { loss: KernelFunc; grad: KernelFunc } {
 export function registerFusedWasm(native: NativeKernels | null, register: (name: string, fn: KernelFunc) => void): void {
   register(DENSE, makeDense(native));
   register(RELU_GRAD, makeReluGrad(native));
-  const ce = (native as unknown as { softmaxCe?: NativeCe } | null)?.softmaxCe; // absent from older builds
+  const ce = (native as Partial<NativeTransformerKernels> | null)?.softmaxCe; // absent from older builds
   const nativeCe = ce ? nativeSoftmaxCe(ce.bind(native)) : null;
   register(SOFTMAX_CE, nativeCe?.loss ?? softmaxCe);
   register(SOFTMAX_CE_GRAD, nativeCe?.grad ?? softmaxCeGrad);

@@ -9,6 +9,8 @@ import { tf, type Tensor } from '../tf';
 import { initWeights, MaskableMlp } from '../../models/mlp/model';
 import { adamUpdate, dense, fusedMlpAvailable, installKernels, softmaxCrossEntropy, uninstallKernels } from './index';
 import { loadNative, type NativeGemm } from './native';
+import { SOFTMAX_CE_GRAD } from './fusedKernels';
+import { runKernel } from './ops';
 
 /** Random 0/1 values (about a third ones). */
 function bits(shape: number[], seed: number): Tensor {
@@ -168,6 +170,18 @@ describe.each(routes)('wasm kernels ($name route)', ({ native, gemm }) => {
     await expectMatch(() => softmaxCrossEntropy(tf.mul(rand([50, 3], 23), 8) as tf.Tensor2D, labels()));
     await expectMatch(() => tf.grad((z: Tensor) => softmaxCrossEntropy(z as tf.Tensor2D, labels()))(tf.mul(rand([50, 3], 24), 8)));
     await expectMatch(() => tf.grad((z: Tensor) => tf.mul(softmaxCrossEntropy(z as tf.Tensor2D, labels()), 3))(rand([50, 3], 25)));
+  });
+
+  it('fused softmax cross-entropy names a label outside the classes (loss and gradient kernels), leaving nothing behind', async () => {
+    await tf.setBackend('wasm');
+    const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const tensors = tf.memory().numTensors, ids = dataIds();
+    expect(() => tf.tidy(() => softmaxCrossEntropy(tf.zeros([2, 4]) as tf.Tensor2D, tf.tensor1d([1, 4], 'int32')))).toThrow(/label 4 at row 1 is outside the 4 classes/);
+    expect(() => tf.tidy(() => runKernel(SOFTMAX_CE_GRAD, { dy: tf.scalar(1), logits: tf.zeros([2, 4]), labels: tf.tensor1d([-1, 0], 'int32') })))
+      .toThrow(/label -1 at row 0 is outside the 4 classes/);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(dataIds()).toBe(ids);
+    await tf.setBackend('cpu');
   });
 
   it.each([[0, false], [0.01, false], [0.01, true]] as const)('fused Adam update (weightDecay %s, decoupled %s)', async (wd, decoupled) => {

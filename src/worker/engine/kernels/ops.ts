@@ -19,8 +19,10 @@ import { ADAM, DENSE, RELU_GRAD, SOFTMAX_CE, SOFTMAX_CE_GRAD } from './fusedKern
 
 export type DenseActivation = 'linear' | 'relu' | 'tanh';
 
-const has = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) != null;
-const run = (kernel: string, inputs: Record<string, Tensor>, attrs: NamedAttrMap = {}) =>
+/** Whether the current backend has `kernel` (the fused ops here and in transformerOps.ts). */
+export const hasKernel = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) != null;
+/** Runs `kernel` through the engine (taped, so its registered gradient applies). */
+export const runKernel = (kernel: string, inputs: Record<string, Tensor>, attrs: NamedAttrMap = {}) =>
   tf.engine().runKernel(kernel, inputs as never, attrs);
 
 let gradientsRegistered = false;
@@ -36,7 +38,7 @@ export function registerFusedGradients(): void {
       const [x, W, y] = saved as Tensor[];
       const d = dy as Tensor;
       // relu' from the output's sign (y > 0 ⇔ pre-activation > 0); computed once, shared
-      const g = attrs.activation === 'relu' ? (run(RELU_GRAD, { dy: d, y }) as Tensor) : d;
+      const g = attrs.activation === 'relu' ? (runKernel(RELU_GRAD, { dy: d, y }) as Tensor) : d;
       return {
         x: () => tf.matMul(g, W, false, true), // [M,K]
         W: () => tf.matMul(x, g, true, false), // [K,N]
@@ -50,7 +52,7 @@ export function registerFusedGradients(): void {
     gradFunc: (dy, saved) => {
       const [logits, labels] = saved as Tensor[];
       return {
-        logits: () => run(SOFTMAX_CE_GRAD, { dy: dy as Tensor, logits, labels }) as Tensor,
+        logits: () => runKernel(SOFTMAX_CE_GRAD, { dy: dy as Tensor, logits, labels }) as Tensor,
         labels: () => tf.zerosLike(labels),
       };
     },
@@ -59,7 +61,7 @@ export function registerFusedGradients(): void {
 
 /** y [M,N] = act(x [M,K] · W [K,N] + b [N]). */
 export function dense(x: Tensor2D, W: Tensor2D, b: Tensor1D, activation: DenseActivation): Tensor2D {
-  if (activation !== 'tanh' && has(DENSE)) return run(DENSE, { x, W, b }, { activation }) as Tensor2D;
+  if (activation !== 'tanh' && hasKernel(DENSE)) return runKernel(DENSE, { x, W, b }, { activation }) as Tensor2D;
   return tf.tidy(() => {
     const z = tf.add(tf.matMul(x, W), b) as Tensor2D;
     return activation === 'relu' ? tf.relu(z) : activation === 'tanh' ? tf.tanh(z) : z;
@@ -68,7 +70,7 @@ export function dense(x: Tensor2D, W: Tensor2D, b: Tensor1D, activation: DenseAc
 
 /** Mean softmax cross-entropy in nats: logits [B,C], labels int32 [B] → scalar. */
 export function softmaxCrossEntropy(logits: Tensor2D, labels: Tensor1D): tf.Scalar {
-  if (has(SOFTMAX_CE)) return run(SOFTMAX_CE, { logits, labels: labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32') }) as tf.Scalar;
+  if (hasKernel(SOFTMAX_CE)) return runKernel(SOFTMAX_CE, { logits, labels: labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32') }) as tf.Scalar;
   return tf.tidy(() => {
     const logp = tf.logSoftmax(logits);
     return tf.neg(tf.mean(tf.sum(tf.mul(logp, tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1])), 1))) as tf.Scalar;
@@ -84,7 +86,7 @@ export interface AdamStep {
 
 /** PyTorch's Adam update of one variable: returns new [p, m, v] (the caller assigns them). */
 export function adamUpdate(p: Tensor, m: Tensor, v: Tensor, g: Tensor, s: AdamStep): [Tensor, Tensor, Tensor] {
-  if (has(ADAM)) return run(ADAM, { p, m, v, g }, { ...s }) as unknown as [Tensor, Tensor, Tensor];
+  if (hasKernel(ADAM)) return runKernel(ADAM, { p, m, v, g }, { ...s }) as unknown as [Tensor, Tensor, Tensor];
   return tf.tidy(() => {
     let grad = g;
     let base: Tensor = p;

@@ -19,8 +19,10 @@ import { decoderConfig, type DecoderConfigInput } from '../../models/decoder/con
 import { activate, disposeKvCache, initTransformer, Transformer } from '../../models/decoder/model';
 import { windowTensors } from '../../train/batch';
 import { crossEntropy } from '../../train/loss';
-import { fusedActivation, fusedCausalSoftmax, fusedNorm, installKernels, setKernelThreads, softmaxCrossEntropy, uninstallKernels } from './index';
+import { fusedActivation, fusedCausalSoftmax, fusedNorm, fusedSplitHeads, installKernels, setKernelThreads, softmaxCrossEntropy, uninstallKernels } from './index';
 import { loadNative, type NativeGemm } from './native';
+import { SOFTMAX_CE_GRAD } from './fusedKernels';
+import { runKernel } from './ops';
 
 const addon = loadNative();
 
@@ -120,6 +122,7 @@ describe('without the native addon', () => {
       expect(fusedActivation('gelu_tanh', x)).toBeNull();
       expect(fusedNorm('layernorm', x, tf.ones([4]) as Tensor1D, null, 1e-5)).toBeNull();
       expect(fusedCausalSoftmax(tf.ones([1, 2, 2]), 1, 2, 0)).toBeNull();
+      expect(fusedSplitHeads(tf.ones([2, 12]), 1, 2, 2, 1, 3)).toBeNull();
     });
     await tf.setBackend('cpu');
     uninstallKernels('wasm');
@@ -205,7 +208,15 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('fused transfo
 
   it('softmax cross-entropy names a label outside the vocabulary', async () => {
     await tf.setBackend('wasm');
+    const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const tensors = tf.memory().numTensors, ids = dataIds();
     expect(() => tf.tidy(() => softmaxCrossEntropy(tf.zeros([2, 4]) as tf.Tensor2D, tf.tensor1d([1, 4], 'int32')))).toThrow(/label 4 at row 1 is outside the 4 classes/);
+    // the gradient kernel checks its labels alike
+    expect(() => tf.tidy(() => runKernel(SOFTMAX_CE_GRAD, { dy: tf.scalar(1), logits: tf.zeros([2, 4]), labels: tf.tensor1d([-1, 0], 'int32') })))
+      .toThrow(/label -1 at row 0 is outside the 4 classes/);
+    // the output the kernel had allocated is freed with the error
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(dataIds()).toBe(ids);
     await tf.setBackend('cpu');
   });
 
@@ -216,6 +227,10 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('fused transfo
     expect(() => n.geluForward(heap, [4, 0, 0, 16])).toThrow(/Float64Array of activation arguments/);
     expect(() => n.layerNormForward(heap, Float64Array.of(2, 4, 0, 1e-5, 0, 32, -1, 3))).toThrow(/norm arguments malformed/);
     expect(() => n.causalSoftmaxForward(heap, Float64Array.of(2, 3, 2, 0, 1, 0, 32))).toThrow(/keys S = P \+ T/);
+    // the fused MLP reads its arguments with the same reader (args.c)
+    expect(() => n.mlpForward(heap, Float64Array.of(1, 1, 4, 2, 0, 0, 0))).toThrow(/mlpForward arguments malformed or outside the heap/);
+    expect(() => n.mlpBackward(heap, Float64Array.of(1, 1, 4, 2, 0, 0, 0, 0, 1000, -1))).toThrow(/mlpBackward arguments malformed or outside the heap/);
+    expect(() => n.mlpForward(heap, [1, 1, 4, 2, 0, 0, 0, 0])).toThrow(/Float64Array of MLP arguments/);
   });
 });
 
