@@ -208,10 +208,10 @@ export class CarveWizardState {
     return { kept: Math.min(total, Math.max(s.layers, Math.round(fraction * total))), total, unit: this.gqa && this.headGroup === 'kv' ? 'key/value groups' : 'heads' };
   }
 
-  /** The study spec as the wizard will send it (before the schema fills in defaults). */
   /** createStudy's executor for the "Run on" choice: undefined runs on this machine's workers. */
   executor(): ExecutorChoice | undefined { return executorFor(this.runOn); }
 
+  /** The study spec as the wizard will send it (before the schema fills in defaults). */
   build(): Record<string, unknown> {
     const heads = this.heads.trim() === '' || !this.hasHeads ? null : parseFractions(this.heads)[0] ?? NaN;
     const relearn = (this.relearnSteps ?? 0) > 0 && this.remove.length ? { relearn: { domain: this.remove[0], steps: this.relearnSteps, perStep: this.perStep } } : {};
