@@ -166,7 +166,10 @@ describe('carve wizard: sizes, methods and the spec', () => {
   it('offers the KV-group / query-heads choice under grouped-query attention only, and counts the units kept', () => {
     const w = filled(); // tiny Llama: 4 query heads share 2 KV heads per layer, 2 layers
     expect(w.hasHeads && w.gqa).toBe(true);
+    expect(w.headFraction).toBeNull(); // empty: every head kept, no unit choice shown
+    for (const bad of ['1.5', '0.5, 0.25', 'x']) { w.heads = bad; expect(w.headFraction, bad).toBeNull(); }
     w.heads = '0.5';
+    expect(w.headFraction).toBe(0.5);
     expect(w.headUnitsAt(0.5)).toEqual({ kept: 2, total: 4, unit: 'key/value groups' });
     expect((w.build().prune as Record<string, unknown>).headGroup).toBe('kv');
     w.headGroup = 'query';
@@ -185,6 +188,7 @@ describe('carve wizard: sizes, methods and the spec', () => {
     w.runs = [runRow({ ...trained, id: 'r1h', spec: { ...trained.spec, model: { arch: 'transformer', layers: 2, dModel: 32, heads: 1, mlpWidth: 64, context: 64 } } as unknown as RunRow['spec'] })];
     w.pickSource('r1h');
     expect(w.hasHeads).toBe(false);
+    expect(w.headFraction).toBeNull(); // '0.5' is still typed, but the model has no heads to prune
     expect(w.build().sizes).toEqual([{ mlp: 0.5 }, { mlp: 0.25 }]);
   });
 
