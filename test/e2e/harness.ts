@@ -117,6 +117,12 @@ export async function launch(): Promise<{ ctx: BrowserContext; page: Page; profi
   };
 }
 
+/** Types into a wizard's fields by name, in the order given: the inputs `#<idPrefix>-<field>` of
+ *  components/fieldForm.ts ('f' the new-model wizard, 't' its text skill, 'c' the carve wizard). */
+export async function fillFields(page: Page, idPrefix: 'f' | 't' | 'c', values: Record<string, string | number>): Promise<void> {
+  for (const [field, value] of Object.entries(values)) await page.locator(`#${idPrefix}-${field}`).fill(String(value));
+}
+
 /** Saves a full-page screenshot under test-artifacts/e2e/. */
 export async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
