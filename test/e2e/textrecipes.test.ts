@@ -147,6 +147,9 @@ describe.runIf(need('chromium', import.meta.url))('recipes and text in the GUI (
     await shot(page, 'wizard-text-skill');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('heading', { name: '2. How to get there?' }).waitFor(WAIT);
+    // the text skill's own route is said, not a lone radio (the image/CMSP route choice does not apply to it)
+    expect(await page.locator('input[name="route"]').count()).toBe(0);
+    expect(await page.getByTestId('text-train').textContent()).toMatch(/^Train a small transformer on a domain mix/);
     await page.locator('#t-heads').fill('5');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.locator('[data-field="heads"]').getByText(/divisible/).waitFor(WAIT);
