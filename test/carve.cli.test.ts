@@ -5,12 +5,10 @@
 // summary the GUI reads (frontier, per-domain losses, relearn).
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { whittle as run } from './helpers/cli';
+import { whittle } from './helpers/cli';
 import { writeTinyFolder } from './helpers/hfTiny';
 import { writeTwoDomains } from './helpers/textDomains';
 import { tmpHome } from './helpers/tmp';
-
-const whittle = (args: string[]) => run(args, { WHITTLE_BACKEND: 'cpu' });
 
 describe('whittle study --recipe lm-carve-tiny', () => {
   const home = tmpHome();
