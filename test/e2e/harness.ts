@@ -30,6 +30,8 @@ export async function ensureRenderer(): Promise<string> {
   const src = Math.max(newestMtime(path.join(REPO, 'src/renderer')), newestMtime(path.join(REPO, 'src/shared')));
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= src) return out;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-renderer-'));
+  // Not the user's path (serve finding out/renderer by itself): say so, and how to get it.
+  console.warn(`e2e: out/renderer is ${fs.existsSync(index) ? 'older than src/renderer or src/shared' : 'missing'}: serving a temporary build through WHITTLE_RENDERER (${dir}); \`npm run build\` first to test what a user runs`);
   const { build } = await import('vite');
   const { svelte } = await import('@sveltejs/vite-plugin-svelte');
   await build({
