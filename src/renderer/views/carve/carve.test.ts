@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRow } from '../../../shared/api';
 import type { CorpusRow } from '../../../shared/specs/corpusImport';
-import { LmCompareStudySpec } from '../../../shared/studies/text';
+import { LmCompareMethod, LmCompareStudySpec } from '../../../shared/studies/text';
 import { runRow } from '../../lib/stores/fixtures';
-import { CarveWizardState, carveFieldFor, carveSources, decoderShape, parseFractions } from './carve.svelte';
+import { CARVE_METHODS, CarveWizardState, carveFieldFor, carveSources, decoderShape, parseFractions } from './carve.svelte';
 
 const corpus = (name: string): CorpusRow => ({
   name, kind: 'text', sources: [`/src/${name}`], include: [], exclude: [], files: { train: 3, val: 1 }, bytes: { train: 3000, val: 300 },
@@ -152,6 +152,8 @@ describe('carve wizard: sizes, methods and the spec', () => {
     for (const m of [...w.methods]) w.toggleMethod(m);
     expect(w.check('size')).toBe(false);
     expect(w.errorsFor('methods')[0].text).toBe('Methods: pick at least one method.');
+    // the wizard lists every method the study takes (shared/studies/text), each once
+    expect([...CARVE_METHODS].sort()).toEqual([...LmCompareMethod.options].sort());
   });
 
   it('puts a heads fraction on every size', () => {
