@@ -3,14 +3,12 @@
 // study from the imported model through the scheduler and worker threads: the general model
 // evaluated, pruning + recovery, a scratch model of the pruned shape, the relearn runs, and the
 // summary the GUI reads (frontier, per-domain losses, relearn).
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { whittle as run } from './helpers/cli';
+import { whittle } from './helpers/cli';
 import { writeTinyFolder } from './helpers/hfTiny';
+import { writeTwoDomains } from './helpers/textDomains';
 import { tmpHome } from './helpers/tmp';
-
-const whittle = (args: string[]) => run(args, { WHITTLE_BACKEND: 'cpu' });
 
 describe('whittle study --recipe lm-carve-tiny', () => {
   const home = tmpHome();
@@ -20,14 +18,7 @@ describe('whittle study --recipe lm-carve-tiny', () => {
     const imp = await whittle(['model', 'import', model, '--name', 'tiny', '--home', home, '--json']);
     expect(imp.code, imp.stderr).toBe(0);
     const imported = JSON.parse(imp.stdout).runId as string;
-    const lines: Record<string, (i: number) => string> = {
-      python: (i) => `def f${i % 7}(x):\n    return x * ${i % 5} + ${i % 3}\n`,
-      prose: (i) => `the ${['cat', 'dog', 'bird'][i % 3]} sat on the ${['mat', 'rug'][i % 2]} and slept.\n`,
-    };
-    for (const [name, line] of Object.entries(lines)) {
-      const src = path.join(home, 'src', name);
-      fs.mkdirSync(src, { recursive: true });
-      for (let f = 0; f < 10; f++) fs.writeFileSync(path.join(src, `f${f}.txt`), Array.from({ length: 30 }, (_, i) => line(i + f)).join(''));
+    for (const src of Object.values(writeTwoDomains(home))) {
       const t = await whittle(['text', 'import', src, '--home', home, '--val-fraction', '0.2', '--json']);
       expect(t.code, t.stderr).toBe(0);
     }

@@ -13,7 +13,7 @@ import type { RunRow, StudyRow } from '../../src/shared/api';
 import type { CorpusRow } from '../../src/shared/specs/corpusImport';
 import { TINY, writeTinyFolder } from '../helpers/hfTiny';
 import { need } from '../helpers/prereqs';
-import { type App, call, openApp, type Serve, shot } from './harness';
+import { type App, call, fillFields, openApp, type Serve, shot } from './harness';
 
 const WAIT = { timeout: 120_000 };
 
@@ -111,13 +111,7 @@ describe.runIf(need('chromium', import.meta.url))('carve a narrow model from a m
 
     // review: small budgets, the estimate from a measured step time, then Start
     await page.getByRole('heading', { name: '4. Review' }).waitFor(WAIT);
-    await page.locator('#c-steps').fill('30');
-    await page.locator('#c-perStep').fill('4');
-    await page.locator('#c-evalEvery').fill('10');
-    await page.locator('#c-context').fill('16');
-    await page.locator('#c-relearnSteps').fill('5');
-    await page.locator('#c-targetLossFactor').fill('1.5');
-    await page.locator('#c-name').fill('py from tiny llama');
+    await fillFields(page, 'c', { steps: 30, perStep: 4, evalEvery: 10, context: 16, relearnSteps: 5, targetLossFactor: 1.5, name: 'py from tiny llama' });
     const source = page.getByTestId('estimate-source');
     await expect.poll(() => page.getByTestId('estimate-time').textContent(), WAIT).toMatch(/not measured yet|≈|at least/);
     await page.getByRole('button', { name: 'Measure a step on this machine' }).click();

@@ -12,11 +12,13 @@ import { findChromium } from '../helpers/prereqs';
 export const REPO = path.resolve(__dirname, '../..');
 export const ARTIFACTS = path.join(REPO, 'test-artifacts', 'e2e');
 
+/** The newest change to a file the build reads (unit tests beside the sources are not built). */
 function newestMtime(dir: string): number {
   let t = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+    if (e.isDirectory()) t = Math.max(t, newestMtime(p));
+    else if (!e.name.endsWith('.test.ts')) t = Math.max(t, fs.statSync(p).mtimeMs);
   }
   return t;
 }
@@ -30,6 +32,8 @@ export async function ensureRenderer(): Promise<string> {
   const src = Math.max(newestMtime(path.join(REPO, 'src/renderer')), newestMtime(path.join(REPO, 'src/shared')));
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= src) return out;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whittle-renderer-'));
+  // Not the user's path (serve finding out/renderer by itself): say so, and how to get it.
+  console.warn(`e2e: out/renderer is ${fs.existsSync(index) ? 'older than src/renderer or src/shared' : 'missing'}: serving a temporary build through WHITTLE_RENDERER (${dir}); \`npm run build\` first to test what a user runs`);
   const { build } = await import('vite');
   const { svelte } = await import('@sveltejs/vite-plugin-svelte');
   await build({
@@ -115,6 +119,12 @@ export async function launch(): Promise<{ ctx: BrowserContext; page: Page; profi
     ctx, page, profile,
     close: async () => { await ctx.close().catch(() => {}); fs.rmSync(profile, { recursive: true, force: true }); },
   };
+}
+
+/** Types into a wizard's fields by name, in the order given: the inputs `#<idPrefix>-<field>` of
+ *  components/fieldForm.ts ('f' the new-model wizard, 't' its text skill, 'c' the carve wizard). */
+export async function fillFields(page: Page, idPrefix: 'f' | 't' | 'c', values: Record<string, string | number>): Promise<void> {
+  for (const [field, value] of Object.entries(values)) await page.locator(`#${idPrefix}-${field}`).fill(String(value));
 }
 
 /** Saves a full-page screenshot under test-artifacts/e2e/. */

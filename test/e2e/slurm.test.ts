@@ -9,7 +9,7 @@ import type { RunRow, StudyRow } from '../../src/shared/api';
 import { writeTinyFolder } from '../helpers/hfTiny';
 import { need } from '../helpers/prereqs';
 import { writeTwoDomains } from '../helpers/textDomains';
-import { type App, call, openApp, type Serve, shot } from './harness';
+import { type App, call, fillFields, openApp, type Serve, shot } from './harness';
 
 const WAIT = { timeout: 120_000 };
 const ready = need('chromium', import.meta.url) && need('slurm', import.meta.url);
@@ -72,8 +72,7 @@ describe.runIf(ready)('Slurm in the browser (headless Chromium, real Slurm)', ()
     for (const m of ['random', 'distill']) await page.locator(`input[name="carve-method"][value="${m}"]`).uncheck();
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('heading', { name: '4. Review' }).waitFor(WAIT);
-    for (const [field, value] of [['steps', '20'], ['perStep', '4'], ['evalEvery', '10'], ['context', '16'], ['relearnSteps', '5']]) await page.locator(`#c-${field}`).fill(value);
-    await page.locator('#c-name').fill('carved on slurm');
+    await fillFields(page, 'c', { steps: 20, perStep: 4, evalEvery: 10, context: 16, relearnSteps: 5, name: 'carved on slurm' });
 
     const runOn = page.getByTestId('run-on');
     expect(await runOn.getByLabel('this machine').isChecked()).toBe(true);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRow } from '../../src/shared/api';
 import type { CorpusRow } from '../../src/shared/specs/corpusImport';
 import { need } from '../helpers/prereqs';
-import { type App, call, openApp, type Serve, shot } from './harness';
+import { type App, call, fillFields, openApp, type Serve, shot } from './harness';
 
 const WAIT = { timeout: 120_000 };
 
@@ -147,6 +147,9 @@ describe.runIf(need('chromium', import.meta.url))('recipes and text in the GUI (
     await shot(page, 'wizard-text-skill');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('heading', { name: '2. How to get there?' }).waitFor(WAIT);
+    // the text skill's own route is said, not a lone radio (the image/CMSP route choice does not apply to it)
+    expect(await page.locator('input[name="route"]').count()).toBe(0);
+    expect(await page.getByTestId('text-train').textContent()).toMatch(/^Train a small transformer on a domain mix/);
     await page.locator('#t-heads').fill('5');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.locator('[data-field="heads"]').getByText(/divisible/).waitFor(WAIT);
@@ -206,10 +209,7 @@ describe.runIf(need('chromium', import.meta.url))('recipes and text in the GUI (
     for (const m of ['random', 'distill', 'scratch']) await page.locator(`input[name="carve-method"][value="${m}"]`).uncheck();
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('heading', { name: '4. Review' }).waitFor(WAIT);
-    await page.locator('#c-steps').fill('10');
-    await page.locator('#c-evalEvery').fill('5');
-    await page.locator('#c-relearnSteps').fill('0');
-    await page.locator('#c-targetLossFactor').fill('2');
+    await fillFields(page, 'c', { steps: 10, evalEvery: 5, relearnSteps: 0, targetLossFactor: 2 });
     const json = JSON.parse((await page.getByTestId('spec-json').textContent())!);
     expect(json).toMatchObject({ kind: 'lmCompare', source: { run: general.id }, target: 'notes', remove: ['code'], sizes: [{ mlp: 0.5 }], methods: ['attribution'] });
     await shot(page, 'wizard-text-carve-review');

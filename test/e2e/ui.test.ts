@@ -105,6 +105,16 @@ describe.runIf(need('chromium', import.meta.url))('GUI in browser mode (headless
     await dialog.getByRole('button', { name: 'Change the spec' }).click();
     await expect.poll(() => dialog.count()).toBe(0);
     expect(await page.getByRole('heading', { name: '3. Review' }).count()).toBe(1);
+    // the same spec as a curriculum study: the question names a study
+    await page.getByRole('button', { name: 'Back' }).click();
+    await page.getByLabel(/Also train the narrow-only baseline/).check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('heading', { name: '3. Review' }).waitFor(WAIT);
+    await page.getByRole('button', { name: 'Start' }).click();
+    await dialog.waitFor(WAIT);
+    expect(await dialog.locator('p').textContent()).toMatch(/^This is a large study\. /);
+    await dialog.getByRole('button', { name: 'Change the spec' }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
     expect((await call<RunRow[]>(serve!, 'listRuns')).length).toBe(runsBefore);
     expect((await call<StudyRow[]>(serve!, 'listStudies')).length).toBe(studiesBefore);
   });

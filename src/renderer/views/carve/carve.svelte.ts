@@ -163,6 +163,13 @@ export class CarveWizardState {
   readonly hasHeads = $derived(!!this.shape && this.shape.heads > 1);
   /** Grouped-query attention: fewer key/value heads than query heads (the KV-group / query-heads choice). */
   readonly gqa = $derived(!!this.shape && this.shape.kvHeads < this.shape.heads);
+  /** The heads field as one valid fraction in (0, 1] for a model with heads to prune; null when it is
+   *  empty, not valid (check() says why), or the model has none. */
+  readonly headFraction = $derived.by(() => {
+    if (!this.hasHeads || this.heads.trim() === '') return null;
+    const h = parseFractions(this.heads);
+    return h.length === 1 && h[0] > 0 && h[0] <= 1 ? h[0] : null;
+  });
   readonly domainNames = $derived(this.corpora.map((c) => c.name));
   /** Imported corpora the remove list can take: every one but the keep domain. */
   readonly removable = $derived(this.domainNames.filter((d) => d !== this.keep));
@@ -208,10 +215,10 @@ export class CarveWizardState {
     return { kept: Math.min(total, Math.max(s.layers, Math.round(fraction * total))), total, unit: this.gqa && this.headGroup === 'kv' ? 'key/value groups' : 'heads' };
   }
 
-  /** The study spec as the wizard will send it (before the schema fills in defaults). */
   /** createStudy's executor for the "Run on" choice: undefined runs on this machine's workers. */
   executor(): ExecutorChoice | undefined { return executorFor(this.runOn); }
 
+  /** The study spec as the wizard will send it (before the schema fills in defaults). */
   build(): Record<string, unknown> {
     const heads = this.heads.trim() === '' || !this.hasHeads ? null : parseFractions(this.heads)[0] ?? NaN;
     const relearn = (this.relearnSteps ?? 0) > 0 && this.remove.length ? { relearn: { domain: this.remove[0], steps: this.relearnSteps, perStep: this.perStep } } : {};
@@ -259,10 +266,7 @@ export class CarveWizardState {
     if (!fr.length) add('sizes', 'sizes', 'give at least one fraction, for example 0.5, 0.25');
     fr.forEach((f, i) => { if (!(f > 0 && f <= 1)) add('sizes', `sizes[${i}].mlp`, `${Number.isNaN(f) ? `'${this.sizes.split(/[\s,;]+/).filter(Boolean)[i]}' is not a number` : `${f} is not in (0, 1]`}: a fraction of the MLP neurons kept, 0.5 = half`); });
     if (new Set(fr).size !== fr.length) add('sizes', 'sizes', 'each fraction once');
-    if (this.heads.trim() !== '' && this.hasHeads) {
-      const h = parseFractions(this.heads);
-      if (h.length !== 1 || !(h[0] > 0 && h[0] <= 1)) add('heads', 'sizes[0].heads', 'one fraction in (0, 1], or empty to keep every head');
-    }
+    if (this.heads.trim() !== '' && this.hasHeads && this.headFraction === null) add('heads', 'sizes[0].heads', 'one fraction in (0, 1], or empty to keep every head');
     if (!this.methods.length) add('methods', 'methods', 'pick at least one method');
     return out;
   }

@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRow } from '../../../shared/api';
 import type { CorpusRow } from '../../../shared/specs/corpusImport';
-import { LmCompareStudySpec } from '../../../shared/studies/text';
+import { LmCompareMethod, LmCompareStudySpec } from '../../../shared/studies/text';
 import { runRow } from '../../lib/stores/fixtures';
-import { CarveWizardState, carveFieldFor, carveSources, decoderShape, parseFractions } from './carve.svelte';
+import { CARVE_METHODS, CarveWizardState, carveFieldFor, carveSources, decoderShape, parseFractions } from './carve.svelte';
 
 const corpus = (name: string): CorpusRow => ({
   name, kind: 'text', sources: [`/src/${name}`], include: [], exclude: [], files: { train: 3, val: 1 }, bytes: { train: 3000, val: 300 },
@@ -152,6 +152,8 @@ describe('carve wizard: sizes, methods and the spec', () => {
     for (const m of [...w.methods]) w.toggleMethod(m);
     expect(w.check('size')).toBe(false);
     expect(w.errorsFor('methods')[0].text).toBe('Methods: pick at least one method.');
+    // the wizard lists every method the study takes (shared/studies/text), each once
+    expect([...CARVE_METHODS].sort()).toEqual([...LmCompareMethod.options].sort());
   });
 
   it('puts a heads fraction on every size', () => {
@@ -166,7 +168,10 @@ describe('carve wizard: sizes, methods and the spec', () => {
   it('offers the KV-group / query-heads choice under grouped-query attention only, and counts the units kept', () => {
     const w = filled(); // tiny Llama: 4 query heads share 2 KV heads per layer, 2 layers
     expect(w.hasHeads && w.gqa).toBe(true);
+    expect(w.headFraction).toBeNull(); // empty: every head kept, no unit choice shown
+    for (const bad of ['1.5', '0.5, 0.25', 'x']) { w.heads = bad; expect(w.headFraction, bad).toBeNull(); }
     w.heads = '0.5';
+    expect(w.headFraction).toBe(0.5);
     expect(w.headUnitsAt(0.5)).toEqual({ kept: 2, total: 4, unit: 'key/value groups' });
     expect((w.build().prune as Record<string, unknown>).headGroup).toBe('kv');
     w.headGroup = 'query';
@@ -185,6 +190,7 @@ describe('carve wizard: sizes, methods and the spec', () => {
     w.runs = [runRow({ ...trained, id: 'r1h', spec: { ...trained.spec, model: { arch: 'transformer', layers: 2, dModel: 32, heads: 1, mlpWidth: 64, context: 64 } } as unknown as RunRow['spec'] })];
     w.pickSource('r1h');
     expect(w.hasHeads).toBe(false);
+    expect(w.headFraction).toBeNull(); // '0.5' is still typed, but the model has no heads to prune
     expect(w.build().sizes).toEqual([{ mlp: 0.5 }, { mlp: 0.25 }]);
   });
 

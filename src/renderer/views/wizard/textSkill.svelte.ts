@@ -4,7 +4,6 @@
 // other route, carving a narrow model out of a general language model, is the carve wizard
 // (views/carve/, "Make a narrow model from a model file"): TextRoute.svelte opens it with the
 // domain chosen here, so there is one way to carve a text model.
-import type { RunRow } from '../../../shared/api';
 import type { CorpusRow } from '../../../shared/specs/corpusImport';
 import { LmSpec } from '../../../shared/specs/text';
 import { parseSpec, SpecError } from '../../../shared/validate';
@@ -54,7 +53,6 @@ export function textForm(text: TextWizardState, edited: () => void): FieldForm<T
 
 export class TextWizardState {
   corpora = $state<CorpusRow[]>([]);
-  runs = $state<readonly RunRow[]>([]);
   domain = $state('');
   broad = $state<string[]>([]);
   perStep = $state<number | null>(8);

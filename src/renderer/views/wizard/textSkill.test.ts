@@ -1,9 +1,7 @@
-// The wizard's "Text domain" skill: the lm specs it builds for both routes, and errors at its fields.
+// The wizard's "Text domain" skill: the lm spec it builds (its one route), and errors at its fields.
 import { describe, expect, it } from 'vitest';
-import type { RunRow } from '../../../shared/api';
 import type { CorpusRow } from '../../../shared/specs/corpusImport';
 import { LmSpec } from '../../../shared/specs/text';
-import { runRow } from '../../lib/stores/fixtures';
 import { textFieldFor } from './textSkill.svelte';
 import { WizardState } from './wizard.svelte';
 
