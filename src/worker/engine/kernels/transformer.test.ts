@@ -21,8 +21,6 @@ import { windowTensors } from '../../train/batch';
 import { crossEntropy } from '../../train/loss';
 import { fusedActivation, fusedCausalSoftmax, fusedNorm, fusedSplitHeads, installKernels, setKernelThreads, softmaxCrossEntropy, uninstallKernels } from './index';
 import { loadNative, type NativeGemm } from './native';
-import { SOFTMAX_CE_GRAD } from './fusedKernels';
-import { runKernel } from './ops';
 
 const addon = loadNative();
 
@@ -204,20 +202,6 @@ describe.runIf(need('nativeKernels', import.meta.url) && !!addon)('fused transfo
     }
     expect(Math.abs(loss[0] - ref / N)).toBeLessThanOrEqual(1e-6 * Math.max(1, ref / N));
     await expectMatch(() => tf.grad((z: Tensor) => tf.mul(softmaxCrossEntropy(z as tf.Tensor2D, labels()), 3))(tf.tensor2d(zs, [N, C])), 1e-6);
-  });
-
-  it('softmax cross-entropy names a label outside the vocabulary', async () => {
-    await tf.setBackend('wasm');
-    const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-    const tensors = tf.memory().numTensors, ids = dataIds();
-    expect(() => tf.tidy(() => softmaxCrossEntropy(tf.zeros([2, 4]) as tf.Tensor2D, tf.tensor1d([1, 4], 'int32')))).toThrow(/label 4 at row 1 is outside the 4 classes/);
-    // the gradient kernel checks its labels alike
-    expect(() => tf.tidy(() => runKernel(SOFTMAX_CE_GRAD, { dy: tf.scalar(1), logits: tf.zeros([2, 4]), labels: tf.tensor1d([-1, 0], 'int32') })))
-      .toThrow(/label -1 at row 0 is outside the 4 classes/);
-    // the output the kernel had allocated is freed with the error
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(dataIds()).toBe(ids);
-    await tf.setBackend('cpu');
   });
 
   it('bad arguments are refused with a clear error, never read outside the heap', () => {
